@@ -1,0 +1,16 @@
+# kse_add_test(NAME n SOURCES a.cpp... LIBS t... LABELS unit|integration|e2e [TIMEOUT s])
+# Integration and e2e tests share one Kafka cluster per ctest run (fixture kafka_cluster).
+function(kse_add_test)
+  cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} kse_test_support GTest::gtest GTest::gtest_main GTest::gmock)
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 600)
+  endif()
+  set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+    ENVIRONMENT "KSE_SOURCE_DIR=${PROJECT_SOURCE_DIR};KSE_BUILD_DIR=${PROJECT_BINARY_DIR}")
+  if(T_LABELS MATCHES "integration|e2e")
+    set_tests_properties(${T_NAME} PROPERTIES FIXTURES_REQUIRED kafka_cluster RESOURCE_LOCK kafka_cluster)
+  endif()
+endfunction()

@@ -1,0 +1,144 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+// The exporter's whole configuration, after merging defaults, the YAML file,
+// environment overrides and command-line flags (in that order of precedence).
+namespace kse::config {
+
+// A configuration problem, already phrased as the one line the user sees:
+// "<file>:<line>: key '<path>': found <what>, allowed <what>".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using Duration = std::chrono::milliseconds;
+
+struct TlsClientConfig {
+  bool enabled = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool verify_hostname = true;
+};
+
+struct SaslConfig {
+  std::string mechanism = "none";  // none, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+  std::string username;
+  std::string password;
+};
+
+struct KafkaConfig {
+  std::vector<std::string> bootstrap_servers = {"127.0.0.1:9092"};
+  std::string client_id = "kafka-sidecar-exporter";
+  Duration request_timeout{10000};
+  Duration connect_timeout{5000};
+  TlsClientConfig tls;
+  SaslConfig sasl;
+};
+
+struct CollectConfig {
+  Duration interval{15000};
+  Duration timeout{10000};
+  // Points of (log-end offset, time) kept per partition for lag in seconds.
+  int lag_history_points = 60;
+};
+
+struct ServeTlsConfig {
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct BasicAuthConfig {
+  std::string username;
+  std::string password;
+};
+
+struct ServeConfig {
+  std::string listen_address = "0.0.0.0";
+  int cluster_port = 9308;
+  int broker_port_base = 7071;
+  std::map<int32_t, int> broker_ports;  // explicit broker id -> port
+  std::optional<int32_t> broker_id;     // sidecar mode when set
+  ServeTlsConfig tls;
+  BasicAuthConfig basic_auth;
+};
+
+struct FilterConfig {
+  std::string topic_include = ".*";
+  std::string topic_exclude = "^$";
+  std::string group_include = ".*";
+  std::string group_exclude = "^$";
+};
+
+struct LimitsConfig {
+  int64_t max_series = 0;  // 0 = unlimited
+  bool partition_metrics = true;
+  bool group_partition_metrics = true;
+};
+
+struct ProbeConfig {
+  bool enabled = true;
+  std::string topic = "_kse_probe";
+  std::string group = "_kse_probe_group";
+  Duration interval{1000};
+  int replication_factor = 3;
+  Duration retention{3600000};
+};
+
+struct JmxConfig {
+  bool enabled = false;
+  std::string rules_file;
+  std::map<int32_t, std::string> brokers;  // broker id -> Jolokia URL
+  std::string username;
+  std::string password;
+  std::string ca_file;
+  Duration timeout{5000};
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error
+};
+
+struct Config {
+  std::string source;  // the file it came from, or "<defaults>"
+  KafkaConfig kafka;
+  CollectConfig collect;
+  ServeConfig serve;
+  FilterConfig filters;
+  LimitsConfig limits;
+  ProbeConfig probe;
+  JmxConfig jmx;
+  LogConfig log;
+};
+
+// Parses a duration such as "15s", "500ms", "2m", "1h" or a bare number of seconds.
+std::optional<Duration> parse_duration(const std::string& text);
+
+// Loads `path` over the defaults. Throws ConfigError.
+Config load_file(const std::string& path);
+
+// Parses YAML text (named `source_name` in errors) over the defaults. Throws ConfigError.
+Config load_text(const std::string& text, const std::string& source_name);
+
+// Applies KSE_* environment variables (e.g. KSE_KAFKA_SASL_PASSWORD, KSE_SERVE_CLUSTER_PORT).
+// `environ_entries` are "NAME=value" strings. Throws ConfigError.
+void apply_environment(Config& config, const std::vector<std::string>& environ_entries);
+
+// Applies one "section.key=value" override, as given on the command line. Throws ConfigError.
+void apply_override(Config& config, const std::string& assignment, const std::string& origin);
+
+// Cross-field checks (ports distinct, files readable...). Throws ConfigError.
+void validate(const Config& config);
+
+// The port a broker's series are served on.
+int broker_port(const ServeConfig& serve, int32_t broker_id, int broker_index);
+
+}  // namespace kse::config

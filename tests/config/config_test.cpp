@@ -1,0 +1,172 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace kse::config {
+namespace {
+
+std::string error_of(const std::string& yaml) {
+  try {
+    Config config = load_text(yaml, "exporter.yml");
+    validate(config);
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(ConfigTest, EmptyTextGivesDefaults) {
+  Config config = load_text("", "exporter.yml");
+  EXPECT_EQ(config.serve.cluster_port, 9308);
+  EXPECT_EQ(config.serve.broker_port_base, 7071);
+  EXPECT_EQ(config.collect.interval, std::chrono::seconds(15));
+  EXPECT_EQ(config.kafka.bootstrap_servers, std::vector<std::string>{"127.0.0.1:9092"});
+  EXPECT_FALSE(config.serve.broker_id.has_value());
+  EXPECT_NO_THROW(validate(config));
+}
+
+TEST(ConfigTest, FullFileIsRead) {
+  Config config = load_text(R"(
+kafka:
+  bootstrap_servers: [127.0.0.1:9092, "127.0.0.1:9192"]
+  sasl: {mechanism: SCRAM-SHA-512, username: scram-user, password: s3cret}
+collect:
+  interval: 30s
+  timeout: 500ms
+serve:
+  broker_ports: {1: 8001, 2: 8002}
+  broker_id: 2
+filters:
+  topic_exclude: "^__"
+probe:
+  enabled: false
+)",
+                            "exporter.yml");
+  EXPECT_EQ(config.kafka.bootstrap_servers.size(), 2u);
+  EXPECT_EQ(config.kafka.sasl.mechanism, "SCRAM-SHA-512");
+  EXPECT_EQ(config.collect.interval, std::chrono::seconds(30));
+  EXPECT_EQ(config.collect.timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(config.serve.broker_ports.at(2), 8002);
+  EXPECT_EQ(config.serve.broker_id, 2);
+  EXPECT_EQ(config.filters.topic_exclude, "^__");
+  EXPECT_FALSE(config.probe.enabled);
+  EXPECT_EQ(broker_port(config.serve, 2, 1), 8002);
+  EXPECT_EQ(broker_port(config.serve, 3, 2), 7073);
+}
+
+TEST(ConfigTest, MissingFileNamesFileAndReason) {
+  try {
+    load_file("/nonexistent/exporter.yml");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "/nonexistent/exporter.yml: cannot read configuration file (No such file or "
+              "directory)");
+  }
+}
+
+TEST(ConfigTest, BadYamlNamesLine) {
+  std::string error = error_of("serve:\n  cluster_port: 9308\n  broker_ports: {1: 2\n");
+  EXPECT_EQ(error.rfind("exporter.yml:", 0), 0u) << error;
+  EXPECT_NE(error.find("invalid YAML"), std::string::npos) << error;
+}
+
+TEST(ConfigTest, UnknownKeyNamesLineKeyAndAllowed) {
+  EXPECT_EQ(error_of("serve:\n  clustr_port: 9308\n"),
+            "exporter.yml:2: unknown key 'serve.clustr_port', allowed here: basic_auth, "
+            "broker_id, broker_port_base, broker_ports, cluster_port, listen_address, tls");
+  EXPECT_EQ(error_of("servr: {}\n"),
+            "exporter.yml:1: unknown key 'servr', allowed here: collect, filters, jmx, kafka, "
+            "limits, log, probe, serve");
+}
+
+TEST(ConfigTest, WrongTypeNamesFoundAndAllowed) {
+  EXPECT_EQ(error_of("collect:\n  interval: soon\n"),
+            "exporter.yml:2: key 'collect.interval': found 'soon', allowed a duration such as "
+            "500ms, 15s, 2m or 1h, at least 1000ms");
+  EXPECT_EQ(error_of("probe:\n  enabled: maybe\n"),
+            "exporter.yml:2: key 'probe.enabled': found 'maybe', allowed true or false");
+  EXPECT_EQ(error_of("serve: 5\n"),
+            "exporter.yml:1: key 'serve': found '5', allowed a mapping with keys basic_auth, "
+            "broker_id, broker_port_base, broker_ports, cluster_port, listen_address, tls");
+  EXPECT_EQ(error_of("kafka:\n  bootstrap_servers: {a: b}\n"),
+            "exporter.yml:2: key 'kafka.bootstrap_servers': found a mapping, allowed a list of "
+            "strings");
+}
+
+TEST(ConfigTest, PortOutOfRange) {
+  EXPECT_EQ(error_of("serve:\n  cluster_port: 70000\n"),
+            "exporter.yml:2: key 'serve.cluster_port': found '70000', allowed an integer 1..65535");
+  EXPECT_EQ(error_of("serve:\n  broker_ports:\n    1: 0\n"),
+            "exporter.yml:3: key 'serve.broker_ports.1': found '0', allowed an integer 1..65535");
+  EXPECT_EQ(error_of("kafka:\n  bootstrap_servers: [localhost:99999]\n"),
+            "exporter.yml:2: key 'kafka.bootstrap_servers': found 'localhost:99999', allowed "
+            "host:port with port 1..65535");
+}
+
+TEST(ConfigTest, DuplicatePort) {
+  EXPECT_EQ(error_of("serve:\n  cluster_port: 9308\n  broker_ports: {1: 7071, 2: 9308}\n"),
+            "exporter.yml: key 'serve.broker_ports.2': found port 9308 already used by "
+            "'serve.cluster_port', allowed a port no other key uses");
+  EXPECT_NE(error_of("serve:\n  cluster_port: 7072\n").find("collides"), std::string::npos);
+}
+
+TEST(ConfigTest, UnreadableTlsFile) {
+  EXPECT_EQ(error_of("kafka:\n  tls:\n    ca_file: /nonexistent/ca.pem\n"),
+            "exporter.yml:3: key 'kafka.tls.ca_file': found '/nonexistent/ca.pem' (No such file "
+            "or directory), allowed a readable file");
+}
+
+TEST(ConfigTest, BadRegexAndChoice) {
+  EXPECT_NE(error_of("filters:\n  topic_include: '(['\n").find("allowed a valid regular expression"),
+            std::string::npos);
+  EXPECT_EQ(error_of("kafka:\n  sasl:\n    mechanism: GSSAPI\n"),
+            "exporter.yml:3: key 'kafka.sasl.mechanism': found 'GSSAPI', allowed one of none "
+            "PLAIN SCRAM-SHA-256 SCRAM-SHA-512");
+}
+
+TEST(ConfigTest, CrossFieldChecks) {
+  EXPECT_NE(error_of("collect: {interval: 5s, timeout: 6s}\n").find("less than collect.interval"),
+            std::string::npos);
+  EXPECT_NE(error_of("kafka:\n  sasl: {mechanism: PLAIN}\n").find("kafka.sasl.username"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, EnvironmentAndFlagsOverrideFile) {
+  Config config = load_text("serve:\n  cluster_port: 9400\n", "exporter.yml");
+  apply_environment(config, {"KSE_SERVE_CLUSTER_PORT=9500", "KSE_KAFKA_SASL_PASSWORD=pw",
+                             "KSE_SOURCE_DIR=/ignored", "PATH=/bin"});
+  EXPECT_EQ(config.serve.cluster_port, 9500);
+  EXPECT_EQ(config.kafka.sasl.password, "pw");
+  apply_override(config, "serve.cluster_port=9600", "flag --set");
+  EXPECT_EQ(config.serve.cluster_port, 9600);
+  apply_override(config, "kafka.bootstrap_servers=a:1,b:2", "flag --set");
+  EXPECT_EQ(config.kafka.bootstrap_servers, (std::vector<std::string>{"a:1", "b:2"}));
+  try {
+    apply_environment(config, {"KSE_SERVE_CLUSTER_PORT=x"});
+    FAIL();
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "environment KSE_SERVE_CLUSTER_PORT: key 'serve.cluster_port': found 'x', allowed "
+              "an integer 1..65535");
+  }
+}
+
+TEST(ConfigTest, ParseDuration) {
+  EXPECT_EQ(parse_duration("15s"), std::chrono::milliseconds(15000));
+  EXPECT_EQ(parse_duration("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(parse_duration("2m"), std::chrono::milliseconds(120000));
+  EXPECT_EQ(parse_duration("1h"), std::chrono::milliseconds(3600000));
+  EXPECT_EQ(parse_duration("7"), std::chrono::milliseconds(7000));
+  EXPECT_FALSE(parse_duration("").has_value());
+  EXPECT_FALSE(parse_duration("s").has_value());
+  EXPECT_FALSE(parse_duration("5d").has_value());
+  EXPECT_FALSE(parse_duration("-5s").has_value());
+}
+
+}  // namespace
+}  // namespace kse::config

@@ -1,0 +1,69 @@
+#include "support/test_support.h"
+
+#include <cstdlib>
+#include <sstream>
+
+namespace kse::test {
+
+namespace {
+std::string env_or(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+}  // namespace
+
+std::string source_dir() { return env_or("KSE_SOURCE_DIR", KSE_SOURCE_DIR_DEFAULT); }
+std::string build_dir() { return env_or("KSE_BUILD_DIR", KSE_BUILD_DIR_DEFAULT); }
+
+CommandResult run_command(const std::string& command, std::chrono::seconds timeout) {
+  // timeout(1) bounds every external call so a hung tool fails the test instead of the run.
+  std::string wrapped = "timeout -k 5 " + std::to_string(timeout.count()) + " /bin/sh -c " +
+                        shell_quote(command) + " 2>&1";
+  CommandResult result;
+  FILE* pipe = popen(wrapped.c_str(), "r");
+  if (pipe == nullptr) {
+    result.output = "popen failed";
+    return result;
+  }
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+    result.output.append(buffer, n);
+  }
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+CommandResult kafka_tool(const std::string& tool, const std::string& arguments,
+                         std::chrono::seconds timeout) {
+  return run_command(source_dir() + "/cluster/kafka-tool " + tool + " " + arguments, timeout);
+}
+
+CommandResult cluster_script(const std::string& arguments, std::chrono::seconds timeout) {
+  return run_command(source_dir() + "/cluster/kafka-cluster " + arguments, timeout);
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  std::string line;
+  while (std::getline(stream, line)) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace kse::test

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+// Helpers shared by the test suites: paths of the tree and running Kafka's own
+// tools (the independent truth the integration tests compare against).
+namespace kse::test {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+std::string source_dir();
+std::string build_dir();
+
+// Runs `command` through /bin/sh, killed after `timeout`.
+CommandResult run_command(const std::string& command,
+                          std::chrono::seconds timeout = std::chrono::seconds(120));
+
+// Runs one of Kafka's command-line tools from the cluster's jars, e.g.
+// kafka_tool("kafka-topics", "--bootstrap-server 127.0.0.1:9092 --list").
+CommandResult kafka_tool(const std::string& tool, const std::string& arguments,
+                         std::chrono::seconds timeout = std::chrono::seconds(120));
+
+// Runs `cluster/kafka-cluster <arguments>`.
+CommandResult cluster_script(const std::string& arguments,
+                             std::chrono::seconds timeout = std::chrono::seconds(300));
+
+std::vector<std::string> split_lines(const std::string& text);
+
+inline constexpr const char* kBootstrap = "127.0.0.1:9092";
+
+}  // namespace kse::test
