@@ -1,0 +1,211 @@
+#include "model/catalogue.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace kse::model {
+
+using metrics::MetricType;
+
+namespace {
+constexpr std::string_view kLeader = "partition leader";
+constexpr std::string_view kCluster = "cluster port";
+constexpr std::string_view kCoordinator = "group coordinator";
+constexpr std::string_view kTxnCoordinator = "transaction coordinator";
+constexpr std::string_view kReplicaHolder = "broker holding the replica";
+constexpr std::string_view kBroker = "the broker itself";
+constexpr std::string_view kExporter = "cluster port (sidecar: own port)";
+}  // namespace
+
+const std::vector<FamilySpec>& catalogue() {
+  static const std::vector<FamilySpec> specs = {
+      // Brokers and cluster
+      {"kafka_brokers", MetricType::kGauge, {}, "Number of brokers in the cluster metadata.",
+       kCluster, "model"},
+      {"kafka_broker_info", MetricType::kGauge, {"id", "address", "rack"},
+       "Broker facts from metadata; value is 1.", kCluster, "model"},
+      {"kafka_broker_up", MetricType::kGauge, {"broker"},
+       "1 if the broker is in the metadata and answered this cycle, 0 if it left or cannot be "
+       "reached.",
+       kBroker, "model"},
+      {"kafka_cluster_info", MetricType::kGauge, {"cluster_id"},
+       "Cluster id from metadata; value is 1.", kCluster, "model"},
+      {"kafka_cluster_partitions", MetricType::kGauge, {}, "Number of partitions in the cluster.",
+       kCluster, "model"},
+      {"kafka_cluster_under_replicated_partitions", MetricType::kGauge, {},
+       "Partitions whose ISR is smaller than their replica set.", kCluster, "model"},
+      {"kafka_cluster_under_min_isr_partitions", MetricType::kGauge, {},
+       "Partitions whose ISR is smaller than the topic's min.insync.replicas.", kCluster, "model"},
+      {"kafka_cluster_offline_partitions", MetricType::kGauge, {},
+       "Partitions without a leader.", kCluster, "model"},
+      {"kafka_cluster_reassigning_partitions", MetricType::kGauge, {},
+       "Partitions with a reassignment in progress.", kCluster, "model"},
+      // KRaft quorum
+      {"kafka_kraft_quorum_leader", MetricType::kGauge, {},
+       "Node id of the KRaft quorum leader (the active controller).", kCluster, "model"},
+      {"kafka_kraft_quorum_epoch", MetricType::kGauge, {}, "Leader epoch of the KRaft quorum.",
+       kCluster, "model"},
+      {"kafka_kraft_quorum_high_watermark", MetricType::kGauge, {},
+       "High watermark of the __cluster_metadata log.", kCluster, "model"},
+      {"kafka_kraft_quorum_voters", MetricType::kGauge, {}, "Number of voters in the quorum.",
+       kCluster, "model"},
+      {"kafka_kraft_quorum_observers", MetricType::kGauge, {},
+       "Number of observers of the quorum.", kCluster, "model"},
+      {"kafka_kraft_quorum_voter_lag_records", MetricType::kGauge, {"voter"},
+       "Records the voter's metadata log is behind the leader's log end.", kCluster, "model"},
+      {"kafka_kraft_quorum_voter_caught_up_age_seconds", MetricType::kGauge, {"voter"},
+       "Seconds since the voter was last caught up with the leader.", kCluster, "model"},
+      // Topics
+      {"kafka_topic_partitions", MetricType::kGauge, {"topic"}, "Number of partitions of the topic.",
+       kCluster, "model"},
+      {"kafka_topic_config_min_insync_replicas", MetricType::kGauge, {"topic"},
+       "The topic's effective min.insync.replicas.", kCluster, "model"},
+      {"kafka_topic_config_retention_bytes", MetricType::kGauge, {"topic"},
+       "The topic's effective retention.bytes (-1: unlimited).", kCluster, "model"},
+      {"kafka_topic_config_retention_seconds", MetricType::kGauge, {"topic"},
+       "The topic's effective retention.ms in seconds (-1: unlimited).", kCluster, "model"},
+      {"kafka_topic_leader_changes_total", MetricType::kCounter, {"topic"},
+       "Leader changes of the topic's partitions seen between collection cycles.", kCluster,
+       "model"},
+      {"kafka_topic_isr_shrinks_total", MetricType::kCounter, {"topic"},
+       "Replicas removed from the ISR of the topic's partitions between collection cycles.",
+       kCluster, "model"},
+      {"kafka_topic_isr_expands_total", MetricType::kCounter, {"topic"},
+       "Replicas added to the ISR of the topic's partitions between collection cycles.", kCluster,
+       "model"},
+      // Partitions
+      {"kafka_topic_partition_current_offset", MetricType::kGauge, {"topic", "partition"},
+       "Log-end offset (high watermark) of the partition.", kLeader, "model"},
+      {"kafka_topic_partition_oldest_offset", MetricType::kGauge, {"topic", "partition"},
+       "Earliest offset still in the partition's log.", kLeader, "model"},
+      {"kafka_topic_partition_last_stable_offset", MetricType::kGauge, {"topic", "partition"},
+       "Last stable offset (what read_committed consumers can read up to).", kLeader, "model"},
+      {"kafka_topic_partition_leader", MetricType::kGauge, {"topic", "partition"},
+       "Broker id of the partition leader (-1: offline).", kLeader, "model"},
+      {"kafka_topic_partition_replicas", MetricType::kGauge, {"topic", "partition"},
+       "Number of replicas of the partition.", kLeader, "model"},
+      {"kafka_topic_partition_in_sync_replica", MetricType::kGauge, {"topic", "partition"},
+       "Number of in-sync replicas of the partition.", kLeader, "model"},
+      {"kafka_topic_partition_leader_is_preferred", MetricType::kGauge, {"topic", "partition"},
+       "1 if the leader is the preferred (first) replica.", kLeader, "model"},
+      {"kafka_topic_partition_under_replicated_partition", MetricType::kGauge,
+       {"topic", "partition"}, "1 if the partition's ISR is smaller than its replica set.", kLeader,
+       "model"},
+      {"kafka_topic_partition_under_min_isr", MetricType::kGauge, {"topic", "partition"},
+       "1 if the partition's ISR is smaller than min.insync.replicas (acks=all writes fail).",
+       kLeader, "model"},
+      {"kafka_topic_partition_offline", MetricType::kGauge, {"topic", "partition"},
+       "1 if the partition has no leader.", kCluster, "model"},
+      {"kafka_topic_partition_reassignment_in_progress", MetricType::kGauge,
+       {"topic", "partition", "adding", "removing"},
+       "1 while the partition is being reassigned; labels list replicas being added and removed.",
+       kCluster, "model"},
+      // Log dirs
+      {"kafka_log_dir_partition_size_bytes", MetricType::kGauge,
+       {"topic", "partition", "broker", "log_dir"}, "Size on disk of the replica's log.",
+       kReplicaHolder, "model"},
+      {"kafka_log_dir_used_bytes", MetricType::kGauge, {"broker", "log_dir"},
+       "Sum of the sizes of the replicas in the log dir.", kReplicaHolder, "model"},
+      {"kafka_log_dir_total_bytes", MetricType::kGauge, {"broker", "log_dir"},
+       "Capacity of the volume holding the log dir.", kReplicaHolder, "model"},
+      {"kafka_log_dir_usable_bytes", MetricType::kGauge, {"broker", "log_dir"},
+       "Free bytes usable on the volume holding the log dir.", kReplicaHolder, "model"},
+      {"kafka_log_dir_online", MetricType::kGauge, {"broker", "log_dir"},
+       "1 if the log dir is online, 0 if the broker reports it offline.", kReplicaHolder, "model"},
+      // Consumer groups
+      {"kafka_consumergroup_current_offset", MetricType::kGauge,
+       {"consumergroup", "topic", "partition"}, "Committed offset of the group for the partition.",
+       kCoordinator, "model"},
+      {"kafka_consumergroup_current_offset_sum", MetricType::kGauge, {"consumergroup", "topic"},
+       "Sum of the group's committed offsets over the topic's partitions.", kCoordinator, "model"},
+      {"kafka_consumergroup_lag", MetricType::kGauge, {"consumergroup", "topic", "partition"},
+       "Records between the group's committed offset and the log end (never negative; absent "
+       "without a committed offset).",
+       kCoordinator, "model"},
+      {"kafka_consumergroup_lag_sum", MetricType::kGauge, {"consumergroup", "topic"},
+       "Sum of the group's lag over the topic's partitions with a committed offset.", kCoordinator,
+       "model"},
+      {"kafka_consumergroup_lag_seconds", MetricType::kGauge,
+       {"consumergroup", "topic", "partition"},
+       "Age of the oldest unconsumed record, estimated from the log-end offset history.",
+       kCoordinator, "model"},
+      {"kafka_consumergroup_lag_seconds_max", MetricType::kGauge, {"consumergroup", "topic"},
+       "Largest lag in seconds over the topic's partitions.", kCoordinator, "model"},
+      {"kafka_consumergroup_members", MetricType::kGauge, {"consumergroup"},
+       "Number of members in the group.", kCoordinator, "model"},
+      {"kafka_consumergroup_assigned_partitions", MetricType::kGauge,
+       {"consumergroup", "member_id", "client_id", "host"},
+       "Partitions assigned to the member.", kCoordinator, "model"},
+      {"kafka_consumergroup_state", MetricType::kGauge, {"consumergroup", "state"},
+       "1 for the group's current state (Stable, Empty, PreparingRebalance, "
+       "CompletingRebalance, Dead, Assigning, Reconciling...).",
+       kCoordinator, "model"},
+      // Transactions
+      {"kafka_transactions", MetricType::kGauge, {"state"},
+       "Transactional ids per state on this coordinator.", kTxnCoordinator, "model"},
+      {"kafka_transaction_open_seconds", MetricType::kGauge, {"transactional_id"},
+       "Age of an open (Ongoing / Prepare*) transaction.", kTxnCoordinator, "model"},
+      {"kafka_transaction_timeout_seconds", MetricType::kGauge, {"transactional_id"},
+       "Timeout of an open transaction; open longer than this means hanging.", kTxnCoordinator,
+       "model"},
+      // Quotas
+      {"kafka_quota", MetricType::kGauge, {"entity", "key"},
+       "A configured client quota (entity like user=alice,client-id=<default>).", kCluster,
+       "model"},
+      // The exporter itself
+      {"kafka_sidecar_build_info", MetricType::kGauge, {"version"},
+       "The exporter's version; value is 1.", kExporter, "model"},
+      {"kafka_sidecar_collect_duration_seconds", MetricType::kGauge, {},
+       "Wall time of the last collection cycle.", kExporter, "model"},
+      {"kafka_sidecar_collect_cycles_total", MetricType::kCounter, {"result"},
+       "Collection cycles by result (ok, partial, failed).", kExporter, "model"},
+      {"kafka_sidecar_last_collect_timestamp_seconds", MetricType::kGauge, {},
+       "Unix time the last cycle ended.", kExporter, "model"},
+      {"kafka_sidecar_last_collect_success_timestamp_seconds", MetricType::kGauge, {},
+       "Unix time the last complete cycle ended.", kExporter, "model"},
+      {"kafka_sidecar_collector_up", MetricType::kGauge, {"collector"},
+       "1 if that part of the collection worked in the last cycle.", kExporter, "model"},
+      {"kafka_sidecar_requests_total", MetricType::kCounter, {"broker", "api"},
+       "Kafka requests sent by the exporter.", kExporter, "model"},
+      {"kafka_sidecar_request_errors_total", MetricType::kCounter, {"broker", "api"},
+       "Kafka requests that failed or timed out.", kExporter, "model"},
+      {"kafka_sidecar_series", MetricType::kGauge, {"port"},
+       "Series served on each port after the last render.", kExporter, "model"},
+      {"kafka_sidecar_series_limit_dropped_families", MetricType::kGauge, {"family"},
+       "1 for each family left out because limits.max_series was reached.", kExporter, "model"},
+  };
+  return specs;
+}
+
+const FamilySpec& spec(std::string_view name) {
+  for (const auto& candidate : catalogue()) {
+    if (candidate.name == name) return candidate;
+  }
+  std::fprintf(stderr, "metric family %.*s is missing from the catalogue\n",
+               static_cast<int>(name.size()), name.data());
+  std::abort();
+}
+
+metrics::Family make_family(std::string_view name) {
+  const FamilySpec& s = spec(name);
+  metrics::Family family;
+  family.name = std::string(s.name);
+  family.help = std::string(s.help);
+  family.type = s.type;
+  for (auto label : s.labels) family.label_names.emplace_back(label);
+  return family;
+}
+
+std::string catalogue_markdown() {
+  std::string out = "| name | type | labels | owner | help |\n| --- | --- | --- | --- | --- |\n";
+  for (const auto& s : catalogue()) {
+    std::string labels;
+    for (auto label : s.labels) labels += (labels.empty() ? "" : ", ") + std::string(label);
+    out += "| `" + std::string(s.name) + "` | " + metrics::type_name(s.type) + " | " + labels +
+           " | " + std::string(s.owner) + " | " + std::string(s.help) + " |\n";
+  }
+  return out;
+}
+
+}  // namespace kse::model

@@ -1,0 +1,405 @@
+#include "model/model.h"
+
+#include <algorithm>
+#include <set>
+
+#include "model/catalogue.h"
+
+namespace kse::model {
+
+using metrics::Family;
+using metrics::kClusterOwner;
+using metrics::Sample;
+
+namespace {
+
+double unix_seconds(Clock::time_point time) {
+  return std::chrono::duration<double>(time.time_since_epoch()).count();
+}
+
+void add(Family& family, std::vector<std::string> label_values, double value,
+         int32_t owner = kClusterOwner) {
+  Sample sample;
+  sample.label_values = std::move(label_values);
+  sample.value = value;
+  sample.owner = owner;
+  family.samples.push_back(std::move(sample));
+}
+
+std::string join_ids(const std::vector<int32_t>& ids) {
+  std::string joined;
+  for (int32_t id : ids) joined += (joined.empty() ? "" : ",") + std::to_string(id);
+  return joined;
+}
+
+// Families keyed by name, emitted in catalogue order so output is stable.
+class FamilySet {
+ public:
+  Family& operator[](std::string_view name) {
+    auto it = families_.find(std::string(name));
+    if (it == families_.end()) {
+      it = families_.emplace(std::string(name), make_family(name)).first;
+    }
+    return it->second;
+  }
+
+  std::vector<Family> take() {
+    std::vector<Family> out;
+    for (const auto& s : catalogue()) {
+      auto it = families_.find(std::string(s.name));
+      if (it != families_.end() && !it->second.samples.empty()) {
+        out.push_back(std::move(it->second));
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::string, Family, std::less<>> families_;
+};
+
+void build_brokers(const ClusterSnapshot& snapshot, FamilySet& f) {
+  size_t registered = 0;
+  for (const auto& broker : snapshot.brokers) {
+    if (broker.registered) {
+      ++registered;
+      add(f["kafka_broker_info"],
+          {std::to_string(broker.id), broker.host + ":" + std::to_string(broker.port),
+           broker.rack.value_or("")},
+          1);
+    }
+    add(f["kafka_broker_up"], {std::to_string(broker.id)},
+        broker.registered && broker.reachable ? 1 : 0, broker.id);
+  }
+  add(f["kafka_brokers"], {}, static_cast<double>(registered));
+  if (!snapshot.cluster_id.empty()) add(f["kafka_cluster_info"], {snapshot.cluster_id}, 1);
+}
+
+void build_quorum(const ClusterSnapshot& snapshot, FamilySet& f) {
+  if (!snapshot.quorum) return;
+  const QuorumState& quorum = *snapshot.quorum;
+  add(f["kafka_kraft_quorum_leader"], {}, quorum.leader_id);
+  add(f["kafka_kraft_quorum_epoch"], {}, quorum.leader_epoch);
+  add(f["kafka_kraft_quorum_high_watermark"], {}, static_cast<double>(quorum.high_watermark));
+  add(f["kafka_kraft_quorum_voters"], {}, static_cast<double>(quorum.voters.size()));
+  add(f["kafka_kraft_quorum_observers"], {}, static_cast<double>(quorum.observers.size()));
+  int64_t leader_end = -1;
+  for (const auto& voter : quorum.voters) {
+    if (voter.id == quorum.leader_id) leader_end = voter.log_end_offset;
+  }
+  const double now_ms = unix_seconds(snapshot.taken_at) * 1000.0;
+  for (const auto& voter : quorum.voters) {
+    if (leader_end >= 0 && voter.log_end_offset >= 0) {
+      add(f["kafka_kraft_quorum_voter_lag_records"], {std::to_string(voter.id)},
+          static_cast<double>(std::max<int64_t>(0, leader_end - voter.log_end_offset)));
+    }
+    if (voter.last_caught_up_ms && *voter.last_caught_up_ms >= 0) {
+      add(f["kafka_kraft_quorum_voter_caught_up_age_seconds"], {std::to_string(voter.id)},
+          std::max(0.0, (now_ms - static_cast<double>(*voter.last_caught_up_ms)) / 1000.0));
+    }
+  }
+}
+
+void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived,
+                  const ModelOptions& options, FamilySet& f) {
+  size_t partitions = 0, under_replicated = 0, under_min_isr = 0, offline = 0, reassigning = 0;
+  for (const auto& topic : snapshot.topics) {
+    add(f["kafka_topic_partitions"], {topic.name}, static_cast<double>(topic.partitions.size()));
+    if (topic.min_insync_replicas) {
+      add(f["kafka_topic_config_min_insync_replicas"], {topic.name}, *topic.min_insync_replicas);
+    }
+    if (topic.retention_bytes) {
+      add(f["kafka_topic_config_retention_bytes"], {topic.name},
+          static_cast<double>(*topic.retention_bytes));
+    }
+    if (topic.retention_ms) {
+      add(f["kafka_topic_config_retention_seconds"], {topic.name},
+          *topic.retention_ms < 0 ? -1.0 : static_cast<double>(*topic.retention_ms) / 1000.0);
+    }
+    auto changes = derived.topic_changes.find(topic.name);
+    const TopicChangeCounters counters =
+        changes != derived.topic_changes.end() ? changes->second : TopicChangeCounters{};
+    add(f["kafka_topic_leader_changes_total"], {topic.name},
+        static_cast<double>(counters.leader_changes));
+    add(f["kafka_topic_isr_shrinks_total"], {topic.name},
+        static_cast<double>(counters.isr_shrinks));
+    add(f["kafka_topic_isr_expands_total"], {topic.name},
+        static_cast<double>(counters.isr_expands));
+
+    for (const auto& p : topic.partitions) {
+      ++partitions;
+      const bool is_offline = p.leader < 0;
+      const bool is_urp = p.isr.size() < p.replicas.size();
+      const bool is_under_min =
+          topic.min_insync_replicas && static_cast<int32_t>(p.isr.size()) < *topic.min_insync_replicas;
+      under_replicated += is_urp;
+      under_min_isr += is_under_min;
+      offline += is_offline;
+      const bool is_reassigning = !p.adding_replicas.empty() || !p.removing_replicas.empty();
+      reassigning += is_reassigning;
+      const std::string partition = std::to_string(p.partition);
+      if (is_reassigning) {
+        add(f["kafka_topic_partition_reassignment_in_progress"],
+            {topic.name, partition, join_ids(p.adding_replicas), join_ids(p.removing_replicas)}, 1);
+      }
+      if (is_offline) add(f["kafka_topic_partition_offline"], {topic.name, partition}, 1);
+      if (!options.partition_metrics) continue;
+      const int32_t owner = is_offline ? kClusterOwner : p.leader;
+      if (p.latest_offset) {
+        add(f["kafka_topic_partition_current_offset"], {topic.name, partition},
+            static_cast<double>(*p.latest_offset), owner);
+      }
+      if (p.earliest_offset) {
+        add(f["kafka_topic_partition_oldest_offset"], {topic.name, partition},
+            static_cast<double>(*p.earliest_offset), owner);
+      }
+      if (p.last_stable_offset) {
+        add(f["kafka_topic_partition_last_stable_offset"], {topic.name, partition},
+            static_cast<double>(*p.last_stable_offset), owner);
+      }
+      add(f["kafka_topic_partition_leader"], {topic.name, partition}, p.leader, owner);
+      add(f["kafka_topic_partition_replicas"], {topic.name, partition},
+          static_cast<double>(p.replicas.size()), owner);
+      add(f["kafka_topic_partition_in_sync_replica"], {topic.name, partition},
+          static_cast<double>(p.isr.size()), owner);
+      add(f["kafka_topic_partition_leader_is_preferred"], {topic.name, partition},
+          !p.replicas.empty() && p.replicas.front() == p.leader ? 1 : 0, owner);
+      add(f["kafka_topic_partition_under_replicated_partition"], {topic.name, partition},
+          is_urp ? 1 : 0, owner);
+      if (topic.min_insync_replicas) {
+        add(f["kafka_topic_partition_under_min_isr"], {topic.name, partition},
+            is_under_min ? 1 : 0, owner);
+      }
+    }
+  }
+  if (snapshot.collectors.count("metadata") == 0 || snapshot.collectors.at("metadata").up) {
+    add(f["kafka_cluster_partitions"], {}, static_cast<double>(partitions));
+    add(f["kafka_cluster_under_replicated_partitions"], {}, static_cast<double>(under_replicated));
+    add(f["kafka_cluster_under_min_isr_partitions"], {}, static_cast<double>(under_min_isr));
+    add(f["kafka_cluster_offline_partitions"], {}, static_cast<double>(offline));
+    add(f["kafka_cluster_reassigning_partitions"], {}, static_cast<double>(reassigning));
+  }
+}
+
+void build_log_dirs(const ClusterSnapshot& snapshot, const ModelOptions& options, FamilySet& f) {
+  for (const auto& dir : snapshot.log_dirs) {
+    const std::string broker = std::to_string(dir.broker);
+    add(f["kafka_log_dir_online"], {broker, dir.path}, dir.error_code == 0 ? 1 : 0, dir.broker);
+    if (dir.error_code != 0) continue;
+    int64_t used = 0;
+    for (const auto& replica : dir.replicas) {
+      used += replica.size_bytes;
+      if (options.partition_metrics && !replica.is_future) {
+        add(f["kafka_log_dir_partition_size_bytes"],
+            {replica.topic, std::to_string(replica.partition), broker, dir.path},
+            static_cast<double>(replica.size_bytes), dir.broker);
+      }
+    }
+    add(f["kafka_log_dir_used_bytes"], {broker, dir.path}, static_cast<double>(used), dir.broker);
+    if (dir.total_bytes && *dir.total_bytes >= 0) {
+      add(f["kafka_log_dir_total_bytes"], {broker, dir.path},
+          static_cast<double>(*dir.total_bytes), dir.broker);
+    }
+    if (dir.usable_bytes && *dir.usable_bytes >= 0) {
+      add(f["kafka_log_dir_usable_bytes"], {broker, dir.path},
+          static_cast<double>(*dir.usable_bytes), dir.broker);
+    }
+  }
+}
+
+void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived,
+                  const ModelOptions& options, FamilySet& f) {
+  // Log ends by partition, to compute lag against the committed offsets.
+  std::map<TopicPartition, int64_t> log_end;
+  for (const auto& topic : snapshot.topics) {
+    for (const auto& p : topic.partitions) {
+      if (p.latest_offset) log_end[{topic.name, p.partition}] = *p.latest_offset;
+    }
+  }
+  const double now = unix_seconds(snapshot.taken_at);
+  for (const auto& group : snapshot.groups) {
+    const int32_t owner = group.coordinator >= 0 ? group.coordinator : kClusterOwner;
+    add(f["kafka_consumergroup_members"], {group.group_id},
+        static_cast<double>(group.members.size()), owner);
+    if (!group.state.empty()) {
+      add(f["kafka_consumergroup_state"], {group.group_id, group.state}, 1, owner);
+    }
+    for (const auto& member : group.members) {
+      add(f["kafka_consumergroup_assigned_partitions"],
+          {group.group_id, member.member_id, member.client_id, member.client_host},
+          static_cast<double>(member.assignment.size()), owner);
+    }
+    if (!group.offsets_known) continue;
+    struct TopicSums {
+      double offsets = 0;
+      double lag = 0;
+      bool has_lag = false;
+      std::optional<double> lag_seconds_max;
+    };
+    std::map<std::string, TopicSums> sums;
+    for (const auto& [tp, committed] : group.committed) {
+      const std::string partition = std::to_string(tp.partition);
+      TopicSums& topic_sums = sums[tp.topic];
+      topic_sums.offsets += static_cast<double>(committed);
+      if (options.group_partition_metrics) {
+        add(f["kafka_consumergroup_current_offset"], {group.group_id, tp.topic, partition},
+            static_cast<double>(committed), owner);
+      }
+      auto end = log_end.find(tp);
+      if (end == log_end.end()) continue;
+      const double lag = static_cast<double>(std::max<int64_t>(0, end->second - committed));
+      topic_sums.lag += lag;
+      topic_sums.has_lag = true;
+      if (options.group_partition_metrics) {
+        add(f["kafka_consumergroup_lag"], {group.group_id, tp.topic, partition}, lag, owner);
+      }
+      auto history = derived.offset_history.find(tp);
+      if (history != derived.offset_history.end()) {
+        if (auto seconds = lag_seconds(history->second, committed, end->second, now)) {
+          if (options.group_partition_metrics) {
+            add(f["kafka_consumergroup_lag_seconds"], {group.group_id, tp.topic, partition},
+                *seconds, owner);
+          }
+          topic_sums.lag_seconds_max = std::max(topic_sums.lag_seconds_max.value_or(0), *seconds);
+        }
+      }
+    }
+    for (const auto& [topic, topic_sums] : sums) {
+      add(f["kafka_consumergroup_current_offset_sum"], {group.group_id, topic},
+          topic_sums.offsets, owner);
+      if (topic_sums.has_lag) {
+        add(f["kafka_consumergroup_lag_sum"], {group.group_id, topic}, topic_sums.lag, owner);
+      }
+      if (topic_sums.lag_seconds_max) {
+        add(f["kafka_consumergroup_lag_seconds_max"], {group.group_id, topic},
+            *topic_sums.lag_seconds_max, owner);
+      }
+    }
+  }
+}
+
+void build_transactions(const ClusterSnapshot& snapshot, FamilySet& f) {
+  std::map<std::pair<int32_t, std::string>, size_t> per_state;
+  const double now_ms = unix_seconds(snapshot.taken_at) * 1000.0;
+  for (const auto& txn : snapshot.transactions) {
+    const int32_t owner = txn.coordinator >= 0 ? txn.coordinator : kClusterOwner;
+    ++per_state[{owner, txn.state}];
+    const bool open = txn.state == "Ongoing" || txn.state == "PrepareCommit" ||
+                      txn.state == "PrepareAbort";
+    if (open && txn.start_time_ms && *txn.start_time_ms > 0) {
+      add(f["kafka_transaction_open_seconds"], {txn.transactional_id},
+          std::max(0.0, (now_ms - static_cast<double>(*txn.start_time_ms)) / 1000.0), owner);
+      add(f["kafka_transaction_timeout_seconds"], {txn.transactional_id},
+          txn.timeout_ms / 1000.0, owner);
+    }
+  }
+  for (const auto& [key, count] : per_state) {
+    add(f["kafka_transactions"], {key.second}, static_cast<double>(count), key.first);
+  }
+}
+
+void build_quotas(const ClusterSnapshot& snapshot, FamilySet& f) {
+  for (const auto& quota : snapshot.quotas) {
+    std::string entity;
+    for (const auto& [type, name] : quota.entity) {
+      entity += (entity.empty() ? "" : ",") + type + "=" + name;
+    }
+    add(f["kafka_quota"], {entity, quota.key}, quota.value);
+  }
+}
+
+}  // namespace
+
+std::vector<Family> build_cluster_families(const ClusterSnapshot& snapshot,
+                                           const DerivedState& derived,
+                                           const ModelOptions& options) {
+  FamilySet families;
+  build_brokers(snapshot, families);
+  build_quorum(snapshot, families);
+  build_topics(snapshot, derived, options, families);
+  build_log_dirs(snapshot, options, families);
+  build_groups(snapshot, derived, options, families);
+  build_transactions(snapshot, families);
+  build_quotas(snapshot, families);
+  return families.take();
+}
+
+std::vector<Family> build_exporter_families(const ExporterStats& stats, int32_t owner) {
+  FamilySet f;
+  add(f["kafka_sidecar_build_info"], {stats.version}, 1, owner);
+  add(f["kafka_sidecar_collect_duration_seconds"], {}, stats.last_cycle_seconds, owner);
+  add(f["kafka_sidecar_collect_cycles_total"], {"ok"}, static_cast<double>(stats.cycles_ok),
+      owner);
+  add(f["kafka_sidecar_collect_cycles_total"], {"partial"},
+      static_cast<double>(stats.cycles_partial), owner);
+  add(f["kafka_sidecar_collect_cycles_total"], {"failed"},
+      static_cast<double>(stats.cycles_failed), owner);
+  if (stats.last_collect_unix) {
+    add(f["kafka_sidecar_last_collect_timestamp_seconds"], {}, *stats.last_collect_unix, owner);
+  }
+  if (stats.last_success_unix) {
+    add(f["kafka_sidecar_last_collect_success_timestamp_seconds"], {}, *stats.last_success_unix,
+        owner);
+  }
+  for (const auto& [name, status] : stats.collectors) {
+    add(f["kafka_sidecar_collector_up"], {name}, status.up ? 1 : 0, owner);
+  }
+  for (const auto& request : stats.requests) {
+    const std::string broker = std::to_string(request.broker);
+    add(f["kafka_sidecar_requests_total"], {broker, request.api},
+        static_cast<double>(request.sent), owner);
+    add(f["kafka_sidecar_request_errors_total"], {broker, request.api},
+        static_cast<double>(request.errors), owner);
+  }
+  for (const auto& [port, series] : stats.series_per_port) {
+    add(f["kafka_sidecar_series"], {std::to_string(port)}, static_cast<double>(series), owner);
+  }
+  for (const auto& family : stats.dropped_families) {
+    add(f["kafka_sidecar_series_limit_dropped_families"], {family}, 1, owner);
+  }
+  return f.take();
+}
+
+const std::vector<std::string>& series_limit_drop_order() {
+  static const std::vector<std::string> order = {
+      "kafka_consumergroup_lag_seconds",
+      "kafka_consumergroup_current_offset",
+      "kafka_consumergroup_lag",
+      "kafka_log_dir_partition_size_bytes",
+      "kafka_topic_partition_leader_is_preferred",
+      "kafka_topic_partition_in_sync_replica",
+      "kafka_topic_partition_replicas",
+      "kafka_topic_partition_leader",
+      "kafka_topic_partition_last_stable_offset",
+      "kafka_topic_partition_oldest_offset",
+      "kafka_topic_partition_under_min_isr",
+      "kafka_consumergroup_assigned_partitions",
+      "kafka_topic_partition_current_offset",
+      "kafka_topic_partition_under_replicated_partition",
+  };
+  return order;
+}
+
+size_t count_series(const std::vector<Family>& families) {
+  size_t total = 0;
+  for (const auto& family : families) total += family.samples.size();
+  return total;
+}
+
+std::vector<std::string> apply_series_limit(std::vector<Family>& families, int64_t max_series) {
+  std::vector<std::string> dropped;
+  if (max_series <= 0) return dropped;
+  size_t total = count_series(families);
+  for (const auto& name : series_limit_drop_order()) {
+    if (total <= static_cast<size_t>(max_series)) break;
+    auto it = std::find_if(families.begin(), families.end(),
+                           [&](const Family& family) { return family.name == name; });
+    if (it == families.end()) continue;
+    total -= it->samples.size();
+    dropped.push_back(name);
+    families.erase(it);
+  }
+  return dropped;
+}
+
+}  // namespace kse::model

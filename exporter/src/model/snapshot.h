@@ -1,0 +1,155 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+// What one collection cycle saw of the cluster. Immutable once built; the model
+// turns it into metric families and never talks to Kafka.
+namespace kse::model {
+
+using Clock = std::chrono::system_clock;
+
+struct BrokerInfo {
+  int32_t id = -1;
+  std::string host;
+  int32_t port = 0;
+  std::optional<std::string> rack;
+  // In the latest metadata (false: known from an earlier cycle, now gone).
+  bool registered = true;
+  // The exporter could talk to it this cycle.
+  bool reachable = true;
+};
+
+struct PartitionState {
+  int32_t partition = 0;
+  int16_t error_code = 0;
+  int32_t leader = -1;
+  int32_t leader_epoch = -1;
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> isr;
+  std::vector<int32_t> offline_replicas;
+  std::optional<int64_t> earliest_offset;
+  std::optional<int64_t> latest_offset;
+  std::optional<int64_t> last_stable_offset;
+  // Reassignment in progress: replicas being added / removed.
+  std::vector<int32_t> adding_replicas;
+  std::vector<int32_t> removing_replicas;
+};
+
+struct TopicState {
+  std::string name;
+  bool internal = false;
+  std::vector<PartitionState> partitions;  // sorted by partition
+  std::optional<int32_t> min_insync_replicas;
+  std::optional<int64_t> retention_bytes;
+  std::optional<int64_t> retention_ms;
+};
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+struct GroupMember {
+  std::string member_id;
+  std::string client_id;
+  std::string client_host;
+  std::vector<TopicPartition> assignment;
+};
+
+struct GroupState {
+  std::string group_id;
+  std::string state;          // Stable, Empty, PreparingRebalance, ... or the new protocol's
+  std::string protocol_type;  // "consumer" for consumer groups
+  std::string group_type;     // "classic" or "consumer" (ListGroups v5), may be empty
+  int32_t coordinator = -1;
+  std::vector<GroupMember> members;
+  // Committed offsets; partitions without a committed offset are absent.
+  std::map<TopicPartition, int64_t> committed;
+  bool offsets_known = false;  // OffsetFetch answered this cycle
+};
+
+struct ReplicaSize {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t size_bytes = 0;
+  int64_t offset_lag = 0;
+  bool is_future = false;
+};
+
+struct LogDirState {
+  int32_t broker = -1;
+  std::string path;
+  int16_t error_code = 0;
+  std::optional<int64_t> total_bytes;
+  std::optional<int64_t> usable_bytes;
+  std::vector<ReplicaSize> replicas;
+};
+
+struct QuorumReplica {
+  int32_t id = -1;
+  int64_t log_end_offset = -1;
+  std::optional<int64_t> last_fetch_ms;
+  std::optional<int64_t> last_caught_up_ms;
+};
+
+struct QuorumState {
+  int32_t leader_id = -1;
+  int32_t leader_epoch = -1;
+  int64_t high_watermark = -1;
+  std::vector<QuorumReplica> voters;
+  std::vector<QuorumReplica> observers;
+};
+
+struct TransactionState {
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  std::string state;
+  int32_t coordinator = -1;
+  std::optional<int64_t> start_time_ms;  // for open transactions
+  int32_t timeout_ms = 0;
+  std::vector<TopicPartition> partitions;
+};
+
+struct QuotaEntry {
+  std::vector<std::pair<std::string, std::string>> entity;  // (type, name or "<default>")
+  std::string key;                                          // producer_byte_rate, ...
+  double value = 0;
+};
+
+// A part of the cycle that could not be collected: its families are left out and
+// kafka_sidecar_collector_up says why.
+struct CollectorStatus {
+  bool up = true;
+  std::string error;
+};
+
+struct RequestStats {
+  int32_t broker = -1;
+  std::string api;
+  uint64_t sent = 0;
+  uint64_t errors = 0;
+};
+
+struct ClusterSnapshot {
+  Clock::time_point taken_at{};
+  std::chrono::duration<double> cycle_duration{0};
+  std::string cluster_id;
+  int32_t controller_id = -1;
+  std::vector<BrokerInfo> brokers;  // sorted by id, includes brokers that left
+  std::vector<TopicState> topics;   // sorted by name, after filters
+  std::vector<GroupState> groups;   // sorted by id, after filters
+  std::vector<LogDirState> log_dirs;
+  std::optional<QuorumState> quorum;
+  std::vector<TransactionState> transactions;
+  std::vector<QuotaEntry> quotas;
+  std::map<std::string, CollectorStatus> collectors;  // "metadata", "offsets", "groups", ...
+  bool complete = false;  // metadata and offsets both collected
+};
+
+}  // namespace kse::model

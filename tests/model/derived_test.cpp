@@ -1,0 +1,75 @@
+#include "model/derived.h"
+
+#include <gtest/gtest.h>
+
+namespace kse::model {
+namespace {
+
+ClusterSnapshot snapshot_at(int seconds, int32_t leader, std::vector<int32_t> isr,
+                            int64_t log_end) {
+  ClusterSnapshot s;
+  s.taken_at = Clock::time_point(std::chrono::seconds(seconds));
+  s.collectors["metadata"] = {};
+  TopicState topic;
+  topic.name = "position";
+  PartitionState p;
+  p.partition = 0;
+  p.leader = leader;
+  p.replicas = {1, 2, 3};
+  p.isr = std::move(isr);
+  p.latest_offset = log_end;
+  topic.partitions = {p};
+  s.topics = {topic};
+  return s;
+}
+
+TEST(DerivedTest, CountsLeaderChangesAndIsrChurn) {
+  DerivedState state;
+  advance(state, snapshot_at(0, 1, {1, 2, 3}, 10));
+  advance(state, snapshot_at(15, 1, {1, 3}, 20));      // 2 leaves the ISR
+  advance(state, snapshot_at(30, 3, {3}, 30));         // leader moves, 1 leaves
+  advance(state, snapshot_at(45, 3, {3, 1, 2}, 40));   // both come back
+  const auto& counters = state.topic_changes.at("position");
+  EXPECT_EQ(counters.leader_changes, 1u);
+  EXPECT_EQ(counters.isr_shrinks, 2u);
+  EXPECT_EQ(counters.isr_expands, 2u);
+}
+
+TEST(DerivedTest, HistoryKeepsOnlyMovesAndIsBounded) {
+  DerivedState state;
+  state.max_points = 3;
+  advance(state, snapshot_at(0, 1, {1}, 10));
+  advance(state, snapshot_at(15, 1, {1}, 10));  // idle: keeps the time 10 was reached
+  advance(state, snapshot_at(30, 1, {1}, 20));
+  advance(state, snapshot_at(45, 1, {1}, 30));
+  advance(state, snapshot_at(60, 1, {1}, 40));
+  const auto& history = state.offset_history.at({"position", 0});
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history.front().offset, 20);
+  EXPECT_EQ(history.back().offset, 40);
+  EXPECT_EQ(history.back().time_seconds, 60);
+}
+
+TEST(DerivedTest, DeletedPartitionsAreForgotten) {
+  DerivedState state;
+  advance(state, snapshot_at(0, 1, {1}, 10));
+  ClusterSnapshot empty;
+  empty.collectors["metadata"] = {};
+  advance(state, empty);
+  EXPECT_TRUE(state.offset_history.empty());
+  EXPECT_TRUE(state.topic_changes.empty());
+}
+
+TEST(DerivedTest, LagSecondsInterpolatesAndExtrapolates) {
+  std::deque<OffsetPoint> history = {{100, 10}, {200, 20}, {400, 30}};
+  EXPECT_FALSE(lag_seconds({{100, 10}}, 50, 100, 40).has_value());
+  EXPECT_DOUBLE_EQ(*lag_seconds(history, 400, 400, 40), 0.0);
+  EXPECT_DOUBLE_EQ(*lag_seconds(history, 500, 400, 40), 0.0);
+  EXPECT_DOUBLE_EQ(*lag_seconds(history, 150, 400, 40), 25.0);  // produced at t=15
+  EXPECT_DOUBLE_EQ(*lag_seconds(history, 300, 400, 40), 15.0);  // produced at t=25
+  EXPECT_DOUBLE_EQ(*lag_seconds(history, 50, 400, 40), 35.0);   // extrapolated to t=5
+  EXPECT_DOUBLE_EQ(*lag_seconds(history, 450, 500, 40), 10.0);  // past the last point
+}
+
+}  // namespace
+}  // namespace kse::model

@@ -1,0 +1,239 @@
+#include "model/model.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+
+#include "model/catalogue.h"
+
+namespace kse::model {
+namespace {
+
+using metrics::Family;
+
+// One line per series: "name{l1=v1,l2=v2} value @owner", a compact golden form.
+std::string dump(const std::vector<Family>& families, std::string_view only = "") {
+  std::ostringstream out;
+  for (const auto& family : families) {
+    if (!only.empty() && family.name.rfind(only, 0) != 0) continue;
+    for (const auto& sample : family.samples) {
+      out << family.name << "{";
+      for (size_t i = 0; i < family.label_names.size(); ++i) {
+        out << (i ? "," : "") << family.label_names[i] << "=" << sample.label_values[i];
+      }
+      out << "} " << sample.value << " @" << sample.owner << "\n";
+    }
+  }
+  return out.str();
+}
+
+ClusterSnapshot three_broker_snapshot() {
+  ClusterSnapshot s;
+  s.taken_at = Clock::time_point(std::chrono::seconds(1000));
+  s.cluster_id = "abc";
+  s.brokers = {{1, "127.0.0.1", 9092, std::nullopt, true, true},
+               {2, "127.0.0.1", 9192, std::string("r2"), true, false},
+               {3, "127.0.0.1", 9292, std::nullopt, false, false}};
+  TopicState position;
+  position.name = "position";
+  position.min_insync_replicas = 2;
+  PartitionState p0;
+  p0.partition = 0;
+  p0.leader = 1;
+  p0.replicas = {1, 2, 3};
+  p0.isr = {1, 2, 3};
+  p0.earliest_offset = 0;
+  p0.latest_offset = 100;
+  p0.last_stable_offset = 95;
+  PartitionState p1 = p0;
+  p1.partition = 1;
+  p1.leader = 3;
+  p1.replicas = {2, 3, 1};
+  p1.isr = {3};
+  p1.latest_offset = 50;
+  p1.last_stable_offset = 50;
+  PartitionState p2 = p0;
+  p2.partition = 2;
+  p2.leader = -1;
+  p2.isr = {};
+  p2.latest_offset.reset();
+  p2.earliest_offset.reset();
+  p2.last_stable_offset.reset();
+  position.partitions = {p0, p1, p2};
+  s.topics = {position};
+  s.collectors["metadata"] = {};
+  return s;
+}
+
+TEST(ModelTest, BrokersUpAndInfo) {
+  auto families = build_cluster_families(three_broker_snapshot(), {}, {});
+  EXPECT_EQ(dump(families, "kafka_broker_"),
+            "kafka_broker_info{id=1,address=127.0.0.1:9092,rack=} 1 @-1\n"
+            "kafka_broker_info{id=2,address=127.0.0.1:9192,rack=r2} 1 @-1\n"
+            "kafka_broker_up{broker=1} 1 @1\n"
+            "kafka_broker_up{broker=2} 0 @2\n"
+            "kafka_broker_up{broker=3} 0 @3\n");
+  EXPECT_EQ(dump(families, "kafka_brokers"), "kafka_brokers{} 2 @-1\n");
+}
+
+TEST(ModelTest, PartitionFactsGoToTheLeaderAndOfflineToTheClusterPort) {
+  auto families = build_cluster_families(three_broker_snapshot(), {}, {});
+  EXPECT_EQ(dump(families, "kafka_topic_partition_under"),
+            "kafka_topic_partition_under_replicated_partition{topic=position,partition=0} 0 @1\n"
+            "kafka_topic_partition_under_replicated_partition{topic=position,partition=1} 1 @3\n"
+            "kafka_topic_partition_under_replicated_partition{topic=position,partition=2} 1 @-1\n"
+            "kafka_topic_partition_under_min_isr{topic=position,partition=0} 0 @1\n"
+            "kafka_topic_partition_under_min_isr{topic=position,partition=1} 1 @3\n"
+            "kafka_topic_partition_under_min_isr{topic=position,partition=2} 1 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_topic_partition_current_offset"),
+            "kafka_topic_partition_current_offset{topic=position,partition=0} 100 @1\n"
+            "kafka_topic_partition_current_offset{topic=position,partition=1} 50 @3\n");
+  EXPECT_EQ(dump(families, "kafka_topic_partition_leader_is_preferred"),
+            "kafka_topic_partition_leader_is_preferred{topic=position,partition=0} 1 @1\n"
+            "kafka_topic_partition_leader_is_preferred{topic=position,partition=1} 0 @3\n"
+            "kafka_topic_partition_leader_is_preferred{topic=position,partition=2} 0 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_topic_partition_offline"),
+            "kafka_topic_partition_offline{topic=position,partition=2} 1 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_cluster_"),
+            "kafka_cluster_info{cluster_id=abc} 1 @-1\n"
+            "kafka_cluster_partitions{} 3 @-1\n"
+            "kafka_cluster_under_replicated_partitions{} 2 @-1\n"
+            "kafka_cluster_under_min_isr_partitions{} 2 @-1\n"
+            "kafka_cluster_offline_partitions{} 1 @-1\n"
+            "kafka_cluster_reassigning_partitions{} 0 @-1\n");
+}
+
+TEST(ModelTest, PartitionMetricsCanBeTurnedOff) {
+  ModelOptions options;
+  options.partition_metrics = false;
+  auto families = build_cluster_families(three_broker_snapshot(), {}, options);
+  EXPECT_EQ(dump(families, "kafka_topic_partition_current_offset"), "");
+  EXPECT_EQ(dump(families, "kafka_topic_partitions"), "kafka_topic_partitions{topic=position} 3 @-1\n");
+}
+
+TEST(ModelTest, GroupLagNeverNegativeAndAbsentWithoutCommit) {
+  ClusterSnapshot s = three_broker_snapshot();
+  GroupState group;
+  group.group_id = "consumer";
+  group.state = "Empty";
+  group.coordinator = 2;
+  group.offsets_known = true;
+  group.committed[{"position", 0}] = 90;
+  group.committed[{"position", 1}] = 60;  // ahead of the log end read later: clamped to 0
+  group.committed[{"position", 2}] = 7;   // offline partition: no log end, no lag
+  s.groups = {group};
+  auto families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_consumergroup_lag"),
+            "kafka_consumergroup_lag{consumergroup=consumer,topic=position,partition=0} 10 @2\n"
+            "kafka_consumergroup_lag{consumergroup=consumer,topic=position,partition=1} 0 @2\n"
+            "kafka_consumergroup_lag_sum{consumergroup=consumer,topic=position} 10 @2\n");
+  EXPECT_EQ(dump(families, "kafka_consumergroup_current_offset_sum"),
+            "kafka_consumergroup_current_offset_sum{consumergroup=consumer,topic=position} 157 @2\n");
+  EXPECT_EQ(dump(families, "kafka_consumergroup_state"),
+            "kafka_consumergroup_state{consumergroup=consumer,state=Empty} 1 @2\n");
+  EXPECT_EQ(dump(families, "kafka_consumergroup_members"),
+            "kafka_consumergroup_members{consumergroup=consumer} 0 @2\n");
+}
+
+TEST(ModelTest, LagSecondsComesFromHistory) {
+  ClusterSnapshot s = three_broker_snapshot();
+  GroupState group;
+  group.group_id = "consumer";
+  group.coordinator = 1;
+  group.offsets_known = true;
+  group.committed[{"position", 0}] = 60;
+  s.groups = {group};
+  DerivedState derived;
+  derived.offset_history[{"position", 0}] = {{20, 900}, {100, 980}};
+  auto families = build_cluster_families(s, derived, {});
+  // Offset 60 was the log end at t=940, 60 s before the snapshot at t=1000.
+  EXPECT_EQ(dump(families, "kafka_consumergroup_lag_seconds"),
+            "kafka_consumergroup_lag_seconds{consumergroup=consumer,topic=position,partition=0} 60 @1\n"
+            "kafka_consumergroup_lag_seconds_max{consumergroup=consumer,topic=position} 60 @1\n");
+}
+
+TEST(ModelTest, QuorumVoterLag) {
+  ClusterSnapshot s = three_broker_snapshot();
+  QuorumState quorum;
+  quorum.leader_id = 2;
+  quorum.leader_epoch = 7;
+  quorum.high_watermark = 500;
+  quorum.voters = {{1, 490, 999000, 998000}, {2, 500, std::nullopt, 1000000}, {3, 500, 999500, 999500}};
+  s.quorum = quorum;
+  auto families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_kraft_quorum_voter_lag"),
+            "kafka_kraft_quorum_voter_lag_records{voter=1} 10 @-1\n"
+            "kafka_kraft_quorum_voter_lag_records{voter=2} 0 @-1\n"
+            "kafka_kraft_quorum_voter_lag_records{voter=3} 0 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_kraft_quorum_leader"), "kafka_kraft_quorum_leader{} 2 @-1\n");
+  EXPECT_NE(dump(families).find("kafka_kraft_quorum_voter_caught_up_age_seconds{voter=1} 2 @-1"),
+            std::string::npos);
+}
+
+TEST(ModelTest, LogDirsGoToTheirBroker) {
+  ClusterSnapshot s = three_broker_snapshot();
+  LogDirState dir;
+  dir.broker = 3;
+  dir.path = "/data/3";
+  dir.total_bytes = 1000;
+  dir.usable_bytes = 400;
+  dir.replicas = {{"position", 0, 120, 0, false}, {"position", 1, 80, 0, false}};
+  s.log_dirs = {dir};
+  auto families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_log_dir"),
+            "kafka_log_dir_partition_size_bytes{topic=position,partition=0,broker=3,log_dir=/data/3} 120 @3\n"
+            "kafka_log_dir_partition_size_bytes{topic=position,partition=1,broker=3,log_dir=/data/3} 80 @3\n"
+            "kafka_log_dir_used_bytes{broker=3,log_dir=/data/3} 200 @3\n"
+            "kafka_log_dir_total_bytes{broker=3,log_dir=/data/3} 1000 @3\n"
+            "kafka_log_dir_usable_bytes{broker=3,log_dir=/data/3} 400 @3\n"
+            "kafka_log_dir_online{broker=3,log_dir=/data/3} 1 @3\n");
+}
+
+TEST(ModelTest, OpenTransactionsAge) {
+  ClusterSnapshot s = three_broker_snapshot();
+  s.transactions = {{"tx-position1", 4000, "Ongoing", 2, 990000, 60000, {}},
+                    {"tx-position2", 4001, "CompleteCommit", 2, std::nullopt, 60000, {}}};
+  auto families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_transaction"),
+            "kafka_transactions{state=CompleteCommit} 1 @2\n"
+            "kafka_transactions{state=Ongoing} 1 @2\n"
+            "kafka_transaction_open_seconds{transactional_id=tx-position1} 10 @2\n"
+            "kafka_transaction_timeout_seconds{transactional_id=tx-position1} 60 @2\n");
+}
+
+TEST(ModelTest, EverySampleMatchesItsFamilyLabels) {
+  ClusterSnapshot s = three_broker_snapshot();
+  for (const auto& family : build_cluster_families(s, {}, {})) {
+    EXPECT_EQ(&spec(family.name) != nullptr, true);
+    for (const auto& sample : family.samples) {
+      EXPECT_EQ(sample.label_values.size(), family.label_names.size()) << family.name;
+    }
+  }
+}
+
+TEST(ModelTest, SeriesLimitDropsWholeFamiliesInOrder) {
+  ClusterSnapshot s = three_broker_snapshot();
+  auto families = build_cluster_families(s, {}, {});
+  const size_t total = count_series(families);
+  auto dropped = apply_series_limit(families, static_cast<int64_t>(total) - 1);
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0], "kafka_topic_partition_leader_is_preferred");
+  EXPECT_EQ(count_series(families), total - 3);
+  EXPECT_TRUE(apply_series_limit(families, 0).empty());
+}
+
+TEST(ModelTest, ExporterFamiliesGoToTheGivenOwner) {
+  ExporterStats stats;
+  stats.version = "1.2.3";
+  stats.collectors["log_dirs"] = {false, "CLUSTER_AUTHORIZATION_FAILED"};
+  stats.requests = {{1, "Metadata", 10, 1}};
+  auto families = build_exporter_families(stats, 2);
+  EXPECT_NE(dump(families).find("kafka_sidecar_collector_up{collector=log_dirs} 0 @2"),
+            std::string::npos);
+  EXPECT_NE(dump(families).find("kafka_sidecar_request_errors_total{broker=1,api=Metadata} 1 @2"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace kse::model
