@@ -1,0 +1,212 @@
+// Metadata, offsets, log dirs, topic configs: what every partition looks like.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "collector/collector.h"
+#include "collector/kafka_calls.h"
+#include "collector/when_all.h"
+#include "kafka/messages/describe_configs.h"
+#include "kafka/messages/describe_log_dirs.h"
+#include "kafka/messages/list_offsets.h"
+#include "kafka/messages/metadata.h"
+
+namespace kse::collector {
+
+using boost::asio::awaitable;
+
+namespace {
+constexpr int64_t kLatestTimestamp = -1;
+constexpr int64_t kEarliestTimestamp = -2;
+constexpr int8_t kReadUncommitted = 0;
+constexpr int8_t kReadCommitted = 1;
+constexpr int8_t kTopicResource = 2;
+
+std::optional<int64_t> parse_long(const std::optional<std::string>& value) {
+  if (!value) return std::nullopt;
+  try {
+    return std::stoll(*value);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+}  // namespace
+
+awaitable<void> Collector::collect_metadata(Cycle& cycle) {
+  kafka::MetadataRequest request;
+  request.topics = std::nullopt;
+  request.allow_auto_topic_creation = false;
+  auto answer = co_await call_any(client_, std::move(request),
+                                  cycle.remaining(options_.request_timeout));
+  count(-1, "Metadata", !answer);
+  if (!answer) {
+    mark_failed(cycle, "metadata", answer.error);
+    co_return;
+  }
+  auto& snapshot = cycle.snapshot;
+  snapshot.cluster_id = answer->cluster_id.value_or("");
+  snapshot.controller_id = answer->controller_id;
+  for (const auto& broker : answer->brokers) {
+    model::BrokerInfo info;
+    info.id = broker.node_id;
+    info.host = broker.host;
+    info.port = broker.port;
+    info.rack = broker.rack;
+    snapshot.brokers.push_back(info);
+    cycle.live_brokers.push_back(broker.node_id);
+  }
+  std::sort(cycle.live_brokers.begin(), cycle.live_brokers.end());
+  for (const auto& topic : answer->topics) {
+    const std::string name = topic.name.value_or("");
+    if (topic.error_code != 0 || name.empty() || !topics_.accepts(name)) continue;
+    model::TopicState state;
+    state.name = name;
+    state.internal = topic.is_internal;
+    for (const auto& p : topic.partitions) {
+      model::PartitionState partition;
+      partition.partition = p.partition_index;
+      partition.error_code = p.error_code;
+      partition.leader = p.leader_id;
+      partition.leader_epoch = p.leader_epoch;
+      partition.replicas = p.replica_nodes;
+      partition.isr = p.isr_nodes;
+      partition.offline_replicas = p.offline_replicas;
+      state.partitions.push_back(std::move(partition));
+    }
+    std::sort(state.partitions.begin(), state.partitions.end(),
+              [](const auto& a, const auto& b) { return a.partition < b.partition; });
+    snapshot.topics.push_back(std::move(state));
+  }
+  std::sort(snapshot.topics.begin(), snapshot.topics.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  for (size_t i = 0; i < snapshot.topics.size(); ++i) {
+    cycle.topic_index[snapshot.topics[i].name] = i;
+    for (const auto& p : snapshot.topics[i].partitions) {
+      if (p.leader >= 0) {
+        cycle.partitions_by_leader[p.leader].push_back({snapshot.topics[i].name, p.partition});
+      }
+    }
+  }
+}
+
+awaitable<void> Collector::collect_offsets(Cycle& cycle) {
+  std::vector<awaitable<void>> tasks;
+  for (const auto& [leader, partitions] : cycle.partitions_by_leader) {
+    tasks.push_back(collect_leader_offsets(cycle, leader));
+  }
+  co_await when_all(std::move(tasks));
+}
+
+awaitable<void> Collector::collect_leader_offsets(Cycle& cycle, int32_t leader) {
+  const auto& partitions = cycle.partitions_by_leader[leader];
+  auto build = [&](int64_t timestamp, int8_t isolation) {
+    kafka::ListOffsetsRequest request;
+    request.replica_id = -1;
+    request.isolation_level = isolation;
+    for (const auto& tp : partitions) {
+      if (request.topics.empty() || request.topics.back().name != tp.topic) {
+        request.topics.emplace_back();
+        request.topics.back().name = tp.topic;
+      }
+      kafka::ListOffsetsRequestPartition partition;
+      partition.partition_index = tp.partition;
+      partition.timestamp = timestamp;
+      request.topics.back().partitions.push_back(partition);
+    }
+    return request;
+  };
+  enum Kind { kLatest, kEarliest, kStable };
+  // The three reads go out together on the leader's connection (pipelined).
+  auto read = [&, this](Kind kind) -> awaitable<void> {
+    const int64_t timestamp = kind == kEarliest ? kEarliestTimestamp : kLatestTimestamp;
+    const int8_t isolation = kind == kStable ? kReadCommitted : kReadUncommitted;
+    auto answer = co_await call(client_, leader, build(timestamp, isolation),
+                                cycle.remaining(options_.request_timeout));
+    count(leader, "ListOffsets", !answer);
+    if (!answer) {
+      mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error);
+      co_return;
+    }
+    for (const auto& topic : answer->topics) {
+      for (const auto& p : topic.partitions) {
+        model::PartitionState* state = cycle.partition(topic.name, p.partition_index);
+        if (state == nullptr || p.error_code != 0 || p.offset < 0) continue;
+        (kind == kLatest ? state->latest_offset
+                         : kind == kEarliest ? state->earliest_offset : state->last_stable_offset) =
+            p.offset;
+      }
+    }
+  };
+  std::vector<awaitable<void>> reads;
+  reads.push_back(read(kLatest));
+  reads.push_back(read(kEarliest));
+  reads.push_back(read(kStable));
+  co_await when_all(std::move(reads));
+}
+
+awaitable<void> Collector::collect_log_dirs(Cycle& cycle, int32_t broker) {
+  kafka::DescribeLogDirsRequest request;
+  request.topics = std::nullopt;
+  auto answer = co_await call(client_, broker, std::move(request),
+                              cycle.remaining(options_.request_timeout));
+  count(broker, "DescribeLogDirs", !answer);
+  if (!answer) {
+    mark_failed(cycle, "log_dirs", "broker " + std::to_string(broker) + ": " + answer.error);
+    co_return;
+  }
+  if (answer->error_code != 0) {
+    mark_failed(cycle, "log_dirs", "broker " + std::to_string(broker) + ": error code " +
+                                       std::to_string(answer->error_code));
+    co_return;
+  }
+  for (const auto& result : answer->results) {
+    model::LogDirState dir;
+    dir.broker = broker;
+    dir.path = result.log_dir;
+    dir.error_code = result.error_code;
+    if (result.total_bytes >= 0) dir.total_bytes = result.total_bytes;
+    if (result.usable_bytes >= 0) dir.usable_bytes = result.usable_bytes;
+    for (const auto& topic : result.topics) {
+      if (!cycle.topic_index.count(topic.name)) continue;
+      for (const auto& p : topic.partitions) {
+        dir.replicas.push_back(
+            {topic.name, p.partition_index, p.partition_size, p.offset_lag, p.is_future_key});
+      }
+    }
+    cycle.snapshot.log_dirs.push_back(std::move(dir));
+  }
+}
+
+awaitable<void> Collector::collect_topic_configs(Cycle& cycle) {
+  if (cycle.snapshot.topics.empty()) co_return;
+  kafka::DescribeConfigsRequest request;
+  for (const auto& topic : cycle.snapshot.topics) {
+    kafka::DescribeConfigsRequestResource resource;
+    resource.resource_type = kTopicResource;
+    resource.resource_name = topic.name;
+    resource.configuration_keys =
+        std::vector<std::string>{"min.insync.replicas", "retention.bytes", "retention.ms"};
+    request.resources.push_back(std::move(resource));
+  }
+  auto answer = co_await call_any(client_, std::move(request),
+                                  cycle.remaining(options_.request_timeout));
+  count(-1, "DescribeConfigs", !answer);
+  if (!answer) {
+    mark_failed(cycle, "topic_configs", answer.error);
+    co_return;
+  }
+  for (const auto& result : answer->results) {
+    auto it = cycle.topic_index.find(result.resource_name);
+    if (result.error_code != 0 || it == cycle.topic_index.end()) continue;
+    model::TopicState& topic = cycle.snapshot.topics[it->second];
+    for (const auto& config : result.configs) {
+      auto value = parse_long(config.value);
+      if (!value) continue;
+      if (config.name == "min.insync.replicas") topic.min_insync_replicas = static_cast<int32_t>(*value);
+      if (config.name == "retention.bytes") topic.retention_bytes = *value;
+      if (config.name == "retention.ms") topic.retention_ms = *value;
+    }
+  }
+}
+
+}  // namespace kse::collector

@@ -1,0 +1,163 @@
+// Controller-side facts: KRaft quorum, reassignments, transactions, quotas.
+#include <algorithm>
+
+#include "collector/collector.h"
+#include "collector/kafka_calls.h"
+#include "collector/when_all.h"
+#include "kafka/messages/describe_client_quotas.h"
+#include "kafka/messages/describe_quorum.h"
+#include "kafka/messages/describe_transactions.h"
+#include "kafka/messages/list_partition_reassignments.h"
+#include "kafka/messages/list_transactions.h"
+
+namespace kse::collector {
+
+using boost::asio::awaitable;
+
+namespace {
+constexpr int16_t kUnsupportedVersion = 35;
+}  // namespace
+
+awaitable<void> Collector::collect_quorum(Cycle& cycle) {
+  kafka::DescribeQuorumRequest request;
+  kafka::DescribeQuorumRequestTopic topic;
+  topic.topic_name = "__cluster_metadata";
+  topic.partitions.push_back(kafka::DescribeQuorumRequestPartition{0});
+  request.topics.push_back(std::move(topic));
+  auto answer = co_await call_any(client_, std::move(request),
+                                  cycle.remaining(options_.request_timeout));
+  count(-1, "DescribeQuorum", !answer);
+  if (!answer || answer->error_code != 0 || answer->topics.empty() ||
+      answer->topics[0].partitions.empty() || answer->topics[0].partitions[0].error_code != 0) {
+    // ZooKeeper clusters have no quorum to describe: not an error worth a down collector.
+    if (answer && answer->error_code == kUnsupportedVersion) co_return;
+    mark_failed(cycle, "quorum", answer ? "DescribeQuorum returned an error" : answer.error);
+    co_return;
+  }
+  const auto& partition = answer->topics[0].partitions[0];
+  model::QuorumState quorum;
+  quorum.leader_id = partition.leader_id;
+  quorum.leader_epoch = partition.leader_epoch;
+  quorum.high_watermark = partition.high_watermark;
+  auto convert = [](const auto& replica) {
+    model::QuorumReplica r;
+    r.id = replica.replica_id;
+    r.log_end_offset = replica.log_end_offset;
+    if (replica.last_fetch_timestamp >= 0) r.last_fetch_ms = replica.last_fetch_timestamp;
+    if (replica.last_caught_up_timestamp >= 0) r.last_caught_up_ms = replica.last_caught_up_timestamp;
+    return r;
+  };
+  for (const auto& voter : partition.current_voters) quorum.voters.push_back(convert(voter));
+  for (const auto& observer : partition.observers) quorum.observers.push_back(convert(observer));
+  cycle.snapshot.quorum = std::move(quorum);
+}
+
+awaitable<void> Collector::collect_reassignments(Cycle& cycle) {
+  kafka::ListPartitionReassignmentsRequest request;
+  request.timeout_ms = static_cast<int32_t>(cycle.remaining(options_.request_timeout).count());
+  request.topics = std::nullopt;
+  auto answer = co_await call_any(client_, std::move(request),
+                                  cycle.remaining(options_.request_timeout));
+  count(-1, "ListPartitionReassignments", !answer);
+  if (!answer || answer->error_code != 0) {
+    mark_failed(cycle, "reassignments",
+                answer ? "error code " + std::to_string(answer->error_code) : answer.error);
+    co_return;
+  }
+  for (const auto& topic : answer->topics) {
+    for (const auto& p : topic.partitions) {
+      model::PartitionState* state = cycle.partition(topic.name, p.partition_index);
+      if (state == nullptr) continue;
+      state->adding_replicas = p.adding_replicas;
+      state->removing_replicas = p.removing_replicas;
+    }
+  }
+}
+
+awaitable<void> Collector::collect_transactions(Cycle& cycle) {
+  std::map<int32_t, std::vector<std::string>> by_coordinator;
+  auto list_on = [&, this](int32_t broker) -> awaitable<void> {
+    auto answer = co_await call(client_, broker, kafka::ListTransactionsRequest{},
+                                cycle.remaining(options_.request_timeout));
+    count(broker, "ListTransactions", !answer);
+    if (!answer || answer->error_code != 0) {
+      mark_failed(cycle, "transactions",
+                  "broker " + std::to_string(broker) + ": " +
+                      (answer ? "error code " + std::to_string(answer->error_code) : answer.error));
+      co_return;
+    }
+    for (const auto& txn : answer->transaction_states) {
+      model::TransactionState state;
+      state.transactional_id = txn.transactional_id;
+      state.producer_id = txn.producer_id;
+      state.state = txn.transaction_state;
+      state.coordinator = broker;
+      cycle.snapshot.transactions.push_back(std::move(state));
+      if (txn.transaction_state == "Ongoing" || txn.transaction_state == "PrepareCommit" ||
+          txn.transaction_state == "PrepareAbort") {
+        by_coordinator[broker].push_back(txn.transactional_id);
+      }
+    }
+  };
+  std::vector<awaitable<void>> lists;
+  for (int32_t broker : cycle.live_brokers) lists.push_back(list_on(broker));
+  co_await when_all(std::move(lists));
+  std::vector<awaitable<void>> details;
+  for (auto& [coordinator, ids] : by_coordinator) {
+    details.push_back(collect_transaction_details(cycle, coordinator, std::move(ids)));
+  }
+  co_await when_all(std::move(details));
+  std::sort(cycle.snapshot.transactions.begin(), cycle.snapshot.transactions.end(),
+            [](const auto& a, const auto& b) { return a.transactional_id < b.transactional_id; });
+}
+
+awaitable<void> Collector::collect_transaction_details(Cycle& cycle, int32_t coordinator,
+                                                       std::vector<std::string> ids) {
+  kafka::DescribeTransactionsRequest request;
+  request.transactional_ids = std::move(ids);
+  auto answer = co_await call(client_, coordinator, std::move(request),
+                              cycle.remaining(options_.request_timeout));
+  count(coordinator, "DescribeTransactions", !answer);
+  if (!answer) {
+    mark_failed(cycle, "transactions",
+                "coordinator " + std::to_string(coordinator) + ": " + answer.error);
+    co_return;
+  }
+  for (const auto& described : answer->transaction_states) {
+    if (described.error_code != 0) continue;
+    for (auto& txn : cycle.snapshot.transactions) {
+      if (txn.transactional_id != described.transactional_id) continue;
+      txn.state = described.transaction_state;
+      if (described.transaction_start_time_ms > 0) txn.start_time_ms = described.transaction_start_time_ms;
+      txn.timeout_ms = described.transaction_timeout_ms;
+      for (const auto& topic : described.topics) {
+        for (int32_t partition : topic.partitions) txn.partitions.push_back({topic.topic, partition});
+      }
+    }
+  }
+}
+
+awaitable<void> Collector::collect_quotas(Cycle& cycle) {
+  kafka::DescribeClientQuotasRequest request;
+  request.strict = false;
+  auto answer = co_await call_any(client_, std::move(request),
+                                  cycle.remaining(options_.request_timeout));
+  count(-1, "DescribeClientQuotas", !answer);
+  if (!answer || answer->error_code != 0) {
+    mark_failed(cycle, "quotas",
+                answer ? "error code " + std::to_string(answer->error_code) : answer.error);
+    co_return;
+  }
+  if (!answer->entries) co_return;
+  for (const auto& entry : *answer->entries) {
+    std::vector<std::pair<std::string, std::string>> entity;
+    for (const auto& part : entry.entity) {
+      entity.emplace_back(part.entity_type, part.entity_name.value_or("<default>"));
+    }
+    for (const auto& value : entry.values) {
+      cycle.snapshot.quotas.push_back({entity, value.key, value.value});
+    }
+  }
+}
+
+}  // namespace kse::collector

@@ -1,0 +1,163 @@
+// Consumer groups: who coordinates them, their state, members and committed offsets.
+#include <algorithm>
+
+#include "collector/collector.h"
+#include "collector/kafka_calls.h"
+#include "collector/when_all.h"
+#include "kafka/messages/describe_groups.h"
+#include "kafka/messages/find_coordinator.h"
+#include "kafka/messages/list_groups.h"
+#include "kafka/messages/offset_fetch.h"
+
+namespace kse::collector {
+
+using boost::asio::awaitable;
+
+namespace {
+constexpr int8_t kGroupKey = 0;
+}  // namespace
+
+awaitable<void> Collector::collect_groups(Cycle& cycle) {
+  // Each broker lists the groups it coordinates; the union is every group.
+  std::map<std::string, model::GroupState> found;
+  auto list_on = [&, this](int32_t broker) -> awaitable<void> {
+    auto answer = co_await call(client_, broker, kafka::ListGroupsRequest{},
+                                cycle.remaining(options_.request_timeout));
+    count(broker, "ListGroups", !answer);
+    if (!answer || answer->error_code != 0) {
+      mark_failed(cycle, "groups",
+                  "broker " + std::to_string(broker) + ": " +
+                      (answer ? "error code " + std::to_string(answer->error_code) : answer.error));
+      co_return;
+    }
+    for (const auto& group : answer->groups) {
+      if (!groups_.accepts(group.group_id)) continue;
+      model::GroupState& state = found[group.group_id];
+      state.group_id = group.group_id;
+      state.protocol_type = group.protocol_type;
+      state.state = group.group_state;
+      state.group_type = group.group_type;
+      state.coordinator = broker;
+    }
+  };
+  std::vector<awaitable<void>> lists;
+  for (int32_t broker : cycle.live_brokers) lists.push_back(list_on(broker));
+  co_await when_all(std::move(lists));
+  if (found.empty()) co_return;
+
+  // One batched FindCoordinator confirms the coordinator of every group.
+  kafka::FindCoordinatorRequest find;
+  find.key_type = kGroupKey;
+  for (const auto& [id, group] : found) find.coordinator_keys.push_back(id);
+  auto coordinators = co_await call_any(client_, std::move(find),
+                                        cycle.remaining(options_.request_timeout));
+  count(-1, "FindCoordinator", !coordinators);
+  if (coordinators) {
+    for (const auto& coordinator : coordinators->coordinators) {
+      auto it = found.find(coordinator.key);
+      if (it != found.end() && coordinator.error_code == 0) it->second.coordinator = coordinator.node_id;
+    }
+  }
+  std::map<int32_t, std::vector<std::string>> by_coordinator;
+  for (auto& [id, group] : found) {
+    by_coordinator[group.coordinator].push_back(id);
+    cycle.snapshot.groups.push_back(std::move(group));
+  }
+  std::sort(cycle.snapshot.groups.begin(), cycle.snapshot.groups.end(),
+            [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
+  std::vector<awaitable<void>> details;
+  for (auto& [coordinator, ids] : by_coordinator) {
+    details.push_back(collect_group_details(cycle, coordinator, std::move(ids)));
+  }
+  co_await when_all(std::move(details));
+}
+
+awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinator,
+                                                 std::vector<std::string> ids) {
+  auto group_of = [&](const std::string& id) -> model::GroupState* {
+    auto& groups = cycle.snapshot.groups;
+    auto it = std::lower_bound(groups.begin(), groups.end(), id,
+                               [](const model::GroupState& g, const std::string& key) {
+                                 return g.group_id < key;
+                               });
+    return it != groups.end() && it->group_id == id ? &*it : nullptr;
+  };
+
+  auto describe = [&, this]() -> awaitable<void> {
+    kafka::DescribeGroupsRequest request;
+    request.groups = ids;
+    auto answer = co_await call(client_, coordinator, std::move(request),
+                                cycle.remaining(options_.request_timeout));
+    count(coordinator, "DescribeGroups", !answer);
+    if (!answer) {
+      mark_failed(cycle, "groups",
+                  "coordinator " + std::to_string(coordinator) + ": " + answer.error);
+      co_return;
+    }
+    for (const auto& described : answer->groups) {
+      model::GroupState* group = group_of(described.group_id);
+      if (group == nullptr || described.error_code != 0) continue;
+      // ListGroups already gave the state of groups of the new protocol, which
+      // DescribeGroups reports as Dead.
+      if (!(group->group_type == "consumer" && described.group_state == "Dead")) {
+        group->state = described.group_state;
+      }
+      for (const auto& member : described.members) {
+        model::GroupMember m;
+        m.member_id = member.member_id;
+        m.client_id = member.client_id;
+        m.client_host = member.client_host;
+        if (described.protocol_type == "consumer" && !member.member_assignment.empty()) {
+          try {
+            auto assignment = kafka::decode_consumer_assignment(member.member_assignment);
+            for (const auto& topic : assignment.assigned_partitions) {
+              for (int32_t partition : topic.partitions) m.assignment.push_back({topic.topic, partition});
+            }
+          } catch (const std::exception&) {
+            // A foreign assignor's bytes: the member still counts, without partitions.
+          }
+        }
+        group->members.push_back(std::move(m));
+      }
+    }
+  };
+
+  auto fetch_offsets = [&, this]() -> awaitable<void> {
+    kafka::OffsetFetchRequest request;
+    for (const auto& id : ids) {
+      kafka::OffsetFetchRequestGroup group;
+      group.group_id = id;
+      group.topics = std::nullopt;  // every partition the group committed
+      request.groups.push_back(std::move(group));
+    }
+    request.require_stable = false;
+    auto answer = co_await call(client_, coordinator, std::move(request),
+                                cycle.remaining(options_.request_timeout));
+    count(coordinator, "OffsetFetch", !answer);
+    if (!answer) {
+      mark_failed(cycle, "groups",
+                  "coordinator " + std::to_string(coordinator) + ": " + answer.error);
+      co_return;
+    }
+    for (const auto& fetched : answer->groups) {
+      model::GroupState* group = group_of(fetched.group_id);
+      if (group == nullptr || fetched.error_code != 0) continue;
+      group->offsets_known = true;
+      for (const auto& topic : fetched.topics) {
+        if (!topics_.accepts(topic.name)) continue;
+        for (const auto& p : topic.partitions) {
+          if (p.error_code == 0 && p.committed_offset >= 0) {
+            group->committed[{topic.name, p.partition_index}] = p.committed_offset;
+          }
+        }
+      }
+    }
+  };
+
+  std::vector<awaitable<void>> tasks;
+  tasks.push_back(describe());
+  tasks.push_back(fetch_offsets());
+  co_await when_all(std::move(tasks));
+}
+
+}  // namespace kse::collector

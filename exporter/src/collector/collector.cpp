@@ -1,0 +1,124 @@
+#include "collector/collector.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/this_coro.hpp>
+
+#include "collector/kafka_calls.h"
+#include "collector/when_all.h"
+
+namespace kse::collector {
+
+using boost::asio::awaitable;
+using model::ClusterSnapshot;
+
+struct Collector::Cycle {
+  ClusterSnapshot snapshot;
+  std::chrono::steady_clock::time_point deadline;
+  std::map<std::string, size_t> topic_index;  // name -> index in snapshot.topics
+  std::vector<int32_t> live_brokers;
+  std::map<int32_t, std::vector<model::TopicPartition>> partitions_by_leader;
+  std::map<std::string, int32_t> group_coordinator;
+
+  std::chrono::milliseconds remaining(std::chrono::milliseconds cap) const {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    return std::clamp(left, std::chrono::milliseconds(1), cap);
+  }
+
+  model::PartitionState* partition(const std::string& topic, int32_t index) {
+    auto it = topic_index.find(topic);
+    if (it == topic_index.end()) return nullptr;
+    auto& partitions = snapshot.topics[it->second].partitions;
+    auto p = std::lower_bound(partitions.begin(), partitions.end(), index,
+                              [](const model::PartitionState& s, int32_t i) { return s.partition < i; });
+    return p != partitions.end() && p->partition == index ? &*p : nullptr;
+  }
+};
+
+Collector::Collector(kafka::KafkaClient& client, CollectorOptions options)
+    : client_(client),
+      options_(std::move(options)),
+      topics_(options_.topic_include, options_.topic_exclude),
+      groups_(options_.group_include, options_.group_exclude) {}
+
+std::vector<model::RequestStats> Collector::request_stats() const {
+  std::vector<model::RequestStats> stats;
+  for (const auto& [key, value] : requests_) stats.push_back(value);
+  return stats;
+}
+
+void Collector::count(int32_t broker, const std::string& api, bool failed) {
+  auto& stats = requests_[{broker, api}];
+  stats.broker = broker;
+  stats.api = api;
+  ++stats.sent;
+  if (failed) ++stats.errors;
+}
+
+void Collector::mark_failed(Cycle& cycle, const std::string& collector, const std::string& error) {
+  auto& status = cycle.snapshot.collectors[collector];
+  if (status.up) {
+    status.up = false;
+    status.error = error;
+  }
+  // Said once per distinct problem, not every cycle.
+  if (logged_errors_.insert(collector + ": " + error).second) {
+    spdlog::warn("collector {}: {}", collector, error);
+  }
+}
+
+awaitable<ClusterSnapshot> Collector::collect() {
+  const auto started = std::chrono::steady_clock::now();
+  Cycle cycle;
+  cycle.deadline = started + options_.cycle_timeout;
+  cycle.snapshot.taken_at = model::Clock::now();
+  for (const char* name : {"metadata", "offsets", "groups", "log_dirs", "topic_configs", "quorum",
+                           "reassignments", "transactions", "quotas"}) {
+    cycle.snapshot.collectors[name] = {};
+  }
+
+  co_await collect_metadata(cycle);
+  if (cycle.snapshot.collectors["metadata"].up) {
+    auto groups_then_offsets = [this, &cycle]() -> awaitable<void> {
+      // Committed offsets first, log ends second: lag can then never be negative.
+      co_await collect_groups(cycle);
+      co_await collect_offsets(cycle);
+    };
+    std::vector<awaitable<void>> tasks;
+    tasks.push_back(groups_then_offsets());
+    for (int32_t broker : cycle.live_brokers) tasks.push_back(collect_log_dirs(cycle, broker));
+    tasks.push_back(collect_topic_configs(cycle));
+    tasks.push_back(collect_quorum(cycle));
+    tasks.push_back(collect_reassignments(cycle));
+    tasks.push_back(collect_transactions(cycle));
+    tasks.push_back(collect_quotas(cycle));
+    co_await when_all(std::move(tasks));
+  }
+
+  auto& snapshot = cycle.snapshot;
+  // Brokers that left keep a row (registered = false) so their port can say so.
+  std::set<int32_t> present;
+  for (const auto& broker : snapshot.brokers) present.insert(broker.id);
+  for (auto& [id, broker] : known_brokers_) {
+    if (!present.count(id)) {
+      model::BrokerInfo gone = broker;
+      gone.registered = false;
+      gone.reachable = false;
+      snapshot.brokers.push_back(gone);
+    }
+  }
+  for (const auto& broker : snapshot.brokers) {
+    if (broker.registered) known_brokers_[broker.id] = broker;
+  }
+  std::sort(snapshot.brokers.begin(), snapshot.brokers.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  std::sort(snapshot.groups.begin(), snapshot.groups.end(),
+            [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
+  snapshot.complete = snapshot.collectors["metadata"].up && snapshot.collectors["offsets"].up;
+  snapshot.cycle_duration = std::chrono::steady_clock::now() - started;
+  co_return std::move(cycle.snapshot);
+}
+
+}  // namespace kse::collector
