@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "config/config.h"
+
+// Which ports this process serves and which broker each one belongs to.
+namespace kse::app {
+
+struct PortPlan {
+  // broker id -> port, for every broker this process serves (also brokers that left).
+  std::map<int32_t, int> broker_ports;
+  // Absent in sidecar mode when another sidecar (a lower live broker id) has it.
+  std::optional<int> cluster_port;
+  // Who serves the exporter's own series: the cluster port, or the sidecar's own port.
+  int32_t exporter_owner = -1;
+};
+
+// `known_brokers` are all broker ids seen so far (sorted); `live_brokers` those in the
+// latest metadata. Ports follow serve.broker_ports, else base + index in `known_brokers`.
+PortPlan plan_ports(const config::ServeConfig& serve, const std::vector<int32_t>& known_brokers,
+                    const std::vector<int32_t>& live_brokers);
+
+}  // namespace kse::app

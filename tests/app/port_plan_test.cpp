@@ -1,0 +1,53 @@
+#include "app/port_plan.h"
+
+#include <gtest/gtest.h>
+
+namespace kse::app {
+namespace {
+
+TEST(PortPlanTest, AllBrokersAndTheClusterPortByDefault) {
+  config::ServeConfig serve;
+  PortPlan plan = plan_ports(serve, {3, 1, 2}, {1, 2, 3});
+  EXPECT_EQ(plan.broker_ports, (std::map<int32_t, int>{{1, 7071}, {2, 7072}, {3, 7073}}));
+  EXPECT_EQ(plan.cluster_port, 9308);
+  EXPECT_EQ(plan.exporter_owner, -1);
+}
+
+TEST(PortPlanTest, ExplicitPortsWinAndANewBrokerGetsTheNextOne) {
+  config::ServeConfig serve;
+  serve.broker_ports = {{1, 8001}};
+  PortPlan plan = plan_ports(serve, {1, 2, 3, 4}, {1, 2, 3, 4});
+  EXPECT_EQ(plan.broker_ports, (std::map<int32_t, int>{{1, 8001}, {2, 7072}, {3, 7073}, {4, 7074}}));
+}
+
+TEST(PortPlanTest, ABrokerThatLeftKeepsItsPort) {
+  config::ServeConfig serve;
+  PortPlan plan = plan_ports(serve, {1, 2, 3}, {1, 3});
+  EXPECT_EQ(plan.broker_ports.at(2), 7072);
+}
+
+TEST(PortPlanTest, SidecarServesItsPortAndTheClusterPortOnlyWhenLowestLive) {
+  config::ServeConfig serve;
+  serve.broker_id = 2;
+  serve.broker_ports = {{2, 7072}};
+  PortPlan plan = plan_ports(serve, {1, 2, 3}, {1, 2, 3});
+  EXPECT_EQ(plan.broker_ports, (std::map<int32_t, int>{{2, 7072}}));
+  EXPECT_FALSE(plan.cluster_port.has_value());
+  EXPECT_EQ(plan.exporter_owner, 2);
+  // Broker 1 is gone: broker 2 is now the lowest live id and takes the cluster port.
+  plan = plan_ports(serve, {1, 2, 3}, {2, 3});
+  EXPECT_EQ(plan.cluster_port, 9308);
+}
+
+TEST(PortPlanTest, SidecarPortDoesNotDependOnOtherBrokers) {
+  config::ServeConfig serve;
+  serve.broker_id = 5;
+  PortPlan plan = plan_ports(serve, {}, {});
+  EXPECT_EQ(plan.broker_ports, (std::map<int32_t, int>{{5, 7071}}));
+  EXPECT_EQ(plan.cluster_port, 9308);
+  plan = plan_ports(serve, {1, 2, 3, 4, 5}, {1, 2, 3, 4, 5});
+  EXPECT_EQ(plan.broker_ports, (std::map<int32_t, int>{{5, 7071}}));
+}
+
+}  // namespace
+}  // namespace kse::app
