@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "collector/collector.h"
+#include "collector/cycle.h"
 #include "collector/kafka_calls.h"
 #include "collector/when_all.h"
 #include "kafka/messages/describe_configs.h"

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "collector/collector.h"
+#include "collector/cycle.h"
 #include "collector/kafka_calls.h"
 #include "collector/when_all.h"
 #include "kafka/messages/describe_client_quotas.h"

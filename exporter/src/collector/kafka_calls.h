@@ -1,7 +1,9 @@
 #pragma once
 
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -25,8 +27,7 @@ template <typename Request>
 boost::asio::awaitable<Answer<typename Request::Response>> call(
     kafka::KafkaClient& client, int32_t broker, Request request,
     std::chrono::milliseconds timeout) {
-  auto result = co_await client.async_send(broker, std::move(request), timeout,
-                                           boost::asio::use_awaitable);
+  auto result = co_await client.send(broker, std::move(request), timeout);
   Answer<typename Request::Response> answer;
   if (result.ok()) {
     answer.response = std::move(result.value());
@@ -39,8 +40,7 @@ boost::asio::awaitable<Answer<typename Request::Response>> call(
 template <typename Request>
 boost::asio::awaitable<Answer<typename Request::Response>> call_any(
     kafka::KafkaClient& client, Request request, std::chrono::milliseconds timeout) {
-  auto result =
-      co_await client.async_send_any(std::move(request), timeout, boost::asio::use_awaitable);
+  auto result = co_await client.send_any(std::move(request), timeout);
   Answer<typename Request::Response> answer;
   if (result.ok()) {
     answer.response = std::move(result.value());

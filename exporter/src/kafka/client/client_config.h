@@ -1,0 +1,60 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kse::kafka {
+
+struct TlsSettings {
+  bool enabled = false;
+  std::string ca_file;  // empty: the system's trust store
+  std::string cert_file;
+  std::string key_file;
+  bool verify_hostname = true;
+};
+
+struct SaslSettings {
+  std::string mechanism = "none";  // none, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+  std::string username;
+  std::string password;
+};
+
+struct ClientConfig {
+  std::vector<std::string> bootstrap_servers = {"127.0.0.1:9092"};
+  std::string client_id = "kafka-sidecar-exporter";
+  std::chrono::milliseconds request_timeout{10000};
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds backoff_min{100};
+  std::chrono::milliseconds backoff_max{10000};
+  size_t max_frame_bytes = 100 * 1024 * 1024;
+  TlsSettings tls;
+  SaslSettings sasl;
+};
+
+// What the client did, for the exporter's own metrics.
+struct ApiStats {
+  uint64_t sent = 0;
+  uint64_t errors = 0;
+  uint64_t timeouts = 0;
+};
+
+struct BrokerStats {
+  std::map<int16_t, ApiStats> apis;  // by API key
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  uint64_t connects = 0;
+  uint64_t connect_failures = 0;
+  uint64_t authentication_failures = 0;
+  size_t in_flight = 0;
+};
+
+struct ClientStats {
+  std::map<int32_t, BrokerStats> brokers;  // by broker id (negative: bootstrap address)
+};
+
+std::string api_name(int16_t api_key);
+
+}  // namespace kse::kafka

@@ -1,0 +1,127 @@
+#pragma once
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kafka/client/client_config.h"
+#include "kafka/client/result.h"
+#include "kafka/protocol.h"
+
+// One connection to one broker: connect (TCP, TLS), ApiVersions, SASL, then many
+// requests in flight matched by correlation id, each with its own deadline.
+// Everything runs on the client's single-threaded io_context.
+namespace kse::kafka {
+
+using Deadline = std::chrono::steady_clock::time_point;
+
+class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
+ public:
+  BrokerConnection(boost::asio::io_context& io, int32_t broker_id, std::string host, int port,
+                   const ClientConfig& config, boost::asio::ssl::context* tls, ClientStats& stats);
+  ~BrokerConnection();
+
+  template <typename Request>
+  boost::asio::awaitable<Result<typename Request::Response>> send(Request request, Deadline deadline) {
+    if (auto failure = co_await ensure_ready(deadline)) co_return *failure;
+    const int16_t version = negotiated<Request>();
+    if (version < 0) {
+      co_return Error{Error::Kind::kUnsupportedVersion,
+                      describe() + ": " + Request::kName + ": no version in common (we implement " +
+                          std::to_string(Request::kMinVersion) + ".." +
+                          std::to_string(Request::kMaxVersion) + ")"};
+    }
+    co_return co_await exchange_decoded(std::move(request), version, deadline);
+  }
+
+  int32_t broker_id() const { return broker_id_; }
+  const std::string& host() const { return host_; }
+  int port() const { return port_; }
+  bool ready() const { return state_ == State::kReady; }
+  // "broker 2 (127.0.0.1:9192)"
+  std::string describe() const;
+  void close();
+
+ private:
+  enum class State { kDisconnected, kConnecting, kReady };
+  struct Pending {
+    std::unique_ptr<boost::asio::steady_timer> signal;
+    std::optional<std::vector<uint8_t>> frame;
+    std::optional<Error> error;
+  };
+  struct Transport;
+
+  template <typename Request>
+  int16_t negotiated() const {
+    auto it = versions_.find(Request::kApiKey);
+    if (it == versions_.end()) return -1;
+    return choose_version<Request>(it->second);
+  }
+
+  template <typename Request>
+  boost::asio::awaitable<Result<typename Request::Response>> exchange_decoded(Request request,
+                                                                              int16_t version,
+                                                                              Deadline deadline) {
+    const int32_t correlation_id = next_correlation_id_++;
+    auto frame = encode_request(request, version, correlation_id, config_.client_id);
+    auto raw = co_await exchange(correlation_id, std::move(frame), deadline, Request::kName,
+                                 Request::kApiKey);
+    if (!raw.ok()) co_return raw.error();
+    try {
+      co_return decode_response<Request>(raw.value(), version);
+    } catch (const DecodeError& error) {
+      count_error(Request::kApiKey);
+      co_return Error{Error::Kind::kProtocol, describe() + ": " + error.what()};
+    }
+  }
+
+  boost::asio::awaitable<Result<std::vector<uint8_t>>> exchange(int32_t correlation_id,
+                                                                std::vector<uint8_t> frame,
+                                                                Deadline deadline,
+                                                                const char* api_name,
+                                                                int16_t api_key);
+  boost::asio::awaitable<std::optional<Error>> ensure_ready(Deadline deadline);
+  boost::asio::awaitable<std::optional<Error>> connect(Deadline deadline);
+  boost::asio::awaitable<std::optional<Error>> handshake(Deadline deadline);
+  boost::asio::awaitable<std::optional<Error>> authenticate(Deadline deadline);
+  boost::asio::awaitable<void> read_loop(std::shared_ptr<Transport> transport, uint64_t generation);
+  boost::asio::awaitable<void> write_loop(std::shared_ptr<Transport> transport, uint64_t generation);
+  void fail_all(const Error& error);
+  void count_error(int16_t api_key);
+  std::chrono::milliseconds next_backoff();
+
+  boost::asio::io_context& io_;
+  int32_t broker_id_;
+  std::string host_;
+  int port_;
+  const ClientConfig& config_;
+  boost::asio::ssl::context* tls_;
+  ClientStats& stats_;
+
+  State state_ = State::kDisconnected;
+  uint64_t generation_ = 0;
+  std::shared_ptr<Transport> transport_;
+  std::map<int16_t, ApiVersionRange> versions_;
+  std::map<int32_t, std::shared_ptr<Pending>> pending_;
+  std::deque<std::vector<uint8_t>> write_queue_;
+  bool writing_ = false;
+  int32_t next_correlation_id_ = 1;
+  std::unique_ptr<boost::asio::steady_timer> connected_signal_;
+  std::optional<Error> last_failure_;
+  std::chrono::steady_clock::time_point retry_after_{};
+  std::chrono::milliseconds backoff_{0};
+};
+
+}  // namespace kse::kafka

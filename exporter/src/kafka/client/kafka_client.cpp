@@ -1,0 +1,121 @@
+#include "kafka/client/kafka_client.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace kse::kafka {
+
+namespace {
+std::pair<std::string, int> split_host_port(const std::string& entry) {
+  const auto colon = entry.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw std::invalid_argument("bootstrap server '" + entry + "' is not host:port");
+  }
+  int port = 0;
+  try {
+    port = std::stoi(entry.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = 0;
+  }
+  if (port < 1 || port > 65535) throw std::invalid_argument("bootstrap server '" + entry + "' has no valid port");
+  std::string host = entry.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return {host, port};
+}
+}  // namespace
+
+std::string api_name(int16_t api_key) {
+  switch (api_key) {
+    case 2: return "ListOffsets";
+    case 3: return "Metadata";
+    case 9: return "OffsetFetch";
+    case 10: return "FindCoordinator";
+    case 15: return "DescribeGroups";
+    case 16: return "ListGroups";
+    case 17: return "SaslHandshake";
+    case 18: return "ApiVersions";
+    case 32: return "DescribeConfigs";
+    case 35: return "DescribeLogDirs";
+    case 36: return "SaslAuthenticate";
+    case 46: return "ListPartitionReassignments";
+    case 48: return "DescribeClientQuotas";
+    case 55: return "DescribeQuorum";
+    case 60: return "DescribeCluster";
+    case 61: return "DescribeProducers";
+    case 65: return "DescribeTransactions";
+    case 66: return "ListTransactions";
+    default: return "Api" + std::to_string(api_key);
+  }
+}
+
+KafkaClient::KafkaClient(boost::asio::io_context& io, ClientConfig config)
+    : io_(io), config_(std::move(config)) {
+  if (config_.tls.enabled) {
+    tls_ = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
+    tls_->set_verify_mode(boost::asio::ssl::verify_peer);
+    try {
+      if (config_.tls.ca_file.empty()) {
+        tls_->set_default_verify_paths();
+      } else {
+        tls_->load_verify_file(config_.tls.ca_file);
+      }
+      if (!config_.tls.cert_file.empty()) {
+        tls_->use_certificate_chain_file(config_.tls.cert_file);
+        tls_->use_private_key_file(config_.tls.key_file, boost::asio::ssl::context::pem);
+      }
+    } catch (const boost::system::system_error& error) {
+      throw std::invalid_argument("TLS setup failed: " + std::string(error.what()));
+    }
+  }
+  int32_t pseudo_id = -1;
+  for (const auto& entry : config_.bootstrap_servers) {
+    auto [host, port] = split_host_port(entry);
+    bootstrap_.push_back(std::make_shared<BrokerConnection>(io_, pseudo_id--, host, port, config_,
+                                                            tls_.get(), stats_));
+  }
+  if (bootstrap_.empty()) throw std::invalid_argument("no bootstrap servers");
+}
+
+KafkaClient::~KafkaClient() {
+  for (auto& [id, connection] : brokers_) connection->close();
+  for (auto& connection : bootstrap_) connection->close();
+}
+
+std::vector<int32_t> KafkaClient::broker_ids() const {
+  std::vector<int32_t> ids;
+  for (const auto& [id, connection] : brokers_) ids.push_back(id);
+  return ids;
+}
+
+std::shared_ptr<BrokerConnection> KafkaClient::connection_for(int32_t broker_id) {
+  auto it = brokers_.find(broker_id);
+  return it == brokers_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<BrokerConnection>> KafkaClient::candidates() {
+  std::vector<std::shared_ptr<BrokerConnection>> out;
+  if (auto preferred = connection_for(preferred_)) out.push_back(preferred);
+  for (const auto& [id, connection] : brokers_) {
+    if (id != preferred_ && connection->ready()) out.push_back(connection);
+  }
+  for (const auto& [id, connection] : brokers_) {
+    if (id != preferred_ && !connection->ready()) out.push_back(connection);
+  }
+  for (const auto& connection : bootstrap_) out.push_back(connection);
+  return out;
+}
+
+void KafkaClient::learn_brokers(const MetadataResponse& metadata) {
+  for (const auto& broker : metadata.brokers) {
+    auto it = brokers_.find(broker.node_id);
+    if (it != brokers_.end() && it->second->host() == broker.host && it->second->port() == broker.port) {
+      continue;
+    }
+    if (it != brokers_.end()) it->second->close();
+    brokers_[broker.node_id] = std::make_shared<BrokerConnection>(
+        io_, broker.node_id, broker.host, broker.port, config_, tls_.get(), stats_);
+  }
+  // Brokers that left stay known: their requests fail fast and their series say so.
+}
+
+}  // namespace kse::kafka

@@ -1,0 +1,111 @@
+#pragma once
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "kafka/client/client_config.h"
+#include "kafka/client/connection.h"
+#include "kafka/client/result.h"
+#include "kafka/messages/metadata.h"
+
+// The exporter's Kafka client: bootstrap, one pipelined connection per broker,
+// per-request deadlines, routing to a given broker or any broker.
+// Thread-safety: every method must run on the io_context the client was built
+// with (a single thread); from another thread use send_sync().
+namespace kse::kafka {
+
+class KafkaClient {
+ public:
+  // Throws std::invalid_argument for a bad bootstrap entry or an unusable TLS file.
+  KafkaClient(boost::asio::io_context& io, ClientConfig config);
+  ~KafkaClient();
+  KafkaClient(const KafkaClient&) = delete;
+  KafkaClient& operator=(const KafkaClient&) = delete;
+
+  // Sends to broker `broker_id` (known from metadata).
+  template <typename Request>
+  boost::asio::awaitable<Result<typename Request::Response>> send(int32_t broker_id, Request request,
+                                                                  std::chrono::milliseconds timeout) {
+    auto connection = connection_for(broker_id);
+    if (!connection) {
+      co_return Error{Error::Kind::kUnknownBroker,
+                      "broker " + std::to_string(broker_id) + " is not in the metadata (" +
+                          Request::kName + ")"};
+    }
+    auto result = co_await connection->send(std::move(request), deadline_after(timeout));
+    if constexpr (std::is_same_v<Request, MetadataRequest>) {
+      if (result.ok()) learn_brokers(result.value());
+    }
+    co_return result;
+  }
+
+  // Sends to whichever broker answers: healthy known brokers first, then the
+  // bootstrap addresses, until one answers or the timeout passes.
+  template <typename Request>
+  boost::asio::awaitable<Result<typename Request::Response>> send_any(Request request,
+                                                                      std::chrono::milliseconds timeout) {
+    const auto deadline = deadline_after(timeout);
+    std::optional<Error> last;
+    for (const auto& connection : candidates()) {
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      auto result = co_await connection->send(request, deadline);
+      if (result.ok()) {
+        preferred_ = connection->broker_id();
+        if constexpr (std::is_same_v<Request, MetadataRequest>) learn_brokers(result.value());
+        co_return result;
+      }
+      last = result.error();
+      // A refused login will be refused by every broker: say it once, now.
+      if (last->kind == Error::Kind::kAuthentication) break;
+    }
+    if (!last) last = Error{Error::Kind::kTimeout, std::string(Request::kName) + ": no broker to send to"};
+    co_return *last;
+  }
+
+  // Blocking helper for tests and tools; must not be called on the io thread.
+  template <typename Request>
+  Result<typename Request::Response> send_sync(int32_t broker_id, Request request,
+                                               std::chrono::milliseconds timeout) {
+    return boost::asio::co_spawn(io_, send(broker_id, std::move(request), timeout),
+                                 boost::asio::use_future)
+        .get();
+  }
+  template <typename Request>
+  Result<typename Request::Response> send_any_sync(Request request, std::chrono::milliseconds timeout) {
+    return boost::asio::co_spawn(io_, send_any(std::move(request), timeout), boost::asio::use_future)
+        .get();
+  }
+
+  std::vector<int32_t> broker_ids() const;
+  const ClientStats& stats() const { return stats_; }
+  const ClientConfig& config() const { return config_; }
+
+ private:
+  std::shared_ptr<BrokerConnection> connection_for(int32_t broker_id);
+  std::vector<std::shared_ptr<BrokerConnection>> candidates();
+  void learn_brokers(const MetadataResponse& metadata);
+  std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout) const {
+    return std::chrono::steady_clock::now() + timeout;
+  }
+
+  boost::asio::io_context& io_;
+  ClientConfig config_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  ClientStats stats_;
+  std::map<int32_t, std::shared_ptr<BrokerConnection>> brokers_;
+  std::vector<std::shared_ptr<BrokerConnection>> bootstrap_;
+  int32_t preferred_ = -1;
+};
+
+}  // namespace kse::kafka

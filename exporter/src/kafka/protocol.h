@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kafka/messages/message.h"
+
+// Framing: int32 size, request header v1 (v2 in flexible versions), body; the
+// response header is v0 (v1 in flexible versions, except ApiVersions: always v0).
+namespace kse::kafka {
+
+struct ApiVersionRange {
+  int16_t min = 0;
+  int16_t max = -1;
+};
+
+// Highest version both sides implement, or -1 when there is none.
+template <typename Request>
+int16_t choose_version(ApiVersionRange broker) {
+  const int16_t high = std::min<int16_t>(Request::kMaxVersion, broker.max);
+  const int16_t low = std::max<int16_t>(Request::kMinVersion, broker.min);
+  return high >= low ? high : -1;
+}
+
+template <typename Request>
+std::vector<uint8_t> encode_request(const Request& request, int16_t version,
+                                    int32_t correlation_id, std::string_view client_id) {
+  Writer w;
+  w.int32(0);  // size, patched below
+  w.int16(Request::kApiKey);
+  w.int16(version);
+  w.int32(correlation_id);
+  w.string(client_id, false);  // the header's client id is never compact
+  if (is_flexible<Request>(version)) w.tags();
+  request.encode(w, version);
+  auto& bytes = w.bytes();
+  const uint32_t size = static_cast<uint32_t>(bytes.size() - 4);
+  for (int i = 0; i < 4; ++i) bytes[i] = static_cast<uint8_t>(size >> (8 * (3 - i)));
+  return std::move(bytes);
+}
+
+// The correlation id at the start of a response frame (size prefix removed).
+int32_t peek_correlation_id(std::span<const uint8_t> frame);
+
+template <typename Request>
+typename Request::Response decode_response(std::span<const uint8_t> frame, int16_t version) {
+  Reader r(frame, std::string(Request::kName) + " v" + std::to_string(version) + " response");
+  r.field("CorrelationId").int32();
+  if (is_flexible<Request>(version) && Request::kApiKey != 18) r.skip_tags();
+  auto response = Request::Response::decode(r, version);
+  if (r.remaining() != 0) {
+    r.field("<end>").fail(std::to_string(r.remaining()) + " unexpected trailing bytes");
+  }
+  return response;
+}
+
+// Kafka's name for an error code ("NOT_LEADER_OR_FOLLOWER"), or "UNKNOWN_ERROR_<n>".
+std::string error_name(int16_t code);
+bool is_retriable(int16_t code);
+
+}  // namespace kse::kafka

@@ -1,0 +1,112 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Kafka's primitive encodings. Every read is bounds-checked and a failure names
+// the message and field, e.g. "Metadata v12 response: field Topics.Partitions: ...".
+namespace kse::kafka {
+
+class DecodeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using Uuid = std::array<uint8_t, 16>;
+
+class Writer {
+ public:
+  void int8(int8_t v) { bytes_.push_back(static_cast<uint8_t>(v)); }
+  void int16(int16_t v) { put_be(static_cast<uint16_t>(v), 2); }
+  void int32(int32_t v) { put_be(static_cast<uint32_t>(v), 4); }
+  void int64(int64_t v) { put_be(static_cast<uint64_t>(v), 8); }
+  void boolean(bool v) { int8(v ? 1 : 0); }
+  void uuid(const Uuid& v) { bytes_.insert(bytes_.end(), v.begin(), v.end()); }
+  void float64(double v);
+  void uvarint(uint32_t v);
+  void varint(int32_t v) { uvarint((static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31)); }
+  void varlong(int64_t v);
+  void string(std::string_view v, bool flexible);
+  void nullable_string(const std::optional<std::string>& v, bool flexible);
+  void raw_bytes(std::span<const uint8_t> v, bool flexible);
+  void array_length(size_t n, bool flexible);
+  void null_array(bool flexible);
+  // An empty tagged-field section (flexible versions only).
+  void tags() { uvarint(0); }
+
+  std::vector<uint8_t>& bytes() { return bytes_; }
+
+ private:
+  void put_be(uint64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i) bytes_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  std::vector<uint8_t> bytes_;
+};
+
+class Reader {
+ public:
+  Reader(std::span<const uint8_t> data, std::string context)
+      : data_(data), context_(std::move(context)) {}
+
+  // Names the field being read, for error messages.
+  Reader& field(const char* name) {
+    field_ = name;
+    return *this;
+  }
+
+  int8_t int8() { return static_cast<int8_t>(take(1)[0]); }
+  int16_t int16() { return static_cast<int16_t>(get_be(2)); }
+  int32_t int32() { return static_cast<int32_t>(get_be(4)); }
+  int64_t int64() { return static_cast<int64_t>(get_be(8)); }
+  uint16_t uint16() { return static_cast<uint16_t>(get_be(2)); }
+  bool boolean() { return int8() != 0; }
+  Uuid uuid();
+  double float64();
+  uint32_t uvarint();
+  int32_t varint();
+  int64_t varlong();
+  std::string string(bool flexible);
+  std::optional<std::string> nullable_string(bool flexible);
+  std::vector<uint8_t> raw_bytes(bool flexible);
+  // Element count, or -1 for a null array. Rejects counts that could not fit in the
+  // bytes left, so a lying length never makes us allocate.
+  int32_t array_length(bool flexible, size_t min_element_size = 1);
+  // Skips a tagged-field section (unknown tags are skipped by their size).
+  void skip_tags();
+
+  size_t remaining() const { return data_.size() - position_; }
+  [[noreturn]] void fail(const std::string& what) const;
+
+ private:
+  std::span<const uint8_t> take(size_t n);
+  uint64_t get_be(int width);
+
+  std::span<const uint8_t> data_;
+  size_t position_ = 0;
+  std::string context_;
+  const char* field_ = "?";
+};
+
+// Reads an array of `min_size`-byte-or-more elements with `read_one(reader)`.
+template <typename T, typename F>
+std::vector<T> read_array(Reader& r, bool flexible, size_t min_size, F read_one) {
+  const int32_t n = r.array_length(flexible, min_size);
+  std::vector<T> out;
+  if (n <= 0) return out;
+  out.reserve(static_cast<size_t>(n));
+  for (int32_t i = 0; i < n; ++i) out.push_back(read_one(r));
+  return out;
+}
+
+std::vector<int32_t> read_int32_array(Reader& r, bool flexible);
+void write_int32_array(Writer& w, const std::vector<int32_t>& values, bool flexible);
+void write_string_array(Writer& w, const std::vector<std::string>& values, bool flexible);
+std::vector<std::string> read_string_array(Reader& r, bool flexible);
+
+}  // namespace kse::kafka
