@@ -1,0 +1,323 @@
+#include "app/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <condition_variable>
+#include <set>
+#include <thread>
+
+#include "app/port_plan.h"
+#include "collector/collector.h"
+#include "http/server.h"
+#include "jmx/bridge.h"
+#include "kafka/client/kafka_client.h"
+#include "kse/version.h"
+#include "model/catalogue.h"
+#include "model/derived.h"
+#include "model/model.h"
+#include "render/exposition.h"
+
+namespace kse::app {
+
+namespace asio = boost::asio;
+using metrics::Family;
+
+namespace {
+
+kafka::ClientConfig client_config(const config::Config& config) {
+  kafka::ClientConfig client;
+  client.bootstrap_servers = config.kafka.bootstrap_servers;
+  client.client_id = config.kafka.client_id;
+  client.request_timeout = config.kafka.request_timeout;
+  client.connect_timeout = config.kafka.connect_timeout;
+  client.tls = {config.kafka.tls.enabled, config.kafka.tls.ca_file, config.kafka.tls.cert_file,
+                config.kafka.tls.key_file, config.kafka.tls.verify_hostname};
+  client.sasl = {config.kafka.sasl.mechanism, config.kafka.sasl.username, config.kafka.sasl.password};
+  return client;
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Broker internals: one thread per broker so a slow Jolokia never delays another.
+class JmxRunner {
+ public:
+  JmxRunner(const config::Config& config) : interval_(config.collect.interval) {
+    if (!config.jmx.enabled) return;
+    auto rules = jmx::RuleSet::load_file(config.jmx.rules_file);
+    for (const auto& [id, url] : config.jmx.brokers) {
+      jmx::BridgeConfig bridge;
+      bridge.broker_id = id;
+      bridge.url = url;
+      bridge.username = config.jmx.username;
+      bridge.password = config.jmx.password;
+      bridge.ca_file = config.jmx.ca_file;
+      bridge.read_timeout = config.jmx.timeout;
+      bridge.connect_timeout = std::min(config.jmx.timeout, std::chrono::milliseconds(2000));
+      bridges_.push_back(std::make_unique<jmx::JolokiaBridge>(bridge, rules));
+    }
+    for (auto& bridge : bridges_) {
+      threads_.emplace_back([this, b = bridge.get()] { loop(*b); });
+    }
+  }
+  ~JmxRunner() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& thread : threads_) thread.join();
+  }
+  std::vector<std::shared_ptr<const std::vector<Family>>> families() const {
+    std::vector<std::shared_ptr<const std::vector<Family>>> out;
+    for (const auto& bridge : bridges_) out.push_back(bridge->shared_families());
+    return out;
+  }
+
+ private:
+  void loop(jmx::JolokiaBridge& bridge) {
+    for (;;) {
+      const auto started = std::chrono::steady_clock::now();
+      bridge.collect_once();
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_until(lock, started + interval_, [this] { return stopping_; })) return;
+    }
+  }
+  std::chrono::milliseconds interval_;
+  std::vector<std::unique_ptr<jmx::JolokiaBridge>> bridges_;
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+};
+
+class Exporter {
+ public:
+  Exporter(const config::Config& config, asio::io_context& io, http::HttpServer& server, JmxRunner& jmx)
+      : config_(config),
+        io_(io),
+        server_(server),
+        jmx_(jmx),
+        client_(io, client_config(config)),
+        collector_(client_, collector_options(config)) {
+    derived_.max_points = static_cast<size_t>(config.collect.lag_history_points);
+    stats_.version = kVersion;
+    options_.partition_metrics = config.limits.partition_metrics;
+    options_.group_partition_metrics = config.limits.group_partition_metrics;
+  }
+
+  asio::awaitable<void> run() {
+    asio::steady_timer timer(io_);
+    for (;;) {
+      const auto started = std::chrono::steady_clock::now();
+      model::ClusterSnapshot snapshot;
+      try {
+        snapshot = co_await collector_.collect();
+      } catch (const std::exception& error) {
+        spdlog::error("collection cycle failed: {}", error.what());
+        snapshot.collectors["metadata"] = {false, error.what()};
+      }
+      publish(snapshot);
+      timer.expires_at(started + config_.collect.interval);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+  }
+
+ private:
+  static collector::CollectorOptions collector_options(const config::Config& config) {
+    collector::CollectorOptions options;
+    options.cycle_timeout = config.collect.timeout;
+    options.request_timeout = std::min(config.kafka.request_timeout, config.collect.timeout);
+    options.topic_include = config.filters.topic_include;
+    options.topic_exclude = config.filters.topic_exclude;
+    options.group_include = config.filters.group_include;
+    options.group_exclude = config.filters.group_exclude;
+    return options;
+  }
+
+  void publish(const model::ClusterSnapshot& snapshot) {
+    const bool metadata_up = snapshot.collectors.count("metadata") && snapshot.collectors.at("metadata").up;
+    if (metadata_up) model::advance(derived_, snapshot);
+
+    // Cycle accounting.
+    const bool all_up = std::all_of(snapshot.collectors.begin(), snapshot.collectors.end(),
+                                    [](const auto& entry) { return entry.second.up; });
+    if (!metadata_up) {
+      ++stats_.cycles_failed;
+    } else if (all_up) {
+      ++stats_.cycles_ok;
+    } else {
+      ++stats_.cycles_partial;
+    }
+    stats_.last_cycle_seconds = snapshot.cycle_duration.count();
+    stats_.last_collect_unix = unix_now();
+    if (snapshot.complete) stats_.last_success_unix = stats_.last_collect_unix;
+    stats_.collectors = snapshot.collectors;
+    stats_.requests = collector_.request_stats();
+
+    // Ports: every broker seen so far keeps its port; new brokers get theirs now.
+    std::vector<int32_t> live;
+    for (const auto& broker : snapshot.brokers) {
+      known_brokers_.insert(broker.id);
+      if (broker.registered) live.push_back(broker.id);
+    }
+    const PortPlan plan = plan_ports(config_.serve, {known_brokers_.begin(), known_brokers_.end()}, live);
+    std::vector<int> ports;  // slot -> port
+    std::map<int32_t, size_t> slot_of_broker;
+    std::optional<size_t> cluster_slot;
+    if (plan.cluster_port) {
+      cluster_slot = ports.size();
+      open_port(*plan.cluster_port, "cluster");
+      ports.push_back(*plan.cluster_port);
+    } else if (cluster_port_open_) {
+      server_.remove_port(config_.serve.cluster_port);
+      cluster_port_open_ = false;
+    }
+    for (const auto& [broker, port] : plan.broker_ports) {
+      if (!open_port(port, "broker " + std::to_string(broker))) continue;
+      slot_of_broker[broker] = ports.size();
+      ports.push_back(port);
+    }
+
+    // Families: the cluster's, the broker internals', then the exporter's own.
+    std::vector<Family> cluster = model::build_cluster_families(snapshot, derived_, options_);
+    auto dropped = model::apply_series_limit(cluster, config_.serve.broker_id ? 0 : config_.limits.max_series);
+    if (dropped != stats_.dropped_families) {
+      for (const auto& name : dropped) {
+        spdlog::warn("limits.max_series ({}) reached: family {} left out", config_.limits.max_series, name);
+      }
+      stats_.dropped_families = dropped;
+    }
+    auto internals = jmx_.families();
+    std::vector<Family> own = model::build_exporter_families(stats_, plan.exporter_owner);
+
+    std::vector<const std::vector<Family>*> sets = {&cluster};
+    for (const auto& set : internals) {
+      if (set) sets.push_back(set.get());
+    }
+    sets.push_back(&own);
+    const size_t none = ports.size();
+    auto slot_of = [&](int32_t owner) -> size_t {
+      auto it = slot_of_broker.find(owner);
+      if (it != slot_of_broker.end()) return it->second;
+      return cluster_slot.value_or(none);
+    };
+    std::vector<size_t> series;
+    auto texts = render::render_slots(sets, ports.size(), slot_of, size_hints_, &series);
+    size_hints_.assign(texts.size(), 0);
+    const auto now = std::chrono::system_clock::now();
+    stats_.series_per_port.clear();
+    for (size_t slot = 0; slot < ports.size(); ++slot) {
+      auto page = std::make_shared<render::RenderedPage>();
+      size_hints_[slot] = texts[slot].size();
+      page->gzip = render::gzip_compress(texts[slot]);
+      page->text = std::move(texts[slot]);
+      page->series = series[slot];
+      page->rendered_at = now;
+      stats_.series_per_port[ports[slot]] = series[slot];
+      server_.publish(ports[slot], std::move(page));
+    }
+    if (snapshot.complete && !ready_) {
+      ready_ = true;
+      server_.set_ready(true, "");
+      spdlog::info("first complete collection: {} brokers, {} topics, {} groups in {:.3f} s",
+                   live.size(), snapshot.topics.size(), snapshot.groups.size(),
+                   snapshot.cycle_duration.count());
+    } else if (!ready_ && !metadata_up) {
+      server_.set_ready(false, "Kafka metadata could not be read: " + snapshot.collectors.at("metadata").error);
+    }
+  }
+
+  bool open_port(int port, const std::string& role) {
+    if (failed_ports_.count(port)) return false;
+    try {
+      if (!server_.serves(port)) spdlog::info("serving {} on port {}", role, port);
+      server_.ensure_port(port, role);
+      if (port == config_.serve.cluster_port) cluster_port_open_ = true;
+      return true;
+    } catch (const http::ServerError& error) {
+      spdlog::error("{}", error.what());
+      failed_ports_.insert(port);
+      return false;
+    }
+  }
+
+  const config::Config& config_;
+  asio::io_context& io_;
+  http::HttpServer& server_;
+  JmxRunner& jmx_;
+  kafka::KafkaClient client_;
+  collector::Collector collector_;
+  model::DerivedState derived_;
+  model::ModelOptions options_;
+  model::ExporterStats stats_;
+  std::set<int32_t> known_brokers_;
+  std::set<int> failed_ports_;
+  std::vector<size_t> size_hints_;
+  bool ready_ = false;
+  bool cluster_port_open_ = false;
+};
+
+}  // namespace
+
+int run(const config::Config& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log.level));
+  spdlog::info("kafka-sidecar-exporter {} starting: bootstrap {}, interval {} ms{}", kVersion,
+               fmt::join(config.kafka.bootstrap_servers, ","), config.collect.interval.count(),
+               config.serve.broker_id ? ", sidecar of broker " + std::to_string(*config.serve.broker_id) : "");
+  http::ServerOptions server_options;
+  server_options.listen_address = config.serve.listen_address;
+  server_options.tls_cert_file = config.serve.tls.cert_file;
+  server_options.tls_key_file = config.serve.tls.key_file;
+  server_options.basic_auth_username = config.serve.basic_auth.username;
+  server_options.basic_auth_password = config.serve.basic_auth.password;
+  try {
+    http::HttpServer server(server_options);
+    // The ports known before the first cycle open at once, so a busy port stops us here.
+    const PortPlan initial = plan_ports(config.serve, {}, {});
+    if (!config.serve.broker_id) server.ensure_port(config.serve.cluster_port, "cluster");
+    for (const auto& [broker, port] : initial.broker_ports) server.ensure_port(port, "broker " + std::to_string(broker));
+    for (const auto& [broker, port] : config.serve.broker_ports) {
+      if (!config.serve.broker_id) server.ensure_port(port, "broker " + std::to_string(broker));
+    }
+    JmxRunner jmx(config);
+    asio::io_context io(1);
+    Exporter exporter(config, io, server, jmx);
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& error, int signal) {
+      if (!error) spdlog::info("signal {} received, stopping", signal);
+      io.stop();
+    });
+    asio::co_spawn(io, exporter.run(), [&](std::exception_ptr error) {
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          spdlog::critical("collector loop stopped: {}", e.what());
+        }
+      }
+      io.stop();
+    });
+    io.run();
+  } catch (const http::ServerError& error) {
+    spdlog::critical("{}", error.what());
+    return 1;
+  } catch (const std::invalid_argument& error) {
+    spdlog::critical("{}", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    spdlog::critical("cannot start: {}", error.what());
+    return 1;
+  }
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace kse::app

@@ -1,0 +1,143 @@
+#include "render/exposition.h"
+
+#include <zlib.h>
+
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+
+namespace kse::render {
+
+void append_value(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+  } else {
+    char buffer[32];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, end);
+  }
+}
+
+void append_label_value(std::string& out, std::string_view value) {
+  for (char c : value) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  }
+}
+
+void append_help(std::string& out, std::string_view help) {
+  for (char c : help) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  }
+}
+
+namespace {
+
+void append_header(std::string& out, const metrics::Family& family) {
+  out += "# HELP ";
+  out += family.name;
+  out += ' ';
+  append_help(out, family.help);
+  out += "\n# TYPE ";
+  out += family.name;
+  out += ' ';
+  out += metrics::type_name(family.type);
+  out += '\n';
+}
+
+void append_sample(std::string& out, const metrics::Family& family, const metrics::Sample& sample) {
+  out += family.name;
+  out += sample.suffix;
+  const size_t labels = std::min(family.label_names.size(), sample.label_values.size());
+  if (labels > 0 || !sample.extra_labels.empty()) {
+    out += '{';
+    bool first = true;
+    for (size_t i = 0; i < labels; ++i) {
+      if (!first) out += ',';
+      first = false;
+      out += family.label_names[i];
+      out += "=\"";
+      append_label_value(out, sample.label_values[i]);
+      out += '"';
+    }
+    for (const auto& label : sample.extra_labels) {
+      if (!first) out += ',';
+      first = false;
+      out += label.name;
+      out += "=\"";
+      append_label_value(out, label.value);
+      out += '"';
+    }
+    out += '}';
+  }
+  out += ' ';
+  append_value(out, sample.value);
+  out += '\n';
+}
+
+}  // namespace
+
+std::vector<std::string> render_slots(const std::vector<const std::vector<metrics::Family>*>& family_sets,
+                                      size_t slot_count,
+                                      const std::function<size_t(int32_t owner)>& slot_of,
+                                      const std::vector<size_t>& size_hints,
+                                      std::vector<size_t>* series_per_slot) {
+  std::vector<std::string> out(slot_count);
+  for (size_t i = 0; i < slot_count && i < size_hints.size(); ++i) out[i].reserve(size_hints[i] + size_hints[i] / 8);
+  if (series_per_slot) series_per_slot->assign(slot_count, 0);
+  std::vector<char> started(slot_count);
+  for (const auto* families : family_sets) {
+    for (const auto& family : *families) {
+      std::fill(started.begin(), started.end(), 0);
+      int32_t last_owner = INT32_MIN;
+      size_t slot = 0;
+      for (const auto& sample : family.samples) {
+        if (sample.owner != last_owner) {
+          slot = slot_of(sample.owner);
+          last_owner = sample.owner;
+        }
+        if (slot >= slot_count) continue;
+        if (!started[slot]) {
+          append_header(out[slot], family);
+          started[slot] = 1;
+        }
+        append_sample(out[slot], family, sample);
+        if (series_per_slot) ++(*series_per_slot)[slot];
+      }
+    }
+  }
+  return out;
+}
+
+std::string render_text(const std::vector<metrics::Family>& families) {
+  return render_slots({&families}, 1, [](int32_t) { return size_t{0}; }).front();
+}
+
+std::string gzip_compress(std::string_view text) {
+  z_stream stream{};
+  if (deflateInit2(&stream, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("zlib deflateInit2 failed");
+  }
+  std::string out(deflateBound(&stream, text.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  stream.avail_in = static_cast<uInt>(text.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int result = deflate(&stream, Z_FINISH);
+  deflateEnd(&stream);
+  if (result != Z_STREAM_END) throw std::runtime_error("zlib deflate failed");
+  out.resize(stream.total_out);
+  return out;
+}
+
+}  // namespace kse::render

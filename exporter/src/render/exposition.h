@@ -1,0 +1,44 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics/family.h"
+
+// Families -> Prometheus text exposition format 0.0.4, split by port in one pass.
+namespace kse::render {
+
+struct RenderedPage {
+  std::string text;
+  std::string gzip;  // the same text, gzip-compressed once per render
+  size_t series = 0;
+  std::chrono::system_clock::time_point rendered_at{};
+};
+
+// Appends `value` as Prometheus spells it: shortest round-trip, NaN, +Inf, -Inf.
+void append_value(std::string& out, double value);
+// Appends a label value with backslash, double quote and newline escaped.
+void append_label_value(std::string& out, std::string_view value);
+// Appends HELP text with backslash and newline escaped.
+void append_help(std::string& out, std::string_view help);
+
+// Renders every family into `slot_count` texts: each sample goes to slot
+// `slot_of(sample.owner)`; a family's HELP and TYPE lines appear in a slot only
+// when it has samples there. `size_hints` (the previous sizes) avoid regrowth.
+std::vector<std::string> render_slots(const std::vector<const std::vector<metrics::Family>*>& family_sets,
+                                      size_t slot_count,
+                                      const std::function<size_t(int32_t owner)>& slot_of,
+                                      const std::vector<size_t>& size_hints = {},
+                                      std::vector<size_t>* series_per_slot = nullptr);
+
+std::string render_text(const std::vector<metrics::Family>& families);
+
+// gzip (RFC 1952) of `text` at a fast compression level.
+std::string gzip_compress(std::string_view text);
+
+}  // namespace kse::render
