@@ -207,6 +207,8 @@ class Exporter {
     auto slot_of = [&](int32_t owner) -> size_t {
       auto it = slot_of_broker.find(owner);
       if (it != slot_of_broker.end()) return it->second;
+      // Another sidecar serves the other brokers' series.
+      if (config_.serve.broker_id && owner >= 0) return none;
       return cluster_slot.value_or(none);
     };
     std::vector<size_t> series;
@@ -235,16 +237,16 @@ class Exporter {
     }
   }
 
+  // Retried every cycle (the port may free up); the failure is logged once.
   bool open_port(int port, const std::string& role) {
-    if (failed_ports_.count(port)) return false;
     try {
       if (!server_.serves(port)) spdlog::info("serving {} on port {}", role, port);
       server_.ensure_port(port, role);
       if (port == config_.serve.cluster_port) cluster_port_open_ = true;
+      failed_ports_.erase(port);
       return true;
     } catch (const http::ServerError& error) {
-      spdlog::error("{}", error.what());
-      failed_ports_.insert(port);
+      if (failed_ports_.insert(port).second) spdlog::error("{}", error.what());
       return false;
     }
   }

@@ -27,11 +27,11 @@ PortPlan plan_ports(const config::ServeConfig& serve, const std::vector<int32_t>
   }
   const int32_t self = *serve.broker_id;
   plan.exporter_owner = self;
-  // The sidecar of the lowest live broker id serves the cluster port; with no live
-  // broker known yet, every sidecar serves it so the cluster's state is visible.
+  // The sidecar of the lowest live broker id serves the cluster port; until the
+  // metadata says who that is, none does (two sidecars on one host would collide).
   std::vector<int32_t> live = live_brokers;
   std::sort(live.begin(), live.end());
-  if (live.empty() || live.front() == self) {
+  if (!live.empty() && live.front() == self) {
     plan.cluster_port = serve.cluster_port;
   }
   return plan;
