@@ -1,0 +1,96 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "jmx/rules.h"
+#include "metrics/family.h"
+
+// One broker's JMX internals: each cycle a few bulk POSTs to its Jolokia agent,
+// the rules applied, and the families kept ready for the renderer.
+namespace kse::jmx {
+
+struct BridgeConfig {
+  int32_t broker_id = 0;
+  std::string url;       // e.g. http://127.0.0.1:8778/jolokia/
+  std::string username;  // basic auth when not empty
+  std::string password;
+  std::string ca_file;  // https: CA that signed the agent's certificate
+  bool verify_tls = true;
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds read_timeout{10000};  // per POST
+  size_t max_body_bytes = 256u << 20;
+  bool jvm_metrics = true;             // jvm_* and process_* like the agent's DefaultExports
+  bool attribute_descriptions = true;  // `list` new beans once, for jmx_exporter's help text
+  int domain_refresh_cycles = 20;      // re-list the JMX domains every N cycles
+  std::string proc_root = "/proc";     // RSS of a broker running on this host
+};
+
+struct BridgeStatus {
+  bool up = false;
+  uint64_t cycles = 0;
+  uint64_t errors = 0;
+  std::string last_error;
+  double last_collect_seconds = 0;
+  double last_success_unix_seconds = 0;  // 0: never
+  size_t beans = 0;
+  size_t attributes = 0;
+  size_t samples = 0;
+  size_t posts = 0;            // HTTP requests of the last cycle
+  double jolokia_seconds = 0;  // of the last cycle, waiting for Jolokia's answers
+  size_t response_bytes = 0;
+  size_t cached_beans = 0;
+  size_t cache_hits = 0;
+  size_t cache_misses = 0;
+};
+
+class JolokiaBridge {
+ public:
+  JolokiaBridge(BridgeConfig config, std::shared_ptr<const RuleSet> rules);
+  ~JolokiaBridge();
+  JolokiaBridge(const JolokiaBridge&) = delete;
+  JolokiaBridge& operator=(const JolokiaBridge&) = delete;
+
+  // One cycle, blocking for at most about 3 x (connect + read timeout). Never throws;
+  // on failure only the status series remain. Call from one thread at a time.
+  void collect_once();
+
+  // The last cycle's families (rules, JVM, jmx_scrape_*, kafka_sidecar_jmx_*), every
+  // sample owned by the broker. Safe to call from any thread during collect_once().
+  std::vector<metrics::Family> families() const;
+  std::shared_ptr<const std::vector<metrics::Family>> shared_families() const;
+  BridgeStatus status() const;
+  const BridgeConfig& config() const { return config_; }
+
+ private:
+  struct State;
+  BridgeConfig config_;
+  std::unique_ptr<State> state_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const std::vector<metrics::Family>> published_;
+  BridgeStatus status_;
+};
+
+// One bridge per broker, collected concurrently: a dead or slow agent costs only its own
+// timeout, never the other brokers' cycles.
+class JolokiaBridges {
+ public:
+  JolokiaBridges(const std::vector<BridgeConfig>& brokers, std::shared_ptr<const RuleSet> rules);
+  // Runs every bridge's collect_once() on its own thread and waits for all of them.
+  void collect_all();
+  // Every broker's families, in broker order (each sample owned by its broker).
+  std::vector<metrics::Family> families() const;
+  const std::vector<std::unique_ptr<JolokiaBridge>>& bridges() const { return bridges_; }
+
+ private:
+  std::vector<std::unique_ptr<JolokiaBridge>> bridges_;
+};
+
+// Status families alone (for a broker with no bridge yet, or in tests).
+std::vector<metrics::Family> jmx_status_families(int32_t broker_id, const BridgeStatus& status);
+
+}  // namespace kse::jmx

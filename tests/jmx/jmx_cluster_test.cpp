@@ -1,0 +1,268 @@
+// The Jolokia bridge on the real cluster: plausible values against Kafka's own
+// tools, and the same rules file giving the same series as the JMX exporter 0.20 agent.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "jmx/bridge.h"
+#include "prom_text.h"
+#include "support/kafka_tools.h"
+#include "support/test_support.h"
+
+namespace kse::jmx {
+namespace {
+
+using std::chrono::seconds;
+using test::SeriesSet;
+
+constexpr int kBroker = 1;
+constexpr const char* kJolokiaUrl = "http://127.0.0.1:8778/jolokia/";
+constexpr int kJolokiaPort = 8778;
+constexpr int kAgentPort = 7991;
+
+bool port_open(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool open = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return open;
+}
+
+template <typename Predicate>
+bool wait_until(Predicate predicate, seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+  return predicate();
+}
+
+std::string seed_rules_path() {
+  return kse::test::source_dir() + "/../shared/seed-assets/kafka_broker.yml";
+}
+
+std::string agent_page() {
+  return kse::test::run_command(
+             "curl -sf -m 120 http://127.0.0.1:" + std::to_string(kAgentPort) + "/metrics",
+             seconds(130))
+      .output;
+}
+
+std::vector<metrics::Family> collect_with(const std::string& rules_file, BridgeStatus* status) {
+  BridgeConfig config;
+  config.broker_id = kBroker;
+  config.url = kJolokiaUrl;
+  config.read_timeout = std::chrono::milliseconds(60000);
+  JolokiaBridge bridge(config, RuleSet::load_file(rules_file));
+  bridge.collect_once();
+  bridge.collect_once();  // the second cycle answers from the match cache
+  if (status != nullptr) *status = bridge.status();
+  return bridge.families();
+}
+
+double value_or_nan(const SeriesSet& set, const std::string& key) {
+  const auto it = set.values.find(key);
+  return it == set.values.end() ? std::nan("") : it->second;
+}
+
+class JmxCluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(wait_until([] { return port_open(kJolokiaPort); }, seconds(120)))
+        << "broker 1's Jolokia agent is not listening on " << kJolokiaUrl;
+  }
+
+  // Leaders and replicas of broker 1 according to kafka-topics --describe.
+  static std::pair<int, int> leaders_and_replicas() {
+    const auto result = kse::test::kafka_tool(
+        "kafka-topics", std::string("--bootstrap-server ") + kse::test::kBootstrap + " --describe");
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    int leaders = 0, replicas = 0;
+    for (const auto& [name, topic] : kse::test::parse_topics_describe(result.output)) {
+      for (const auto& p : topic.partitions) {
+        leaders += p.leader == kBroker ? 1 : 0;
+        for (const int32_t r : p.replicas) replicas += r == kBroker ? 1 : 0;
+      }
+    }
+    return {leaders, replicas};
+  }
+};
+
+TEST_F(JmxCluster, OurRulesGiveBrokerOnesInternals) {
+  BridgeStatus status;
+  SeriesSet ours;
+  std::pair<int, int> truth;
+  // Leadership may move during a read: agree on two consecutive looks.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto before = leaders_and_replicas();
+    ours = test::series_of(
+        collect_with(kse::test::source_dir() + "/exporter/kafka-broker-rules.yml", &status));
+    truth = leaders_and_replicas();
+    if (before == truth) break;
+  }
+  ASSERT_TRUE(status.up) << status.last_error;
+  EXPECT_LE(status.posts, 3u);
+  EXPECT_GT(status.cache_hits, 0u);
+  EXPECT_EQ(value_or_nan(ours, "kafka_server_replicamanager_leadercount{}"), truth.first);
+  EXPECT_EQ(value_or_nan(ours, "kafka_server_replicamanager_partitioncount{}"), truth.second);
+  EXPECT_EQ(value_or_nan(ours, "kafka_sidecar_jmx_up{broker=\"1\"}"), 1);
+  EXPECT_EQ(value_or_nan(ours, "jmx_scrape_error{}"), 0);
+  EXPECT_GE(value_or_nan(ours, "kafka_server_replicamanager_underreplicatedpartitions{}"), 0);
+  EXPECT_GE(value_or_nan(ours, "kafka_controller_kafkacontroller_activecontrollercount{}"), 0);
+  EXPECT_GT(value_or_nan(
+                ours, "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_total{}"),
+            0);
+  EXPECT_GT(value_or_nan(ours, "kafka_network_socketserver_networkprocessoravgidlepercent{}"), 0);
+  EXPECT_GT(value_or_nan(ours, "jvm_memory_bytes_used{area=\"heap\"}"), 0);
+  EXPECT_GT(value_or_nan(ours, "process_cpu_seconds_total{}"), 0);
+  EXPECT_GT(value_or_nan(ours, "process_open_fds{}"), 0);
+  EXPECT_GT(value_or_nan(ours, "process_resident_memory_bytes{}"), 0);
+  EXPECT_GT(value_or_nan(ours, "jvm_threads_state{state=\"RUNNABLE\"}"), 0);
+  bool request_latency = false, raft = false, bytes_in = false, connections = false;
+  for (const auto& [key, value] : ours.values) {
+    const std::string name = test::name_of(key);
+    request_latency |= name == "kafka_network_requestmetrics_totaltimems" &&
+                       key.find("quantile=\"0.99\"") != std::string::npos;
+    raft |= name == "kafka_server_raft_metrics_current_state";
+    bytes_in |= name == "kafka_server_brokertopicmetrics_bytesinpersec";
+    connections |= name == "kafka_server_socketservermetrics_connection_count";
+  }
+  EXPECT_TRUE(request_latency);
+  EXPECT_TRUE(raft);
+  EXPECT_TRUE(bytes_in);
+  EXPECT_TRUE(connections);
+  // Every sample is served on broker 1's port.
+  for (const auto& f :
+       collect_with(kse::test::source_dir() + "/exporter/kafka-broker-rules.yml", nullptr)) {
+    for (const auto& s : f.samples) ASSERT_EQ(s.owner, kBroker) << f.name;
+  }
+}
+
+// Families the agent adds that a reader of MBeans cannot reproduce, with the reason.
+const std::map<std::string, std::string> kAgentOnly = {
+    {"jmx_config_reload_success_total", "the agent's own config reload counter"},
+    {"jmx_config_reload_success_created", "the agent's own config reload counter"},
+    {"jmx_config_reload_failure_total", "the agent's own config reload counter"},
+    {"jmx_config_reload_failure_created", "the agent's own config reload counter"},
+    {"jmx_exporter_build_info", "the agent's own version"},
+    {"jvm_memory_pool_allocated_bytes_total", "counted in-process from GC notifications"},
+    {"jvm_memory_pool_allocated_bytes_created", "counted in-process from GC notifications"},
+};
+
+// Series that come and go with traffic or clients between two reads.
+bool timing_dependent(const std::string& key) {
+  const std::string name = test::name_of(key);
+  return name == "kafka_server_socketservermetrics_connections" ||  // per client software
+         key.find("request=\"") != std::string::npos ||  // request types/versions seen so far
+         name.rfind("kafka_server_fetcherlagmetrics_", 0) == 0;
+}
+
+// Gauges that do not move between two reads a few seconds apart on an idle broker.
+const std::set<std::string> kStableGauges = {
+    "kafka_server_replicamanager_leadercount{}",
+    "kafka_server_replicamanager_partitioncount{}",
+    "kafka_server_replicamanager_offlinereplicacount{}",
+    "kafka_controller_kafkacontroller_activecontrollercount{}",
+    "kafka_controller_kafkacontroller_globaltopiccount{}",
+    "kafka_controller_kafkacontroller_globalpartitioncount{}",
+    "kafka_controller_kafkacontroller_offlinepartitionscount{}",
+    "jvm_memory_bytes_max{area=\"heap\"}",
+    "jvm_memory_bytes_init{area=\"heap\"}",
+    "process_max_fds{}",
+    "process_start_time_seconds{}",
+    "jvm_classes_unloaded_total{}",
+};
+
+// The seed's rules without startDelaySeconds, which only delays the agent's first scrape.
+std::string seed_rules_without_delay() {
+  std::ifstream in(seed_rules_path());
+  const std::string path = kse::test::build_dir() + "/tests/jmx/kafka_broker-nodelay.yml";
+  std::ofstream out(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("startDelaySeconds:", 0) != 0) out << line << "\n";
+  }
+  return path;
+}
+
+TEST_F(JmxCluster, SeedRulesGiveTheSameSeriesAsTheJmxExporterAgent) {
+  if (!std::ifstream(seed_rules_path())) {
+    GTEST_SKIP() << "seed assets absent: " << seed_rules_path();
+  }
+  const std::string rules = seed_rules_without_delay();
+  // The agent must run the seed's rules: their BrokerTopicMetrics are untyped.
+  const auto agent_runs_seed_rules = [] {
+    const std::string page = agent_page();
+    return page.find("# TYPE kafka_server_brokertopicmetrics_bytesinpersec untyped") !=
+           std::string::npos;
+  };
+  if (!port_open(kAgentPort) || !agent_runs_seed_rules()) {
+    setenv("KSE_JMX_EXPORTER_CONFIG", rules.c_str(), 1);
+    const auto restart = kse::test::cluster_script("restart-broker 1", seconds(300));
+    unsetenv("KSE_JMX_EXPORTER_CONFIG");
+    ASSERT_EQ(restart.exit_code, 0) << restart.output;
+    ASSERT_TRUE(
+        wait_until([] { return port_open(kAgentPort) && port_open(kJolokiaPort); }, seconds(180)))
+        << "broker 1 came back without the JMX exporter agent on " << kAgentPort;
+  }
+  // Started by someone else with the seed's own file, startDelaySeconds (120) may still run.
+  ASSERT_TRUE(wait_until(agent_runs_seed_rules, seconds(240)));
+
+  const SeriesSet agent_before = test::parse_exposition(agent_page());
+  BridgeStatus status;
+  const SeriesSet ours = test::series_of(collect_with(rules, &status));
+  const SeriesSet agent_after = test::parse_exposition(agent_page());
+  ASSERT_TRUE(status.up) << status.last_error;
+
+  std::vector<std::string> missing, extra;
+  for (const auto& [key, value] : agent_before.values) {
+    if (kAgentOnly.count(test::name_of(key)) > 0 || timing_dependent(key)) continue;
+    if (agent_after.values.count(key) == 0) continue;  // came and went
+    if (ours.values.count(key) == 0) missing.push_back(key);
+  }
+  for (const auto& [key, value] : ours.values) {
+    if (test::name_of(key).rfind("kafka_sidecar_", 0) == 0 || timing_dependent(key)) continue;
+    if (agent_before.values.count(key) == 0 && agent_after.values.count(key) == 0) {
+      extra.push_back(key);
+    }
+  }
+  const auto show = [](const std::vector<std::string>& keys) {
+    std::string out;
+    for (size_t i = 0; i < keys.size() && i < 30; ++i) out += "\n  " + keys[i];
+    return out;
+  };
+  EXPECT_TRUE(missing.empty()) << missing.size() << " agent series we lack:" << show(missing);
+  EXPECT_TRUE(extra.empty()) << extra.size() << " series the agent lacks:" << show(extra);
+  EXPECT_GT(ours.values.size(), 200u);
+
+  for (const std::string& key : kStableGauges) {
+    const double before = value_or_nan(agent_before, key);
+    const double after = value_or_nan(agent_after, key);
+    if (std::isnan(before) || before != after) continue;  // moved, or absent on this broker
+    EXPECT_EQ(value_or_nan(ours, key), before) << key;
+  }
+  // Same types and help text as the agent for the families both serve.
+  size_t compared = 0;
+  for (const auto& [name, type] : agent_after.type) {
+    if (ours.type.count(name) == 0) continue;
+    ++compared;
+    EXPECT_EQ(ours.type.at(name), type) << name;
+    EXPECT_EQ(ours.help.at(name), agent_after.help.at(name)) << name;
+  }
+  EXPECT_GT(compared, 50u);
+}
+
+}  // namespace
+}  // namespace kse::jmx
