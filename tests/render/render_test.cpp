@@ -1,0 +1,120 @@
+#include "render/exposition.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cmath>
+#include <limits>
+
+namespace kse::render {
+namespace {
+
+using metrics::Family;
+using metrics::MetricType;
+using metrics::Sample;
+
+Sample sample(std::vector<std::string> values, double value, int32_t owner = -1, std::string suffix = "",
+              std::vector<metrics::Label> extra = {}) {
+  Sample s;
+  s.label_values = std::move(values);
+  s.value = value;
+  s.owner = owner;
+  s.suffix = std::move(suffix);
+  s.extra_labels = std::move(extra);
+  return s;
+}
+
+TEST(RenderTest, GaugeCounterAndEscaping) {
+  Family gauge{"kafka_topic_partitions", "Number of partitions.\nSecond \\ line", MetricType::kGauge, {"topic"},
+               {sample({"position"}, 5), sample({"we\"ird\\topic\n"}, 1)}};
+  Family counter{"kafka_topic_leader_changes_total", "Leader changes.", MetricType::kCounter, {"topic"},
+                 {sample({"position"}, 12345678901)}};
+  Family empty{"kafka_nothing", "Never shown.", MetricType::kGauge, {}, {}};
+  EXPECT_EQ(render_text({gauge, counter, empty}),
+            "# HELP kafka_topic_partitions Number of partitions.\\nSecond \\\\ line\n"
+            "# TYPE kafka_topic_partitions gauge\n"
+            "kafka_topic_partitions{topic=\"position\"} 5\n"
+            "kafka_topic_partitions{topic=\"we\\\"ird\\\\topic\\n\"} 1\n"
+            "# HELP kafka_topic_leader_changes_total Leader changes.\n"
+            "# TYPE kafka_topic_leader_changes_total counter\n"
+            "kafka_topic_leader_changes_total{topic=\"position\"} 12345678901\n");
+}
+
+TEST(RenderTest, NumbersAsPrometheusSpellsThem) {
+  auto text = [](double v) {
+    std::string out;
+    append_value(out, v);
+    return out;
+  };
+  EXPECT_EQ(text(0), "0");
+  EXPECT_EQ(text(-3), "-3");
+  EXPECT_EQ(text(0.25), "0.25");
+  EXPECT_EQ(text(1e21), "1e+21");
+  EXPECT_EQ(text(std::numeric_limits<double>::infinity()), "+Inf");
+  EXPECT_EQ(text(-std::numeric_limits<double>::infinity()), "-Inf");
+  EXPECT_EQ(text(std::nan("")), "NaN");
+  EXPECT_EQ(text(0.1 + 0.2), "0.30000000000000004");
+}
+
+TEST(RenderTest, HistogramAndSummaryUseSuffixesAndExtraLabels) {
+  Family histogram{"kse_probe_latency_seconds", "Latency.", MetricType::kHistogram, {"broker"},
+                   {sample({"1"}, 3, -1, "_bucket", {{"le", "0.01"}}),
+                    sample({"1"}, 4, -1, "_bucket", {{"le", "+Inf"}}), sample({"1"}, 0.05, -1, "_sum"),
+                    sample({"1"}, 4, -1, "_count")}};
+  EXPECT_EQ(render_text({histogram}),
+            "# HELP kse_probe_latency_seconds Latency.\n"
+            "# TYPE kse_probe_latency_seconds histogram\n"
+            "kse_probe_latency_seconds_bucket{broker=\"1\",le=\"0.01\"} 3\n"
+            "kse_probe_latency_seconds_bucket{broker=\"1\",le=\"+Inf\"} 4\n"
+            "kse_probe_latency_seconds_sum{broker=\"1\"} 0.05\n"
+            "kse_probe_latency_seconds_count{broker=\"1\"} 4\n");
+}
+
+TEST(RenderTest, OwnersSplitAcrossSlotsAndEachSampleAppearsOnce) {
+  Family offsets{"kafka_topic_partition_current_offset", "Offsets.", MetricType::kGauge, {"topic", "partition"},
+                 {sample({"p", "0"}, 10, 1), sample({"p", "1"}, 20, 2), sample({"p", "2"}, 30, -1),
+                  sample({"p", "3"}, 40, 9)}};
+  Family brokers{"kafka_brokers", "Brokers.", MetricType::kGauge, {}, {sample({}, 2)}};
+  std::vector<Family> families{offsets, brokers};
+  // Slot 0: cluster; 1: broker 1; 2: broker 2; broker 9 has no slot and is dropped.
+  std::vector<size_t> series;
+  auto texts = render_slots({&families}, 3,
+                            [](int32_t owner) -> size_t {
+                              if (owner == -1) return 0;
+                              if (owner == 1 || owner == 2) return static_cast<size_t>(owner);
+                              return 3;
+                            },
+                            {}, &series);
+  ASSERT_EQ(texts.size(), 3u);
+  EXPECT_EQ(texts[1],
+            "# HELP kafka_topic_partition_current_offset Offsets.\n"
+            "# TYPE kafka_topic_partition_current_offset gauge\n"
+            "kafka_topic_partition_current_offset{topic=\"p\",partition=\"0\"} 10\n");
+  EXPECT_NE(texts[0].find("partition=\"2\"} 30"), std::string::npos);
+  EXPECT_NE(texts[0].find("kafka_brokers 2"), std::string::npos);
+  EXPECT_EQ(texts[2].find("kafka_brokers"), std::string::npos);
+  EXPECT_EQ(series, (std::vector<size_t>{2, 1, 1}));
+}
+
+TEST(RenderTest, GzipRoundTrips) {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "kafka_x{i=\"" + std::to_string(i) + "\"} 1\n";
+  const std::string compressed = gzip_compress(text);
+  ASSERT_GT(compressed.size(), 10u);
+  EXPECT_EQ(static_cast<unsigned char>(compressed[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(compressed[1]), 0x8b);
+  z_stream stream{};
+  ASSERT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
+  std::string out(text.size() + 16, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  ASSERT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
+  out.resize(stream.total_out);
+  inflateEnd(&stream);
+  EXPECT_EQ(out, text);
+}
+
+}  // namespace
+}  // namespace kse::render
