@@ -123,7 +123,10 @@ awaitable<Result<std::vector<uint8_t>>> BrokerConnection::exchange(int32_t corre
   write_queue_.push_back(std::move(frame));
   if (!writing_) {
     writing_ = true;
-    asio::co_spawn(io_, write_loop(transport_, generation_), asio::detached);
+    // The loop holds the connection alive until it ends, even if the client goes first.
+    asio::co_spawn(io_, [self = shared_from_this(), transport = transport_, generation = generation_] {
+      return self->write_loop(transport, generation);
+    }, asio::detached);
   }
   boost::system::error_code ignored;
   co_await waiter->signal->async_wait(asio::redirect_error(use_awaitable, ignored));
@@ -243,7 +246,7 @@ awaitable<std::optional<Error>> BrokerConnection::connect(Deadline deadline) {
   // Closing the socket at the deadline aborts whichever step is still waiting.
   auto watchdog = std::make_shared<asio::steady_timer>(io_, deadline);
   auto timed_out = std::make_shared<bool>(false);
-  watchdog->async_wait([transport, timed_out, generation, this](boost::system::error_code ec) {
+  watchdog->async_wait([self = shared_from_this(), transport, timed_out, generation, this](boost::system::error_code ec) {
     if (!ec && generation == generation_ && state_ == State::kConnecting) {
       *timed_out = true;
       transport->shutdown();
@@ -274,7 +277,9 @@ awaitable<std::optional<Error>> BrokerConnection::connect(Deadline deadline) {
     }
     co_return Error{Error::Kind::kConnection, describe() + ": " + what};
   }
-  asio::co_spawn(io_, read_loop(transport, generation), asio::detached);
+  asio::co_spawn(io_, [self = shared_from_this(), transport, generation] {
+    return self->read_loop(transport, generation);
+  }, asio::detached);
   auto failure = co_await handshake(deadline);
   if (*timed_out && !failure) failure = Error{Error::Kind::kTimeout, describe() + ": connect timed out"};
   co_return failure;

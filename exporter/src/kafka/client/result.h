@@ -18,6 +18,8 @@ struct Error {
 template <typename T>
 class Result {
  public:
+  // Asio's co_spawn needs a default value for a coroutine that threw.
+  Result() : state_(Error{Error::Kind::kConnection, "no result"}) {}
   Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Error error) : state_(std::move(error)) {}  // NOLINT
 

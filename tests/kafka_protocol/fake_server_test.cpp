@@ -1,0 +1,123 @@
+// The client against misbehaving servers on loopback: silent, hanging up
+// mid-frame, or announcing a frame too large to accept.
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <thread>
+
+#include "kafka/client/kafka_client.h"
+#include "kafka/messages/metadata.h"
+
+namespace kse::kafka {
+namespace {
+
+using tcp = boost::asio::ip::tcp;
+
+// Accepts one connection and hands the socket to `behave` on its own thread.
+class FakeBroker {
+ public:
+  template <typename F>
+  explicit FakeBroker(F behave) : acceptor_(io_, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this, behave] {
+      boost::system::error_code error;
+      tcp::socket socket(io_);
+      acceptor_.accept(socket, error);
+      if (!error) behave(socket);
+    });
+  }
+  ~FakeBroker() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    thread_.join();
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  boost::asio::io_context io_;
+  tcp::acceptor acceptor_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+class ClientAgainstFakeBroker : public ::testing::Test {
+ protected:
+  Result<MetadataResponse> metadata_from(const std::string& address, std::chrono::milliseconds timeout) {
+    boost::asio::io_context io;
+    auto guard = boost::asio::make_work_guard(io);
+    std::thread runner([&] { io.run(); });
+    ClientConfig config;
+    config.bootstrap_servers = {address};
+    config.connect_timeout = timeout;
+    Result<MetadataResponse> result = Error{};
+    auto client = std::make_unique<KafkaClient>(io, config);
+    result = client->send_any_sync(MetadataRequest{}, timeout);
+    // The client belongs to the io thread: it is destroyed there.
+    boost::asio::post(io, [c = std::move(client), &guard]() mutable {
+      c.reset();
+      guard.reset();
+    });
+    runner.join();
+    return result;
+  }
+};
+
+TEST_F(ClientAgainstFakeBroker, SilentBrokerTimesOutWithinTheTimeout) {
+  FakeBroker broker([](tcp::socket& socket) {
+    char buffer[64];
+    boost::system::error_code error;
+    socket.read_some(boost::asio::buffer(buffer), error);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto result = metadata_from(broker.address(), std::chrono::milliseconds(500));
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, Error::Kind::kTimeout) << result.error().message;
+  EXPECT_LT(took, std::chrono::milliseconds(1400));
+}
+
+TEST_F(ClientAgainstFakeBroker, HangUpMidFrameIsAConnectionErrorAtOnce) {
+  FakeBroker broker([](tcp::socket& socket) {
+    char buffer[64];
+    boost::system::error_code error;
+    socket.read_some(boost::asio::buffer(buffer), error);
+    const uint8_t partial[] = {0x00, 0x00, 0x00, 0x40, 0x00, 0x00};
+    boost::asio::write(socket, boost::asio::buffer(partial), error);
+    socket.close();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto result = metadata_from(broker.address(), std::chrono::milliseconds(5000));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, Error::Kind::kConnection) << result.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2000));
+}
+
+TEST_F(ClientAgainstFakeBroker, HugeFrameIsRefusedBeforeAllocating) {
+  FakeBroker broker([](tcp::socket& socket) {
+    char buffer[64];
+    boost::system::error_code error;
+    socket.read_some(boost::asio::buffer(buffer), error);
+    const uint8_t huge[] = {0x7f, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01};
+    boost::asio::write(socket, boost::asio::buffer(huge), error);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  });
+  auto result = metadata_from(broker.address(), std::chrono::milliseconds(3000));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, Error::Kind::kProtocol) << result.error().message;
+  EXPECT_NE(result.error().message.find("2147483647 bytes"), std::string::npos) << result.error().message;
+}
+
+TEST_F(ClientAgainstFakeBroker, RefusedConnectionNamesTheAddress) {
+  tcp::acceptor probe(*std::make_unique<boost::asio::io_context>(), tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  const int port = probe.local_endpoint().port();
+  probe.close();
+  auto result = metadata_from("127.0.0.1:" + std::to_string(port), std::chrono::milliseconds(2000));
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kse::kafka
