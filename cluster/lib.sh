@@ -56,13 +56,16 @@ fetch_kafka() {
 
 java_classpath() { echo "$KAFKA_LIBS/*"; }
 
-# Runs one of Kafka's Java entry points with a small, quiet JVM.
+# The command line of one of Kafka's Java entry points in a small, quiet JVM.
+kafka_java_command() {
+  JAVA_COMMAND=(java -Xms64m -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
+    -Dlog4j.configuration="file:$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tools-log4j.properties"
+    -cp "$(java_classpath)")
+}
+
 run_kafka_class() {
-  local main_class=$1
-  shift
-  java -Xms64m -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
-    -Dlog4j.configuration="file:$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tools-log4j.properties" \
-    -cp "$(java_classpath)" "$main_class" "$@"
+  kafka_java_command
+  "${JAVA_COMMAND[@]}" "$@"
 }
 
 broker_pid() {
