@@ -54,9 +54,17 @@ if ! same_rules && [[ "$MANAGE_CLUSTER" == 1 ]]; then
 fi
 same_rules || { say "the agent at $AGENT does not serve the rules' series"; exit 1; }
 
+# KRaft refuses one request creating more than ~10,000 records: topics of at most 5,000.
+CHUNK=5000
+topics() {
+  timeout 120 "$TOOL" kafka-topics --bootstrap-server "$BOOTSTRAP" --list 2>/dev/null |
+    grep -E "^$TOPIC(-[0-9]+)?$" || true
+}
 cleanup() {
-  timeout 120 "$TOOL" kafka-topics --bootstrap-server "$BOOTSTRAP" --delete --topic "$TOPIC" \
-    >/dev/null 2>&1 || true
+  for topic in $(topics); do
+    timeout 120 "$TOOL" kafka-topics --bootstrap-server "$BOOTSTRAP" --delete --topic "$topic" \
+      >/dev/null 2>&1 || true
+  done
 }
 trap cleanup EXIT
 
@@ -67,21 +75,30 @@ say "rules: $RULES"
 for count in $PARTITIONS; do
   cleanup
   for _ in $(seq 1 60); do
-    timeout 60 "$TOOL" kafka-topics --bootstrap-server "$BOOTSTRAP" --list 2>/dev/null |
-      grep -qx "$TOPIC" || break
+    [[ -z "$(topics)" ]] && break
     sleep 2
   done
-  say "creating $TOPIC with $count partitions, all on broker 1"
-  assignment=$(seq "$count" | sed "s/.*/1/" | paste -sd, -)
-  timeout 600 "$TOOL" kafka-topics --bootstrap-server "$BOOTSTRAP" --create --topic "$TOPIC" \
-    --replica-assignment "$assignment" >/dev/null
+  say "creating $count partitions led by broker 1 in topics $TOPIC-*"
+  index=0
+  for ((left = count; left > 0; left -= CHUNK)); do
+    size=$((left < CHUNK ? left : CHUNK))
+    assignment=$(seq "$size" | sed "s/.*/1/" | paste -sd, -)
+    timeout 600 "$TOOL" kafka-topics --bootstrap-server "$BOOTSTRAP" --create \
+      --topic "$TOPIC-$index" --replica-assignment "$assignment" >/dev/null
+    index=$((index + 1))
+  done
+  led=0
   for _ in $(seq 1 120); do
-    led=$(timeout 120 "$TOOL" kafka-topics --bootstrap-server "$BOOTSTRAP" --describe \
-      --topic "$TOPIC" 2>/dev/null | grep -c "Leader: 1" || true)
+    led=0
+    for topic in $(topics); do
+      n=$(timeout 120 "$TOOL" kafka-topics --bootstrap-server "$BOOTSTRAP" --describe \
+        --topic "$topic" 2>/dev/null | grep -c "Leader: 1" || true)
+      led=$((led + n))
+    done
     [[ "$led" -ge "$count" ]] && break
     sleep 5
   done
-  say "broker 1 leads $led partitions of $TOPIC"
+  say "broker 1 leads $led partitions of the bench topics"
   sleep 20  # let the new partitions' MBeans settle
   timeout 1800 "$BENCH" run --jolokia "$JOLOKIA" --agent "$AGENT" --rules "$RULES" \
     --rounds "$ROUNDS" --cpu-window "$CPU_WINDOW" --label "broker 1 + $count partitions"

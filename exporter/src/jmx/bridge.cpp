@@ -270,35 +270,41 @@ void JolokiaBridge::collect_once() {
       parse_jvm_responses(jvm_answers, jvm, thread_ids, pid);
       if (!thread_ids.empty()) extra_requests.push_back(thread_info_request(thread_ids, config));
     }
+    // Thread states and attribute descriptions are extras: when their POST fails the cycle
+    // goes on without them (descriptions are asked again next cycle).
     if (!extra_requests.empty()) {
-      const simdjson::dom::array extra = post(s.extra_parser, extra_requests);
-      size_t index = 0;
-      for (auto answer : extra) {
-        const bool is_thread_info =
-            config_.jvm_metrics && !thread_ids.empty() && index + 1 == extra_requests.size();
-        ++index;
-        if (is_thread_info) {
-          parse_thread_info_response(answer, jvm);
-          continue;
+      try {
+        const simdjson::dom::array extra = post(s.extra_parser, extra_requests);
+        size_t index = 0;
+        for (auto answer : extra) {
+          const bool is_thread_info =
+              config_.jvm_metrics && !thread_ids.empty() && index + 1 == extra_requests.size();
+          ++index;
+          if (is_thread_info) {
+            parse_thread_info_response(answer, jvm);
+            continue;
+          }
+          element value;
+          int64_t status = 0;
+          if (answer.at_key("status").get(status) || status != 200) continue;
+          if (answer.at_key("value").get(value)) continue;
+          std::string_view path;
+          if (answer.at_key("request").at_key("path").get(path)) continue;
+          const size_t slash = path.find('/');
+          if (slash == std::string_view::npos) {
+            parse_list_value(value, path, s.descriptions);
+          } else {
+            const std::string bean =
+                std::string(path.substr(0, slash)) + ":" + std::string(path.substr(slash + 1));
+            parse_bean_info(value, s.descriptions[bean]);
+          }
         }
-        element value;
-        int64_t status = 0;
-        if (answer.at_key("status").get(status) || status != 200) continue;
-        if (answer.at_key("value").get(value)) continue;
-        std::string_view path;
-        if (answer.at_key("request").at_key("path").get(path)) continue;
-        const size_t slash = path.find('/');
-        if (slash == std::string_view::npos) {
-          parse_list_value(value, path, s.descriptions);
-        } else {
-          // One bean: wrap its info under its property list.
-          const std::string domain(path.substr(0, slash));
-          const std::string bean = domain + ":" + std::string(path.substr(slash + 1));
-          parse_bean_info(value, s.descriptions[bean]);
-        }
+        // Listed or not (a bean may vanish in between), never list these again.
+        for (const std::string& name : listed_beans) s.descriptions.try_emplace(name);
+      } catch (const std::exception& e) {
+        next.extra_errors += 1;
+        next.last_extra_error = e.what();
       }
-      // Listed or not (a bean may vanish in between), never list these again.
-      for (const std::string& name : listed_beans) s.descriptions.try_emplace(name);
     }
 
     s.engine.begin_cycle();

@@ -35,6 +35,9 @@ struct BridgeStatus {
   uint64_t cycles = 0;
   uint64_t errors = 0;
   std::string last_error;
+  // Failed POSTs of thread states / attribute descriptions, which do not fail a cycle.
+  uint64_t extra_errors = 0;
+  std::string last_extra_error;
   double last_collect_seconds = 0;
   double last_success_unix_seconds = 0;  // 0: never
   size_t beans = 0;

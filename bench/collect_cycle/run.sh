@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One collection cycle against the local cluster at growing partition counts:
+# prints the cycle time the exporter reports, its RSS and CPU, at 1,000 / 5,000 /
+# 10,000 extra partitions (RF 1). Creates topics kse-bench-cycle-*, deletes them after.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+binary="$root/build/exporter/kafka-sidecar-exporter"
+tool="$root/cluster/kafka-tool"
+bootstrap=127.0.0.1:9092
+port=19408
+log=$(mktemp)
+cleanup() {
+  [[ -n "${pid:-}" ]] && kill "$pid" 2>/dev/null || true
+  for t in a b c; do "$tool" kafka-topics --bootstrap-server $bootstrap --delete --topic "kse-bench-cycle-$t" >/dev/null 2>&1 || true; done
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+"$root/cluster/kafka-cluster" start >/dev/null
+"$binary" --bootstrap-servers $bootstrap --listen-address 127.0.0.1 --cluster-port $port \
+  --set serve.broker_port_base=19471 --set collect.interval=5s --set collect.timeout=4s >"$log" 2>&1 &
+pid=$!
+
+measure() {
+  local label=$1
+  sleep 16  # three cycles at the new size
+  local page cycle series rss cpu_ticks
+  page=$(curl -sf -m 5 "http://127.0.0.1:$port/metrics")
+  cycle=$(awk '/^kafka_sidecar_collect_duration_seconds /{print $2}' <<<"$page")
+  series=$(awk '/^kafka_sidecar_series\{/{s+=$2} END{print s}' <<<"$page")
+  partitions=$(awk '/^kafka_cluster_partitions /{print $2}' <<<"$page")
+  rss=$(awk '/VmRSS/{print $2/1024}' "/proc/$pid/status")
+  cpu_ticks=$(awk '{print $14+$15}' "/proc/$pid/stat")
+  printf '%-28s partitions=%-6s cycle=%ss series=%s rss=%.1fMB cpu_ticks=%s\n' "$label" "$partitions" "$cycle" "$series" "$rss" "$cpu_ticks"
+}
+
+measure "baseline"
+"$tool" kafka-topics --bootstrap-server $bootstrap --create --topic kse-bench-cycle-a --partitions 1000 --replication-factor 1 >/dev/null
+measure "+1,000 partitions"
+"$tool" kafka-topics --bootstrap-server $bootstrap --create --topic kse-bench-cycle-b --partitions 4000 --replication-factor 1 >/dev/null
+measure "+5,000 partitions"
+"$tool" kafka-topics --bootstrap-server $bootstrap --create --topic kse-bench-cycle-c --partitions 5000 --replication-factor 1 >/dev/null
+measure "+10,000 partitions"
+# CPU over one minute at a 15 s interval equivalent: ticks per 60 s at 5 s scaled by 1/3.
+t0=$(awk '{print $14+$15}' "/proc/$pid/stat"); sleep 30; t1=$(awk '{print $14+$15}' "/proc/$pid/stat")
+hz=$(getconf CLK_TCK)
+awk -v a="$t0" -v b="$t1" -v hz="$hz" 'BEGIN{printf "cpu at a 5 s interval: %.2f%% of a core (about %.2f%% at 15 s)\n", (b-a)/hz/30*100, (b-a)/hz/30*100/3}'
