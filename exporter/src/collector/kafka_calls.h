@@ -23,31 +23,28 @@ struct Answer {
   T& operator*() { return *response; }
 };
 
-template <typename Request>
-boost::asio::awaitable<Answer<typename Request::Response>> call(
-    kafka::KafkaClient& client, int32_t broker, Request request,
-    std::chrono::milliseconds timeout) {
-  auto result = co_await client.send(broker, std::move(request), timeout);
-  Answer<typename Request::Response> answer;
+template <typename Response>
+Answer<Response> to_answer(kafka::Result<Response> result) {
+  Answer<Response> answer;
   if (result.ok()) {
     answer.response = std::move(result.value());
   } else {
     answer.error = result.error().to_string();
   }
-  co_return answer;
+  return answer;
+}
+
+template <typename Request>
+boost::asio::awaitable<Answer<typename Request::Response>> call(
+    kafka::KafkaClient& client, int32_t broker, Request request,
+    std::chrono::milliseconds timeout) {
+  co_return to_answer(co_await client.send(broker, std::move(request), timeout));
 }
 
 template <typename Request>
 boost::asio::awaitable<Answer<typename Request::Response>> call_any(
     kafka::KafkaClient& client, Request request, std::chrono::milliseconds timeout) {
-  auto result = co_await client.send_any(std::move(request), timeout);
-  Answer<typename Request::Response> answer;
-  if (result.ok()) {
-    answer.response = std::move(result.value());
-  } else {
-    answer.error = result.error().to_string();
-  }
-  co_return answer;
+  co_return to_answer(co_await client.send_any(std::move(request), timeout));
 }
 
 }  // namespace kse::collector
