@@ -28,7 +28,10 @@ struct ClientConfig {
   std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds backoff_min{100};
-  std::chrono::milliseconds backoff_max{10000};
+  // Capped low: a broker that comes back is used again within a cycle or two.
+  std::chrono::milliseconds backoff_max{2000};
+  // A refused login is retried only after this long, never in a loop.
+  std::chrono::milliseconds authentication_retry{30000};
   size_t max_frame_bytes = 100 * 1024 * 1024;
   TlsSettings tls;
   SaslSettings sasl;

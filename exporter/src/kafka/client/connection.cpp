@@ -226,8 +226,8 @@ awaitable<std::optional<Error>> BrokerConnection::ensure_ready(Deadline deadline
     close();
     ++broker_stats.connect_failures;
     last_failure_ = failure;
-    // A refused login is not retried in a tight loop: wait the longest backoff.
-    const auto wait = failure->kind == Error::Kind::kAuthentication ? config_.backoff_max : next_backoff();
+    // A refused login is not retried in a tight loop.
+    const auto wait = failure->kind == Error::Kind::kAuthentication ? config_.authentication_retry : next_backoff();
     retry_after_ = std::chrono::steady_clock::now() + wait;
   } else {
     state_ = State::kReady;

@@ -92,6 +92,8 @@ std::shared_ptr<BrokerConnection> KafkaClient::connection_for(int32_t broker_id)
   return it == brokers_.end() ? nullptr : it->second;
 }
 
+// The last broker that answered, then connected brokers, then the others, then the
+// bootstrap addresses; a broker that failed in the last minute goes last.
 std::vector<std::shared_ptr<BrokerConnection>> KafkaClient::candidates() {
   std::vector<std::shared_ptr<BrokerConnection>> out;
   if (auto preferred = connection_for(preferred_)) out.push_back(preferred);
@@ -102,6 +104,11 @@ std::vector<std::shared_ptr<BrokerConnection>> KafkaClient::candidates() {
     if (id != preferred_ && !connection->ready()) out.push_back(connection);
   }
   for (const auto& connection : bootstrap_) out.push_back(connection);
+  const auto recent = std::chrono::steady_clock::now() - std::chrono::minutes(1);
+  std::stable_partition(out.begin(), out.end(), [&](const auto& connection) {
+    auto it = last_failure_.find(connection->broker_id());
+    return it == last_failure_.end() || it->second < recent;
+  });
   return out;
 }
 

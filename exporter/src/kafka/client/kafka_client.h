@@ -57,14 +57,21 @@ class KafkaClient {
                                                                       std::chrono::milliseconds timeout) {
     const auto deadline = deadline_after(timeout);
     std::optional<Error> last;
-    for (const auto& connection : candidates()) {
-      if (std::chrono::steady_clock::now() >= deadline) break;
-      auto result = co_await connection->send(request, deadline);
+    const auto order = candidates();
+    for (size_t i = 0; i < order.size(); ++i) {
+      const auto& connection = order[i];
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) break;
+      // A hung broker may take only half of what is left, so another can still answer.
+      const auto attempt_deadline = i + 1 < order.size() ? now + (deadline - now) / 2 : deadline;
+      auto result = co_await connection->send(request, attempt_deadline);
       if (result.ok()) {
         preferred_ = connection->broker_id();
         if constexpr (std::is_same_v<Request, MetadataRequest>) learn_brokers(result.value());
         co_return result;
       }
+      last_failure_[connection->broker_id()] = std::chrono::steady_clock::now();
+      if (preferred_ == connection->broker_id()) preferred_ = -1;
       last = result.error();
       // A refused login will be refused by every broker: say it once, now.
       if (last->kind == Error::Kind::kAuthentication) break;
@@ -106,6 +113,7 @@ class KafkaClient {
   std::map<int32_t, std::shared_ptr<BrokerConnection>> brokers_;
   std::vector<std::shared_ptr<BrokerConnection>> bootstrap_;
   int32_t preferred_ = -1;
+  std::map<int32_t, std::chrono::steady_clock::time_point> last_failure_;
 };
 
 }  // namespace kse::kafka
