@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One collection cycle against the local cluster at growing partition counts:
 # prints the cycle time the exporter reports, its RSS and CPU, at 1,000 / 5,000 /
-# 10,000 extra partitions (RF 1). Creates topics kse-bench-cycle-*, deletes them after.
+# 10,000 extra partitions (RF 1), then with 1,000 consumer groups more.
+# Creates topics kse-bench-cycle-* and groups kse-bench-group-*, deletes them after.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 binary="$root/build/exporter/kafka-sidecar-exporter"
@@ -12,6 +13,9 @@ log=$(mktemp)
 cleanup() {
   [[ -n "${pid:-}" ]] && kill "$pid" 2>/dev/null || true
   for t in a b c; do "$tool" kafka-topics --bootstrap-server $bootstrap --delete --topic "kse-bench-cycle-$t" >/dev/null 2>&1 || true; done
+  local groups=()
+  for i in $(seq 0 999); do groups+=(--group "kse-bench-group-$i"); done
+  timeout 120 "$tool" kafka-consumer-groups --bootstrap-server $bootstrap --delete "${groups[@]}" >/dev/null 2>&1 || true
   rm -f "$log"
 }
 trap cleanup EXIT
@@ -41,6 +45,8 @@ measure "+1,000 partitions"
 measure "+5,000 partitions"
 "$tool" kafka-topics --bootstrap-server $bootstrap --create --topic kse-bench-cycle-c --partitions 5000 --replication-factor 1 >/dev/null
 measure "+10,000 partitions"
+"${KSE_BUILD:-$root/build}/bench/make_groups" $bootstrap kse-bench-cycle-a 1000
+measure "+10,000 partitions, +1,000 groups"
 # CPU over one minute at a 15 s interval equivalent: ticks per 60 s at 5 s scaled by 1/3.
 t0=$(awk '{print $14+$15}' "/proc/$pid/stat"); sleep 30; t1=$(awk '{print $14+$15}' "/proc/$pid/stat")
 hz=$(getconf CLK_TCK)

@@ -1,5 +1,6 @@
 #include "app/app.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -226,6 +227,9 @@ class Exporter {
       stats_.series_per_port[ports[slot]] = series[slot];
       server_.publish(ports[slot], std::move(page));
     }
+    // The cycle's temporaries are freed; hand the pages back to the system so the
+    // resident size reflects the steady state, not the peak of a render.
+    malloc_trim(0);
     if (snapshot.complete && !ready_) {
       ready_ = true;
       server_.set_ready(true, "");
