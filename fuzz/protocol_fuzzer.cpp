@@ -7,9 +7,11 @@
 
 #include "kafka/messages/api_versions.h"
 #include "kafka/messages/describe_client_quotas.h"
+#include "kafka/messages/describe_cluster.h"
 #include "kafka/messages/describe_configs.h"
 #include "kafka/messages/describe_groups.h"
 #include "kafka/messages/describe_log_dirs.h"
+#include "kafka/messages/describe_producers.h"
 #include "kafka/messages/describe_quorum.h"
 #include "kafka/messages/describe_transactions.h"
 #include "kafka/messages/find_coordinator.h"
@@ -60,6 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 14: decode_all_versions<SaslHandshakeRequest>(frame, selector / 16); break;
     case 15:
       decode_all_versions<SaslAuthenticateRequest>(frame, selector / 16);
+      decode_all_versions<DescribeClusterRequest>(frame, selector / 16);
+      decode_all_versions<DescribeProducersRequest>(frame, selector / 16);
       try {
         decode_consumer_assignment(std::vector<uint8_t>(frame.begin(), frame.end()));
       } catch (const DecodeError&) {

@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "kafka/client/kafka_client.h"
+#include "kafka/messages/describe_cluster.h"
+#include "kafka/messages/describe_producers.h"
 #include "kafka/messages/list_offsets.h"
 #include "kafka/messages/metadata.h"
 #include "support/kafka_tools.h"
@@ -60,6 +62,39 @@ TEST_F(ClientTest, MetadataMatchesKafkaTopics) {
       EXPECT_EQ(p.isr_nodes, expected.isr);
     }
   }
+}
+
+TEST_F(ClientTest, DescribeClusterMatchesTheQuorumTool) {
+  start(plain());
+  auto result = client_->send_any_sync(DescribeClusterRequest{}, std::chrono::seconds(5));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result.value().error_code, 0);
+  EXPECT_EQ(result.value().brokers.size(), 3u);
+  auto tool = kse::test::kafka_tool("kafka-metadata-quorum", "--bootstrap-server 127.0.0.1:9092 describe --status");
+  EXPECT_NE(tool.output.find("ClusterId:              " + result.value().cluster_id), std::string::npos) << tool.output;
+}
+
+TEST_F(ClientTest, DescribeProducersSeesTheIdempotentProducer) {
+  start(plain());
+  auto produced = kse::test::kafka_tool("kafka-producer-perf-test",
+                                        "--topic testing --num-records 100 --record-size 10 --throughput -1 "
+                                        "--producer-props bootstrap.servers=127.0.0.1:9092 enable.idempotence=true acks=all");
+  ASSERT_EQ(produced.exit_code, 0) << produced.output;
+  auto metadata = client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5));
+  ASSERT_TRUE(metadata.ok());
+  size_t producers = 0;
+  for (const auto& t : metadata.value().topics) {
+    if (t.name != "testing") continue;
+    for (const auto& p : t.partitions) {
+      DescribeProducersRequest request;
+      request.topics.push_back({"testing", {p.partition_index}});
+      auto answer = client_->send_sync(p.leader_id, request, std::chrono::seconds(5));
+      ASSERT_TRUE(answer.ok()) << answer.error().message;
+      ASSERT_EQ(answer.value().topics.at(0).partitions.at(0).error_code, 0);
+      producers += answer.value().topics.at(0).partitions.at(0).active_producers.size();
+    }
+  }
+  EXPECT_GE(producers, 1u);
 }
 
 TEST_F(ClientTest, PausedBrokerTimesOutAloneAndRecovers) {
