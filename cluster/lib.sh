@@ -1,113 +1,305 @@
 # Functions behind cluster/kafka-cluster and cluster/kafka-tool.
 # shellcheck shell=bash
+#
+# Environment:
+#   KSE_CACHE_DIR      jar cache (default ~/.cache/kafka-sidecar-exporter), outside the tree
+#   KSE_CLUSTER_DIR    state of the running cluster (default /tmp/kse-cluster)
+#   KSE_KAFKA_VERSION  Kafka version (default 3.9.1, else 3.9.0 when 3.9.1 cannot be fetched)
+#   KSE_PORT_OFFSET    added to every port (default 0): a second, private cluster
+#   KSE_JMX_EXPORTER_CONFIG  rules file: broker 1 also runs the JMX exporter agent on 7991
 
-KAFKA_VERSION=3.9.1
-JOLOKIA_VERSION=2.2.9
-JMX_EXPORTER_VERSION=0.20.0
 KSE_CACHE_DIR=${KSE_CACHE_DIR:-$HOME/.cache/kafka-sidecar-exporter}
 KSE_CLUSTER_DIR=${KSE_CLUSTER_DIR:-/tmp/kse-cluster}
-KAFKA_LIBS="$KSE_CACHE_DIR/kafka-$KAFKA_VERSION/libs"
-AGENTS_DIR="$KSE_CACHE_DIR/agents"
-JOLOKIA_JAR="$AGENTS_DIR/jolokia-agent-jvm-$JOLOKIA_VERSION-javaagent.jar"
-JMX_EXPORTER_JAR="$AGENTS_DIR/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar"
+KSE_CLUSTER_DIR=${KSE_CLUSTER_DIR%/}
+KSE_PORT_OFFSET=${KSE_PORT_OFFSET:-0}
+[[ "$KSE_PORT_OFFSET" =~ ^[0-9]+$ ]] || { echo "kafka-cluster: KSE_PORT_OFFSET must be a number" >&2; exit 2; }
+
+KSE_CLUSTER_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KAFKA_PREFERRED_VERSION=3.9.1
+KAFKA_FALLBACK_VERSION=3.9.0
 CLUSTER_HOST=127.0.0.1
 CORE_BROKERS=(1 2 3)
+EXTRA_BROKERS=(4 5 6 7 8 9)
+START_TIMEOUT=${KSE_START_TIMEOUT:-120}
+STOP_TIMEOUT=${KSE_STOP_TIMEOUT:-30}
+LOCK_TIMEOUT=${KSE_LOCK_TIMEOUT:-300}
+STORE_PASSWORD=changeit
 
-die() { echo "kafka-cluster: $*" >&2; exit 1; }
+say() { echo "kafka-cluster: $*"; }
+warn() { echo "kafka-cluster: $*" >&2; }
+die() {
+  echo "kafka-cluster: $*" >&2
+  exit 1
+}
 
-client_port() { echo $((9092 + ($1 - 1) * 100)); }
-controller_port() { echo $((9093 + ($1 - 1) * 100)); }
-external_port() { echo $((9094 + ($1 - 1) * 100)); }
-jolokia_port() { echo $((8777 + $1)); }
+# ---------------------------------------------------------------- ports and paths
+
+client_port() { echo $((9092 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
+controller_port() { echo $((9093 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
+external_port() { echo $((9094 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
+jolokia_port() { echo $((8777 + $1 + KSE_PORT_OFFSET)); }
+jmx_exporter_port() { echo $((7991 + KSE_PORT_OFFSET)); }
 node_dir() { echo "$KSE_CLUSTER_DIR/broker-$1"; }
-log_dir() { echo "$(node_dir "$1")/logs"; }
-pid_file() { echo "$(node_dir "$1")/pid"; }
+log_dir() { echo "$KSE_CLUSTER_DIR/broker-$1/logs"; }
+pid_file() { echo "$KSE_CLUSTER_DIR/broker-$1/pid"; }
+config_file() { echo "$KSE_CLUSTER_DIR/broker-$1/server.properties"; }
+certs_dir() { echo "$KSE_CLUSTER_DIR/certs"; }
+
+join_ports() { # join_ports FUNCTION ID... -> 127.0.0.1:p1,127.0.0.1:p2
+  local fn=$1 out="" id
+  shift
+  for id in "$@"; do out+="${out:+,}$CLUSTER_HOST:$($fn "$id")"; done
+  echo "$out"
+}
+quorum_voters() {
+  local out="" id
+  for id in "${CORE_BROKERS[@]}"; do out+="${out:+,}$id@$CLUSTER_HOST:$(controller_port "$id")"; done
+  echo "$out"
+}
+bootstrap() { join_ports client_port "${CORE_BROKERS[@]}"; }
 
 require_broker_arg() {
-  [[ $# -ge 1 && "$1" =~ ^[0-9]+$ && "$1" -ge 1 && "$1" -le 9 ]] ||
-    die "expected a broker id 1..9, got '${1:-}'"
+  [[ $# -ge 1 && "$1" =~ ^[1-9]$ ]] || die "expected a broker id 1..9, got '${1:-}'"
 }
 
-# The fetch is done once; a stamp makes later runs offline and instant.
-fetch_kafka() {
-  local stamp="$KSE_CACHE_DIR/kafka-$KAFKA_VERSION/.complete"
-  if [[ -f "$stamp" && -f "$JOLOKIA_JAR" && -f "$JMX_EXPORTER_JAR" ]]; then
-    return 0
-  fi
+# ---------------------------------------------------------------- fetching the jars
+
+kafka_home() { echo "$KSE_CACHE_DIR/kafka-$1"; }
+stamp_file() { echo "$KSE_CACHE_DIR/kafka-$1/.fetched"; }
+
+# What the stamp must say: any change to the pom (versions, artifacts) refetches.
+stamp_content() { echo "kafka $1 pom $(sha256sum "$KSE_CLUSTER_SCRIPTS/pom.xml" | cut -c1-16)"; }
+
+fetched() {
+  local version=$1 home
+  home=$(kafka_home "$version")
+  [[ -f "$(stamp_file "$version")" && "$(cat "$(stamp_file "$version")")" == "$(stamp_content "$version")" ]] &&
+    [[ -f "$home/libs/kafka_2.13-$version.jar" ]] &&
+    compgen -G "$home/agents/jolokia-agent-jvm-*-javaagent.jar" >/dev/null &&
+    compgen -G "$home/agents/jmx_prometheus_javaagent-*.jar" >/dev/null
+}
+
+# Makes DEST hold exactly the files of SRC, one atomic rename per changed file, so
+# brokers running from DEST never see a missing jar; then removes SRC.
+sync_dir() {
+  local src=$1 dest=$2 file name
+  local -A wanted=()
+  mkdir -p "$dest"
+  for file in "$src"/*; do
+    name=${file##*/}
+    wanted[$name]=1
+    cmp -s "$file" "$dest/$name" || mv -f "$file" "$dest/$name"
+  done
+  for file in "$dest"/*; do
+    [[ -n "${wanted[${file##*/}]:-}" ]] || rm -f "$file"
+  done
+  rm -rf "$src"
+}
+
+fetch_version() {
+  local version=$1 home
+  home=$(kafka_home "$version")
+  mkdir -p "$home"
+  rm -rf "$home/libs.partial" "$home/agents.partial"
   command -v mvn >/dev/null || die "mvn is missing (scripts/install-deps installs it)"
-  echo "kafka-cluster: fetching Kafka $KAFKA_VERSION and agents from Maven Central into $KSE_CACHE_DIR"
-  local here
-  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-  rm -rf "$KAFKA_LIBS.partial"
-  mkdir -p "$KAFKA_LIBS.partial" "$AGENTS_DIR"
-  timeout 900 mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$KAFKA_LIBS.partial" -DincludeScope=runtime ||
-    die "could not fetch Kafka's jars with mvn"
-  timeout 300 mvn -q -B dependency:copy -DoutputDirectory="$AGENTS_DIR" \
-    -Dartifact="org.jolokia:jolokia-agent-jvm:$JOLOKIA_VERSION:jar:javaagent" ||
-    die "could not fetch the Jolokia agent"
-  timeout 300 mvn -q -B dependency:copy -DoutputDirectory="$AGENTS_DIR" \
-    -Dartifact="io.prometheus.jmx:jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION" ||
-    die "could not fetch the JMX exporter agent"
-  rm -rf "$KAFKA_LIBS"
-  mv "$KAFKA_LIBS.partial" "$KAFKA_LIBS"
-  touch "$stamp"
+  echo "kafka-cluster: fetching Kafka $version and the agents from Maven Central into $home" >&2
+  if ! timeout 900 mvn -q -B -Dstyle.color=never -f "$KSE_CLUSTER_SCRIPTS/pom.xml" \
+    dependency:copy-dependencies@libs dependency:copy-dependencies@agents \
+    -Dkafka.version="$version" -Dkse.libs.dir="$home/libs.partial" \
+    -Dkse.agents.dir="$home/agents.partial" >"$home/fetch.log" 2>&1; then
+    rm -rf "$home/libs.partial" "$home/agents.partial"
+    return 1
+  fi
+  [[ -f "$home/libs.partial/kafka_2.13-$version.jar" ]] || return 1
+  sync_dir "$home/libs.partial" "$home/libs"
+  sync_dir "$home/agents.partial" "$home/agents"
+  stamp_content "$version" >"$(stamp_file "$version")"
+  rm -f "$home/fetch.log" "$home/.complete"
 }
 
-java_classpath() { echo "$KAFKA_LIBS/*"; }
-
-# The command line of one of Kafka's Java entry points in a small, quiet JVM.
-kafka_java_command() {
-  JAVA_COMMAND=(java -Xms64m -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
-    -Dlog4j.configuration="file:$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tools-log4j.properties"
-    -cp "$(java_classpath)")
+# Sets KAFKA_VERSION, KAFKA_LIBS, JOLOKIA_JAR, JMX_EXPORTER_JAR; fetches once.
+fetch_kafka() {
+  local candidates version
+  if [[ -n "${KSE_KAFKA_VERSION:-}" ]]; then
+    candidates=("$KSE_KAFKA_VERSION")
+  else
+    candidates=("$KAFKA_PREFERRED_VERSION" "$KAFKA_FALLBACK_VERSION")
+  fi
+  KAFKA_VERSION=""
+  for version in "${candidates[@]}"; do
+    if fetched "$version"; then
+      KAFKA_VERSION=$version
+      break
+    fi
+  done
+  if [[ -z "$KAFKA_VERSION" ]]; then
+    mkdir -p "$KSE_CACHE_DIR"
+    # One fetch at a time; whoever waited finds the stamp.
+    exec 8>"$KSE_CACHE_DIR/.fetch.lock"
+    flock -w 900 8 || die "another fetch holds $KSE_CACHE_DIR/.fetch.lock"
+    for version in "${candidates[@]}"; do
+      if fetched "$version" || fetch_version "$version"; then
+        KAFKA_VERSION=$version
+        break
+      fi
+      warn "Kafka $version could not be fetched: $(grep -m3 -E 'ERROR|Could not' "$(kafka_home "$version")/fetch.log" 2>/dev/null | head -3)"
+    done
+    exec 8>&-
+    [[ -n "$KAFKA_VERSION" ]] || die "could not fetch Kafka (${candidates[*]}) with mvn; see $KSE_CACHE_DIR/kafka-*/fetch.log"
+  fi
+  local home
+  home=$(kafka_home "$KAFKA_VERSION")
+  KAFKA_LIBS="$home/libs"
+  JOLOKIA_JAR=$(compgen -G "$home/agents/jolokia-agent-jvm-*-javaagent.jar" | sort -V | tail -1)
+  JMX_EXPORTER_JAR=$(compgen -G "$home/agents/jmx_prometheus_javaagent-*.jar" | sort -V | tail -1)
 }
 
+# Runs one of Kafka's Java entry points with a small, quick, quiet JVM (WARN to
+# stderr): run_kafka_class [--exec | --timeout SECONDS] MAIN_CLASS ARGS...
 run_kafka_class() {
-  kafka_java_command
-  "${JAVA_COMMAND[@]}" "$@"
+  local limit=()
+  if [[ "${1:-}" == --timeout ]]; then
+    limit=(timeout -k 5 "$2")
+    shift 2
+  elif [[ "${1:-}" == --exec ]]; then
+    limit=(exec)
+    shift
+  fi
+  local main_class=$1
+  shift
+  # shellcheck disable=SC2086
+  "${limit[@]}" java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
+    -Djava.awt.headless=true ${KSE_TOOL_JAVA_OPTS:-} \
+    -Dlog4j.configuration="file:$KSE_CLUSTER_SCRIPTS/tools-log4j.properties" \
+    -cp "$KAFKA_LIBS/*" "$main_class" "$@"
+}
+
+# ---------------------------------------------------------------- processes
+
+# The command line of a broker of this state dir names its own server.properties.
+is_our_broker() { # is_our_broker PID ID
+  local cmdline
+  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
+  [[ "$cmdline" == *" kafka.Kafka $(config_file "$2")"* ]]
 }
 
 broker_pid() {
-  local file
+  local file pid
   file=$(pid_file "$1")
   [[ -f "$file" ]] || return 1
-  local pid
-  pid=$(cat "$file")
-  kill -0 "$pid" 2>/dev/null || return 1
+  pid=$(<"$file")
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && is_our_broker "$pid" "$1" || return 1
   echo "$pid"
+}
+
+# Java processes running a broker of this state dir, with or without a pid file.
+state_dir_pids() {
+  local proc pid cmdline
+  for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    cmdline=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline") || continue
+    [[ "$cmdline" == *" kafka.Kafka $KSE_CLUSTER_DIR/broker-"[0-9]"/server.properties"* ]] && echo "$pid"
+  done
+  return 0
+}
+
+process_state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
+broker_paused() {
+  local pid
+  pid=$(broker_pid "$1") && [[ "$(process_state "$pid")" == T ]]
 }
 
 port_open() { (exec 3<>"/dev/tcp/$CLUSTER_HOST/$1") 2>/dev/null; }
 
-is_secure() { [[ -f "$KSE_CLUSTER_DIR/secure" ]]; }
+port_owner() { # the process listening on PORT, for error messages
+  ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\("[^"]*",pid=[0-9]*\).*/\1/p' | head -1
+}
 
-write_broker_config() {
-  local id=$1 roles=$2
-  local dir
+# Broker ids in the metadata answered by the broker on PORT ("1 2 3 ").
+registered_brokers() {
+  local port=$1
+  if command -v kcat >/dev/null; then
+    timeout 10 kcat -L -b "$CLUSTER_HOST:$port" -m 5 2>/dev/null |
+      sed -n 's/^ *broker \([0-9]*\) at .*/\1/p' | sort -n | tr '\n' ' '
+  else
+    timeout 30 "$KSE_CLUSTER_SCRIPTS/kafka-tool" kafka-broker-api-versions \
+      --bootstrap-server "$CLUSTER_HOST:$port" 2>/dev/null |
+      sed -n 's/.*(id: \([0-9]*\) rack.*/\1/p' | sort -n | tr '\n' ' '
+  fi
+}
+
+# A broker is ready when it answers on its client port and lists itself, i.e. it is
+# registered with the controller quorum and unfenced.
+broker_ready() {
+  local port
+  port=$(client_port "$1")
+  port_open "$port" && [[ " $(registered_brokers "$port")" == *" $1 "* ]]
+}
+
+broker_log_tail() {
+  local id=$1 lines=${2:-25}
+  echo "--- $(log_dir "$id")/server.log (last $lines lines)"
+  tail -n "$lines" "$(log_dir "$id")/server.log" 2>/dev/null || echo "(no server.log)"
+  if [[ -s "$(log_dir "$id")/stdout.log" ]]; then
+    echo "--- $(log_dir "$id")/stdout.log (last 10 lines)"
+    tail -n 10 "$(log_dir "$id")/stdout.log"
+  fi
+}
+
+# Waits until every given broker is ready; fails fast when one exits.
+wait_brokers_ready() { # wait_brokers_ready SECONDS ID...
+  local seconds=$1 id
+  shift
+  local deadline=$((SECONDS + seconds)) pending=("$@")
+  while ((${#pending[@]} > 0)); do
+    local still=()
+    for id in "${pending[@]}"; do
+      broker_pid "$id" >/dev/null || die "broker $id exited during start-up
+$(broker_log_tail "$id")"
+      broker_ready "$id" || still+=("$id")
+    done
+    pending=("${still[@]}")
+    ((${#pending[@]} == 0)) && break
+    if ((SECONDS >= deadline)); then
+      local report="" 
+      for id in "${pending[@]}"; do report+=$'\n'"$(broker_log_tail "$id")"; done
+      die "broker(s) ${pending[*]} not ready after ${seconds}s (port $(client_port "${pending[0]}"))$report"
+    fi
+    sleep 0.5
+  done
+}
+
+# ---------------------------------------------------------------- configuration
+
+# Secure mode: the marker file, or an upgrade in progress (the marker comes last).
+is_secure() { [[ "${UPGRADING_TO_SECURE:-0}" == 1 || -f "$KSE_CLUSTER_DIR/secure" ]]; }
+
+write_broker_config() { # write_broker_config ID ROLES
+  local id=$1 roles=$2 dir
   dir=$(node_dir "$id")
   mkdir -p "$dir/data" "$(log_dir "$id")"
-  local listeners="PLAINTEXT://$CLUSTER_HOST:$(client_port "$id")"
-  local advertised="PLAINTEXT://$CLUSTER_HOST:$(client_port "$id")"
+  local listeners advertised
+  listeners="PLAINTEXT://$CLUSTER_HOST:$(client_port "$id")"
+  advertised=$listeners
   local protocol_map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
-  if [[ "$roles" == *controller* ]]; then
-    listeners+=",CONTROLLER://$CLUSTER_HOST:$(controller_port "$id")"
-  fi
+  [[ "$roles" == *controller* ]] && listeners+=",CONTROLLER://$CLUSTER_HOST:$(controller_port "$id")"
   if is_secure; then
     listeners+=",EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
     advertised+=",EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
     protocol_map+=",EXTERNAL:SASL_SSL"
   fi
   cat >"$dir/server.properties" <<EOF
+# Broker $id of the local test cluster (cluster/kafka-cluster), KRaft ${roles/,/ + } node.
 process.roles=$roles
 node.id=$id
-controller.quorum.voters=1@$CLUSTER_HOST:9093,2@$CLUSTER_HOST:9193,3@$CLUSTER_HOST:9293
+controller.quorum.voters=$(quorum_voters)
+controller.listener.names=CONTROLLER
 listeners=$listeners
 advertised.listeners=$advertised
 listener.security.protocol.map=$protocol_map
-controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
+
 num.partitions=1
 default.replication.factor=3
 auto.create.topics.enable=false
@@ -117,13 +309,21 @@ transaction.state.log.replication.factor=3
 transaction.state.log.min.isr=2
 transaction.state.log.num.partitions=10
 group.initial.rebalance.delay.ms=0
+
+# Two cores for three brokers: few threads.
 num.network.threads=2
 num.io.threads=4
+num.recovery.threads.per.data.dir=1
+background.threads=4
 log.retention.check.interval.ms=30000
 EOF
   if is_secure; then
-    local certs="$KSE_CLUSTER_DIR/certs"
+    local certs
+    certs=$(certs_dir)
     cat >>"$dir/server.properties" <<EOF
+
+# Workshop 7: EXTERNAL is SASL_SSL (PLAIN users admin and alice, SCRAM user
+# scram-user), PLAINTEXT and CONTROLLER stay open for the tooling.
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.external.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.external.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";
@@ -131,163 +331,340 @@ listener.name.external.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.se
 listener.name.external.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 ssl.keystore.type=PKCS12
 ssl.keystore.location=$certs/broker.p12
-ssl.keystore.password=changeit
-ssl.key.password=changeit
+ssl.keystore.password=$STORE_PASSWORD
+ssl.key.password=$STORE_PASSWORD
 ssl.truststore.type=PKCS12
 ssl.truststore.location=$certs/truststore.p12
-ssl.truststore.password=changeit
-ssl.client.auth=none
+ssl.truststore.password=$STORE_PASSWORD
+ssl.client.auth=requested
+
+# ACLs as in the course: admin and the brokers themselves (ANONYMOUS on the
+# PLAINTEXT and CONTROLLER listeners) are super users; no ACL means allowed.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:ANONYMOUS
+allow.everyone.if.no.acl.found=true
 EOF
   fi
 }
 
 write_log4j_config() {
   cat >"$KSE_CLUSTER_DIR/log4j.properties" <<'EOF'
-log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.RollingFileAppender
-log4j.appender.file.File=${kafka.logs.dir}/server.log
-log4j.appender.file.MaxFileSize=20MB
-log4j.appender.file.MaxBackupIndex=2
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+# Broker logs: server.log (everything), state-change.log, controller.log.
+log4j.rootLogger=INFO, server
+log4j.appender.server=org.apache.log4j.RollingFileAppender
+log4j.appender.server.File=${kafka.logs.dir}/server.log
+log4j.appender.server.MaxFileSize=20MB
+log4j.appender.server.MaxBackupIndex=2
+log4j.appender.server.layout=org.apache.log4j.PatternLayout
+log4j.appender.server.layout.ConversionPattern=[%d] %p %m (%c)%n
+
+log4j.appender.stateChange=org.apache.log4j.RollingFileAppender
+log4j.appender.stateChange.File=${kafka.logs.dir}/state-change.log
+log4j.appender.stateChange.MaxFileSize=10MB
+log4j.appender.stateChange.MaxBackupIndex=1
+log4j.appender.stateChange.layout=org.apache.log4j.PatternLayout
+log4j.appender.stateChange.layout.ConversionPattern=[%d] %p %m (%c)%n
+
+log4j.appender.controller=org.apache.log4j.RollingFileAppender
+log4j.appender.controller.File=${kafka.logs.dir}/controller.log
+log4j.appender.controller.MaxFileSize=10MB
+log4j.appender.controller.MaxBackupIndex=1
+log4j.appender.controller.layout=org.apache.log4j.PatternLayout
+log4j.appender.controller.layout.ConversionPattern=[%d] %p %m (%c)%n
+
 log4j.logger.kafka.request.logger=WARN
-log4j.logger.state.change.logger=INFO
+log4j.logger.kafka.authorizer.logger=WARN
+log4j.logger.org.apache.kafka.metadata.authorizer=WARN
+log4j.logger.state.change.logger=INFO, stateChange
+log4j.logger.org.apache.kafka.controller=INFO, controller
+log4j.logger.kafka.controller=INFO, controller
 EOF
 }
 
-# A CA, a broker certificate valid for 127.0.0.1 and localhost, PKCS12 stores for the
-# brokers and PEM files for clients.
+# A CA, one broker certificate valid for 127.0.0.1 and localhost, PKCS12 stores for
+# the brokers, PEM files and client property files for clients.
 generate_certificates() {
-  local certs="$KSE_CLUSTER_DIR/certs"
+  local certs
+  certs=$(certs_dir)
   mkdir -p "$certs"
   (
+    set -e
     cd "$certs"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=kse-test-ca" \
+    openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=kse-test-ca" \
       -keyout ca-key.pem -out ca.pem 2>/dev/null
     openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
       -keyout broker-key.pem -out broker.csr 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
-    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
-      -extfile san.ext -out broker.pem 2>/dev/null
+    cat >broker.ext <<EOF
+basicConstraints=CA:FALSE
+keyUsage=digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth,clientAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost
+EOF
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 365 \
+      -extfile broker.ext -out broker.pem 2>/dev/null
     openssl pkcs12 -export -in broker.pem -inkey broker-key.pem -certfile ca.pem \
-      -name broker -out broker.p12 -passout pass:changeit
+      -name broker -out broker.p12 -passout "pass:$STORE_PASSWORD"
     keytool -importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12 \
-      -storetype PKCS12 -storepass changeit >/dev/null 2>&1
+      -storetype PKCS12 -storepass "$STORE_PASSWORD" >/dev/null 2>&1
     openssl req -newkey rsa:2048 -nodes -subj "/CN=client" \
       -keyout client-key.pem -out client.csr 2>/dev/null
-    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
-      -out client.pem 2>/dev/null
-  )
+    printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 365 \
+      -extfile client.ext -out client.pem 2>/dev/null
+    openssl pkcs12 -export -in client.pem -inkey client-key.pem -certfile ca.pem \
+      -name client -out client.p12 -passout "pass:$STORE_PASSWORD"
+    rm -f ./*.csr ./*.ext ca.srl
+    # Property files for Kafka's Java tools (--command-config, --producer.config, ...).
+    local name mechanism module user password
+    for name in plain-admin plain-alice scram-sha-256 scram-sha-512; do
+      case "$name" in
+        plain-admin) mechanism=PLAIN user=admin password=admin-secret ;;
+        plain-alice) mechanism=PLAIN user=alice password=alice-secret ;;
+        scram-sha-256) mechanism=SCRAM-SHA-256 user=scram-user password=scram-secret ;;
+        scram-sha-512) mechanism=SCRAM-SHA-512 user=scram-user password=scram-secret ;;
+      esac
+      module=org.apache.kafka.common.security.plain.PlainLoginModule
+      [[ "$mechanism" == SCRAM* ]] && module=org.apache.kafka.common.security.scram.ScramLoginModule
+      cat >"client-$name.properties" <<EOF
+security.protocol=SASL_SSL
+sasl.mechanism=$mechanism
+sasl.jaas.config=$module required username="$user" password="$password";
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$certs/truststore.p12
+ssl.truststore.password=$STORE_PASSWORD
+EOF
+    done
+  ) || die "could not generate the certificates in $certs"
 }
 
-format_storage() {
+# `kafka-storage format`: the SCRAM user exists from the first metadata record on.
+format_storage() { # format_storage ID CLUSTER_ID
   local id=$1 cluster_id=$2
-  local args=(format -t "$cluster_id" -c "$(node_dir "$id")/server.properties" --ignore-formatted)
-  if is_secure; then
+  local args=(format -t "$cluster_id" -c "$(config_file "$id")" --ignore-formatted)
+  if is_secure && [[ " ${CORE_BROKERS[*]} " == *" $id "* ]]; then
     args+=(--add-scram 'SCRAM-SHA-256=[name=scram-user,password=scram-secret]'
       --add-scram 'SCRAM-SHA-512=[name=scram-user,password=scram-secret]')
   fi
-  run_kafka_class kafka.tools.StorageTool "${args[@]}" >"$(log_dir "$id")/format.log" 2>&1 ||
-    die "kafka-storage format failed for broker $id: $(tail -5 "$(log_dir "$id")/format.log")"
+  run_kafka_class --timeout 120 kafka.tools.StorageTool "${args[@]}" >"$(log_dir "$id")/format.log" 2>&1 ||
+    die "kafka-storage format failed for broker $id:
+$(tail -5 "$(log_dir "$id")/format.log")"
 }
+
+# Kafka's Uuid.randomUuid(): 16 random bytes, URL-safe base64 without padding, never
+# starting with '-' (it would read as an option).
+random_cluster_id() {
+  local id
+  while :; do
+    id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    [[ "$id" != -* && ${#id} == 22 ]] && break
+  done
+  echo "$id"
+}
+
+# ---------------------------------------------------------------- broker lifecycle
 
 broker_start() {
   local id=$1
-  [[ -f "$(node_dir "$id")/server.properties" ]] ||
-    die "broker $id has no configuration; run '$(basename "$0") start' first"
-  if broker_pid "$id" >/dev/null; then
-    return 0
+  [[ -f "$(config_file "$id")" ]] || die "broker $id has no configuration in $(node_dir "$id"); run 'kafka-cluster start' (or add-broker $id) first"
+  broker_pid "$id" >/dev/null && return 0
+  local port
+  for port in "$(client_port "$id")" "$(jolokia_port "$id")"; do
+    port_open "$port" && die "cannot start broker $id: port $port is in use by $(port_owner "$port")"
+  done
+  local agents=("-javaagent:$JOLOKIA_JAR=host=$CLUSTER_HOST,port=$(jolokia_port "$id"),discoveryEnabled=false")
+  # Broker 1 runs the JMX exporter agent when KSE_JMX_EXPORTER_CONFIG names rules;
+  # when the variable is not set at all, a restart keeps what the broker had.
+  if [[ "$id" == 1 ]]; then
+    local rules record
+    record="$(node_dir "$id")/jmx-exporter-config"
+    if [[ -n "${KSE_JMX_EXPORTER_CONFIG+set}" ]]; then
+      rules=$KSE_JMX_EXPORTER_CONFIG
+    else
+      rules=$(cat "$record" 2>/dev/null || true)
+    fi
+    if [[ -n "$rules" ]]; then
+      [[ -r "$rules" ]] || die "KSE_JMX_EXPORTER_CONFIG: cannot read $rules"
+      rules=$(cd "$(dirname "$rules")" && pwd)/$(basename "$rules")
+      port_open "$(jmx_exporter_port)" && die "cannot start broker 1 with the JMX exporter: port $(jmx_exporter_port) is in use by $(port_owner "$(jmx_exporter_port)")"
+      agents+=("-javaagent:$JMX_EXPORTER_JAR=$CLUSTER_HOST:$(jmx_exporter_port):$rules")
+      echo "$rules" >"$record"
+    else
+      rm -f "$record"
+    fi
   fi
-  local agents=(-javaagent:"$JOLOKIA_JAR=host=$CLUSTER_HOST,port=$(jolokia_port "$id"),discoveryEnabled=false")
-  if [[ "$id" == 1 && -n "${KSE_JMX_EXPORTER_CONFIG:-}" ]]; then
-    [[ -r "$KSE_JMX_EXPORTER_CONFIG" ]] || die "KSE_JMX_EXPORTER_CONFIG: cannot read $KSE_JMX_EXPORTER_CONFIG"
-    agents+=(-javaagent:"$JMX_EXPORTER_JAR=$CLUSTER_HOST:7991:$KSE_JMX_EXPORTER_CONFIG")
-  fi
-  local logs
+  local logs pidf
   logs=$(log_dir "$id")
-  # setsid detaches the broker from the caller's session so test harnesses can exit.
-  setsid nohup java -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
-    -Dkse.cluster.node="$id" -Dkafka.logs.dir="$logs" \
-    -Dlog4j.configuration="file:$KSE_CLUSTER_DIR/log4j.properties" \
-    "${agents[@]}" -cp "$(java_classpath)" kafka.Kafka "$(node_dir "$id")/server.properties" \
-    >"$logs/stdout.log" 2>&1 </dev/null &
-  echo $! >"$(pid_file "$id")"
+  pidf=$(pid_file "$id")
+  mkdir -p "$logs"
+  rm -f "$pidf"
+  # setsid: the broker leaves the caller's session and process group, so a test
+  # harness that kills its own group (timeout, ctest) leaves the cluster alone.
+  # The inner shell writes its own pid and becomes java (exec): the pid file names
+  # the broker itself whether or not setsid had to fork. The subshell around it makes
+  # the broker a child of init, never of this script. The locks (fd 8, 9) stay here.
+  # shellcheck disable=SC2016 # $$ is the inner shell's
+  (setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidf" \
+    java -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
+    -XX:+ExitOnOutOfMemoryError -Xshare:auto -Djava.awt.headless=true \
+    -Dkafka.logs.dir="$logs" -Dlog4j.configuration="file:$KSE_CLUSTER_DIR/log4j.properties" \
+    "${agents[@]}" -cp "$KAFKA_LIBS/*" kafka.Kafka "$(config_file "$id")" \
+    >"$logs/stdout.log" 2>&1 </dev/null 9>&- 8>&- &)
+  local waited=0
+  until [[ -s "$pidf" ]] && broker_pid "$id" >/dev/null; do
+    ((waited++ < 100)) || die "broker $id did not start: $(tail -5 "$logs/stdout.log" 2>/dev/null)"
+    sleep 0.05
+  done
 }
 
-broker_signal() {
-  local id=$1 signal=$2
+broker_signal() { # broker_signal ID SIGNAL
   local pid
-  pid=$(broker_pid "$id") || die "broker $id is not running"
-  kill "-$signal" "$pid"
+  pid=$(broker_pid "$1") || die "broker $1 is not running"
+  kill "-$2" "$pid"
+}
+
+alive() { local state; state=$(process_state "$1"); [[ -n "$state" && "$state" != Z ]]; }
+
+wait_gone() { # wait_gone PID SECONDS
+  local pid=$1 tenths=$(($2 * 10))
+  while alive "$pid" && ((tenths-- > 0)); do sleep 0.1; done
+  ! alive "$pid"
+}
+
+# SIGTERM (a controlled shutdown), at most STOP_TIMEOUT seconds, then SIGKILL.
+stop_pid() { # stop_pid PID LABEL
+  local pid=$1 label=$2
+  kill -CONT "$pid" 2>/dev/null || true # a paused broker cannot act on SIGTERM
+  kill -TERM "$pid" 2>/dev/null || return 0
+  if ! wait_gone "$pid" "$STOP_TIMEOUT"; then
+    warn "$label did not stop within ${STOP_TIMEOUT}s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$pid" 10 || warn "$label (pid $pid) survived SIGKILL"
+  fi
 }
 
 broker_stop() {
-  local id=$1
-  local pid
-  pid=$(broker_pid "$id") || { rm -f "$(pid_file "$id")"; return 0; }
-  kill -CONT "$pid" 2>/dev/null || true
-  kill -TERM "$pid" 2>/dev/null || true
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null && ((waited < 300)); do
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "kafka-cluster: broker $id did not stop within 30 s, killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
+  local id=$1 pid
+  if pid=$(broker_pid "$id"); then
+    stop_pid "$pid" "broker $id"
   fi
   rm -f "$(pid_file "$id")"
 }
 
-# Brokers registered in the metadata seen from broker `via`, as "1 2 3".
-registered_brokers() {
-  local via=$1
-  timeout 10 kcat -L -b "$CLUSTER_HOST:$(client_port "$via")" -m 5 2>/dev/null |
-    sed -n 's/^ *broker \([0-9]*\) at .*/\1/p' | sort -n | tr '\n' ' '
+broker_kill() {
+  local id=$1 pid
+  pid=$(broker_pid "$id") || die "broker $id is not running"
+  kill -KILL "$pid"
+  wait_gone "$pid" 10 || die "broker $id (pid $pid) survived SIGKILL"
+  rm -f "$(pid_file "$id")"
 }
 
-wait_broker_ready() {
-  local id=$1 limit=$2
-  local deadline=$((SECONDS + limit))
-  while ((SECONDS < deadline)); do
-    broker_pid "$id" >/dev/null || die "broker $id exited: $(tail -20 "$(log_dir "$id")/server.log" 2>/dev/null)"
-    if port_open "$(client_port "$id")" && [[ " $(registered_brokers "$id") " == *" $id "* ]]; then
-      return 0
-    fi
-    sleep 0.5
+# ---------------------------------------------------------------- the lock
+
+# Commands that change the cluster run one at a time (a test fixture and a person
+# may both call start). The lock file lives next to the state dir, which start wipes.
+take_lock() {
+  mkdir -p "$(dirname "$KSE_CLUSTER_DIR")"
+  exec 9>"$KSE_CLUSTER_DIR.lock"
+  flock -w "$LOCK_TIMEOUT" 9 || die "another kafka-cluster command holds $KSE_CLUSTER_DIR.lock for over ${LOCK_TIMEOUT}s"
+}
+
+# ---------------------------------------------------------------- topics
+
+# Every partition of TOPIC has a leader (kcat metadata), or the tool says so.
+topic_has_leaders() { # topic_has_leaders TOPIC PARTITIONS
+  local meta
+  if command -v kcat >/dev/null; then
+    meta=$(timeout 10 kcat -L -b "$(bootstrap)" -t "$1" -m 5 2>/dev/null) || return 1
+    [[ $(grep -cE '^ +partition [0-9]+, leader [0-9]+,' <<<"$meta") -ge "$2" ]] &&
+      ! grep -q 'Leader not available\|Unknown topic' <<<"$meta"
+  else
+    meta=$(run_kafka_class --timeout 60 org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" \
+      --describe --topic "$1" 2>/dev/null) || return 1
+    [[ $(grep -cE 'Leader: [0-9]+' <<<"$meta") -ge "$2" ]]
+  fi
+}
+
+topic_exists() {
+  if command -v kcat >/dev/null; then
+    timeout 10 kcat -L -b "$(bootstrap)" -t "$1" -m 5 2>/dev/null | grep -q "topic \"$1\" with [1-9]"
+  else
+    run_kafka_class --timeout 60 org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" \
+      --list 2>/dev/null | grep -qx "$1"
+  fi
+}
+
+create_topic() { # create_topic NAME PARTITIONS RF [--config k=v]...
+  local name=$1 partitions=$2 rf=$3
+  shift 3
+  topic_exists "$name" && return 0
+  local out
+  out=$(run_kafka_class --timeout 120 org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" --create --if-not-exists \
+    --topic "$name" --partitions "$partitions" --replication-factor "$rf" "$@" 2>&1) ||
+    die "could not create topic $name: $out"
+}
+
+# The seed's topics: testing (workshop 1) and position (workshop 2), with leaders.
+ensure_seed_topics() {
+  create_topic testing 5 2
+  create_topic position 5 3 --config min.insync.replicas=2
+  local deadline=$((SECONDS + 60)) topic
+  for topic in testing position; do
+    until topic_has_leaders "$topic" 5; do
+      ((SECONDS < deadline)) || die "topic $topic has partitions without a leader after 60s"
+      sleep 0.5
+    done
   done
-  die "broker $id not ready after ${limit}s; last log lines:
-$(tail -20 "$(log_dir "$id")/server.log" 2>/dev/null)"
 }
 
-cluster_healthy() {
+# Every partition has a leader and a full ISR (kcat metadata of all topics).
+isr_complete() {
+  command -v kcat >/dev/null || return 0
+  timeout 10 kcat -L -b "$(bootstrap)" -m 5 2>/dev/null | awk '
+    /^ +partition [0-9]+, leader/ {
+      seen++
+      r = $0; sub(/.*replicas: /, "", r); sub(/, isrs:.*/, "", r)
+      i = $0; sub(/.*isrs: /, "", i); sub(/, .*/, "", i)
+      if ($0 ~ /leader -1/ || split(r, a, ",") != split(i, b, ",")) bad++
+    }
+    END { exit (seen == 0 || bad > 0) }'
+}
+
+# Restarts the given brokers one by one, each after every ISR is complete again, so
+# no partition loses its last in-sync replica (workshop 8's rolling restart).
+rolling_restart() {
   local id
-  for id in "${CORE_BROKERS[@]}"; do
-    broker_pid "$id" >/dev/null || return 1
-    port_open "$(client_port "$id")" || return 1
+  for id in "$@"; do
+    local deadline=$((SECONDS + 60))
+    until isr_complete; do
+      ((SECONDS < deadline)) || {
+        warn "ISR still incomplete after 60s; restarting broker $id anyway"
+        break
+      }
+      sleep 1
+    done
+    broker_stop "$id"
+    broker_start "$id"
+    wait_brokers_ready "$START_TIMEOUT" "$id"
   done
-  [[ "$(registered_brokers 1)" == *"1 2 3"* ]]
 }
 
-create_seed_topics() {
-  local bootstrap="$CLUSTER_HOST:9092"
-  run_kafka_class org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create \
-    --if-not-exists --topic testing --partitions 5 --replication-factor 2 >/dev/null
-  run_kafka_class org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create \
-    --if-not-exists --topic position --partitions 5 --replication-factor 3 \
-    --config min.insync.replicas=2 >/dev/null
-  # Leaders elected for every partition of both topics.
-  local deadline=$((SECONDS + 60))
-  while ((SECONDS < deadline)); do
-    local meta
-    meta=$(timeout 10 kcat -L -b "$bootstrap" -m 5 2>/dev/null || true)
-    if [[ $(grep -c 'leader [0-9]' <<<"$(sed -n '/topic "testing"/,/topic "/p;/topic "position"/,/topic "/p' <<<"$meta")") -ge 10 ]]; then
-      return 0
-    fi
-    sleep 0.5
+# The SCRAM user of secure mode on a cluster formatted without it.
+add_scram_user() {
+  local out mechanism
+  for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+    out=$(run_kafka_class --timeout 120 kafka.admin.ConfigCommand --bootstrap-server "$(bootstrap)" --alter \
+      --add-config "$mechanism=[password=scram-secret]" --entity-type users --entity-name scram-user 2>&1) ||
+      die "could not create the $mechanism user scram-user: $out"
   done
-  die "topics testing and position have no leaders after 60 s"
+}
+
+# ---------------------------------------------------------------- commands
+
+running_core_brokers() {
+  local id
+  for id in "${CORE_BROKERS[@]}"; do broker_pid "$id" >/dev/null && echo "$id"; done
+  return 0
 }
 
 cluster_start() {
@@ -295,21 +672,81 @@ cluster_start() {
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --secure) secure=1 ;;
-      --owner) owner=${2:?--owner needs a name}; shift ;;
-      *) die "start: unknown option '$1'" ;;
+      --owner)
+        [[ $# -ge 2 && -n "$2" ]] || die "start: --owner needs a name"
+        owner=$2
+        shift
+        ;;
+      *) die "start: unknown option '$1' (start [--secure] [--owner NAME])" ;;
     esac
     shift
   done
   fetch_kafka
-  if cluster_healthy; then
+  take_lock
+  local started=$SECONDS id
+  local running
+  running=$(running_core_brokers)
+  if [[ -n "$running" ]]; then
+    # A cluster of this state dir is up (maybe partly): keep it and its data.
+    local upgrade=0
     if ((secure)) && ! is_secure; then
-      die "a plaintext cluster is already running; stop it before 'start --secure'"
+      # Upgrade in place: same data and topics, one broker restarted at a time.
+      for id in "${CORE_BROKERS[@]}" "${EXTRA_BROKERS[@]}"; do
+        broker_paused "$id" && die "broker $id is paused: 'resume-broker $id' before 'start --secure'"
+      done
+      upgrade=1
+      UPGRADING_TO_SECURE=1
+      [[ -f "$(certs_dir)/truststore.p12" ]] || generate_certificates
+      for id in "${CORE_BROKERS[@]}" "${EXTRA_BROKERS[@]}"; do
+        [[ -f "$(config_file "$id")" ]] || continue
+        write_broker_config "$id" "$(sed -n 's/^process.roles=//p' "$(config_file "$id")")"
+      done
     fi
-    echo "kafka-cluster: already running ($KSE_CLUSTER_DIR)"
+    local repaired=() paused=() ready=()
+    for id in "${CORE_BROKERS[@]}"; do
+      if ! broker_pid "$id" >/dev/null; then
+        broker_start "$id"
+        repaired+=("$id")
+      elif broker_paused "$id"; then
+        paused+=("$id")
+      else
+        ready+=("$id")
+      fi
+    done
+    wait_brokers_ready "$START_TIMEOUT" "${ready[@]}" "${repaired[@]}"
+    if ((upgrade)); then
+      add_scram_user
+      local restart=()
+      for id in "${EXTRA_BROKERS[@]}"; do broker_pid "$id" >/dev/null && restart+=("$id"); done
+      restart+=("${ready[@]}")
+      rolling_restart "${restart[@]}"
+      touch "$KSE_CLUSTER_DIR/secure"
+      say "the running cluster is now secure: SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}") (rolling restart of brokers ${restart[*]}, $((SECONDS - started))s)"
+    fi
+    ((${#paused[@]} == 0)) && ensure_seed_topics
+    if ((upgrade)); then
+      :
+    elif ((${#repaired[@]} > 0)); then
+      say "cluster was running without broker(s) ${repaired[*]}: started them ($((SECONDS - started))s)"
+    else
+      say "already running ($KSE_CLUSTER_DIR$(is_secure && echo ', secure'))"
+    fi
+    ((${#paused[@]} == 0)) || warn "broker(s) ${paused[*]} paused (SIGSTOP); 'resume-broker N' resumes them"
+    if [[ -n "${KSE_JMX_EXPORTER_CONFIG:-}" && " ${repaired[*]} " != *" 1 "* ]]; then
+      warn "KSE_JMX_EXPORTER_CONFIG applies when broker 1 starts: 'restart-broker 1' to add the agent"
+    fi
     return 0
   fi
-  local id
-  for id in "${CORE_BROKERS[@]}" 4 5 6 7 8 9; do broker_stop "$id"; done
+
+  # A fresh cluster: new state dir, new cluster id.
+  for id in $(state_dir_pids); do stop_pid "$id" "a leftover broker of $KSE_CLUSTER_DIR"; done
+  for id in "${CORE_BROKERS[@]}"; do
+    local port
+    for port in "$(client_port "$id")" "$(controller_port "$id")" "$(jolokia_port "$id")"; do
+      port_open "$port" && die "port $port is in use by $(port_owner "$port"); another Kafka on this machine?
+(a private second cluster: KSE_PORT_OFFSET=20000 KSE_CLUSTER_DIR=/tmp/other kafka-cluster start)"
+    done
+  done
   rm -rf "$KSE_CLUSTER_DIR"
   mkdir -p "$KSE_CLUSTER_DIR"
   if ((secure)); then
@@ -318,53 +755,110 @@ cluster_start() {
   fi
   write_log4j_config
   local cluster_id
-  cluster_id=$(run_kafka_class kafka.tools.StorageTool random-uuid | tail -1)
+  cluster_id=$(random_cluster_id)
   echo "$cluster_id" >"$KSE_CLUSTER_DIR/cluster-id"
+  echo "$KAFKA_VERSION" >"$KSE_CLUSTER_DIR/kafka-version"
+  for id in "${CORE_BROKERS[@]}"; do write_broker_config "$id" broker,controller; done
+  local pids=()
   for id in "${CORE_BROKERS[@]}"; do
-    write_broker_config "$id" broker,controller
     format_storage "$id" "$cluster_id" &
+    pids+=($!)
   done
-  wait
+  for id in "${pids[@]}"; do wait "$id" || die "kafka-storage format failed (see $KSE_CLUSTER_DIR/broker-*/logs/format.log)"; done
+  # From here on a failure stops what was started: no broker is left behind.
+  trap 'cluster_abort' EXIT
   for id in "${CORE_BROKERS[@]}"; do broker_start "$id"; done
-  for id in "${CORE_BROKERS[@]}"; do wait_broker_ready "$id" 120; done
-  create_seed_topics
+  wait_brokers_ready "$START_TIMEOUT" "${CORE_BROKERS[@]}"
+  ensure_seed_topics
+  trap - EXIT
   [[ -n "$owner" ]] && echo "$owner" >"$KSE_CLUSTER_DIR/owner"
-  echo "kafka-cluster: 3 brokers up on $CLUSTER_HOST:9092,$CLUSTER_HOST:9192,$CLUSTER_HOST:9292 (cluster id $cluster_id)"
+  say "3 brokers up on $(bootstrap)$(is_secure && echo ", SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}")") (Kafka $KAFKA_VERSION, cluster id $cluster_id, $((SECONDS - started))s)"
+}
+
+cluster_abort() {
+  local status=$?
+  ((status == 0)) && return 0
+  warn "start failed: stopping the brokers it started (logs stay in $KSE_CLUSTER_DIR)"
+  local id pids=()
+  for id in "${CORE_BROKERS[@]}"; do
+    broker_stop "$id" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
 }
 
 cluster_stop() {
   local owner=""
   while [[ $# -gt 0 ]]; do
     case "$1" in
-      --owner) owner=${2:?--owner needs a name}; shift ;;
-      *) die "stop: unknown option '$1'" ;;
+      --owner)
+        [[ $# -ge 2 && -n "$2" ]] || die "stop: --owner needs a name"
+        owner=$2
+        shift
+        ;;
+      *) die "stop: unknown option '$1' (stop [--owner NAME])" ;;
     esac
     shift
   done
+  take_lock
+  local pids
+  pids=$(state_dir_pids)
+  if [[ -z "$pids" ]]; then
+    rm -f "$KSE_CLUSTER_DIR/owner" "$KSE_CLUSTER_DIR"/broker-*/pid
+    say "not running"
+    return 0
+  fi
   if [[ -n "$owner" ]]; then
     local recorded
     recorded=$(cat "$KSE_CLUSTER_DIR/owner" 2>/dev/null || true)
     if [[ "$recorded" != "$owner" ]]; then
-      echo "kafka-cluster: left running (not started by '$owner')"
+      say "left running (started by ${recorded:-someone else}, not by '$owner')"
       return 0
     fi
   fi
-  local id
-  for id in 4 5 6 7 8 9 "${CORE_BROKERS[@]}"; do broker_stop "$id" & done
-  wait
-  # A broker left from a lost state dir still carries its marker on the command line.
-  pkill -KILL -f -- "-Dkse.cluster.node=" 2>/dev/null || true
+  # Extra brokers first, then the controllers all together: the quorum goes away
+  # once, and no node waits for a quorum that its peers already left.
+  local id pid
+  for id in "${EXTRA_BROKERS[@]}"; do broker_pid "$id" >/dev/null && broker_stop "$id"; done
+  # Without a quorum (2 of the 3 controllers) a node's controlled shutdown cannot
+  # finish: do not wait the full grace period for it.
+  local live
+  live=$(state_dir_pids | wc -l)
+  if ((live < 2 && STOP_TIMEOUT > 5)); then STOP_TIMEOUT=5; fi
+  local jobs=()
+  for pid in $(state_dir_pids); do
+    stop_pid "$pid" "broker pid $pid" &
+    jobs+=($!)
+  done
+  ((${#jobs[@]} == 0)) || wait "${jobs[@]}"
+  rm -f "$KSE_CLUSTER_DIR"/broker-*/pid
   rm -f "$KSE_CLUSTER_DIR/owner"
-  echo "kafka-cluster: stopped"
+  say "stopped"
+}
+
+# The Kafka version of this cluster: recorded at start, else read from a broker's
+# classpath (.../kafka-<version>/libs/*).
+cluster_kafka_version() {
+  local id pid
+  if [[ -f "$KSE_CLUSTER_DIR/kafka-version" ]]; then
+    cat "$KSE_CLUSTER_DIR/kafka-version"
+    return 0
+  fi
+  for id in "${CORE_BROKERS[@]}"; do
+    pid=$(broker_pid "$id") || continue
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | sed -n 's|.*/kafka-\([0-9][^/]*\)/libs/\*$|\1|p' | head -1
+    return 0
+  done
+  echo "?"
 }
 
 cluster_status() {
-  local id state any=0
-  for id in 1 2 3 4 5 6 7 8 9; do
+  local id pid state any=0
+  for id in "${CORE_BROKERS[@]}" "${EXTRA_BROKERS[@]}"; do
     [[ -d "$(node_dir "$id")" ]] || continue
     any=1
     if pid=$(broker_pid "$id"); then
-      if [[ $(ps -o stat= -p "$pid" | cut -c1) == T ]]; then
+      if [[ "$(process_state "$pid")" == T ]]; then
         state="paused (pid $pid)"
       elif port_open "$(client_port "$id")"; then
         state="running (pid $pid)"
@@ -376,34 +870,70 @@ cluster_status() {
     fi
     echo "broker $id: $state, $CLUSTER_HOST:$(client_port "$id"), jolokia $(jolokia_port "$id")"
   done
-  ((any)) || echo "no cluster in $KSE_CLUSTER_DIR"
+  if ((any)); then
+    echo "mode: $(is_secure && echo secure || echo plaintext), kafka $(cluster_kafka_version), cluster id $(cat "$KSE_CLUSTER_DIR/cluster-id" 2>/dev/null || echo '?'), owner $(cat "$KSE_CLUSTER_DIR/owner" 2>/dev/null || echo none), state $KSE_CLUSTER_DIR"
+  else
+    echo "no cluster in $KSE_CLUSTER_DIR"
+  fi
   return 0
 }
 
 cluster_env() {
+  local id
   echo "KSE_CLUSTER_DIR=$KSE_CLUSTER_DIR"
-  echo "BOOTSTRAP=$CLUSTER_HOST:9092,$CLUSTER_HOST:9192,$CLUSTER_HOST:9292"
-  echo "CONTROLLERS=$CLUSTER_HOST:9093,$CLUSTER_HOST:9193,$CLUSTER_HOST:9293"
-  echo "JOLOKIA=http://$CLUSTER_HOST:8778/jolokia/,http://$CLUSTER_HOST:8779/jolokia/,http://$CLUSTER_HOST:8780/jolokia/"
+  echo "KAFKA_VERSION=$(cluster_kafka_version)"
+  echo "CLUSTER_ID=$(cat "$KSE_CLUSTER_DIR/cluster-id" 2>/dev/null)"
+  echo "BOOTSTRAP=$(bootstrap)"
+  echo "CONTROLLERS=$(join_ports controller_port "${CORE_BROKERS[@]}")"
+  echo "QUORUM_VOTERS=$(quorum_voters)"
+  local jolokia=""
+  # The three core brokers, and the extra ones (add-broker) while they run.
+  for id in "${CORE_BROKERS[@]}" "${EXTRA_BROKERS[@]}"; do
+    [[ " ${CORE_BROKERS[*]} " == *" $id "* ]] || broker_pid "$id" >/dev/null || continue
+    echo "BROKER_${id}=$CLUSTER_HOST:$(client_port "$id")"
+    echo "BROKER_${id}_JOLOKIA=http://$CLUSTER_HOST:$(jolokia_port "$id")/jolokia/"
+    jolokia+="${jolokia:+,}http://$CLUSTER_HOST:$(jolokia_port "$id")/jolokia/"
+  done
+  echo "JOLOKIA=$jolokia"
+  echo "JMX_EXPORTER=http://$CLUSTER_HOST:$(jmx_exporter_port)/metrics"
   if is_secure; then
-    echo "SASL_SSL_BOOTSTRAP=$CLUSTER_HOST:9094,$CLUSTER_HOST:9194,$CLUSTER_HOST:9294"
-    echo "CA_FILE=$KSE_CLUSTER_DIR/certs/ca.pem"
-    echo "CLIENT_CERT=$KSE_CLUSTER_DIR/certs/client.pem"
-    echo "CLIENT_KEY=$KSE_CLUSTER_DIR/certs/client-key.pem"
+    local certs
+    certs=$(certs_dir)
+    echo "SECURE=1"
+    echo "SASL_SSL_BOOTSTRAP=$(join_ports external_port "${CORE_BROKERS[@]}")"
+    echo "SASL_MECHANISMS=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
     echo "PLAIN_USERS=admin:admin-secret,alice:alice-secret"
-    echo "SCRAM_USER=scram-user:scram-secret (SCRAM-SHA-256, SCRAM-SHA-512)"
+    echo "SCRAM_USER=scram-user"
+    echo "SCRAM_PASSWORD=scram-secret"
+    echo "SUPER_USERS=admin,ANONYMOUS"
+    echo "CA_FILE=$certs/ca.pem"
+    echo "CLIENT_CERT=$certs/client.pem"
+    echo "CLIENT_KEY=$certs/client-key.pem"
+    echo "TRUSTSTORE=$certs/truststore.p12"
+    echo "STORE_PASSWORD=$STORE_PASSWORD"
+    echo "CLIENT_CONFIG_PLAIN_ADMIN=$certs/client-plain-admin.properties"
+    echo "CLIENT_CONFIG_PLAIN_ALICE=$certs/client-plain-alice.properties"
+    echo "CLIENT_CONFIG_SCRAM_SHA_256=$certs/client-scram-sha-256.properties"
+    echo "CLIENT_CONFIG_SCRAM_SHA_512=$certs/client-scram-sha-512.properties"
+  else
+    echo "SECURE=0"
   fi
 }
 
+# Workshop 8: a broker-only node joins the running cluster (4: 9392, Jolokia 8781).
 add_broker() {
   local id=$1
-  [[ -f "$KSE_CLUSTER_DIR/cluster-id" ]] || die "no cluster running; start it first"
-  ((id > 3)) || die "brokers 1..3 are the core nodes; add-broker takes 4..9"
+  [[ " ${CORE_BROKERS[*]} " != *" $id "* ]] || die "brokers 1..3 are the controllers; add-broker takes 4..9"
+  fetch_kafka
+  take_lock
+  [[ -f "$KSE_CLUSTER_DIR/cluster-id" && -n "$(running_core_brokers)" ]] || die "no cluster running; 'start' it first"
   if ! broker_pid "$id" >/dev/null; then
-    write_broker_config "$id" broker
-    format_storage "$id" "$(cat "$KSE_CLUSTER_DIR/cluster-id")"
+    if [[ ! -f "$(node_dir "$id")/data/meta.properties" ]]; then
+      write_broker_config "$id" broker
+      format_storage "$id" "$(cat "$KSE_CLUSTER_DIR/cluster-id")"
+    fi
     broker_start "$id"
   fi
-  wait_broker_ready "$id" 120
-  echo "kafka-cluster: broker $id up on $CLUSTER_HOST:$(client_port "$id")"
+  wait_brokers_ready "$START_TIMEOUT" "$id"
+  say "broker $id up on $CLUSTER_HOST:$(client_port "$id") (broker only), Jolokia on $(jolokia_port "$id")"
 }
