@@ -104,5 +104,29 @@ TEST(ExporterServingTest, SidecarsSplitThePortsAndTheLowestIdServesTheCluster) {
   EXPECT_TRUE(count.count("kafka_broker_up{broker=\"3\"}"));
 }
 
+// Seed workshop 8: a 4th broker joins and gets its port without a restart; when
+// it stops, the port stays and says so.
+TEST(ExporterServingTest, JoiningBrokerGetsItsPortAndKeepsItAfterLeaving) {
+  auto flags = common_flags();
+  for (const char* f : {"--cluster-port", "19608", "--set", "serve.broker_port_base=19671"}) flags.push_back(f);
+  ExporterProcess exporter(flags, "/tmp/kse-joining-broker-test.log");
+  ASSERT_TRUE(ExporterProcess::wait_ready(19608, std::chrono::seconds(30)));
+  EXPECT_TRUE(scrape(19674).empty()) << "no port for broker 4 before it exists";
+  ASSERT_EQ(cluster_script("add-broker 4").exit_code, 0);
+  std::map<std::string, double> page;
+  for (int attempt = 0; attempt < 30 && page["kafka_broker_up{broker=\"4\"}"] != 1; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    page = scrape(19674);
+  }
+  EXPECT_EQ(page["kafka_broker_up{broker=\"4\"}"], 1);
+  ASSERT_EQ(cluster_script("stop-broker 4").exit_code, 0);
+  for (int attempt = 0; attempt < 60 && page["kafka_broker_up{broker=\"4\"}"] != 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    page = scrape(19674);
+  }
+  EXPECT_EQ(page["kafka_broker_up{broker=\"4\"}"], 0) << "broker 4's port keeps saying it is gone";
+  EXPECT_EQ(scrape(19608)["kafka_brokers"], 3);
+}
+
 }  // namespace
 }  // namespace kse::test
