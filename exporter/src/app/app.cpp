@@ -289,10 +289,8 @@ int run(const config::Config& config) {
     // The ports known before the first cycle open at once, so a busy port stops us here.
     const PortPlan initial = plan_ports(config.serve, {}, {});
     if (!config.serve.broker_id) server.ensure_port(config.serve.cluster_port, "cluster");
+    // Other brokers' ports open when the metadata shows them, so none answers 503 for ever.
     for (const auto& [broker, port] : initial.broker_ports) server.ensure_port(port, "broker " + std::to_string(broker));
-    for (const auto& [broker, port] : config.serve.broker_ports) {
-      if (!config.serve.broker_id) server.ensure_port(port, "broker " + std::to_string(broker));
-    }
     JmxRunner jmx(config);
     asio::io_context io(1);
     Exporter exporter(config, io, server, jmx);
