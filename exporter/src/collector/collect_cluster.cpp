@@ -98,51 +98,58 @@ awaitable<void> Collector::collect_offsets(Cycle& cycle) {
   co_await when_all(std::move(tasks));
 }
 
+namespace {
+
+kafka::ListOffsetsRequest offsets_request(const std::vector<model::TopicPartition>& partitions,
+                                          int64_t timestamp, int8_t isolation) {
+  kafka::ListOffsetsRequest request;
+  request.replica_id = -1;
+  request.isolation_level = isolation;
+  for (const auto& tp : partitions) {
+    if (request.topics.empty() || request.topics.back().name != tp.topic) {
+      request.topics.emplace_back();
+      request.topics.back().name = tp.topic;
+    }
+    kafka::ListOffsetsRequestPartition partition;
+    partition.partition_index = tp.partition;
+    partition.timestamp = timestamp;
+    request.topics.back().partitions.push_back(partition);
+  }
+  return request;
+}
+
+}  // namespace
+
+// The three reads go out together on the leader's connection (pipelined).
 awaitable<void> Collector::collect_leader_offsets(Cycle& cycle, int32_t leader) {
-  const auto& partitions = cycle.partitions_by_leader[leader];
-  auto build = [&](int64_t timestamp, int8_t isolation) {
-    kafka::ListOffsetsRequest request;
-    request.replica_id = -1;
-    request.isolation_level = isolation;
-    for (const auto& tp : partitions) {
-      if (request.topics.empty() || request.topics.back().name != tp.topic) {
-        request.topics.emplace_back();
-        request.topics.back().name = tp.topic;
-      }
-      kafka::ListOffsetsRequestPartition partition;
-      partition.partition_index = tp.partition;
-      partition.timestamp = timestamp;
-      request.topics.back().partitions.push_back(partition);
-    }
-    return request;
-  };
-  enum Kind { kLatest, kEarliest, kStable };
-  // The three reads go out together on the leader's connection (pipelined).
-  auto read = [&, this](Kind kind) -> awaitable<void> {
-    const int64_t timestamp = kind == kEarliest ? kEarliestTimestamp : kLatestTimestamp;
-    const int8_t isolation = kind == kStable ? kReadCommitted : kReadUncommitted;
-    auto answer = co_await call(client_, leader, build(timestamp, isolation),
-                                cycle.remaining(options_.request_timeout));
-    count(leader, "ListOffsets", !answer);
-    if (!answer) {
-      mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error);
-      co_return;
-    }
-    for (const auto& topic : answer->topics) {
-      for (const auto& p : topic.partitions) {
-        model::PartitionState* state = cycle.partition(topic.name, p.partition_index);
-        if (state == nullptr || p.error_code != 0 || p.offset < 0) continue;
-        (kind == kLatest ? state->latest_offset
-                         : kind == kEarliest ? state->earliest_offset : state->last_stable_offset) =
-            p.offset;
-      }
-    }
-  };
   std::vector<awaitable<void>> reads;
-  reads.push_back(read(kLatest));
-  reads.push_back(read(kEarliest));
-  reads.push_back(read(kStable));
+  reads.push_back(read_leader_offsets(cycle, leader, OffsetKind::kLatest));
+  reads.push_back(read_leader_offsets(cycle, leader, OffsetKind::kEarliest));
+  reads.push_back(read_leader_offsets(cycle, leader, OffsetKind::kStable));
   co_await when_all(std::move(reads));
+}
+
+// A plain member coroutine: GCC 12 crashes emitting debug info for coroutine lambdas here.
+awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, OffsetKind kind) {
+  const int64_t timestamp = kind == OffsetKind::kEarliest ? kEarliestTimestamp : kLatestTimestamp;
+  const int8_t isolation = kind == OffsetKind::kStable ? kReadCommitted : kReadUncommitted;
+  auto answer = co_await call(client_, leader,
+                              offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation),
+                              cycle.remaining(options_.request_timeout));
+  count(leader, "ListOffsets", !answer);
+  if (!answer) {
+    mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error);
+    co_return;
+  }
+  for (const auto& topic : answer->topics) {
+    for (const auto& p : topic.partitions) {
+      model::PartitionState* state = cycle.partition(topic.name, p.partition_index);
+      if (state == nullptr || p.error_code != 0 || p.offset < 0) continue;
+      (kind == OffsetKind::kLatest     ? state->latest_offset
+       : kind == OffsetKind::kEarliest ? state->earliest_offset
+                                       : state->last_stable_offset) = p.offset;
+    }
+  }
 }
 
 awaitable<void> Collector::collect_log_dirs(Cycle& cycle, int32_t broker) {

@@ -50,6 +50,8 @@ class Collector {
                                                      std::vector<std::string> groups);
   boost::asio::awaitable<void> collect_offsets(Cycle& cycle);
   boost::asio::awaitable<void> collect_leader_offsets(Cycle& cycle, int32_t leader);
+  enum class OffsetKind { kLatest, kEarliest, kStable };
+  boost::asio::awaitable<void> read_leader_offsets(Cycle& cycle, int32_t leader, OffsetKind kind);
   boost::asio::awaitable<void> collect_log_dirs(Cycle& cycle, int32_t broker);
   boost::asio::awaitable<void> collect_topic_configs(Cycle& cycle);
   boost::asio::awaitable<void> collect_quorum(Cycle& cycle);
