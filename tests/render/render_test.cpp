@@ -1,6 +1,10 @@
 #include "render/exposition.h"
 
 #include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <zlib.h>
 
 #include <cmath>
@@ -94,6 +98,49 @@ TEST(RenderTest, OwnersSplitAcrossSlotsAndEachSampleAppearsOnce) {
   EXPECT_NE(texts[0].find("kafka_brokers 2"), std::string::npos);
   EXPECT_EQ(texts[2].find("kafka_brokers"), std::string::npos);
   EXPECT_EQ(series, (std::vector<size_t>{2, 1, 1}));
+}
+
+std::string inflate_all(const std::string& compressed, bool* one_member) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "";
+  std::string out(1 << 22, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int result = inflate(&stream, Z_FINISH);
+  *one_member = result == Z_STREAM_END && stream.avail_in == 0;
+  out.resize(stream.total_out);
+  inflateEnd(&stream);
+  return out;
+}
+
+TEST(RenderTest, GzipHeadAndTailMakeOneMemberOfTheWholeText) {
+  std::string head_text;
+  for (int i = 0; i < 20000; ++i) head_text += "kafka_x{i=\"" + std::to_string(i) + "\"} 1\n";
+  const std::string tail_text = "kafka_probe_up{broker=\"1\"} 1\n";
+  for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
+           {head_text, tail_text}, {head_text, ""}, {"", tail_text}, {"", ""}}) {
+    const GzipHead head = gzip_head(a);
+    const std::string body = head.bytes + gzip_tail(head, b);
+    bool one_member = false;
+    EXPECT_EQ(inflate_all(body, &one_member), a + b);
+    EXPECT_TRUE(one_member);
+  }
+  // The system's gzip agrees (it checks the CRC and length in the trailer).
+  const GzipHead head = gzip_head(head_text);
+  const std::string path = ::testing::TempDir() + "/page.gz";
+  {
+    std::ofstream file(path, std::ios::binary);
+    file << head.bytes << gzip_tail(head, tail_text);
+  }
+  FILE* pipe = popen(("gzip -dc " + path + " | wc -c").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buffer[64] = {};
+  ASSERT_NE(fgets(buffer, sizeof buffer, pipe), nullptr);
+  EXPECT_EQ(pclose(pipe), 0);
+  EXPECT_EQ(std::stoul(buffer), head_text.size() + tail_text.size());
+  EXPECT_EQ(system(("gzip -t " + path).c_str()), 0);
 }
 
 TEST(RenderTest, GzipRoundTrips) {

@@ -3,6 +3,7 @@
 #include <civetweb.h>
 
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace kse::http {
@@ -79,7 +80,10 @@ HttpServer::~HttpServer() {
     std::lock_guard lock(mutex_);
     ports.swap(ports_);
   }
-  for (auto& [number, port] : ports) mg_stop(port->context);
+  // Each context takes about a second to stop; stop them together.
+  std::vector<std::thread> stopping;
+  for (auto& [number, port] : ports) stopping.emplace_back([context = port->context] { mg_stop(context); });
+  for (auto& thread : stopping) thread.join();
 }
 
 void HttpServer::ensure_port(int number, const std::string& role) {
@@ -207,12 +211,20 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
     }
     const char* accept = mg_get_header(connection, "Accept-Encoding");
     const bool gzip = accept != nullptr && std::strstr(accept, "gzip") != nullptr && !page->gzip.empty();
-    const std::string& body = gzip ? page->gzip : page->text;
-    send(connection, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
-         method == "HEAD" ? std::string_view() : std::string_view(body),
-         gzip ? "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n" : "Vary: Accept-Encoding\r\n");
+    const std::string* head = gzip ? page->gzip_head.get() : page->text_head.get();
+    const std::string_view first = head ? std::string_view(*head) : std::string_view();
+    const std::string_view rest = gzip ? page->gzip : page->text;
+    mg_printf(connection,
+              "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+              "Content-Length: %zu\r\n%s\r\n",
+              first.size() + rest.size(),
+              gzip ? "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n" : "Vary: Accept-Encoding\r\n");
+    if (method != "HEAD") {
+      mg_write(connection, first.data(), first.size());
+      mg_write(connection, rest.data(), rest.size());
+    }
     ++port.counters.scrapes;
-    port.counters.bytes_sent += body.size();
+    port.counters.bytes_sent += first.size() + rest.size();
     return 200;
   }
   if (path == "/healthz") {

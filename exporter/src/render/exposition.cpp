@@ -159,4 +159,51 @@ std::string gzip_compress(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Raw deflate (no header) of `text`, ended with `flush`: Z_SYNC_FLUSH leaves the
+// stream open at a byte boundary, Z_FINISH closes it.
+std::string raw_deflate(std::string_view text, int flush) {
+  z_stream stream{};
+  if (deflateInit2(&stream, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("zlib deflateInit2 failed");
+  }
+  std::string out(deflateBound(&stream, text.size()) + 16, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  stream.avail_in = static_cast<uInt>(text.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int result = deflate(&stream, flush);
+  const bool ok = flush == Z_FINISH ? result == Z_STREAM_END : (result == Z_OK && stream.avail_in == 0);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (!ok) throw std::runtime_error("zlib deflate failed");
+  return out;
+}
+
+void append_le32(std::string& out, uint32_t value) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+GzipHead gzip_head(std::string_view text) {
+  GzipHead head;
+  // RFC 1952 header: magic, deflate, no flags, no mtime, fast, unknown OS.
+  head.bytes = std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\xff", 10);
+  head.bytes += raw_deflate(text, Z_SYNC_FLUSH);
+  head.crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
+  head.length = text.size();
+  return head;
+}
+
+std::string gzip_tail(const GzipHead& head, std::string_view text) {
+  std::string out = raw_deflate(text, Z_FINISH);
+  const auto tail_crc = crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size()));
+  const auto crc = crc32_combine(head.crc, tail_crc, static_cast<z_off_t>(text.size()));
+  append_le32(out, static_cast<uint32_t>(crc));
+  append_le32(out, static_cast<uint32_t>((head.length + text.size()) & 0xffffffffu));
+  return out;
+}
+
 }  // namespace kse::render

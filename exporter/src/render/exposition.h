@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,9 +14,13 @@
 // Families -> Prometheus text exposition format 0.0.4, split by port in one pass.
 namespace kse::render {
 
+// A /metrics body is head + text (and gzip_head + gzip when compressed): the head
+// is rendered once per cycle and shared, the rest (probe series) more often.
 struct RenderedPage {
+  std::shared_ptr<const std::string> text_head;  // may be null
   std::string text;
-  std::string gzip;  // the same text, gzip-compressed once per render
+  std::shared_ptr<const std::string> gzip_head;  // may be null
+  std::string gzip;  // the same body, gzip-compressed once per render
   size_t series = 0;
   std::chrono::system_clock::time_point rendered_at{};
 };
@@ -40,5 +45,16 @@ std::string render_text(const std::vector<metrics::Family>& families);
 
 // gzip (RFC 1952) of `text` at a fast compression level.
 std::string gzip_compress(std::string_view text);
+
+// One gzip member in two parts compressed separately: gzip_head(a).bytes +
+// gzip_tail(head, b) is the gzip of a + b, so a tail that changes often is the
+// only part compressed again.
+struct GzipHead {
+  std::string bytes;  // gzip header + raw deflate of the text, flushed to a byte boundary
+  uint32_t crc = 0;
+  uint64_t length = 0;
+};
+GzipHead gzip_head(std::string_view text);
+std::string gzip_tail(const GzipHead& head, std::string_view text);
 
 }  // namespace kse::render
