@@ -17,6 +17,7 @@
 #include "kafka/messages/find_coordinator.h"
 #include "kafka/messages/list_groups.h"
 #include "kafka/messages/list_offsets.h"
+#include "kafka/messages/elect_leaders.h"
 #include "kafka/messages/list_partition_reassignments.h"
 #include "kafka/messages/list_transactions.h"
 #include "kafka/messages/metadata.h"
@@ -64,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       decode_all_versions<SaslAuthenticateRequest>(frame, selector / 16);
       decode_all_versions<DescribeClusterRequest>(frame, selector / 16);
       decode_all_versions<DescribeProducersRequest>(frame, selector / 16);
+      decode_all_versions<ElectLeadersRequest>(frame, selector / 16);
       try {
         decode_consumer_assignment(std::vector<uint8_t>(frame.begin(), frame.end()));
       } catch (const DecodeError&) {

@@ -6,6 +6,7 @@
 #include "kafka/messages/describe_groups.h"
 #include "kafka/messages/describe_log_dirs.h"
 #include "kafka/messages/describe_quorum.h"
+#include "kafka/messages/elect_leaders.h"
 #include "kafka/messages/list_offsets.h"
 #include "kafka/messages/metadata.h"
 #include "kafka/messages/offset_fetch.h"
@@ -232,6 +233,48 @@ TEST(MessagesTest, OffsetFetchV8RequestGoldenBytes) {
   auto bytes = encode_request(request, 8, 1, "");
   EXPECT_EQ(Bytes(bytes.begin() + 15, bytes.end()),
             (Bytes{0x02, 0x02, 'g', 0x00 /* all topics */, 0x00, 0x00 /* require_stable */, 0x00}));
+}
+
+TEST(MessagesTest, ElectLeadersRequestGoldenBodies) {
+  ElectLeadersRequest request;
+  request.topic_partitions.push_back({"p", {2}});
+  request.timeout_ms = 5000;
+  auto v2 = encode_request(request, 2, 1, "");
+  // Header v2: size 4, key 2, version 2, correlation 4, client id 2, tags 1 = 15 bytes.
+  EXPECT_EQ(Bytes(v2.begin() + 15, v2.end()),
+            (Bytes{0x00 /* preferred */, 0x02, 0x02, 'p', 0x02, 0x00, 0x00, 0x00, 0x02, 0x00 /* tags */,
+                   0x00, 0x00, 0x13, 0x88, 0x00}));
+  auto v1 = encode_request(request, 1, 1, "");
+  EXPECT_EQ(Bytes(v1.begin() + 14, v1.end()),
+            (Bytes{0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 'p', 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02,
+                   0x00, 0x00, 0x13, 0x88}));
+}
+
+TEST(MessagesTest, ElectLeadersV2Response) {
+  Writer w;
+  w.int32(0);   // throttle
+  w.int16(0);   // error
+  w.array_length(1, true);
+  w.string("p", true);
+  w.array_length(2, true);
+  w.int32(0);
+  w.int16(84);  // ELECTION_NOT_NEEDED
+  w.nullable_string(std::nullopt, true);
+  w.tags();
+  w.int32(1);
+  w.int16(0);
+  w.nullable_string(std::nullopt, true);
+  w.tags();
+  w.tags();
+  w.tags();
+  auto frame = with_header(1, true, w.bytes());
+  auto response = decode_response<ElectLeadersRequest>(frame, 2);
+  ASSERT_EQ(response.results.size(), 1u);
+  EXPECT_EQ(response.results[0].topic, "p");
+  ASSERT_EQ(response.results[0].partitions.size(), 2u);
+  EXPECT_EQ(response.results[0].partitions[0].error_code, 84);
+  EXPECT_EQ(response.results[0].partitions[1].partition_id, 1);
+  expect_every_prefix_fails<ElectLeadersRequest>(frame, 2);
 }
 
 TEST(MessagesTest, VersionChoice) {
