@@ -20,9 +20,9 @@ struct MetadataResponse {
     int32_t partition_index = 0;
     int32_t leader_id = -1;
     int32_t leader_epoch = -1;
-    std::vector<int32_t> replica_nodes;
-    std::vector<int32_t> isr_nodes;
-    std::vector<int32_t> offline_replicas;
+    BrokerIds replica_nodes;
+    BrokerIds isr_nodes;
+    BrokerIds offline_replicas;
   };
   struct Topic {
     int16_t error_code = 0;
@@ -59,17 +59,15 @@ struct MetadataResponse {
       t.name = in.field("Topics.Name").nullable_string(f);
       if (version >= 10) t.topic_id = in.field("Topics.TopicId").uuid();
       t.is_internal = in.field("Topics.IsInternal").boolean();
-      t.partitions = read_array<Partition>(in.field("Topics.Partitions"), f, 18, [&](Reader& p) {
-        Partition part;
+      t.partitions = read_array_in_place<Partition>(in.field("Topics.Partitions"), f, 18, [&](Reader& p, Partition& part) {
         part.error_code = p.field("Topics.Partitions.ErrorCode").int16();
         part.partition_index = p.field("Topics.Partitions.PartitionIndex").int32();
         part.leader_id = p.field("Topics.Partitions.LeaderId").int32();
         part.leader_epoch = p.field("Topics.Partitions.LeaderEpoch").int32();
-        part.replica_nodes = read_int32_array(p.field("Topics.Partitions.ReplicaNodes"), f);
-        part.isr_nodes = read_int32_array(p.field("Topics.Partitions.IsrNodes"), f);
-        part.offline_replicas = read_int32_array(p.field("Topics.Partitions.OfflineReplicas"), f);
+        read_broker_ids(p.field("Topics.Partitions.ReplicaNodes"), f, part.replica_nodes);
+        read_broker_ids(p.field("Topics.Partitions.IsrNodes"), f, part.isr_nodes);
+        read_broker_ids(p.field("Topics.Partitions.OfflineReplicas"), f, part.offline_replicas);
         p.skip_tags();
-        return part;
       });
       t.topic_authorized_operations = in.field("Topics.TopicAuthorizedOperations").int32();
       in.skip_tags();

@@ -72,35 +72,22 @@ void Reader::fail(const std::string& what) const {
   throw DecodeError(context_ + ": field " + field_ + ": " + what);
 }
 
-std::span<const uint8_t> Reader::take(size_t n) {
-  if (n > remaining()) {
-    fail("needs " + std::to_string(n) + " bytes, " + std::to_string(remaining()) + " left");
-  }
-  auto out = data_.subspan(position_, n);
-  position_ += n;
-  return out;
-}
-
-uint64_t Reader::get_be(int width) {
-  auto bytes = take(static_cast<size_t>(width));
-  uint64_t v = 0;
-  for (uint8_t b : bytes) v = (v << 8) | b;
-  return v;
+void Reader::fail_short(size_t n) const {
+  fail("needs " + std::to_string(n) + " bytes, " + std::to_string(remaining()) + " left");
 }
 
 Uuid Reader::uuid() {
   Uuid out;
-  auto bytes = take(16);
-  std::memcpy(out.data(), bytes.data(), 16);
+  std::memcpy(out.data(), take(16), 16);
   return out;
 }
 
-double Reader::float64() { return std::bit_cast<double>(get_be(8)); }
+double Reader::float64() { return std::bit_cast<double>(read_be<uint64_t>()); }
 
-uint32_t Reader::uvarint() {
+uint32_t Reader::uvarint_slow() {
   uint32_t value = 0;
   for (int shift = 0; shift <= 28; shift += 7) {
-    const uint8_t b = take(1)[0];
+    const uint8_t b = *take(1);
     value |= static_cast<uint32_t>(b & 0x7f) << shift;
     if ((b & 0x80) == 0) return value;
   }
@@ -115,7 +102,7 @@ int32_t Reader::varint() {
 int64_t Reader::varlong() {
   uint64_t value = 0;
   for (int shift = 0; shift <= 63; shift += 7) {
-    const uint8_t b = take(1)[0];
+    const uint8_t b = *take(1);
     value |= static_cast<uint64_t>(b & 0x7f) << shift;
     if ((b & 0x80) == 0) return static_cast<int64_t>((value >> 1) ^ (~(value & 1) + 1));
   }
@@ -133,8 +120,8 @@ std::optional<std::string> Reader::nullable_string(bool flexible) {
     if (length < -1) fail("negative string length " + std::to_string(length));
     return std::nullopt;
   }
-  auto bytes = take(static_cast<size_t>(length));
-  return std::string(bytes.begin(), bytes.end());
+  const auto* bytes = take(static_cast<size_t>(length));
+  return std::string(reinterpret_cast<const char*>(bytes), static_cast<size_t>(length));
 }
 
 std::string Reader::string(bool flexible) {
@@ -146,8 +133,8 @@ std::string Reader::string(bool flexible) {
 std::vector<uint8_t> Reader::raw_bytes(bool flexible) {
   int64_t length = flexible ? static_cast<int64_t>(uvarint()) - 1 : int32();
   if (length < 0) return {};
-  auto bytes = take(static_cast<size_t>(length));
-  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+  const auto* bytes = take(static_cast<size_t>(length));
+  return std::vector<uint8_t>(bytes, bytes + length);
 }
 
 int32_t Reader::array_length(bool flexible, size_t min_element_size) {
@@ -174,6 +161,12 @@ void Reader::skip_tags() {
 
 std::vector<int32_t> read_int32_array(Reader& r, bool flexible) {
   return read_array<int32_t>(r, flexible, 4, [](Reader& in) { return in.int32(); });
+}
+
+void read_broker_ids(Reader& r, bool flexible, BrokerIds& out) {
+  const int32_t n = r.array_length(flexible, 4);
+  out.resize(static_cast<size_t>(std::max(n, 0)), boost::container::default_init);
+  for (auto& id : out) id = r.int32();
 }
 
 void write_int32_array(Writer& w, const std::vector<int32_t>& values, bool flexible) {

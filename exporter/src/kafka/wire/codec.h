@@ -1,6 +1,8 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -60,15 +62,20 @@ class Reader {
     return *this;
   }
 
-  int8_t int8() { return static_cast<int8_t>(take(1)[0]); }
-  int16_t int16() { return static_cast<int16_t>(get_be(2)); }
-  int32_t int32() { return static_cast<int32_t>(get_be(4)); }
-  int64_t int64() { return static_cast<int64_t>(get_be(8)); }
-  uint16_t uint16() { return static_cast<uint16_t>(get_be(2)); }
+  // The fixed-width reads are inline: a large Metadata response is millions of them.
+  int8_t int8() { return static_cast<int8_t>(*take(1)); }
+  int16_t int16() { return static_cast<int16_t>(read_be<uint16_t>()); }
+  int32_t int32() { return static_cast<int32_t>(read_be<uint32_t>()); }
+  int64_t int64() { return static_cast<int64_t>(read_be<uint64_t>()); }
+  uint16_t uint16() { return read_be<uint16_t>(); }
   bool boolean() { return int8() != 0; }
   Uuid uuid();
   double float64();
-  uint32_t uvarint();
+  uint32_t uvarint() {
+    // One-byte varints (small lengths, empty tag sections) are nearly all of them.
+    if (position_ < data_.size() && data_[position_] < 0x80) return data_[position_++];
+    return uvarint_slow();
+  }
   int32_t varint();
   int64_t varlong();
   std::string string(bool flexible);
@@ -84,8 +91,21 @@ class Reader {
   [[noreturn]] void fail(const std::string& what) const;
 
  private:
-  std::span<const uint8_t> take(size_t n);
-  uint64_t get_be(int width);
+  const uint8_t* take(size_t n) {
+    if (n > remaining()) [[unlikely]] fail_short(n);
+    const uint8_t* out = data_.data() + position_;
+    position_ += n;
+    return out;
+  }
+  template <typename T>
+  T read_be() {
+    const uint8_t* bytes = take(sizeof(T));
+    T v = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) v = static_cast<T>((v << 8) | bytes[i]);
+    return v;
+  }
+  [[noreturn]] void fail_short(size_t n) const;
+  uint32_t uvarint_slow();
 
   std::span<const uint8_t> data_;
   size_t position_ = 0;
@@ -104,7 +124,30 @@ std::vector<T> read_array(Reader& r, bool flexible, size_t min_size, F read_one)
   return out;
 }
 
+// The same, filling each element in place (for large arrays of big structs).
+template <typename T, typename F>
+std::vector<T> read_array_in_place(Reader& r, bool flexible, size_t min_size, F read_into) {
+  const int32_t n = r.array_length(flexible, min_size);
+  std::vector<T> out;
+  if (n <= 0) return out;
+  out.resize(static_cast<size_t>(n));
+  for (auto& element : out) read_into(r, element);
+  return out;
+}
+
 std::vector<int32_t> read_int32_array(Reader& r, bool flexible);
+
+// Broker ids of one partition (replicas, ISR, offline replicas), inline up to 4 so
+// that decoding a 100,000-partition Metadata response allocates nothing per partition.
+class BrokerIds : public boost::container::small_vector<int32_t, 4> {
+ public:
+  using small_vector::small_vector;
+  operator std::vector<int32_t>() const { return {begin(), end()}; }
+  friend bool operator==(const BrokerIds& a, const std::vector<int32_t>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+};
+void read_broker_ids(Reader& r, bool flexible, BrokerIds& out);
 void write_int32_array(Writer& w, const std::vector<int32_t>& values, bool flexible);
 void write_string_array(Writer& w, const std::vector<std::string>& values, bool flexible);
 std::vector<std::string> read_string_array(Reader& r, bool flexible);
