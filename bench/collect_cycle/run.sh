@@ -3,11 +3,12 @@
 # prints the cycle time the exporter reports, its RSS and CPU, at 1,000 / 5,000 /
 # 10,000 extra partitions (RF 1), then with 1,000 consumer groups more.
 # Creates topics kse-bench-cycle-* and groups kse-bench-group-*, deletes them after.
+# The probe is off here; bench/probe_overhead/run.sh measures what it adds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-binary="$root/build/exporter/kafka-sidecar-exporter"
+binary="${KSE_BUILD:-$root/build}/exporter/kafka-sidecar-exporter"
 tool="$root/cluster/kafka-tool"
-bootstrap=127.0.0.1:9092
+bootstrap=127.0.0.1:$((9092 + ${KSE_PORT_OFFSET:-0}))
 port=19408
 log=$(mktemp)
 cleanup() {
@@ -22,7 +23,8 @@ trap cleanup EXIT
 
 "$root/cluster/kafka-cluster" start >/dev/null
 "$binary" --bootstrap-servers $bootstrap --listen-address 127.0.0.1 --cluster-port $port \
-  --set serve.broker_port_base=19471 --set collect.interval=5s --set collect.timeout=4s >"$log" 2>&1 &
+  --set serve.broker_port_base=19471 --set collect.interval=5s --set collect.timeout=4s \
+  --set probe.enabled=false >"$log" 2>&1 &
 pid=$!
 
 measure() {

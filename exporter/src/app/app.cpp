@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -18,10 +19,13 @@
 #include "http/server.h"
 #include "jmx/bridge.h"
 #include "kafka/client/kafka_client.h"
+#include "kafka/messages/elect_leaders.h"
+#include "kafka/protocol.h"
 #include "kse/version.h"
 #include "model/catalogue.h"
 #include "model/derived.h"
 #include "model/model.h"
+#include "probe/probe.h"
 #include "render/exposition.h"
 
 namespace kse::app {
@@ -41,6 +45,41 @@ kafka::ClientConfig client_config(const config::Config& config) {
                 config.kafka.tls.key_file, config.kafka.tls.verify_hostname};
   client.sasl = {config.kafka.sasl.mechanism, config.kafka.sasl.username, config.kafka.sasl.password};
   return client;
+}
+
+std::unique_ptr<probe::Probe> make_probe(const config::Config& config) {
+  if (!config.probe.enabled) return nullptr;
+  probe::ProbeOptions options;
+  options.bootstrap_servers = fmt::format("{}", fmt::join(config.kafka.bootstrap_servers, ","));
+  const auto& tls = config.kafka.tls;
+  const auto& sasl = config.kafka.sasl;
+  const bool with_sasl = sasl.mechanism != "none";
+  options.security["security.protocol"] =
+      tls.enabled ? (with_sasl ? "SASL_SSL" : "SSL") : (with_sasl ? "SASL_PLAINTEXT" : "PLAINTEXT");
+  if (tls.enabled) {
+    if (!tls.ca_file.empty()) options.security["ssl.ca.location"] = tls.ca_file;
+    if (!tls.cert_file.empty()) options.security["ssl.certificate.location"] = tls.cert_file;
+    if (!tls.key_file.empty()) options.security["ssl.key.location"] = tls.key_file;
+    options.security["ssl.endpoint.identification.algorithm"] = tls.verify_hostname ? "https" : "none";
+  }
+  if (with_sasl) {
+    options.security["sasl.mechanisms"] = sasl.mechanism;
+    options.security["sasl.username"] = sasl.username;
+    options.security["sasl.password"] = sasl.password;
+  }
+  options.topic = config.probe.topic;
+  options.group = config.probe.group;
+  options.interval = config.probe.interval;
+  options.retention = config.probe.retention;
+  options.replication_factor = config.probe.replication_factor;
+  options.client_id = "kse-probe";
+  if (config.serve.broker_id) {
+    // Each sidecar measures its own broker, in its own group.
+    options.only_broker = *config.serve.broker_id;
+    options.group += "-" + std::to_string(*config.serve.broker_id);
+    options.client_id += "-" + std::to_string(*config.serve.broker_id);
+  }
+  return std::make_unique<probe::Probe>(std::move(options));
 }
 
 double unix_now() {
@@ -107,12 +146,26 @@ class Exporter {
         server_(server),
         jmx_(jmx),
         client_(io, client_config(config)),
-        collector_(client_, collector_options(config)) {
+        collector_(client_, collector_options(config)),
+        probe_(make_probe(config)) {
     derived_.max_points = static_cast<size_t>(config.collect.lag_history_points);
     stats_.version = kVersion;
     options_.partition_metrics = config.limits.partition_metrics;
     options_.group_partition_metrics = config.limits.group_partition_metrics;
   }
+
+  // Between cycles, the probe's series are rendered again every probe interval.
+  asio::awaitable<void> run_probe_pages() {
+    asio::steady_timer timer(io_);
+    for (;;) {
+      // Half the interval, so a broker going down shows within two intervals.
+      timer.expires_after(config_.probe.interval / 2);
+      co_await timer.async_wait(asio::use_awaitable);
+      publish_pages();
+    }
+  }
+
+  bool probing() const { return probe_ != nullptr; }
 
   asio::awaitable<void> run() {
     asio::steady_timer timer(io_);
@@ -126,6 +179,7 @@ class Exporter {
         snapshot.collectors["metadata"] = {false, error.what()};
       }
       publish(snapshot);
+      if (probe_) co_await repair_probe_leaders(snapshot);
       timer.expires_at(started + config_.collect.interval);
       co_await timer.async_wait(asio::use_awaitable);
     }
@@ -146,6 +200,11 @@ class Exporter {
   void publish(const model::ClusterSnapshot& snapshot) {
     const bool metadata_up = snapshot.collectors.count("metadata") && snapshot.collectors.at("metadata").up;
     if (metadata_up) model::advance(derived_, snapshot);
+    if (probe_) {
+      for (const auto& group : snapshot.groups) {
+        if (group.group_id == probe_->group()) probe_->set_coordinator(group.coordinator);
+      }
+    }
 
     // Cycle accounting.
     const bool all_up = std::all_of(snapshot.collectors.begin(), snapshot.collectors.end(),
@@ -171,8 +230,10 @@ class Exporter {
     }
     const PortPlan plan = plan_ports(config_.serve, {known_brokers_.begin(), known_brokers_.end()}, live);
     std::vector<int> ports;  // slot -> port
-    std::map<int32_t, size_t> slot_of_broker;
-    std::optional<size_t> cluster_slot;
+    auto& slot_of_broker = slot_of_broker_;
+    auto& cluster_slot = cluster_slot_;
+    slot_of_broker.clear();
+    cluster_slot.reset();
     if (plan.cluster_port) {
       cluster_slot = ports.size();
       open_port(*plan.cluster_port, "cluster");
@@ -204,29 +265,24 @@ class Exporter {
       if (set) sets.push_back(set.get());
     }
     sets.push_back(&own);
-    const size_t none = ports.size();
-    auto slot_of = [&](int32_t owner) -> size_t {
-      auto it = slot_of_broker.find(owner);
-      if (it != slot_of_broker.end()) return it->second;
-      // Another sidecar serves the other brokers' series.
-      if (config_.serve.broker_id && owner >= 0) return none;
-      return cluster_slot.value_or(none);
-    };
     std::vector<size_t> series;
-    auto texts = render::render_slots(sets, ports.size(), slot_of, size_hints_, &series);
+    auto texts = render::render_slots(sets, ports.size(), [this](int32_t owner) { return slot_of(owner); },
+                                      size_hints_, &series);
     size_hints_.assign(texts.size(), 0);
-    const auto now = std::chrono::system_clock::now();
-    stats_.series_per_port.clear();
+    heads_.clear();
     for (size_t slot = 0; slot < ports.size(); ++slot) {
-      auto page = std::make_shared<render::RenderedPage>();
       size_hints_[slot] = texts[slot].size();
-      page->gzip = render::gzip_compress(texts[slot]);
-      page->text = std::move(texts[slot]);
-      page->series = series[slot];
-      page->rendered_at = now;
-      stats_.series_per_port[ports[slot]] = series[slot];
-      server_.publish(ports[slot], std::move(page));
+      auto gzip = render::gzip_head(texts[slot]);
+      Head head;
+      head.port = ports[slot];
+      head.series = series[slot];
+      head.gzip_bytes = std::make_shared<const std::string>(std::move(gzip.bytes));
+      gzip.bytes.clear();
+      head.gzip = gzip;
+      head.text = std::make_shared<const std::string>(std::move(texts[slot]));
+      heads_.push_back(std::move(head));
     }
+    publish_pages();
     // The cycle's temporaries are freed; hand the pages back to the system so the
     // resident size reflects the steady state, not the peak of a render.
     malloc_trim(0);
@@ -238,6 +294,85 @@ class Exporter {
                    snapshot.cycle_duration.count());
     } else if (!ready_ && !metadata_up) {
       server_.set_ready(false, "Kafka metadata could not be read: " + snapshot.collectors.at("metadata").error);
+    }
+  }
+
+  // A broker back from a restart leads no probe partition until its preferred
+  // leadership is restored; Kafka's own rebalance may take minutes, so ask now.
+  asio::awaitable<void> repair_probe_leaders(const model::ClusterSnapshot& snapshot) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_election_ < std::chrono::seconds(30)) co_return;
+    std::set<int32_t> live;
+    for (const auto& broker : snapshot.brokers) {
+      if (broker.registered) live.insert(broker.id);
+    }
+    kafka::ElectLeadersRequest::Topic topic{probe_->topic(), {}};
+    for (const auto& t : snapshot.topics) {
+      if (t.name != probe_->topic()) continue;
+      for (const auto& p : t.partitions) {
+        if (p.replicas.empty() || p.leader == p.replicas.front()) continue;
+        const int32_t preferred = p.replicas.front();
+        if (config_.serve.broker_id && *config_.serve.broker_id != preferred) continue;
+        if (!live.count(preferred) || std::find(p.isr.begin(), p.isr.end(), preferred) == p.isr.end()) continue;
+        topic.partitions.push_back(p.partition);
+      }
+    }
+    if (topic.partitions.empty()) co_return;
+    last_election_ = now;
+    kafka::ElectLeadersRequest request;
+    request.topic_partitions.push_back(topic);
+    request.timeout_ms = static_cast<int32_t>(config_.kafka.request_timeout.count());
+    auto result = co_await client_.send_any(std::move(request), config_.kafka.request_timeout);
+    if (!result.ok()) {
+      spdlog::warn("probe: preferred leader election on {} failed: {}", probe_->topic(), result.error().to_string());
+      co_return;
+    }
+    for (const auto& t : result.value().results) {
+      for (const auto& p : t.partitions) {
+        // ELECTION_NOT_NEEDED (84): the preferred leader already leads.
+        if (p.error_code == 0 || p.error_code == 84) {
+          spdlog::info("probe: {}-{} led by its preferred broker again", t.topic, p.partition_id);
+        } else {
+          spdlog::warn("probe: preferred leader election on {}-{}: {}", t.topic, p.partition_id,
+                       p.error_message.value_or(kafka::error_name(p.error_code)));
+        }
+      }
+    }
+  }
+
+  size_t slot_of(int32_t owner) const {
+    constexpr size_t none = std::numeric_limits<size_t>::max();  // beyond every slot: not served
+    auto it = slot_of_broker_.find(owner);
+    if (it != slot_of_broker_.end()) return it->second;
+    // Another sidecar serves the other brokers' series.
+    if (config_.serve.broker_id && owner >= 0) return none;
+    return cluster_slot_.value_or(none);
+  }
+
+  // Each port's page: the cycle's head plus the probe's series as of now.
+  void publish_pages() {
+    std::vector<std::shared_ptr<const std::vector<Family>>> probe_families;
+    if (probe_) probe_families = probe_->families();
+    std::vector<const std::vector<Family>*> sets;
+    for (const auto& set : probe_families) {
+      if (set) sets.push_back(set.get());
+    }
+    std::vector<size_t> series;
+    auto tails = render::render_slots(sets, heads_.size(), [this](int32_t owner) { return slot_of(owner); }, {},
+                                      &series);
+    const auto now = std::chrono::system_clock::now();
+    stats_.series_per_port.clear();
+    for (size_t slot = 0; slot < heads_.size(); ++slot) {
+      const Head& head = heads_[slot];
+      auto page = std::make_shared<render::RenderedPage>();
+      page->text_head = head.text;
+      page->gzip_head = head.gzip_bytes;
+      page->gzip = render::gzip_tail(head.gzip, tails[slot]);
+      page->text = std::move(tails[slot]);
+      page->series = head.series + series[slot];
+      page->rendered_at = now;
+      stats_.series_per_port[head.port] = page->series;
+      server_.publish(head.port, std::move(page));
     }
   }
 
@@ -264,6 +399,18 @@ class Exporter {
   model::DerivedState derived_;
   model::ModelOptions options_;
   model::ExporterStats stats_;
+  std::unique_ptr<probe::Probe> probe_;
+  std::chrono::steady_clock::time_point last_election_{};
+  struct Head {
+    int port = 0;
+    size_t series = 0;
+    std::shared_ptr<const std::string> text;
+    std::shared_ptr<const std::string> gzip_bytes;
+    render::GzipHead gzip;  // crc and length of the text; its bytes are in gzip_bytes
+  };
+  std::vector<Head> heads_;
+  std::map<int32_t, size_t> slot_of_broker_;
+  std::optional<size_t> cluster_slot_;
   std::set<int32_t> known_brokers_;
   std::set<int> failed_ports_;
   std::vector<size_t> size_hints_;
@@ -299,6 +446,7 @@ int run(const config::Config& config) {
       if (!error) spdlog::info("signal {} received, stopping", signal);
       io.stop();
     });
+    if (exporter.probing()) asio::co_spawn(io, exporter.run_probe_pages(), asio::detached);
     asio::co_spawn(io, exporter.run(), [&](std::exception_ptr error) {
       if (error) {
         try {

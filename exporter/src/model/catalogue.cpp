@@ -16,6 +16,7 @@ constexpr std::string_view kTxnCoordinator = "transaction coordinator";
 constexpr std::string_view kReplicaHolder = "broker holding the replica";
 constexpr std::string_view kBroker = "the broker itself";
 constexpr std::string_view kExporter = "cluster port (sidecar: own port)";
+constexpr std::string_view kMeasured = "the broker measured";
 }  // namespace
 
 const std::vector<FamilySpec>& catalogue() {
@@ -174,6 +175,34 @@ const std::vector<FamilySpec>& catalogue() {
        "Series served on each port after the last render.", kExporter, "model"},
       {"kafka_sidecar_series_limit_dropped_families", MetricType::kGauge, {"family"},
        "1 for each family left out because limits.max_series was reached.", kExporter, "model"},
+      // End-to-end probe: the broker measured leads the probe partition (commits: the coordinator).
+      {"kafka_probe_up", MetricType::kGauge, {"broker"},
+       "1 if a probe message through this broker was produced, acknowledged and consumed within "
+       "the last two probe intervals; 0 otherwise (its latency series are then left out).",
+       kMeasured, "probe"},
+      {"kafka_probe_produce_latency_seconds", MetricType::kHistogram, {"broker"},
+       "Time from producing a probe message to its acknowledgement (acks=all).", kMeasured, "probe"},
+      {"kafka_probe_end_to_end_latency_seconds", MetricType::kHistogram, {"broker"},
+       "Time from producing a probe message to consuming it.", kMeasured, "probe"},
+      {"kafka_probe_commit_latency_seconds", MetricType::kHistogram, {"broker"},
+       "Time to commit the probe consumer's offsets; broker is the group coordinator.", kMeasured,
+       "probe"},
+      {"kafka_probe_messages_sent_total", MetricType::kCounter, {"broker"},
+       "Probe messages acknowledged by the broker.", kMeasured, "probe"},
+      {"kafka_probe_messages_received_total", MetricType::kCounter, {"broker"},
+       "Probe messages consumed back.", kMeasured, "probe"},
+      {"kafka_probe_messages_lost_total", MetricType::kCounter, {"broker"},
+       "Acknowledged probe messages not consumed within the loss timeout.", kMeasured, "probe"},
+      {"kafka_probe_messages_duplicated_total", MetricType::kCounter, {"broker"},
+       "Probe messages consumed more than once.", kMeasured, "probe"},
+      {"kafka_probe_messages_out_of_order_total", MetricType::kCounter, {"broker"},
+       "Probe messages consumed after a later message of the same partition.", kMeasured, "probe"},
+      {"kafka_probe_errors_total", MetricType::kCounter, {"broker", "stage"},
+       "Probe failures by stage: produce (delivery failed or timed out), commit.", kMeasured,
+       "probe"},
+      {"kafka_probe_last_success_timestamp_seconds", MetricType::kGauge, {"broker"},
+       "Unix time of the last probe message consumed back through this broker.", kMeasured,
+       "probe"},
   };
   return specs;
 }

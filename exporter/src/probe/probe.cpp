@@ -1,0 +1,443 @@
+#include "probe/probe.h"
+
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <random>
+#include <set>
+
+namespace kse::probe {
+
+namespace {
+
+constexpr auto kTopologyEvery = std::chrono::seconds(10);
+constexpr int kAdminTimeoutMs = 10000;
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Loss timeout: well past librdkafka's own delivery timeout, so a message is
+// either failed by the producer or lost after being acknowledged.
+std::chrono::milliseconds loss_timeout(std::chrono::milliseconds interval) {
+  return std::max<std::chrono::milliseconds>(10 * interval, std::chrono::seconds(15));
+}
+
+std::string random_instance() {
+  std::random_device device;
+  std::mt19937_64 engine(device());
+  return std::to_string(engine() % 1000000000000ULL);
+}
+
+void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+  char error[512];
+  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
+    throw ProbeError("probe: librdkafka setting " + key + ": " + error);
+  }
+}
+
+// Payload: "<instance> <sequence>".
+std::string payload(const std::string& instance, uint64_t sequence) {
+  return instance + " " + std::to_string(sequence);
+}
+
+std::optional<uint64_t> parse_payload(const std::string& instance, const char* data, size_t size) {
+  std::string_view text(data, size);
+  if (text.size() <= instance.size() + 1 || text.substr(0, instance.size()) != instance ||
+      text[instance.size()] != ' ') {
+    return std::nullopt;
+  }
+  text.remove_prefix(instance.size() + 1);
+  uint64_t sequence = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), sequence);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return sequence;
+}
+
+struct DeliveryTag {
+  int32_t partition;
+  uint64_t sequence;
+};
+
+}  // namespace
+
+struct Probe::Handles {
+  rd_kafka_t* producer = nullptr;
+  rd_kafka_t* consumer = nullptr;
+  ~Handles() {
+    if (consumer) {
+      rd_kafka_consumer_close(consumer);
+      rd_kafka_destroy(consumer);
+    }
+    if (producer) {
+      rd_kafka_flush(producer, 2000);
+      rd_kafka_destroy(producer);
+    }
+  }
+};
+
+namespace {
+
+void delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* tag = static_cast<DeliveryTag*>(message->_private);
+  if (tag == nullptr) return;
+  static_cast<Probe*>(opaque)->on_delivery(tag->partition, tag->sequence, message->err == RD_KAFKA_RESP_ERR_NO_ERROR,
+                                           rd_kafka_message_broker_id(message));
+  delete tag;
+}
+
+// librdkafka's own log lines go to ours.
+void log_callback(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  const auto spd = level <= 3 ? spdlog::level::err : level <= 4 ? spdlog::level::warn
+                   : level <= 6 ? spdlog::level::info : spdlog::level::debug;
+  spdlog::log(spd, "probe: {} {}: {}", rd_kafka_name(rk), facility, message);
+}
+
+void commit_callback(rd_kafka_t*, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t*, void* opaque) {
+  if (error == RD_KAFKA_RESP_ERR__NO_OFFSET) return;  // nothing new to commit
+  static_cast<Probe*>(opaque)->on_commit(error == RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+}  // namespace
+
+Probe::Probe(ProbeOptions options)
+    : options_(std::move(options)),
+      instance_(random_instance()),
+      handles_(std::make_unique<Handles>()),
+      ledger_(options_.interval, loss_timeout(options_.interval)) {
+  char error[512];
+  const auto timeout_ms = std::to_string(loss_timeout(options_.interval).count() / 2);
+  {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    try {
+      set(conf, "bootstrap.servers", options_.bootstrap_servers);
+      set(conf, "client.id", options_.client_id + "-producer");
+      for (const auto& [key, value] : options_.security) set(conf, key, value);
+      set(conf, "acks", "all");
+      set(conf, "linger.ms", "0");
+      set(conf, "message.timeout.ms", timeout_ms);
+      set(conf, "socket.timeout.ms", "10000");
+      set(conf, "statistics.interval.ms", std::to_string(std::max<int64_t>(options_.interval.count(), 1000) * 5));
+    } catch (...) {
+      rd_kafka_conf_destroy(conf);
+      throw;
+    }
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, delivery_callback);
+    rd_kafka_conf_set_log_cb(conf, log_callback);
+    rd_kafka_conf_set_stats_cb(conf, [](rd_kafka_t*, char* json, size_t length, void* opaque) {
+      static_cast<Probe*>(opaque)->producer_stats_.update({json, length});
+      return 0;
+    });
+    handles_->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+    if (!handles_->producer) throw ProbeError(std::string("probe: cannot create producer: ") + error);
+  }
+  {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    try {
+      set(conf, "bootstrap.servers", options_.bootstrap_servers);
+      set(conf, "client.id", options_.client_id + "-consumer");
+      for (const auto& [key, value] : options_.security) set(conf, key, value);
+      set(conf, "group.id", options_.group);
+      set(conf, "enable.auto.commit", "false");
+      set(conf, "fetch.wait.max.ms", "100");
+      set(conf, "socket.timeout.ms", "10000");
+      set(conf, "statistics.interval.ms", std::to_string(std::max<int64_t>(options_.interval.count(), 1000) * 5));
+    } catch (...) {
+      rd_kafka_conf_destroy(conf);
+      throw;
+    }
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_offset_commit_cb(conf, commit_callback);
+    rd_kafka_conf_set_log_cb(conf, log_callback);
+    rd_kafka_conf_set_stats_cb(conf, [](rd_kafka_t*, char* json, size_t length, void* opaque) {
+      static_cast<Probe*>(opaque)->consumer_stats_.update({json, length});
+      return 0;
+    });
+    handles_->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+    if (!handles_->consumer) throw ProbeError(std::string("probe: cannot create consumer: ") + error);
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+Probe::~Probe() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+  handles_.reset();
+}
+
+std::vector<std::shared_ptr<const std::vector<metrics::Family>>> Probe::families() const {
+  std::vector<std::shared_ptr<const std::vector<metrics::Family>>> out;
+  {
+    std::lock_guard lock(mutex_);
+    out.push_back(std::make_shared<const std::vector<metrics::Family>>(ledger_.families(Clock::now())));
+  }
+  out.push_back(producer_stats_.families());
+  out.push_back(consumer_stats_.families());
+  return out;
+}
+
+void Probe::on_delivery(int32_t partition, uint64_t sequence, bool ok, int32_t broker) {
+  std::lock_guard lock(mutex_);
+  if (ok) {
+    ledger_.acknowledged(partition, sequence, Clock::now(), broker);
+  } else {
+    ledger_.delivery_failed(partition, sequence);
+  }
+}
+
+void Probe::on_commit(bool ok) {
+  if (!commit_started_) return;
+  const auto took = Clock::now() - *commit_started_;
+  commit_started_.reset();
+  std::lock_guard lock(mutex_);
+  ledger_.commit_finished(coordinator_.load(), took, ok);
+}
+
+void Probe::run() {
+  spdlog::info("probe: topic {}, group {}, every {} ms", options_.topic, options_.group, options_.interval.count());
+  auto tick = Clock::now();
+  while (!stopping_) {
+    if (Clock::now() >= next_topology_) {
+      next_topology_ = Clock::now() + kTopologyEvery;
+      refresh_topology();  // may ask for an earlier look after changing the topic
+    }
+    produce_round();
+    tick += options_.interval;
+    if (tick < Clock::now()) tick = Clock::now();  // fell behind: no burst to catch up
+    consume_until(tick);
+    commit_round();
+    std::lock_guard lock(mutex_);
+    ledger_.expire(Clock::now());
+  }
+}
+
+void Probe::refresh_topology() {
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(handles_->producer, options_.topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const auto error = rd_kafka_metadata(handles_->producer, 0, topic, &metadata, kAdminTimeoutMs);
+  rd_kafka_topic_destroy(topic);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    spdlog::warn("probe: metadata: {}", rd_kafka_err2str(error));
+    return;
+  }
+  std::vector<int32_t> brokers;
+  for (int i = 0; i < metadata->broker_cnt; ++i) brokers.push_back(metadata->brokers[i].id);
+  std::sort(brokers.begin(), brokers.end());
+  std::map<int32_t, std::vector<int32_t>> replicas;  // partition -> replicas
+  std::map<int32_t, int32_t> leaders;
+  bool topic_missing = true;
+  for (int t = 0; t < metadata->topic_cnt; ++t) {
+    const auto& md = metadata->topics[t];
+    if (options_.topic != md.topic || md.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    topic_missing = false;
+    for (int p = 0; p < md.partition_cnt; ++p) {
+      const auto& partition = md.partitions[p];
+      replicas[partition.id].assign(partition.replicas, partition.replicas + partition.replica_cnt);
+      leaders[partition.id] = partition.leader;
+    }
+  }
+  rd_kafka_metadata_destroy(metadata);
+  {
+    std::lock_guard lock(mutex_);
+    for (int32_t broker : brokers) {
+      if (!options_.only_broker || *options_.only_broker == broker) ledger_.track_broker(broker);
+    }
+  }
+  if (topic_missing) replicas.clear();
+  if (!ensure_topic(brokers, replicas)) return;
+
+  leader_of_partition_.clear();
+  std::vector<int32_t> unassigned;
+  for (const auto& [partition, leader] : leaders) {
+    if (leader < 0) continue;
+    if (options_.only_broker && *options_.only_broker != leader) continue;
+    leader_of_partition_[partition] = leader;
+  }
+  for (const auto& [partition, replica_list] : replicas) {
+    if (std::find(assigned_.begin(), assigned_.end(), partition) == assigned_.end()) unassigned.push_back(partition);
+  }
+  if (!unassigned.empty()) assign_new_partitions(unassigned);
+}
+
+// Creates the topic with one partition whose preferred leader is each broker, or
+// adds partitions for brokers that have none. Returns true when nothing had to change.
+bool Probe::ensure_topic(const std::vector<int32_t>& brokers,
+                         const std::map<int32_t, std::vector<int32_t>>& replicas) {
+  if (brokers.empty()) return false;
+  std::set<int32_t> preferred;
+  for (const auto& [partition, list] : replicas) {
+    if (!list.empty()) preferred.insert(list.front());
+  }
+  std::vector<int32_t> missing;
+  for (int32_t broker : brokers) {
+    if (!preferred.count(broker)) missing.push_back(broker);
+  }
+  if (missing.empty()) return true;
+  const size_t factor = std::min<size_t>(static_cast<size_t>(std::max(options_.replication_factor, 1)), brokers.size());
+  auto assignment_for = [&](int32_t leader) {
+    std::vector<int32_t> list = {leader};
+    const auto at = std::find(brokers.begin(), brokers.end(), leader) - brokers.begin();
+    for (size_t i = 1; i < factor; ++i) list.push_back(brokers[(static_cast<size_t>(at) + i) % brokers.size()]);
+    return list;
+  };
+  char error[512];
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(handles_->producer);
+  rd_kafka_AdminOptions_t* admin = rd_kafka_AdminOptions_new(handles_->producer, RD_KAFKA_ADMIN_OP_ANY);
+  rd_kafka_AdminOptions_set_request_timeout(admin, kAdminTimeoutMs, error, sizeof error);
+  std::string action;
+  if (replicas.empty()) {
+    action = "create";
+    rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(options_.topic.c_str(), -1, -1, error, sizeof error);
+    for (size_t i = 0; i < missing.size(); ++i) {
+      auto list = assignment_for(missing[i]);
+      rd_kafka_NewTopic_set_replica_assignment(topic, static_cast<int32_t>(i), list.data(), list.size(), error, sizeof error);
+    }
+    rd_kafka_NewTopic_set_config(topic, "retention.ms", std::to_string(options_.retention.count()).c_str());
+    rd_kafka_NewTopic_set_config(topic, "cleanup.policy", "delete");
+    rd_kafka_CreateTopics(handles_->producer, &topic, 1, admin, queue);
+    rd_kafka_NewTopic_destroy(topic);
+  } else {
+    action = "add partitions to";
+    rd_kafka_NewPartitions_t* partitions = rd_kafka_NewPartitions_new(
+        options_.topic.c_str(), replicas.size() + missing.size(), error, sizeof error);
+    for (size_t i = 0; i < missing.size(); ++i) {
+      auto list = assignment_for(missing[i]);
+      rd_kafka_NewPartitions_set_replica_assignment(partitions, static_cast<int32_t>(i), list.data(), list.size(), error, sizeof error);
+    }
+    rd_kafka_CreatePartitions(handles_->producer, &partitions, 1, admin, queue);
+    rd_kafka_NewPartitions_destroy(partitions);
+  }
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kAdminTimeoutMs + 2000);
+  std::string problem;
+  if (event == nullptr) {
+    problem = "no answer";
+  } else if (rd_kafka_event_error(event)) {
+    problem = rd_kafka_event_error_string(event);
+  } else {
+    const rd_kafka_topic_result_t* const* results = nullptr;
+    size_t count = 0;
+    if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_CREATETOPICS_RESULT) {
+      results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    } else {
+      results = rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(event), &count);
+    }
+    for (size_t i = 0; i < count; ++i) {
+      const auto code = rd_kafka_topic_result_error(results[i]);
+      // Another exporter (a sibling sidecar) may have done it first.
+      if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS &&
+          code != RD_KAFKA_RESP_ERR_INVALID_PARTITIONS) {
+        problem = rd_kafka_topic_result_error_string(results[i]) ? rd_kafka_topic_result_error_string(results[i]) : rd_kafka_err2str(code);
+      }
+    }
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_AdminOptions_destroy(admin);
+  rd_kafka_queue_destroy(queue);
+  if (problem.empty()) {
+    spdlog::info("probe: {} topic {} for broker(s) {}", action, options_.topic, fmt::join(missing, ","));
+  } else if (problem != last_problem_) {
+    spdlog::warn("probe: cannot {} topic {}: {}", action, options_.topic, problem);
+  }
+  last_problem_ = problem;
+  next_topology_ = Clock::now() + std::chrono::seconds(1);  // read the result back soon
+  return false;
+}
+
+void Probe::assign_new_partitions(const std::vector<int32_t>& partitions) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+  for (int32_t partition : partitions) {
+    int64_t low = 0;
+    int64_t high = RD_KAFKA_OFFSET_END;
+    // Start exactly at the end, so the first message sent after this is the first read.
+    if (rd_kafka_query_watermark_offsets(handles_->consumer, options_.topic.c_str(), partition, &low, &high, 5000) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      spdlog::warn("probe: cannot read the end offset of {}-{}; will retry", options_.topic, partition);
+      continue;
+    }
+    rd_kafka_topic_partition_list_add(list, options_.topic.c_str(), partition)->offset = high;
+    assigned_.push_back(partition);
+  }
+  if (list->cnt > 0) {
+    rd_kafka_error_t* error = rd_kafka_incremental_assign(handles_->consumer, list);
+    if (error) {
+      spdlog::warn("probe: assign: {}", rd_kafka_error_string(error));
+      for (int i = 0; i < list->cnt; ++i) assigned_.erase(std::remove(assigned_.begin(), assigned_.end(), list->elems[i].partition), assigned_.end());
+      rd_kafka_error_destroy(error);
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
+void Probe::produce_round() {
+  for (const auto& [partition, leader] : leader_of_partition_) {
+    if (std::find(assigned_.begin(), assigned_.end(), partition) == assigned_.end()) continue;
+    uint64_t sequence;
+    {
+      std::lock_guard lock(mutex_);
+      sequence = ledger_.sent(partition, leader, Clock::now());
+    }
+    const std::string value = payload(instance_, sequence);
+    auto* tag = new DeliveryTag{partition, sequence};
+    const auto error = rd_kafka_producev(
+        handles_->producer, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
+    if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      delete tag;
+      std::lock_guard lock(mutex_);
+      ledger_.delivery_failed(partition, sequence);
+    }
+  }
+  rd_kafka_poll(handles_->producer, 0);
+}
+
+void Probe::consume_until(Clock::time_point deadline) {
+  while (!stopping_) {
+    const auto now = Clock::now();
+    if (now >= deadline) break;
+    rd_kafka_poll(handles_->producer, 0);
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(handles_->consumer, static_cast<int>(std::clamp<int64_t>(wait, 1, 50)));
+    if (message == nullptr) continue;
+    handle_message(message);
+    rd_kafka_message_destroy(message);
+  }
+}
+
+void Probe::handle_message(const void* raw) {
+  const auto* message = static_cast<const rd_kafka_message_t*>(raw);
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      spdlog::debug("probe: consume: {}", rd_kafka_message_errstr(message));
+    }
+    return;
+  }
+  auto sequence = parse_payload(instance_, static_cast<const char*>(message->payload), message->len);
+  if (!sequence) return;
+  std::lock_guard lock(mutex_);
+  ledger_.received(message->partition, *sequence, Clock::now(), unix_now());
+}
+
+void Probe::commit_round() {
+  if (commit_started_ && Clock::now() - *commit_started_ < loss_timeout(options_.interval)) return;
+  if (commit_started_) {
+    // The callback never came: count it as a failed commit.
+    commit_started_.reset();
+    std::lock_guard lock(mutex_);
+    ledger_.commit_finished(coordinator_.load(), {}, false);
+  }
+  commit_started_ = Clock::now();
+  const auto error = rd_kafka_commit(handles_->consumer, nullptr, 1);
+  if (error == RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    commit_started_.reset();
+  } else if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    commit_started_.reset();
+    std::lock_guard lock(mutex_);
+    ledger_.commit_finished(coordinator_.load(), {}, false);
+  }
+}
+
+}  // namespace kse::probe
