@@ -142,9 +142,9 @@ TEST_F(ProbeClusterTest, AcknowledgedCountMatchesTheTopicOffsetsAndNothingIsLost
 
 TEST_F(ProbeClusterTest, HungBrokerIsDownWithinTwoIntervalsAndRecovers) {
   ASSERT_TRUE(wait_all_up(90s));
-  const auto paused = Clock::now();
   auto pause = cluster_script("pause-broker 2");
   ASSERT_EQ(pause.exit_code, 0) << pause.output;
+  const auto paused = Clock::now();  // the broker is stopped once the command returns
   std::optional<std::chrono::milliseconds> seen_down;
   std::string page;
   while (Clock::now() - paused < 20s) {

@@ -107,59 +107,54 @@ Probe::Probe(ProbeOptions options)
       instance_(random_instance()),
       handles_(std::make_unique<Handles>()),
       ledger_(options_.interval, loss_timeout(options_.interval)) {
-  char error[512];
-  const auto timeout_ms = std::to_string(loss_timeout(options_.interval).count() / 2);
-  {
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    try {
-      set(conf, "bootstrap.servers", options_.bootstrap_servers);
-      set(conf, "client.id", options_.client_id + "-producer");
-      for (const auto& [key, value] : options_.security) set(conf, key, value);
-      set(conf, "acks", "all");
-      set(conf, "linger.ms", "0");
-      set(conf, "message.timeout.ms", timeout_ms);
-      set(conf, "socket.timeout.ms", "10000");
-      set(conf, "statistics.interval.ms", std::to_string(std::max<int64_t>(options_.interval.count(), 1000) * 5));
-    } catch (...) {
-      rd_kafka_conf_destroy(conf);
-      throw;
-    }
-    rd_kafka_conf_set_opaque(conf, this);
+  const auto stats_interval = std::to_string(std::max<int64_t>(options_.interval.count(), 1000) * 5);
+  handles_->producer = new_client(RD_KAFKA_PRODUCER, {{"client.id", options_.client_id + "-producer"},
+                                                      {"acks", "all"},
+                                                      {"linger.ms", "0"},
+                                                      {"message.timeout.ms", std::to_string(loss_timeout(options_.interval).count() / 2)},
+                                                      {"statistics.interval.ms", stats_interval}});
+  handles_->consumer = new_client(RD_KAFKA_CONSUMER, {{"client.id", options_.client_id + "-consumer"},
+                                                      {"group.id", options_.group},
+                                                      {"enable.auto.commit", "false"},
+                                                      {"fetch.wait.max.ms", "100"},
+                                                      {"statistics.interval.ms", stats_interval}});
+  thread_ = std::thread([this] { run(); });
+}
+
+rd_kafka_t* Probe::new_client(rd_kafka_type_t type, const std::map<std::string, std::string>& settings) {
+  const bool producer = type == RD_KAFKA_PRODUCER;
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  try {
+    set(conf, "bootstrap.servers", options_.bootstrap_servers);
+    set(conf, "socket.timeout.ms", "10000");
+    for (const auto& [key, value] : options_.security) set(conf, key, value);
+    for (const auto& [key, value] : settings) set(conf, key, value);
+  } catch (...) {
+    rd_kafka_conf_destroy(conf);
+    throw;
+  }
+  rd_kafka_conf_set_opaque(conf, this);
+  rd_kafka_conf_set_log_cb(conf, log_callback);
+  if (producer) {
     rd_kafka_conf_set_dr_msg_cb(conf, delivery_callback);
-    rd_kafka_conf_set_log_cb(conf, log_callback);
     rd_kafka_conf_set_stats_cb(conf, [](rd_kafka_t*, char* json, size_t length, void* opaque) {
       static_cast<Probe*>(opaque)->producer_stats_.update({json, length});
       return 0;
     });
-    handles_->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-    if (!handles_->producer) throw ProbeError(std::string("probe: cannot create producer: ") + error);
-  }
-  {
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    try {
-      set(conf, "bootstrap.servers", options_.bootstrap_servers);
-      set(conf, "client.id", options_.client_id + "-consumer");
-      for (const auto& [key, value] : options_.security) set(conf, key, value);
-      set(conf, "group.id", options_.group);
-      set(conf, "enable.auto.commit", "false");
-      set(conf, "fetch.wait.max.ms", "100");
-      set(conf, "socket.timeout.ms", "10000");
-      set(conf, "statistics.interval.ms", std::to_string(std::max<int64_t>(options_.interval.count(), 1000) * 5));
-    } catch (...) {
-      rd_kafka_conf_destroy(conf);
-      throw;
-    }
-    rd_kafka_conf_set_opaque(conf, this);
+  } else {
     rd_kafka_conf_set_offset_commit_cb(conf, commit_callback);
-    rd_kafka_conf_set_log_cb(conf, log_callback);
     rd_kafka_conf_set_stats_cb(conf, [](rd_kafka_t*, char* json, size_t length, void* opaque) {
       static_cast<Probe*>(opaque)->consumer_stats_.update({json, length});
       return 0;
     });
-    handles_->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-    if (!handles_->consumer) throw ProbeError(std::string("probe: cannot create consumer: ") + error);
   }
-  thread_ = std::thread([this] { run(); });
+  char error[512];
+  rd_kafka_t* client = rd_kafka_new(type, conf, error, sizeof error);
+  if (!client) {
+    rd_kafka_conf_destroy(conf);  // kept by the caller when creation fails
+    throw ProbeError(std::string("probe: cannot create ") + (producer ? "producer: " : "consumer: ") + error);
+  }
+  return client;
 }
 
 Probe::~Probe() {

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include <librdkafka/rdkafka.h>
+
 #include "client_stats/client_stats.h"
 #include "metrics/family.h"
 #include "probe/ledger.h"
@@ -59,6 +61,8 @@ class Probe {
   void on_commit(bool ok);
 
  private:
+  // A librdkafka producer or consumer with our settings and callbacks.
+  rd_kafka_t* new_client(rd_kafka_type_t type, const std::map<std::string, std::string>& settings);
   void run();
   void refresh_topology();
   bool ensure_topic(const std::vector<int32_t>& brokers, const std::map<int32_t, std::vector<int32_t>>& replicas);
