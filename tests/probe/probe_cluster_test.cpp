@@ -134,6 +134,17 @@ TEST_F(ProbeClusterTest, AcknowledgedCountMatchesTheTopicOffsetsAndNothingIsLost
     EXPECT_EQ(probe_value("kafka_probe_messages_duplicated_total", broker), 0);
     EXPECT_GT(probe_value("kafka_probe_messages_received_total", broker), 0);
   }
+  // Commits are timed on the group coordinator's port, once the exporter knows it.
+  bool commit_latency = false;
+  for (int i = 0; i < 40 && !commit_latency; ++i) {
+    for (int broker : {1, 2, 3}) {
+      if (probe_value("kafka_probe_commit_latency_seconds_count", broker) > 0) commit_latency = true;
+    }
+    if (!commit_latency) std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_TRUE(commit_latency) << "no commit latency on any broker's port";
+  // The probe's consumer reports its librdkafka statistics too.
+  EXPECT_NE(scrape(19308).find("kafka_client_messages_received_total{client_id=\"kse-probe-consumer\""), std::string::npos);
   // The probe's group is the one Kafka knows, with committed offsets on its topic.
   auto group = kafka_tool("kafka-consumer-groups",
                           "--bootstrap-server " + bootstrap() + " --describe --group _kse_probe_it_group");

@@ -118,6 +118,8 @@ Probe::Probe(ProbeOptions options)
                                                       {"enable.auto.commit", "false"},
                                                       {"fetch.wait.max.ms", "100"},
                                                       {"statistics.interval.ms", stats_interval}});
+  // Commit results and statistics arrive on the main queue; consumer_poll serves it only when redirected.
+  rd_kafka_poll_set_consumer(handles_->consumer);
   thread_ = std::thread([this] { run(); });
 }
 
