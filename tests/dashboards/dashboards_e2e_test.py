@@ -1,0 +1,356 @@
+"""Our provisioned dashboards against the real thing: the exporter (JMX bridge and
+probe on) watches the shared cluster, Kafka's own tools (and the courier workload
+when it is built) produce and consume, a real Prometheus scrapes with the shipped
+prometheus.yml's jobs and labels and evaluates our rules, then every variable
+query and every panel target (variables substituted as Grafana does) must return
+data. The numbers an operator reads first are compared with Kafka's own tools."""
+import json
+import pathlib
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import yaml
+
+sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import dashboard_queries as dq  # noqa: E402
+
+root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+BOOTSTRAP = "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292"
+PROM_PORT, CLUSTER_PORT, BROKER_BASE, WORKLOAD_BASE = 29090, 29308, 29071, 29081
+# The shipped configuration's ports, and where this test serves them instead.
+PORT_MAP = {9308: CLUSTER_PORT, 7071: BROKER_BASE, 7072: BROKER_BASE + 1, 7073: BROKER_BASE + 2,
+            7081: WORKLOAD_BASE, 7082: WORKLOAD_BASE + 1, 7083: WORKLOAD_BASE + 2}
+TOPIC, GROUP, LIVE_GROUP = "position", "kse-dashboards-e2e", "kse-dashboards-e2e-live"
+RECORDS = 30000
+COURIER_TOOLS = {"producer": "courier-producer", "consumer": "courier-consumer", "tx": "courier-tx"}
+# Panels whose series only a client of the workload produces.
+WORKLOAD_ONLY = {
+    "Idempotent and transactional producers": "librdkafka reports eos state only for idempotent or transactional "
+                                              "producers; the probe's producer is neither",
+}
+
+exporter_binary = build / "exporter" / "kafka-sidecar-exporter"
+if not exporter_binary.exists():
+    print(f"FAIL: {exporter_binary} is not built")
+    sys.exit(1)
+for program in ("prometheus", "kcat"):
+    if not shutil.which(program):
+        print(f"FAIL: {program} is not installed (scripts/install-deps installs it)")
+        sys.exit(1)
+
+work = pathlib.Path(tempfile.mkdtemp(prefix="kse-dashboards-e2e-"))
+processes = []
+
+
+def start(args, log):
+    process = subprocess.Popen([str(a) for a in args], stdout=open(work / log, "w"), stderr=subprocess.STDOUT)
+    processes.append(process)
+    return process
+
+
+def http_get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read()
+
+
+def wait_for(url, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            http_get(url, 2)
+            return
+        except Exception:
+            time.sleep(0.5)
+    raise SystemExit(f"FAIL: {url} did not answer within {seconds}s")
+
+
+def query(expr):
+    url = f"http://127.0.0.1:{PROM_PORT}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    try:
+        body = json.loads(http_get(url, 15))
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"Prometheus refused the query: {error.read().decode(errors='replace')}") from None
+    if body["status"] != "success":
+        raise RuntimeError(f"{expr}: {body}")
+    return body["data"]["result"]
+
+
+def wait_for_series(expr, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if query(expr):
+            return True
+        time.sleep(1)
+    return False
+
+
+def tool(*args, timeout=120):
+    return subprocess.run([str(root / "cluster" / "kafka-tool"), *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def label_values(variable_query):
+    """Grafana's label_values(selector, label) through the series API."""
+    match = re.fullmatch(r"\s*label_values\((.*),\s*(\w+)\)\s*", variable_query)
+    if not match:
+        raise ValueError(f"unsupported variable query {variable_query}")
+    selector, label = match.groups()
+    url = f"http://127.0.0.1:{PROM_PORT}/api/v1/series?" + urllib.parse.urlencode(
+        {"match[]": selector, "start": time.time() - 300, "end": time.time()})
+    series = json.loads(http_get(url, 15))["data"]
+    return sorted({s[label] for s in series if label in s})
+
+
+def grafana_regex_escape(value):
+    """What Grafana's Prometheus datasource does to each value of a multi-value variable."""
+    return re.sub(r"([$^*{}\[\]'+?.()|])", r"\\\\\1", value.replace("\\", "\\\\\\\\"))
+
+
+def workload_tools():
+    tools = {role: build / "workload" / name for role, name in COURIER_TOOLS.items()}
+    missing = [str(path) for path in tools.values() if not path.exists()]
+    return tools, missing
+
+
+def prometheus_config(with_workload):
+    """The shipped prometheus.yml with this test's ports, short intervals and our rules."""
+    shipped = yaml.safe_load((root / "prometheus" / "prometheus.yml").read_text())
+    jobs = []
+    for job in shipped.get("scrape_configs", []):
+        static = []
+        for group in job.get("static_configs", []):
+            targets = []
+            for address in group.get("targets", []):
+                port = int(address.rsplit(":", 1)[1])
+                if port in PORT_MAP:
+                    targets.append(f"127.0.0.1:{PORT_MAP[port]}")
+            if targets:
+                static.append({"targets": targets, "labels": group.get("labels", {})})
+        if static and (job["job_name"] != "workload" or with_workload):
+            jobs.append(dict(job, static_configs=static, scrape_interval="2s", scrape_timeout="1s"))
+    names = [job["job_name"] for job in jobs]
+    if "kafka" not in names:
+        raise SystemExit("FAIL: prometheus/prometheus.yml has no job 'kafka' with the exporter's ports")
+    for job in jobs:
+        if job["job_name"] == "kafka" and not job.get("honor_labels"):
+            print("note: prometheus/prometheus.yml lacks honor_labels: true on job kafka; the dashboards need it, "
+                  "the test sets it")
+            job["honor_labels"] = True
+    if with_workload and "workload" not in names:
+        print("note: prometheus/prometheus.yml has no job 'workload'; the test adds one")
+        jobs.append({"job_name": "workload", "scrape_interval": "2s", "scrape_timeout": "1s", "honor_labels": True,
+                     "static_configs": [
+                         {"targets": [f"127.0.0.1:{PORT_MAP[7081 + i]}"], "labels": {"instance_role": role,
+                                                                                    "env": "dev"}}
+                         for i, role in enumerate(COURIER_TOOLS)]})
+    return {"global": {"scrape_interval": "2s", "evaluation_interval": "2s"},
+            "rule_files": [str(path) for path in sorted((root / "rules").glob("*.yml"))],
+            "scrape_configs": jobs}
+
+
+def start_workload(tools):
+    """The courier tools (seed workshops 2-4): positions to 'position', the group 'consumer', and
+    transactions to 'position-tx'; each keeps serving /metrics after its work."""
+    created = tool("kafka-topics", "--bootstrap-server", "127.0.0.1:9092", "--create", "--if-not-exists", "--topic",
+                   "position-tx", "--partitions", "5", "--replication-factor", "3")
+    assert created.returncode == 0, created.stderr
+    common = ["--bootstrap-servers", BOOTSTRAP, "--stats-interval-ms", "1000"]
+    start([tools["producer"], *common, "--metrics-port", PORT_MAP[7081], "--couriers", "10",
+           "--messages-per-courier", "200", "--interval-ms", "10", "--linger-after-s", "240"], "courier-producer.log")
+    start([tools["consumer"], *common, "--metrics-port", PORT_MAP[7082], "--duration-s", "240"],
+          "courier-consumer.log")
+    start([tools["tx"], *common, "--metrics-port", PORT_MAP[7083], "--messages", "200", "--transaction-size", "10",
+           "--linger-after-s", "240"], "courier-tx.log")
+
+
+def kafka_facts():
+    """What Kafka's own tools say, for the numbers compared below."""
+    facts = {}
+    metadata = subprocess.run(["kcat", "-b", "127.0.0.1:9092", "-L", "-J"], capture_output=True, text=True,
+                              timeout=30)
+    assert metadata.returncode == 0, metadata.stderr
+    parsed = json.loads(metadata.stdout)
+    facts["brokers"] = len(parsed["brokers"])
+    facts["partitions"] = sum(len(t["partitions"]) for t in parsed["topics"])
+    facts[f"partitions {TOPIC}"] = next(len(t["partitions"]) for t in parsed["topics"] if t["topic"] == TOPIC)
+    quorum = tool("kafka-metadata-quorum", "--bootstrap-server", "127.0.0.1:9092", "describe", "--status")
+    leader = re.search(r"LeaderId:\s*(\d+)", quorum.stdout)
+    assert leader, quorum.stdout + quorum.stderr
+    facts["controller"] = int(leader.group(1))
+    urp = tool("kafka-topics", "--bootstrap-server", "127.0.0.1:9092", "--describe", "--under-replicated-partitions")
+    facts["under-replicated"] = sum(1 for line in urp.stdout.splitlines() if "Partition:" in line)
+    described = tool("kafka-consumer-groups", "--bootstrap-server", "127.0.0.1:9092", "--describe", "--group", GROUP,
+                     "--group", LIVE_GROUP)
+    lag = 0
+    for line in described.stdout.splitlines():
+        columns = line.split()
+        if len(columns) >= 6 and columns[1] == TOPIC and columns[5].isdigit():
+            lag += int(columns[5])
+    facts["group lag"] = lag
+    return facts
+
+
+def panel_value(dashboard, title, values):
+    """The single number a stat panel shows, its first target evaluated now."""
+    for row, panel, target in dq.targets(dashboard):
+        if panel.get("title") == title:
+            result = query(dq.substitute(target["expr"], values))
+            return float(result[0]["value"][1]) if result else None
+    raise KeyError(f"{dashboard['uid']}: no panel '{title}'")
+
+
+try:
+    tools, missing_tools = workload_tools()
+    with_workload = not missing_tools
+    config = work / "exporter.yml"
+    config.write_text(f"""
+kafka:
+  bootstrap_servers: [{BOOTSTRAP}]
+collect: {{interval: 3s, timeout: 2500ms}}
+serve:
+  listen_address: 127.0.0.1
+  cluster_port: {CLUSTER_PORT}
+  broker_port_base: {BROKER_BASE}
+  broker_ports: {{1: {BROKER_BASE}, 2: {BROKER_BASE + 1}, 3: {BROKER_BASE + 2}}}
+probe:
+  enabled: true
+  interval: 1s
+  group: kse-dashboards-e2e-probe
+jmx:
+  enabled: true
+  timeout: 10s
+  rules_file: {root / "exporter" / "kafka-broker-rules.yml"}
+  brokers:
+    1: http://127.0.0.1:8778/jolokia/
+    2: http://127.0.0.1:8779/jolokia/
+    3: http://127.0.0.1:8780/jolokia/
+""")
+    start([exporter_binary, "-c", config], "exporter.log")
+    wait_for(f"http://127.0.0.1:{CLUSTER_PORT}/ready", 60)
+    prometheus_yml = work / "prometheus.yml"
+    prometheus_yml.write_text(yaml.safe_dump(prometheus_config(with_workload), sort_keys=False))
+    start(["prometheus", f"--config.file={prometheus_yml}", f"--storage.tsdb.path={work / 'tsdb'}",
+           f"--web.listen-address=127.0.0.1:{PROM_PORT}"], "prometheus.log")
+    wait_for(f"http://127.0.0.1:{PROM_PORT}/-/ready", 60)
+    if with_workload:
+        start_workload(tools)
+
+    # Kafka's own tools: a burst of positions, a group that reads only part of it so it keeps a lag,
+    # and a group with a live member (members and assignments), stopped at the end.
+    start([root / "cluster" / "kafka-tool", "kafka-console-consumer", "--bootstrap-server", "127.0.0.1:9092",
+           "--topic", TOPIC, "--group", LIVE_GROUP, "--timeout-ms", "240000"], "live-consumer.log")
+    producer = subprocess.Popen([str(root / "cluster" / "kafka-tool"), "kafka-producer-perf-test", "--topic", TOPIC,
+                                 "--num-records", str(RECORDS), "--record-size", "100", "--throughput", "1500",
+                                 "--producer-props", "bootstrap.servers=127.0.0.1:9092", "acks=all"],
+                                stdout=open(work / "producer.log", "w"), stderr=subprocess.STDOUT)
+    processes.append(producer)
+    time.sleep(6)
+    consumed = tool("kafka-console-consumer", "--bootstrap-server", "127.0.0.1:9092", "--topic", TOPIC, "--group",
+                    GROUP, "--from-beginning", "--max-messages", "5000", "--timeout-ms", "30000")
+    assert consumed.returncode == 0 or "Processed a total of" in consumed.stderr, consumed.stderr
+    assert producer.wait(timeout=120) == 0, (work / "producer.log").read_text()
+
+    # Data has arrived once the group's lag in seconds (two log-end points) and the probe's histograms are there.
+    for expr in (f'kafka_consumergroup_lag_seconds{{consumergroup="{GROUP}"}}',
+                 "kafka_probe_end_to_end_latency_seconds_bucket", "kafka_server_brokertopicmetrics_bytesinpersec"):
+        if not wait_for_series(expr, 90):
+            print(f"note: {expr} still absent after 90s")
+    time.sleep(8)  # a few more scrapes so rate() windows hold several samples
+
+    targets_state = json.loads(http_get(f"http://127.0.0.1:{PROM_PORT}/api/v1/targets"))["data"]["activeTargets"]
+    down = [f"{t['scrapeUrl']} ({t['lastError']})" for t in targets_state if t["health"] != "up"]
+    assert not down, f"targets down: {down}"
+
+    passed, failed, skipped = 0, [], []
+    facts = kafka_facts()
+    for path in dq.dashboard_files(root):
+        dashboard = dq.load(path)
+        variables = dashboard["templating"]["list"]
+        # Pass 1: every variable at All. Pass 2: the values an operator picks (this test's topic and group).
+        everything = {"__rate_interval": "20s", "__interval": "2s", "__interval_ms": "2000", "__range": "5m",
+                      "__range_s": "300", "__range_ms": "300000"}
+        selected = dict(everything)
+        for variable in variables:
+            name = variable["name"]
+            options = label_values(dq.substitute(dq.variable_query(variable), {**selected, **{
+                v["name"]: selected.get(v["name"], ".*") for v in variables}}))
+            if not options:
+                failed.append(f"{path.name} / variable {name}: {dq.variable_query(variable)} has no values")
+                options = [".*"]
+            else:
+                passed += 1
+            if variable.get("includeAll"):
+                everything[name] = variable.get("allValue", ".*")
+                preferred = [v for v in {"topic": [TOPIC], "group": [GROUP, LIVE_GROUP]}.get(name, []) if v in options]
+                selected[name] = "(" + "|".join(grafana_regex_escape(v) for v in preferred or options) + ")"
+            else:
+                everything[name] = selected[name] = "dev" if "dev" in options else options[0]
+        for label, values in (("All", everything), ("selected", selected)):
+            for row, panel, target in dq.targets(dashboard):
+                title = panel.get("title", "")
+                where = f"{path.name} [{label}] / {row} / {title} / {target['refId']}"
+                expr = dq.substitute(target["expr"], values)
+                needs_workload = "courier_" in target["expr"] or title in WORKLOAD_ONLY
+                if needs_workload and not with_workload:
+                    reason = WORKLOAD_ONLY.get(title, "courier series")
+                    skipped.append(f"{where}: {reason}; workload tools not built ({', '.join(missing_tools)})")
+                    continue
+                try:
+                    result = query(expr)
+                except RuntimeError as error:
+                    failed.append(f"{where}: {error}: {expr}")
+                    continue
+                if result:
+                    passed += 1
+                else:
+                    failed.append(f"{where}: {expr}")
+
+        # The figures an operator reads first, against Kafka's own tools.
+        all_values = dict(everything)
+        expected = []
+        if dashboard["uid"] == "kafka-cluster-overview":
+            expected = [("Brokers", facts["brokers"]), ("Brokers down", 0), ("Active controller", facts["controller"]),
+                        ("Under-replicated partitions", facts["under-replicated"]), ("Partitions", facts["partitions"]),
+                        ("Offline partitions", 0)]
+        elif dashboard["uid"] == "kafka-topics":
+            all_values = dict(selected)
+            expected = [("Partitions", facts[f"partitions {TOPIC}"])]
+        elif dashboard["uid"] == "kafka-consumer-groups":
+            all_values = dict(selected)
+            expected = [("Lag (records)", facts["group lag"])]
+        for title, value in expected:
+            shown = panel_value(dashboard, title, all_values)
+            if shown is None or abs(shown - value) > 1e-9:
+                failed.append(f"{path.name} / {title}: panel shows {shown}, Kafka's tools say {value}")
+            else:
+                passed += 1
+                print(f"{path.name} / {title}: {shown:g} (Kafka's tools: {value})")
+
+    for line in skipped:
+        print("skipped:", line)
+    for line in failed:
+        print("NO DATA / WRONG:", line)
+    print(f"{passed} passed, {len(failed)} failed, {len(skipped)} skipped")
+    sys.exit(1 if failed else 0)
+finally:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    if "--keep" in sys.argv:
+        print(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
