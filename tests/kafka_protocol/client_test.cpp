@@ -1,12 +1,22 @@
 // The client against the real cluster, compared with Kafka's own tools.
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <unistd.h>
 
 #include <future>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "kafka/client/kafka_client.h"
+#include "kafka/messages/describe_client_quotas.h"
 #include "kafka/messages/describe_cluster.h"
 #include "kafka/messages/describe_producers.h"
+#include "kafka/messages/describe_quorum.h"
+#include "kafka/messages/describe_transactions.h"
+#include "kafka/messages/find_coordinator.h"
+#include "kafka/messages/list_transactions.h"
 #include "kafka/messages/list_offsets.h"
 #include "kafka/messages/metadata.h"
 #include "support/kafka_tools.h"
@@ -193,6 +203,402 @@ TEST_F(ClientTest, PipelinedRequestsAllAnswer) {
   }
   EXPECT_EQ(first_error, "");
   EXPECT_EQ(answered, 1000);
+}
+
+
+// Rows of a column-aligned table printed by Kafka's tools, from the header line that
+// starts with `first_column`; each row maps column name to cell (an empty last cell is absent).
+std::vector<std::map<std::string, std::string>> parse_tool_table(const std::string& output,
+                                                                 const std::string& first_column) {
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+  for (const auto& line : kse::test::split_lines(output)) {
+    std::istringstream in(line);
+    std::vector<std::string> cells;
+    for (std::string cell; in >> cell;) cells.push_back(cell);
+    if (cells.empty()) continue;
+    if (header.empty()) {
+      if (cells[0] == first_column) header = cells;
+      continue;
+    }
+    if (cells.size() > header.size()) continue;  // not a row of the table (a log line)
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < cells.size(); ++i) row[header[i]] = cells[i];
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// The value after "Name:" in `kafka-metadata-quorum describe --status`.
+std::string status_value(const std::string& output, const std::string& name) {
+  for (const auto& line : kse::test::split_lines(output)) {
+    if (line.rfind(name + ":", 0) != 0) continue;
+    const auto start = line.find_first_not_of(" \t", name.size() + 1);
+    return start == std::string::npos ? "" : line.substr(start);
+  }
+  return "";
+}
+
+std::set<int32_t> ids_in(const std::string& voters_json) {
+  std::set<int32_t> ids;
+  static const std::regex id_field("\"id\": ([0-9]+)");
+  for (auto it = std::sregex_iterator(voters_json.begin(), voters_json.end(), id_field); it != std::sregex_iterator(); ++it) {
+    ids.insert(std::stoi((*it)[1].str()));
+  }
+  return ids;
+}
+
+// Kafka prints a Uuid as URL-safe base64 without padding (Uuid.toString).
+std::string uuid_text(const Uuid& uuid) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (uint8_t byte : uuid) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(alphabet[(buffer >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) out.push_back(alphabet[(buffer << (6 - bits)) & 0x3f]);
+  return out;
+}
+
+struct ToolQuorum {
+  std::string status;
+  std::vector<std::map<std::string, std::string>> replication;
+  int64_t high_watermark() const { return std::stoll(status_value(status, "HighWatermark")); }
+  const std::map<std::string, std::string>* replica(int32_t id) const {
+    for (const auto& row : replication) {
+      if (row.count("NodeId") && row.at("NodeId") == std::to_string(id)) return &row;
+    }
+    return nullptr;
+  }
+};
+
+ToolQuorum describe_quorum_with_the_tool() {
+  const std::string bootstrap = std::string("--bootstrap-server ") + kse::test::kBootstrap;
+  ToolQuorum quorum;
+  quorum.status = kse::test::kafka_tool("kafka-metadata-quorum", bootstrap + " describe --status").output;
+  quorum.replication = parse_tool_table(
+      kse::test::kafka_tool("kafka-metadata-quorum", bootstrap + " describe --replication").output, "NodeId");
+  return quorum;
+}
+
+TEST_F(ClientTest, DescribeQuorumMatchesKafkaMetadataQuorum) {
+  start(plain());
+  const auto before = describe_quorum_with_the_tool();
+  DescribeQuorumRequest request;
+  request.topics.push_back({"__cluster_metadata", {{0}}});
+  auto result = client_->send_any_sync(request, std::chrono::seconds(5));
+  const auto after = describe_quorum_with_the_tool();
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  ASSERT_EQ(result.value().error_code, 0);
+  const auto& partition = result.value().topics.at(0).partitions.at(0);
+  ASSERT_EQ(partition.error_code, 0);
+  ASSERT_FALSE(status_value(before.status, "LeaderId").empty()) << before.status;
+
+  // A leader change between the tool's runs would show as a difference between them.
+  ASSERT_EQ(status_value(before.status, "LeaderEpoch"), status_value(after.status, "LeaderEpoch"));
+  EXPECT_EQ(std::to_string(partition.leader_id), status_value(before.status, "LeaderId"));
+  EXPECT_EQ(std::to_string(partition.leader_epoch), status_value(before.status, "LeaderEpoch"));
+  // The metadata log keeps growing: our high watermark lies between the tool's two readings.
+  EXPECT_LE(before.high_watermark(), partition.high_watermark);
+  EXPECT_LE(partition.high_watermark, after.high_watermark());
+
+  std::set<int32_t> voters;
+  for (const auto& voter : partition.current_voters) voters.insert(voter.replica_id);
+  std::set<int32_t> observers;
+  for (const auto& observer : partition.observers) observers.insert(observer.replica_id);
+  EXPECT_EQ(voters, ids_in(status_value(before.status, "CurrentVoters")));
+  EXPECT_EQ(observers, ids_in(status_value(before.status, "CurrentObservers")));
+  EXPECT_EQ(voters.size(), 3u);
+
+  std::vector<DescribeQuorumResponse::ReplicaState> replicas = partition.current_voters;
+  replicas.insert(replicas.end(), partition.observers.begin(), partition.observers.end());
+  EXPECT_EQ(replicas.size(), before.replication.size());
+  for (const auto& replica : replicas) {
+    SCOPED_TRACE("replica " + std::to_string(replica.replica_id));
+    const auto* first = before.replica(replica.replica_id);
+    const auto* last = after.replica(replica.replica_id);
+    ASSERT_NE(first, nullptr);
+    ASSERT_NE(last, nullptr);
+    EXPECT_EQ(first->at("Status"), replica.replica_id == partition.leader_id
+                                       ? "Leader"
+                                       : (voters.count(replica.replica_id) ? "Follower" : "Observer"));
+    EXPECT_EQ(uuid_text(replica.replica_directory_id), first->at("DirectoryId"));
+    for (const auto& [column, value] : std::vector<std::pair<std::string, int64_t>>{
+             {"LogEndOffset", replica.log_end_offset},
+             {"LastFetchTimestamp", replica.last_fetch_timestamp},
+             {"LastCaughtUpTimestamp", replica.last_caught_up_timestamp}}) {
+      EXPECT_LE(std::stoll(first->at(column)), value) << column;
+      EXPECT_LE(value, std::stoll(last->at(column))) << column;
+    }
+  }
+}
+
+// A transaction held open by librdkafka (Kafka's tools cannot keep one open), aborted
+// when the test is done with it, whatever happened.
+class OpenTransaction {
+ public:
+  OpenTransaction(const std::string& transactional_id, const std::string& topic, int32_t partition) {
+    char error[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+             {"bootstrap.servers", kse::test::kBootstrap},
+             {"transactional.id", transactional_id},
+             {"transaction.timeout.ms", "120000"},
+             {"socket.timeout.ms", "10000"}}) {
+      if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
+        error_ = key + ": " + error;
+        rd_kafka_conf_destroy(conf);
+        return;
+      }
+    }
+    producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+    if (producer_ == nullptr) {
+      error_ = std::string("rd_kafka_new: ") + error;
+      rd_kafka_conf_destroy(conf);
+      return;
+    }
+    if (!succeeded(rd_kafka_init_transactions(producer_, 30000), "init_transactions")) return;
+    if (!succeeded(rd_kafka_begin_transaction(producer_), "begin_transaction")) return;
+    open_ = true;
+    const std::string value = "open transaction";
+    const rd_kafka_resp_err_t produced =
+        rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (produced != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      error_ = std::string("produce: ") + rd_kafka_err2str(produced);
+      return;
+    }
+    const rd_kafka_resp_err_t flushed = rd_kafka_flush(producer_, 30000);
+    if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) error_ = std::string("flush: ") + rd_kafka_err2str(flushed);
+  }
+  ~OpenTransaction() {
+    if (open_) abort();
+    if (producer_ != nullptr) rd_kafka_destroy(producer_);
+  }
+  OpenTransaction(const OpenTransaction&) = delete;
+  OpenTransaction& operator=(const OpenTransaction&) = delete;
+
+  bool abort() {
+    open_ = false;
+    return succeeded(rd_kafka_abort_transaction(producer_, 30000), "abort_transaction");
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  bool succeeded(rd_kafka_error_t* error, const char* what) {
+    if (error == nullptr) return true;
+    error_ = std::string(what) + ": " + rd_kafka_error_string(error);
+    rd_kafka_error_destroy(error);
+    return false;
+  }
+
+  rd_kafka_t* producer_ = nullptr;
+  bool open_ = false;
+  std::string error_;
+};
+
+TEST_F(ClientTest, TransactionsMatchKafkaTransactions) {
+  start(plain());
+  ASSERT_TRUE(client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5)).ok());
+  const std::string id = "kse-client-test-txn-" + std::to_string(getpid()) + "-" +
+                         std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  OpenTransaction transaction(id, "testing", 0);
+  ASSERT_EQ(transaction.error(), "");
+  const std::string bootstrap = std::string("--bootstrap-server ") + kse::test::kBootstrap;
+
+  // ListTransactions: each broker lists the transactions its coordinator partitions hold.
+  auto list_everywhere = [&] {
+    std::vector<std::pair<int32_t, ListTransactionsResponse::TransactionState>> found;
+    for (int32_t broker : client_->broker_ids()) {
+      auto listed = client_->send_sync(broker, ListTransactionsRequest{}, std::chrono::seconds(5));
+      EXPECT_TRUE(listed.ok()) << "broker " << broker << ": " << listed.error().message;
+      if (!listed.ok()) continue;
+      EXPECT_EQ(listed.value().error_code, 0);
+      for (const auto& state : listed.value().transaction_states) {
+        if (state.transactional_id == id) found.emplace_back(broker, state);
+      }
+    }
+    return found;
+  };
+  const auto listed = list_everywhere();
+  const auto tool_list = parse_tool_table(kse::test::kafka_tool("kafka-transactions", bootstrap + " list").output,
+                                          "TransactionalId");
+  ASSERT_EQ(listed.size(), 1u) << "exactly one coordinator holds " << id;
+  const std::map<std::string, std::string>* tool_row = nullptr;
+  for (const auto& row : tool_list) {
+    if (row.count("TransactionalId") && row.at("TransactionalId") == id) tool_row = &row;
+  }
+  ASSERT_NE(tool_row, nullptr) << id << " not in kafka-transactions list";
+  EXPECT_EQ(std::to_string(listed[0].first), tool_row->at("Coordinator"));
+  EXPECT_EQ(std::to_string(listed[0].second.producer_id), tool_row->at("ProducerId"));
+  EXPECT_EQ(listed[0].second.transaction_state, tool_row->at("TransactionState"));
+  EXPECT_EQ(listed[0].second.transaction_state, "Ongoing");
+
+  // DescribeTransactions goes to the coordinator FindCoordinator names.
+  FindCoordinatorRequest find;
+  find.key_type = FindCoordinatorRequest::kTransaction;
+  find.coordinator_keys = {id};
+  auto coordinator = client_->send_any_sync(find, std::chrono::seconds(5));
+  ASSERT_TRUE(coordinator.ok()) << coordinator.error().message;
+  ASSERT_EQ(coordinator.value().coordinators.at(0).error_code, 0);
+  const int32_t coordinator_id = coordinator.value().coordinators.at(0).node_id;
+  EXPECT_EQ(coordinator_id, listed[0].first);
+  auto describe = [&] {
+    DescribeTransactionsRequest request;
+    request.transactional_ids = {id};
+    auto described = client_->send_sync(coordinator_id, request, std::chrono::seconds(5));
+    EXPECT_TRUE(described.ok()) << described.error().message;
+    return described.ok() ? described.value().transaction_states.at(0) : DescribeTransactionsResponse::TransactionState{};
+  };
+  auto tool_describe = [&] {
+    auto rows = parse_tool_table(
+        kse::test::kafka_tool("kafka-transactions", bootstrap + " describe --transactional-id " + id).output,
+        "CoordinatorId");
+    return rows.empty() ? std::map<std::string, std::string>{} : rows[0];
+  };
+  const auto ours = describe();
+  const auto tool = tool_describe();
+  ASSERT_FALSE(tool.empty());
+  EXPECT_EQ(ours.error_code, 0);
+  EXPECT_EQ(ours.transactional_id, tool.at("TransactionalId"));
+  EXPECT_EQ(std::to_string(coordinator_id), tool.at("CoordinatorId"));
+  EXPECT_EQ(std::to_string(ours.producer_id), tool.at("ProducerId"));
+  EXPECT_EQ(ours.producer_id, listed[0].second.producer_id);
+  EXPECT_EQ(std::to_string(ours.producer_epoch), tool.at("ProducerEpoch"));
+  EXPECT_EQ(ours.transaction_state, tool.at("TransactionState"));
+  EXPECT_EQ(std::to_string(ours.transaction_timeout_ms), tool.at("TransactionTimeoutMs"));
+  EXPECT_EQ(ours.transaction_timeout_ms, 120000);
+  EXPECT_EQ(std::to_string(ours.transaction_start_time_ms), tool.at("CurrentTransactionStartTimeMs"));
+  ASSERT_EQ(ours.topics.size(), 1u);
+  EXPECT_EQ(ours.topics[0].topic + "-" + std::to_string(ours.topics[0].partitions.at(0)), tool.at("TopicPartitions"));
+
+  // After the abort both sides see the transaction completed, with the same epoch.
+  ASSERT_TRUE(transaction.abort()) << transaction.error();
+  DescribeTransactionsResponse::TransactionState aborted;
+  for (int attempt = 0; attempt < 40 && aborted.transaction_state != "CompleteAbort"; ++attempt) {
+    aborted = describe();
+    if (aborted.transaction_state != "CompleteAbort") std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_EQ(aborted.transaction_state, "CompleteAbort");
+  const auto tool_aborted = tool_describe();
+  ASSERT_FALSE(tool_aborted.empty());
+  EXPECT_EQ(tool_aborted.at("TransactionState"), "CompleteAbort");
+  EXPECT_EQ(std::to_string(aborted.producer_epoch), tool_aborted.at("ProducerEpoch"));
+  EXPECT_EQ(tool_aborted.count("TopicPartitions"), 0u) << "no partitions once complete";
+  EXPECT_TRUE(aborted.topics.empty());
+}
+
+// Quota values from `kafka-configs --describe --entity-type users|clients` for one entity:
+// "Quota configs for user-principal 'x' are consumer_byte_rate=2048.0, producer_byte_rate=1024.0".
+std::map<std::string, double> tool_quotas(const std::string& entity_type, const std::string& name) {
+  const auto output = kse::test::kafka_tool("kafka-configs", std::string("--bootstrap-server ") + kse::test::kBootstrap +
+                                                                 " --describe --entity-type " + entity_type).output;
+  std::map<std::string, double> values;
+  for (const auto& line : kse::test::split_lines(output)) {
+    if (line.rfind("Quota configs for ", 0) != 0 || line.find(" '" + name + "' are ") == std::string::npos) continue;
+    std::istringstream list(line.substr(line.find(" are ") + 5));
+    for (std::string pair; std::getline(list, pair, ',');) {
+      const auto start = pair.find_first_not_of(' ');
+      const auto equals = pair.find('=');
+      if (start == std::string::npos || equals == std::string::npos) continue;
+      values[pair.substr(start, equals - start)] = std::stod(pair.substr(equals + 1));
+    }
+  }
+  return values;
+}
+
+// Our quotas for exactly one entity {entity_type: name}; empty when there are none.
+std::map<std::string, double> our_quotas(const DescribeClientQuotasResponse& response, const std::string& entity_type,
+                                         const std::string& name) {
+  std::map<std::string, double> values;
+  if (!response.entries) return values;
+  for (const auto& entry : *response.entries) {
+    if (entry.entity.size() != 1 || entry.entity[0].entity_type != entity_type || entry.entity[0].entity_name != name) {
+      continue;
+    }
+    for (const auto& value : entry.values) values[value.key] = value.value;
+  }
+  return values;
+}
+
+class QuotaCleanup {
+ public:
+  explicit QuotaCleanup(std::string name) : name_(std::move(name)) {}
+  ~QuotaCleanup() { remove(); }
+  void remove() {
+    if (removed_) return;
+    removed_ = true;
+    const std::string bootstrap = std::string("--bootstrap-server ") + kse::test::kBootstrap;
+    kse::test::kafka_tool("kafka-configs", bootstrap + " --alter --delete-config producer_byte_rate,consumer_byte_rate"
+                                                       " --entity-type users --entity-name " + name_);
+    kse::test::kafka_tool("kafka-configs", bootstrap + " --alter --delete-config producer_byte_rate"
+                                                       " --entity-type clients --entity-name " + name_);
+  }
+  QuotaCleanup(const QuotaCleanup&) = delete;
+  QuotaCleanup& operator=(const QuotaCleanup&) = delete;
+
+ private:
+  std::string name_;
+  bool removed_ = false;
+};
+
+TEST_F(ClientTest, DescribeClientQuotasMatchesKafkaConfigs) {
+  start(plain());
+  const std::string name = "kse-quota-test-" + std::to_string(getpid());
+  const std::string bootstrap = std::string("--bootstrap-server ") + kse::test::kBootstrap;
+  QuotaCleanup cleanup(name);
+  auto user = kse::test::kafka_tool("kafka-configs", bootstrap + " --alter --add-config producer_byte_rate=1024,"
+                                                                 "consumer_byte_rate=2048 --entity-type users --entity-name " + name);
+  ASSERT_EQ(user.exit_code, 0) << user.output;
+  auto client = kse::test::kafka_tool("kafka-configs", bootstrap + " --alter --add-config producer_byte_rate=4096"
+                                                                   " --entity-type clients --entity-name " + name);
+  ASSERT_EQ(client.exit_code, 0) << client.output;
+
+  DescribeClientQuotasRequest one_user;
+  one_user.components.push_back({"user", 0, name});
+  one_user.strict = true;
+  DescribeClientQuotasRequest one_client;
+  one_client.components.push_back({"client-id", 0, name});
+  one_client.strict = true;
+  const DescribeClientQuotasRequest everything;
+  // The brokers learn the new quotas from the metadata log, a moment after the tool returns.
+  auto describe_until = [&](const DescribeClientQuotasRequest& request, const std::string& entity_type,
+                            size_t expected_values) {
+    std::map<std::string, double> values;
+    for (int attempt = 0; attempt < 40; ++attempt) {
+      auto result = client_->send_any_sync(request, std::chrono::seconds(5));
+      EXPECT_TRUE(result.ok()) << result.error().message;
+      if (result.ok()) {
+        EXPECT_EQ(result.value().error_code, 0) << result.value().error_message.value_or("");
+        values = our_quotas(result.value(), entity_type, name);
+      }
+      if (values.size() == expected_values) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return values;
+  };
+  const auto tool_user = tool_quotas("users", name);
+  const auto tool_client = tool_quotas("clients", name);
+  EXPECT_EQ(tool_user, (std::map<std::string, double>{{"consumer_byte_rate", 2048}, {"producer_byte_rate", 1024}}));
+  EXPECT_EQ(tool_client, (std::map<std::string, double>{{"producer_byte_rate", 4096}}));
+  EXPECT_EQ(describe_until(one_user, "user", 2), tool_user);
+  EXPECT_EQ(describe_until(one_client, "client-id", 1), tool_client);
+  EXPECT_EQ(describe_until(everything, "user", 2), tool_user);
+  EXPECT_EQ(describe_until(everything, "client-id", 1), tool_client);
+
+  // Deleted quotas disappear from both.
+  cleanup.remove();
+  EXPECT_TRUE(describe_until(one_user, "user", 0).empty());
+  EXPECT_TRUE(describe_until(one_client, "client-id", 0).empty());
+  EXPECT_TRUE(tool_quotas("users", name).empty());
+  EXPECT_TRUE(tool_quotas("clients", name).empty());
 }
 
 }  // namespace

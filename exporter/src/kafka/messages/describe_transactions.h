@@ -28,7 +28,7 @@ struct DescribeTransactionsResponse {
   static DescribeTransactionsResponse decode(Reader& r, int16_t) {
     DescribeTransactionsResponse out;
     out.throttle_time_ms = r.field("ThrottleTimeMs").int32();
-    out.transaction_states = read_array<TransactionState>(r.field("TransactionStates"), true, 30, [](Reader& in) {
+    out.transaction_states = read_array<TransactionState>(r.field("TransactionStates"), true, 28, [](Reader& in) {
       TransactionState s;
       s.error_code = in.field("TransactionStates.ErrorCode").int16();
       s.transactional_id = in.field("TransactionStates.TransactionalId").string(true);
