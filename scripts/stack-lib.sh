@@ -69,7 +69,7 @@ start_prometheus() {
 
 stop_stack() {
   local name
-  for name in prometheus alertmanager webhook exporter producer consumer; do
+  for name in prometheus alertmanager webhook exporter producer consumer tx; do
     if [[ -f "$STACK_DIR/$name.pid" ]]; then
       kill "$(cat "$STACK_DIR/$name.pid")" 2>/dev/null || true
       rm -f "$STACK_DIR/$name.pid"
