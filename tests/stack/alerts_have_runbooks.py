@@ -10,7 +10,9 @@ doc = (root / "docs" / "alerts.md").read_text()
 anchors = {re.sub(r"[^a-z0-9-]", "", line[3:].strip().lower().replace(" ", "-"))
            for line in doc.splitlines() if line.startswith("## ")}
 failures = []
-for group in yaml.safe_load((root / "rules" / "kafka-alerts.yml").read_text())["groups"]:
+groups = [group for path in sorted((root / "rules").glob("*.yml"))
+          for group in yaml.safe_load(path.read_text()).get("groups", [])]
+for group in groups:
     for rule in group["rules"]:
         name = rule.get("alert")
         if not name:
