@@ -328,16 +328,7 @@ int main(int argc, char** argv) {
                  "Longest wait to leave the group at the end")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
-  if (auto exit_code = kse::workload::parse_command_line(cli, argc, argv)) return *exit_code;
-
-  kse::workload::install_stop_signal_handlers();
-  try {
+  return kse::workload::run_tool(kse::workload::kToolName, cli, argc, argv, [&] {
     return kse::workload::run_group(options);
-  } catch (const kse::workload::ConfigurationError& error) {
-    std::fprintf(stderr, "courier-consumer: configuration error: %s\n", error.what());
-    return kse::workload::kConfigurationErrorExit;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "courier-consumer: %s\n", error.what());
-    return 1;
-  }
+  });
 }

@@ -309,17 +309,8 @@ int main(int argc, char** argv) {
                  "After the summary, keep serving /metrics this long")
       ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();
-  if (auto exit_code = kse::workload::parse_command_line(cli, argc, argv)) return *exit_code;
-
-  kse::workload::install_stop_signal_handlers();
-  try {
+  return kse::workload::run_tool(kse::workload::kToolName, cli, argc, argv, [&] {
     kse::workload::TransactionalProducer producer(options);
     return producer.run();
-  } catch (const kse::workload::ConfigurationError& error) {
-    std::fprintf(stderr, "courier-tx: configuration error: %s\n", error.what());
-    return kse::workload::kConfigurationErrorExit;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "courier-tx: %s\n", error.what());
-    return 1;
-  }
+  });
 }

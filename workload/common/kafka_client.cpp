@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "common/stop_signal.h"
+
 namespace kse::workload {
 
 void CommonOptions::add_to(CLI::App& cli) {
@@ -37,6 +39,21 @@ std::optional<int> parse_command_line(CLI::App& cli, int argc, char** argv) {
     return printed == 0 ? 0 : kConfigurationErrorExit;
   }
   return std::nullopt;
+}
+
+int run_tool(const char* name, CLI::App& cli, int argc, char** argv,
+             const std::function<int()>& body) {
+  if (auto exit_code = parse_command_line(cli, argc, argv)) return *exit_code;
+  install_stop_signal_handlers();
+  try {
+    return body();
+  } catch (const ConfigurationError& error) {
+    std::fprintf(stderr, "%s: configuration error: %s\n", name, error.what());
+    return kConfigurationErrorExit;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "%s: %s\n", name, error.what());
+    return 1;
+  }
 }
 
 KafkaConfig::KafkaConfig() : conf_(rd_kafka_conf_new()) {}

@@ -35,6 +35,11 @@ inline constexpr int kConfigurationErrorExit = 2;
 // CLI11 parsing: nullopt to go on, else the exit code (0 for --help, 2 for a bad flag).
 std::optional<int> parse_command_line(CLI::App& cli, int argc, char** argv);
 
+// Parses the command line, installs the stop signals and runs `body`; a configuration
+// error ends with exit code 2, any other error with 1, each as one line on stderr.
+int run_tool(const char* name, CLI::App& cli, int argc, char** argv,
+             const std::function<int()>& body);
+
 // Flags every tool has.
 struct CommonOptions {
   std::string bootstrap_servers = "127.0.0.1:9092";
