@@ -61,6 +61,21 @@ class CollectorTruthTest : public ::testing::Test {
     return snapshot;
   }
 
+  // Waits until one cycle reads every partition's offsets, so that a test starts
+  // from a cluster where earlier kills, restarts and deletions have settled.
+  bool settled() {
+    for (int attempt = 0; attempt < 60; ++attempt) {
+      auto snapshot = collect();
+      bool complete = snapshot.collectors["offsets"].up && !snapshot.topics.empty();
+      for (const auto& t : snapshot.topics) {
+        for (const auto& p : t.partitions) complete = complete && p.latest_offset.has_value();
+      }
+      if (complete) return true;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    return false;
+  }
+
   static const model::TopicState* topic(const model::ClusterSnapshot& s, const std::string& name) {
     for (const auto& t : s.topics) {
       if (t.name == name) return &t;
@@ -299,11 +314,15 @@ TEST_F(CollectorTruthTest, UnderMinIsrWhenTwoOfThreeReplicasAreDown) {
       kafka_tool("kafka-topics", std::string("--bootstrap-server ") + kBootstrap +
                                      " --describe --under-min-isr-partitions --topic truth-min-isr").output);
   kafka_tool("kafka-topics", std::string("--bootstrap-server ") + kBootstrap + " --delete --topic truth-min-isr");
+  for (int attempt = 0; attempt < 30 && topic(collect(), "truth-min-isr") != nullptr; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
   EXPECT_EQ(under_min, 2u);
   EXPECT_EQ(tool["truth-min-isr"].partitions.size(), 2u);
 }
 
 TEST_F(CollectorTruthTest, PausedBrokerTimesOutAloneWithinTheCycle) {
+  ASSERT_TRUE(settled()) << "the cluster never answered for every partition before the pause";
   ASSERT_EQ(kse::test::cluster_script("pause-broker 3").exit_code, 0);
   const auto started = std::chrono::steady_clock::now();
   auto snapshot = collect();
