@@ -8,20 +8,19 @@ import json
 import pathlib
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import yaml
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
 import dashboard_queries as dq  # noqa: E402
+from harness import Children, http_get, kafka_tool as tool, prometheus_query, wait_for  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 BOOTSTRAP = "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292"
@@ -48,40 +47,12 @@ for program in ("prometheus", "kcat"):
         sys.exit(1)
 
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-dashboards-e2e-"))
-processes = []
-
-
-def start(args, log):
-    process = subprocess.Popen([str(a) for a in args], stdout=open(work / log, "w"), stderr=subprocess.STDOUT)
-    processes.append(process)
-    return process
-
-
-def http_get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read()
-
-
-def wait_for(url, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            http_get(url, 2)
-            return
-        except Exception:
-            time.sleep(0.5)
-    raise SystemExit(f"FAIL: {url} did not answer within {seconds}s")
+children = Children(work)
+start = children.start
 
 
 def query(expr):
-    url = f"http://127.0.0.1:{PROM_PORT}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    try:
-        body = json.loads(http_get(url, 15))
-    except urllib.error.HTTPError as error:
-        raise RuntimeError(f"Prometheus refused the query: {error.read().decode(errors='replace')}") from None
-    if body["status"] != "success":
-        raise RuntimeError(f"{expr}: {body}")
-    return body["data"]["result"]
+    return prometheus_query(PROM_PORT, expr)
 
 
 def wait_for_series(expr, seconds):
@@ -92,10 +63,6 @@ def wait_for_series(expr, seconds):
         time.sleep(1)
     return False
 
-
-def tool(*args, timeout=120):
-    return subprocess.run([str(root / "cluster" / "kafka-tool"), *args], capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def label_values(variable_query):
@@ -248,11 +215,9 @@ jmx:
     # and a group with a live member (members and assignments), stopped at the end.
     start([root / "cluster" / "kafka-tool", "kafka-console-consumer", "--bootstrap-server", "127.0.0.1:9092",
            "--topic", TOPIC, "--group", LIVE_GROUP, "--timeout-ms", "240000"], "live-consumer.log")
-    producer = subprocess.Popen([str(root / "cluster" / "kafka-tool"), "kafka-producer-perf-test", "--topic", TOPIC,
-                                 "--num-records", str(RECORDS), "--record-size", "100", "--throughput", "1500",
-                                 "--producer-props", "bootstrap.servers=127.0.0.1:9092", "acks=all"],
-                                stdout=open(work / "producer.log", "w"), stderr=subprocess.STDOUT)
-    processes.append(producer)
+    producer = start([root / "cluster" / "kafka-tool", "kafka-producer-perf-test", "--topic", TOPIC,
+                      "--num-records", str(RECORDS), "--record-size", "100", "--throughput", "1500",
+                      "--producer-props", "bootstrap.servers=127.0.0.1:9092", "acks=all"], "producer.log")
     time.sleep(6)
     consumed = tool("kafka-console-consumer", "--bootstrap-server", "127.0.0.1:9092", "--topic", TOPIC, "--group",
                     GROUP, "--from-beginning", "--max-messages", "5000", "--timeout-ms", "30000")
@@ -342,14 +307,7 @@ jmx:
     print(f"{passed} passed, {len(failed)} failed, {len(skipped)} skipped")
     sys.exit(1 if failed else 0)
 finally:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    children.stop()
     if "--keep" in sys.argv:
         print(f"kept {work}")
     else:

@@ -4,16 +4,15 @@ scrapes our broker ports with the labels the seed's "Kafka Overview" dashboard
 filters on (job="kafka", env), and every panel query of the KRaft-relevant rows
 returns data."""
 import json
-import os
 import pathlib
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
+
+sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from harness import Children, http_get, kafka_tool as tool, prometheus_query, wait_for  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 assets = root.parent / "shared" / "seed-assets"
@@ -30,39 +29,12 @@ EXPECTED_EMPTY = {
 SKIPPED_ROWS = {"Zookeeper": "KRaft cluster: no ZooKeeper"}
 
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-seed-dashboard-"))
-processes = []
-
-
-def start(args, log):
-    processes.append(subprocess.Popen(args, stdout=open(work / log, "w"), stderr=subprocess.STDOUT))
-
-
-def http_get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read()
-
-
-def wait_for(url, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            http_get(url, 2)
-            return
-        except Exception:
-            time.sleep(0.5)
-    raise SystemExit(f"FAIL: {url} did not answer within {seconds}s")
+children = Children(work)
+start = children.start
 
 
 def query(expr):
-    url = f"http://127.0.0.1:{PROM_PORT}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    body = json.loads(http_get(url, 10))
-    if body["status"] != "success":
-        raise RuntimeError(body)
-    return body["data"]["result"]
-
-
-def tool(*args, timeout=120):
-    return subprocess.run([str(root / "cluster" / "kafka-tool"), *args], capture_output=True, text=True, timeout=timeout)
+    return prometheus_query(PROM_PORT, expr, timeout=10)
 
 
 try:
@@ -146,11 +118,5 @@ scrape_configs:
     print(f"{passed} passed, {len(failed)} failed, {len(skipped)} skipped")
     sys.exit(1 if failed else 0)
 finally:
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    children.stop()
     shutil.rmtree(work, ignore_errors=True)

@@ -28,10 +28,12 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
-import urllib.request
 
 import yaml
+
+sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from harness import Children, http_get, kafka_tool, prometheus_query  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 exporter_binary = build / "exporter" / "kafka-sidecar-exporter"
@@ -46,7 +48,8 @@ HEALTH_ALERTS = [URP_ALERT, "KafkaUnderMinIsrPartitions", "KafkaOfflinePartition
 KILLED_BROKER = "2"
 
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-alerts-e2e-"))
-processes = []
+children = Children(work)
+start = children.start
 passed = 0
 
 
@@ -62,16 +65,6 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def start(args, log):
-    processes.append(subprocess.Popen(args, stdout=open(work / log, "w"), stderr=subprocess.STDOUT))
-    return processes[-1]
-
-
-def http_get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read()
 
 
 # The scenario's waits all end by this deadline, so that restoring the cluster
@@ -103,8 +96,7 @@ def cluster(*args, timeout=180):
 
 
 def tool(*args, timeout=120):
-    done = subprocess.run([str(root / "cluster" / "kafka-tool"), *args], capture_output=True, text=True,
-                          timeout=timeout)
+    done = kafka_tool(*args, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{args[0]} failed: {done.stderr.strip()[-500:]}")
     return done.stdout
@@ -135,11 +127,7 @@ def group_lag(group):
 
 
 def query(expr):
-    url = f"http://127.0.0.1:{prom_port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    body = json.loads(http_get(url, 10))
-    if body["status"] != "success":
-        raise RuntimeError(body)
-    return body["data"]["result"]
+    return prometheus_query(prom_port, expr, timeout=10)
 
 
 def firing(alertname, **labels):
@@ -382,13 +370,7 @@ finally:
             tool(cleanup[0], "--bootstrap-server", bootstrap, *cleanup[1:], timeout=60)
         except (RuntimeError, subprocess.SubprocessError):
             pass
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    children.stop()
     if exit_code == 0:
         shutil.rmtree(work, ignore_errors=True)
 sys.exit(exit_code)

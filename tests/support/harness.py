@@ -1,0 +1,72 @@
+"""What the Python end-to-end tests share: the processes they start (and always
+stop), HTTP with a timeout, Prometheus instant queries and Kafka's own tools."""
+import json
+import pathlib
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+class Children:
+    """Processes a test started; stop() ends them all, SIGTERM first, then SIGKILL."""
+
+    def __init__(self, work):
+        self.work = pathlib.Path(work)
+        self.processes = []
+
+    def start(self, args, log):
+        with open(self.work / log, "w") as out:
+            process = subprocess.Popen([str(a) for a in args], stdout=out, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def stop(self, timeout=15):
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=timeout)
+
+
+def http_get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read()
+
+
+def wait_for(url, seconds):
+    """Returns once `url` answers; exits the test with FAIL after `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            http_get(url, 2)
+            return
+        except (OSError, ValueError):
+            time.sleep(0.5)
+    raise SystemExit(f"FAIL: {url} did not answer within {seconds}s")
+
+
+def prometheus_query(port, expr, timeout=15):
+    """The result vector of an instant query; RuntimeError with Prometheus's reason on refusal."""
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    try:
+        body = json.loads(http_get(url, timeout))
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"Prometheus refused {expr}: {error.read().decode(errors='replace')}") from None
+    if body["status"] != "success":
+        raise RuntimeError(f"{expr}: {body}")
+    return body["data"]["result"]
+
+
+def kafka_tool(*args, timeout=120):
+    """Runs one of Kafka's command-line tools from the cluster's jars."""
+    return subprocess.run([str(ROOT / "cluster" / "kafka-tool"), *args], capture_output=True, text=True,
+                          timeout=timeout)
