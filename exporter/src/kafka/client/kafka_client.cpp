@@ -78,6 +78,7 @@ KafkaClient::KafkaClient(boost::asio::io_context& io, ClientConfig config)
 
 KafkaClient::~KafkaClient() {
   for (auto& [id, connection] : brokers_) connection->close();
+  for (auto& [id, connection] : controller_lane_) connection->close();
   for (auto& connection : bootstrap_) connection->close();
 }
 
@@ -92,16 +93,28 @@ std::shared_ptr<BrokerConnection> KafkaClient::connection_for(int32_t broker_id)
   return it == brokers_.end() ? nullptr : it->second;
 }
 
+std::shared_ptr<BrokerConnection> KafkaClient::controller_lane_for(const BrokerConnection& broker) {
+  auto& lane = controller_lane_[broker.broker_id()];
+  if (!lane) {
+    lane = std::make_shared<BrokerConnection>(io_, broker.broker_id(), broker.host(), broker.port(), config_,
+                                              tls_.get(), stats_);
+  }
+  return lane;
+}
+
 // The last broker that answered, then connected brokers, then the others, then the
 // bootstrap addresses; a broker that failed in the last minute goes last.
-std::vector<std::shared_ptr<BrokerConnection>> KafkaClient::candidates() {
+std::vector<std::shared_ptr<BrokerConnection>> KafkaClient::candidates(bool controller_lane) {
   std::vector<std::shared_ptr<BrokerConnection>> out;
-  if (auto preferred = connection_for(preferred_)) out.push_back(preferred);
+  auto add = [&](const std::shared_ptr<BrokerConnection>& broker) {
+    out.push_back(controller_lane ? controller_lane_for(*broker) : broker);
+  };
+  if (auto preferred = connection_for(preferred_)) add(preferred);
   for (const auto& [id, connection] : brokers_) {
-    if (id != preferred_ && connection->ready()) out.push_back(connection);
+    if (id != preferred_ && connection->ready()) add(connection);
   }
   for (const auto& [id, connection] : brokers_) {
-    if (id != preferred_ && !connection->ready()) out.push_back(connection);
+    if (id != preferred_ && !connection->ready()) add(connection);
   }
   for (const auto& connection : bootstrap_) out.push_back(connection);
   const auto recent = std::chrono::steady_clock::now() - std::chrono::minutes(1);
@@ -119,6 +132,10 @@ void KafkaClient::learn_brokers(const MetadataResponse& metadata) {
       continue;
     }
     if (it != brokers_.end()) it->second->close();
+    if (auto lane = controller_lane_.find(broker.node_id); lane != controller_lane_.end()) {
+      lane->second->close();
+      controller_lane_.erase(lane);
+    }
     brokers_[broker.node_id] = std::make_shared<BrokerConnection>(
         io_, broker.node_id, broker.host, broker.port, config_, tls_.get(), stats_);
   }

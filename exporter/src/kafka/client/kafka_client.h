@@ -52,12 +52,19 @@ class KafkaClient {
 
   // Sends to whichever broker answers: healthy known brokers first, then the
   // bootstrap addresses, until one answers or the timeout passes.
+  //
+  // A broker answers one request per connection at a time, in order. A request it
+  // only forwards to the KRaft controller (DescribeQuorum, ElectLeaders, ...) can wait
+  // there for as long as the controller is hung or being replaced, and would hold up
+  // every request queued behind it; such requests travel on a second connection to
+  // each broker, which is closed and opened again after a timeout.
   template <typename Request>
   boost::asio::awaitable<Result<typename Request::Response>> send_any(Request request,
                                                                       std::chrono::milliseconds timeout) {
+    constexpr bool kControllerLane = requires { requires Request::kForwardedToController; };
     const auto deadline = deadline_after(timeout);
     std::optional<Error> last;
-    const auto order = candidates();
+    const auto order = candidates(kControllerLane);
     for (size_t i = 0; i < order.size(); ++i) {
       const auto& connection = order[i];
       const auto now = std::chrono::steady_clock::now();
@@ -70,6 +77,7 @@ class KafkaClient {
         if constexpr (std::is_same_v<Request, MetadataRequest>) learn_brokers(result.value());
         co_return result;
       }
+      if (kControllerLane && result.error().kind == Error::Kind::kTimeout) connection->close();
       last_failure_[connection->broker_id()] = std::chrono::steady_clock::now();
       if (preferred_ == connection->broker_id()) preferred_ = -1;
       last = result.error();
@@ -100,7 +108,8 @@ class KafkaClient {
 
  private:
   std::shared_ptr<BrokerConnection> connection_for(int32_t broker_id);
-  std::vector<std::shared_ptr<BrokerConnection>> candidates();
+  std::vector<std::shared_ptr<BrokerConnection>> candidates(bool controller_lane);
+  std::shared_ptr<BrokerConnection> controller_lane_for(const BrokerConnection& broker);
   void learn_brokers(const MetadataResponse& metadata);
   std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout) const {
     return std::chrono::steady_clock::now() + timeout;
@@ -111,6 +120,8 @@ class KafkaClient {
   std::unique_ptr<boost::asio::ssl::context> tls_;
   ClientStats stats_;
   std::map<int32_t, std::shared_ptr<BrokerConnection>> brokers_;
+  // Second connections for requests forwarded to the controller (send_any).
+  std::map<int32_t, std::shared_ptr<BrokerConnection>> controller_lane_;
   std::vector<std::shared_ptr<BrokerConnection>> bootstrap_;
   int32_t preferred_ = -1;
   std::map<int32_t, std::chrono::steady_clock::time_point> last_failure_;

@@ -105,6 +105,8 @@ struct DescribeQuorumRequest {
   static constexpr int16_t kMaxVersion = 2;
   static constexpr int16_t kFirstFlexibleVersion = 0;
   static constexpr const char* kName = "DescribeQuorum";
+  // Brokers only forward it to the active KRaft controller (KafkaClient::send_any).
+  static constexpr bool kForwardedToController = true;
   using Response = DescribeQuorumResponse;
 
   std::vector<DescribeQuorumRequestTopic> topics;

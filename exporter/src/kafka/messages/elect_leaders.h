@@ -55,6 +55,8 @@ struct ElectLeadersRequest {
   static constexpr int16_t kMaxVersion = 2;
   static constexpr int16_t kFirstFlexibleVersion = 2;
   static constexpr const char* kName = "ElectLeaders";
+  // Brokers only forward it to the active KRaft controller (KafkaClient::send_any).
+  static constexpr bool kForwardedToController = true;
   using Response = ElectLeadersResponse;
 
   static constexpr int8_t kPreferred = 0;

@@ -55,6 +55,8 @@ struct ListPartitionReassignmentsRequest {
   static constexpr int16_t kMaxVersion = 0;
   static constexpr int16_t kFirstFlexibleVersion = 0;
   static constexpr const char* kName = "ListPartitionReassignments";
+  // Brokers only forward it to the active KRaft controller (KafkaClient::send_any).
+  static constexpr bool kForwardedToController = true;
   using Response = ListPartitionReassignmentsResponse;
 
   struct Topic {
