@@ -572,14 +572,14 @@ take_lock() {
 # ---------------------------------------------------------------- topics
 
 # Every partition of TOPIC has a leader (kcat metadata), or the tool says so.
-topic_has_leaders() { # topic_has_leaders TOPIC PARTITIONS
-  local meta
+topic_has_leaders() { # topic_has_leaders TOPIC PARTITIONS [BOOTSTRAP]
+  local meta servers=${3:-$(bootstrap)}
   if command -v kcat >/dev/null; then
-    meta=$(timeout 10 kcat -L -b "$(bootstrap)" -t "$1" -m 5 2>/dev/null) || return 1
+    meta=$(timeout 10 kcat -L -b "$servers" -t "$1" -m 5 2>/dev/null) || return 1
     [[ $(grep -cE '^ +partition [0-9]+, leader [0-9]+,' <<<"$meta") -ge "$2" ]] &&
       ! grep -q 'Leader not available\|Unknown topic' <<<"$meta"
   else
-    meta=$(run_kafka_class --timeout 60 org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" \
+    meta=$(run_kafka_class --timeout 60 org.apache.kafka.tools.TopicCommand --bootstrap-server "$servers" \
       --describe --topic "$1" 2>/dev/null) || return 1
     [[ $(grep -cE 'Leader: [0-9]+' <<<"$meta") -ge "$2" ]]
   fi
@@ -608,11 +608,15 @@ create_topic() { # create_topic NAME PARTITIONS RF [--config k=v]...
 ensure_seed_topics() {
   create_topic testing 5 2
   create_topic position 5 3 --config min.insync.replicas=2
-  local deadline=$((SECONDS + 60)) topic
+  # Asked of each broker: a broker's metadata cache learns a new topic a moment
+  # after the controller, and clients may ask any of them first.
+  local deadline=$((SECONDS + 60)) topic id
   for topic in testing position; do
-    until topic_has_leaders "$topic" 5; do
-      ((SECONDS < deadline)) || die "topic $topic has partitions without a leader after 60s"
-      sleep 0.5
+    for id in "${CORE_BROKERS[@]}"; do
+      until topic_has_leaders "$topic" 5 "$CLUSTER_HOST:$(client_port "$id")"; do
+        ((SECONDS < deadline)) || die "topic $topic has partitions without a leader on broker $id after 60s"
+        sleep 0.5
+      done
     done
   done
 }
