@@ -299,10 +299,18 @@ jmx:
                lambda: not under_replicated_topics(), pause=3)
     wait_until(f"{URP_ALERT} no longer firing in Prometheus", 60, lambda: not firing(URP_ALERT))
     check(True, f"{URP_ALERT} resolved in Prometheus once Kafka lists no under-replicated partition")
-    resolved = wait_until(f"{URP_ALERT} resolved at the webhook", 60,
-                          lambda: webhook_alerts(URP_ALERT, "resolved"))
-    check({a["topic"] for a in resolved} >= {a["topic"] for a in webhook_firing},
-          f"Alertmanager delivered {URP_ALERT} resolved for every topic it had sent firing")
+    # One notification per (alertname, topic) group, each sent on its own group_interval tick.
+    firing_topics = {a["topic"] for a in webhook_alerts(URP_ALERT, "firing")}
+
+    def resolved_topics():
+        return {a["topic"] for a in webhook_alerts(URP_ALERT, "resolved")}
+
+    try:
+        wait_until(f"{URP_ALERT} resolved at the webhook for every topic sent firing", 60,
+                   lambda: resolved_topics() >= firing_topics, pause=2)
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}; never resolved: {sorted(firing_topics - resolved_topics())}") from None
+    check(True, f"Alertmanager delivered {URP_ALERT} resolved for every topic it had sent firing")
 
     # A consumer group reads everything, then stops while a producer goes on.
     tool("kafka-topics", "--bootstrap-server", bootstrap, "--create", "--topic", lag_topic, "--partitions", "3",
