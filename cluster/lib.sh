@@ -37,6 +37,7 @@ die() {
 client_port() { echo $((9092 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 controller_port() { echo $((9093 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 external_port() { echo $((9094 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
+sasl_plaintext_port() { echo $((9095 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 jolokia_port() { echo $((8777 + $1 + KSE_PORT_OFFSET)); }
 jmx_exporter_port() { echo $((7991 + KSE_PORT_OFFSET)); }
 node_dir() { echo "$KSE_CLUSTER_DIR/broker-$1"; }
@@ -284,9 +285,11 @@ write_broker_config() { # write_broker_config ID ROLES
   local protocol_map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
   [[ "$roles" == *controller* ]] && listeners+=",CONTROLLER://$CLUSTER_HOST:$(controller_port "$id")"
   if is_secure; then
-    listeners+=",EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
-    advertised+=",EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
-    protocol_map+=",EXTERNAL:SASL_SSL"
+    local secure_listeners="EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
+    secure_listeners+=",SASL_PLAINTEXT://$CLUSTER_HOST:$(sasl_plaintext_port "$id")"
+    listeners+=",$secure_listeners"
+    advertised+=",$secure_listeners"
+    protocol_map+=",EXTERNAL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT"
   fi
   cat >"$dir/server.properties" <<EOF
 # Broker $id of the local test cluster (cluster/kafka-cluster), KRaft ${roles/,/ + } node.
@@ -318,17 +321,22 @@ background.threads=4
 log.retention.check.interval.ms=30000
 EOF
   if is_secure; then
-    local certs
+    local certs listener sasl_listeners=""
     certs=$(certs_dir)
+    for listener in external sasl_plaintext; do
+      sasl_listeners+="listener.name.$listener.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.$listener.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";
+listener.name.$listener.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.$listener.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+"
+    done
     cat >>"$dir/server.properties" <<EOF
 
 # Workshop 7: EXTERNAL is SASL_SSL (PLAIN users admin and alice, SCRAM user
-# scram-user), PLAINTEXT and CONTROLLER stay open for the tooling.
+# scram-user), SASL_PLAINTEXT offers the same logins without TLS, PLAINTEXT and
+# CONTROLLER stay open for the tooling.
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
-listener.name.external.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
-listener.name.external.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";
-listener.name.external.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.external.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+$sasl_listeners
 ssl.keystore.type=PKCS12
 ssl.keystore.location=$certs/broker.p12
 ssl.keystore.password=$STORE_PASSWORD
@@ -725,7 +733,7 @@ cluster_start() {
       restart+=("${ready[@]}")
       rolling_restart "${restart[@]}"
       touch "$KSE_CLUSTER_DIR/secure"
-      say "the running cluster is now secure: SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}") (rolling restart of brokers ${restart[*]}, $((SECONDS - started))s)"
+      say "the running cluster is now secure: SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}"), SASL_PLAINTEXT on $(join_ports sasl_plaintext_port "${CORE_BROKERS[@]}") (rolling restart of brokers ${restart[*]}, $((SECONDS - started))s)"
     fi
     ((${#paused[@]} == 0)) && ensure_seed_topics
     if ((upgrade)); then
@@ -776,7 +784,7 @@ cluster_start() {
   ensure_seed_topics
   trap - EXIT
   [[ -n "$owner" ]] && echo "$owner" >"$KSE_CLUSTER_DIR/owner"
-  say "3 brokers up on $(bootstrap)$(is_secure && echo ", SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}")") (Kafka $KAFKA_VERSION, cluster id $cluster_id, $((SECONDS - started))s)"
+  say "3 brokers up on $(bootstrap)$(is_secure && echo ", SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}"), SASL_PLAINTEXT on $(join_ports sasl_plaintext_port "${CORE_BROKERS[@]}")") (Kafka $KAFKA_VERSION, cluster id $cluster_id, $((SECONDS - started))s)"
 }
 
 cluster_abort() {
@@ -905,6 +913,7 @@ cluster_env() {
     certs=$(certs_dir)
     echo "SECURE=1"
     echo "SASL_SSL_BOOTSTRAP=$(join_ports external_port "${CORE_BROKERS[@]}")"
+    echo "SASL_PLAINTEXT_BOOTSTRAP=$(join_ports sasl_plaintext_port "${CORE_BROKERS[@]}")"
     echo "SASL_MECHANISMS=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
     echo "PLAIN_USERS=admin:admin-secret,alice:alice-secret"
     echo "SCRAM_USER=scram-user"

@@ -128,48 +128,94 @@ TEST_F(ClientTest, PausedBrokerTimesOutAloneAndRecovers) {
   EXPECT_TRUE(again.ok()) << again.error().message;
 }
 
-TEST_F(ClientTest, SaslSslLogins) {
-  if (!port_open(9094)) GTEST_SKIP() << "the cluster runs without its SASL_SSL listener (cluster/kafka-cluster start --secure)";
-  struct Case {
-    std::string mechanism, user, password;
-    bool ok;
+// Metadata through a client of its own on `bootstrap`; the client is destroyed on
+// its io thread.
+Result<MetadataResponse> metadata_with(ClientConfig config, std::chrono::milliseconds timeout) {
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  std::thread runner([&] { io.run(); });
+  auto owned = std::make_unique<KafkaClient>(io, std::move(config));
+  auto result = owned->send_any_sync(MetadataRequest{}, timeout);
+  boost::asio::post(io, [o = std::move(owned), &guard]() mutable {
+    o.reset();
+    guard.reset();
+  });
+  runner.join();
+  return result;
+}
+
+TEST_F(ClientTest, SaslLoginsOverSslAndPlaintext) {
+  struct Listener {
+    int port;
+    bool tls;
   };
-  for (const auto& c : std::vector<Case>{{"PLAIN", "admin", "admin-secret", true},
-                                         {"SCRAM-SHA-256", "scram-user", "scram-secret", true},
-                                         {"SCRAM-SHA-512", "scram-user", "scram-secret", true},
-                                         {"PLAIN", "alice", "wrong", false},
-                                         {"SCRAM-SHA-512", "scram-user", "wrong", false}}) {
-    boost::asio::io_context io;
-    auto guard = boost::asio::make_work_guard(io);
-    std::thread runner([&] { io.run(); });
-    ClientConfig config;
-    config.bootstrap_servers = {"127.0.0.1:9094"};
-    config.tls.enabled = true;
-    config.tls.ca_file = cluster_dir() + "/certs/ca.pem";
-    config.sasl = {c.mechanism, c.user, c.password};
-    {
-      auto owned = std::make_unique<KafkaClient>(io, config);
-      KafkaClient& client = *owned;
+  for (const Listener listener : {Listener{9094, true}, Listener{9095, false}}) {
+    if (!port_open(listener.port)) {
+      GTEST_SKIP() << "the cluster runs without its SASL listeners (cluster/kafka-cluster start --secure)";
+    }
+    struct Case {
+      std::string mechanism, user, password;
+      bool ok;
+    };
+    for (const auto& c : std::vector<Case>{{"PLAIN", "admin", "admin-secret", true},
+                                           {"SCRAM-SHA-256", "scram-user", "scram-secret", true},
+                                           {"SCRAM-SHA-512", "scram-user", "scram-secret", true},
+                                           {"PLAIN", "alice", "wrong", false},
+                                           {"SCRAM-SHA-512", "scram-user", "wrong", false}}) {
+      SCOPED_TRACE(c.mechanism + " " + c.user + (listener.tls ? " over SASL_SSL" : " over SASL_PLAINTEXT"));
+      ClientConfig config;
+      config.bootstrap_servers = {"127.0.0.1:" + std::to_string(listener.port)};
+      config.tls.enabled = listener.tls;
+      if (listener.tls) config.tls.ca_file = cluster_dir() + "/certs/ca.pem";
+      config.sasl = {c.mechanism, c.user, c.password};
       const auto started = std::chrono::steady_clock::now();
-      auto result = client.send_any_sync(MetadataRequest{}, std::chrono::seconds(10));
-      EXPECT_EQ(result.ok(), c.ok) << c.mechanism << " " << c.user << ": " << (result.ok() ? "" : result.error().message);
-      if (!c.ok && !result.ok()) {
+      auto result = metadata_with(config, std::chrono::seconds(10));
+      ASSERT_EQ(result.ok(), c.ok) << (result.ok() ? "" : result.error().message);
+      if (!c.ok) {
         EXPECT_EQ(result.error().kind, Error::Kind::kAuthentication);
         EXPECT_NE(result.error().message.find(c.mechanism), std::string::npos);
         EXPECT_NE(result.error().message.find("'" + c.user + "'"), std::string::npos);
         EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5)) << "no retry loop";
+      } else {
+        EXPECT_EQ(result.value().brokers.at(0).port % 100, listener.port % 100) << "brokers advertised on the same listener";
+        EXPECT_EQ(result.value().brokers.size(), 3u);
       }
-      if (result.ok()) {
-        EXPECT_EQ(result.value().brokers.at(0).port % 100, 94) << "brokers advertised on the SASL_SSL listener";
-      }
-      // The client belongs to the io thread: it is destroyed there.
-      boost::asio::post(io, [o = std::move(owned), &guard]() mutable {
-        o.reset();
-        guard.reset();
-      });
     }
-    runner.join();
   }
+}
+
+TEST_F(ClientTest, TlsHostnameCheckIsOnByDefaultAndCanBeTurnedOff) {
+  if (!port_open(9094)) GTEST_SKIP() << "the cluster runs without its SASL_SSL listener (cluster/kafka-cluster start --secure)";
+  // "127.1" reaches 127.0.0.1 but is not a name the broker's certificate holds
+  // (IP:127.0.0.1, DNS:localhost): a client that checks names refuses it.
+  for (const std::string host : {"127.1", "localhost"}) {
+    for (const bool verify : {true, false}) {
+      SCOPED_TRACE(host + (verify ? ", name checked" : ", name not checked"));
+      ClientConfig config;
+      config.bootstrap_servers = {host + ":9094"};
+      config.connect_timeout = std::chrono::seconds(3);
+      config.tls.enabled = true;
+      config.tls.ca_file = cluster_dir() + "/certs/ca.pem";
+      config.tls.verify_hostname = verify;
+      config.sasl = {"PLAIN", "admin", "admin-secret"};
+      auto result = metadata_with(config, std::chrono::seconds(8));
+      const bool expect_ok = host == "localhost" || !verify;
+      ASSERT_EQ(result.ok(), expect_ok) << (result.ok() ? "" : result.error().message);
+      if (!expect_ok) {
+        EXPECT_NE(result.error().message.find("certificate"), std::string::npos) << result.error().message;
+      }
+    }
+  }
+  // The wrong CA fails whatever the name check says.
+  ClientConfig config;
+  config.bootstrap_servers = {"127.0.0.1:9094"};
+  config.connect_timeout = std::chrono::seconds(3);
+  config.tls.enabled = true;
+  config.tls.ca_file = cluster_dir() + "/certs/client.pem";
+  config.tls.verify_hostname = false;
+  config.sasl = {"PLAIN", "admin", "admin-secret"};
+  auto result = metadata_with(config, std::chrono::seconds(8));
+  EXPECT_FALSE(result.ok()) << "a certificate not signed by the configured CA was accepted";
 }
 
 TEST_F(ClientTest, PipelinedRequestsAllAnswer) {
