@@ -151,6 +151,35 @@ TEST_F(ProbeClusterTest, AcknowledgedCountMatchesTheTopicOffsetsAndNothingIsLost
   EXPECT_NE(group.output.find(kTopic), std::string::npos) << group.output;
 }
 
+TEST_F(ProbeClusterTest, WritesToNoTopicButItsOwn) {
+  ASSERT_TRUE(wait_all_up(90s));
+  auto end_offsets = [] {
+    auto offsets = kafka_tool("kafka-get-offsets", "--bootstrap-server " + bootstrap());
+    EXPECT_EQ(offsets.exit_code, 0) << offsets.output;
+    auto parsed = parse_get_offsets(offsets.output);
+    // Commits of every group, the probe's included, are Kafka's own writes.
+    std::erase_if(parsed, [](const auto& entry) { return entry.first.first == "__consumer_offsets"; });
+    return parsed;
+  };
+  const auto before = end_offsets();
+  const double sent_before = probe_value("kafka_probe_messages_sent_total", 1);
+  std::this_thread::sleep_for(5s);
+  const auto after = end_offsets();
+  EXPECT_GE(probe_value("kafka_probe_messages_sent_total", 1), sent_before + 3) << "the probe did not run";
+  ASSERT_FALSE(before.empty());
+  int64_t probe_growth = 0;
+  for (const auto& [partition, offset] : after) {
+    const auto was = before.find(partition);
+    const int64_t growth = offset - (was == before.end() ? 0 : was->second);
+    if (partition.first == kTopic) {
+      probe_growth += growth;
+    } else {
+      EXPECT_EQ(growth, 0) << partition.first << "-" << partition.second << " grew while only the probe ran";
+    }
+  }
+  EXPECT_GT(probe_growth, 0);
+}
+
 TEST_F(ProbeClusterTest, HungBrokerIsDownWithinTwoIntervalsAndRecovers) {
   ASSERT_TRUE(wait_all_up(90s));
   auto pause = cluster_script("pause-broker 2");
