@@ -46,7 +46,10 @@ TEST(ExporterServingTest, EachSeriesExactlyOnceAndOnItsOwnersPort) {
   for (const auto& [port, series] : pages) {
     for (const auto& [key, value] : series) where[key].push_back(port);
   }
-  for (const auto& [key, ports] : where) EXPECT_EQ(ports.size(), 1u) << key << " served more than once";
+  for (const auto& [key, ports] : where) {
+    EXPECT_EQ(ports.size(), 1u) << key << " served more than once";
+    EXPECT_NE(key.rfind("kafka_probe_", 0), 0u) << key << " served with probe.enabled=false";
+  }
 
   EXPECT_EQ(pages[19308]["kafka_brokers"], 3);
   for (int broker : {1, 2, 3}) {
