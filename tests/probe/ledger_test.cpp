@@ -53,6 +53,16 @@ TEST_F(LedgerTest, TheAcknowledgingBrokerWinsOverTheGuessFromMetadata) {
   EXPECT_FALSE(ledger.up(3, t0 + milliseconds(6)));
 }
 
+TEST_F(LedgerTest, ConsumedBeforeItsAcknowledgementGoesToTheBrokerItWasFetchedFrom) {
+  const auto s = ledger.sent(0, 3, t0);  // 3 has stopped; 1 leads now
+  ledger.received(0, s, t0 + milliseconds(5), 1.0, 1);
+  ledger.acknowledged(0, s, t0 + milliseconds(6), 1);
+  EXPECT_EQ(ledger.brokers().at(1).received, 1u);
+  EXPECT_EQ(ledger.brokers().count(3) ? ledger.brokers().at(3).received : 0u, 0u);
+  EXPECT_TRUE(ledger.up(1, t0 + milliseconds(7)));
+  EXPECT_FALSE(ledger.up(3, t0 + milliseconds(7)));
+}
+
 TEST_F(LedgerTest, HistogramBucketsAreCumulative) {
   for (int ms : {1, 3, 30, 3000}) {
     const auto s = ledger.sent(0, 1, t0);

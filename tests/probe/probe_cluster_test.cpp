@@ -213,6 +213,14 @@ TEST_F(ProbeClusterTest, RestartedBrokerLeadsItsProbePartitionAgain) {
   ASSERT_TRUE(wait_all_up(90s));
   auto stop = cluster_script("stop-broker 3");
   ASSERT_EQ(stop.exit_code, 0) << stop.output;
+  // A graceful stop hands its partition to another broker first: the messages that
+  // one serves must not keep broker 3 looking alive.
+  bool seen_down = false;
+  for (int i = 0; i < 40 && !seen_down; ++i) {
+    seen_down = probe_value("kafka_probe_up", 3) == 0;
+    if (!seen_down) std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_TRUE(seen_down) << "broker 3 still reported up 10 s after it stopped";
   auto start = cluster_script("start-broker 3");
   ASSERT_EQ(start.exit_code, 0) << start.output;
   const auto restarted = Clock::now();

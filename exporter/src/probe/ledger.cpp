@@ -57,7 +57,8 @@ void ProbeLedger::delivery_failed(int32_t partition, uint64_t sequence) {
   outstanding_.erase(it);
 }
 
-void ProbeLedger::received(int32_t partition, uint64_t sequence, Clock::time_point at, double unix_now) {
+void ProbeLedger::received(int32_t partition, uint64_t sequence, Clock::time_point at, double unix_now,
+                           int32_t fetched_from) {
   PartitionSeen& seen = seen_[partition];
   auto pending = outstanding_.find({partition, sequence});
   if (seen.recent.count(sequence) != 0) {
@@ -67,6 +68,9 @@ void ProbeLedger::received(int32_t partition, uint64_t sequence, Clock::time_poi
     return;
   }
   if (pending == outstanding_.end()) return;  // not ours, or already counted lost
+  // The guess made at send time may name a broker that has since stopped leading:
+  // a stopped broker must not look alive through messages the new leader served.
+  if (!pending->second.acknowledged && fetched_from >= 0) pending->second.broker = fetched_from;
   BrokerProbe& broker = brokers_[pending->second.broker];
   if (seen.any && sequence < seen.highest) ++broker.out_of_order;
   ++broker.received;

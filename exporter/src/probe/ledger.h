@@ -60,7 +60,10 @@ class ProbeLedger {
   // from metadata at send time, which lags behind a leader change.
   void acknowledged(int32_t partition, uint64_t sequence, Clock::time_point at, int32_t broker = -1);
   void delivery_failed(int32_t partition, uint64_t sequence);
-  void received(int32_t partition, uint64_t sequence, Clock::time_point at, double unix_now);
+  // `fetched_from` is the broker the consumer read it from (-1 unknown): for a message
+  // consumed before its acknowledgement was handled, it replaces the guess.
+  void received(int32_t partition, uint64_t sequence, Clock::time_point at, double unix_now,
+                int32_t fetched_from = -1);
   void commit_finished(int32_t coordinator, std::chrono::nanoseconds took, bool ok);
   // Counts acknowledged messages older than the loss timeout as lost.
   void expire(Clock::time_point now);

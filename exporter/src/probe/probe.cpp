@@ -414,8 +414,11 @@ void Probe::handle_message(const void* raw) {
   }
   auto sequence = parse_payload(instance_, static_cast<const char*>(message->payload), message->len);
   if (!sequence) return;
+  const auto at = Clock::now();
+  // Acknowledgements that arrived meanwhile first: they name the broker that wrote it.
+  rd_kafka_poll(handles_->producer, 0);
   std::lock_guard lock(mutex_);
-  ledger_.received(message->partition, *sequence, Clock::now(), unix_now());
+  ledger_.received(message->partition, *sequence, at, unix_now(), rd_kafka_message_broker_id(message));
 }
 
 void Probe::commit_round() {
