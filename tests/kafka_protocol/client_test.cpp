@@ -25,6 +25,11 @@
 namespace kse::kafka {
 namespace {
 
+std::string cluster_dir() {
+  const char* dir = std::getenv("KSE_CLUSTER_DIR");
+  return dir ? dir : "/tmp/kse-cluster";
+}
+
 class ClientTest : public ::testing::Test {
  protected:
   void start(ClientConfig config) {
@@ -43,10 +48,6 @@ class ClientTest : public ::testing::Test {
   }
   static bool port_open(int port) {
     return kse::test::run_command("bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) + "'").exit_code == 0;
-  }
-  static std::string cluster_dir() {
-    const char* dir = std::getenv("KSE_CLUSTER_DIR");
-    return dir ? dir : "/tmp/kse-cluster";
   }
 
   boost::asio::io_context io_;
@@ -184,6 +185,18 @@ TEST_F(ClientTest, SaslLoginsOverSslAndPlaintext) {
   }
 }
 
+// User admin on the SASL_SSL listener of broker 1, reached as `host`, trusting `ca` of the cluster's certificates.
+ClientConfig admin_over_tls(const std::string& host, const std::string& ca, bool verify_hostname) {
+  ClientConfig config;
+  config.bootstrap_servers = {host + ":9094"};
+  config.connect_timeout = std::chrono::seconds(3);
+  config.tls.enabled = true;
+  config.tls.ca_file = cluster_dir() + "/certs/" + ca;
+  config.tls.verify_hostname = verify_hostname;
+  config.sasl = {"PLAIN", "admin", "admin-secret"};
+  return config;
+}
+
 TEST_F(ClientTest, TlsHostnameCheckIsOnByDefaultAndCanBeTurnedOff) {
   if (!port_open(9094)) GTEST_SKIP() << "the cluster runs without its SASL_SSL listener (cluster/kafka-cluster start --secure)";
   // "127.1" reaches 127.0.0.1 but is not a name the broker's certificate holds
@@ -191,14 +204,7 @@ TEST_F(ClientTest, TlsHostnameCheckIsOnByDefaultAndCanBeTurnedOff) {
   for (const std::string host : {"127.1", "localhost"}) {
     for (const bool verify : {true, false}) {
       SCOPED_TRACE(host + (verify ? ", name checked" : ", name not checked"));
-      ClientConfig config;
-      config.bootstrap_servers = {host + ":9094"};
-      config.connect_timeout = std::chrono::seconds(3);
-      config.tls.enabled = true;
-      config.tls.ca_file = cluster_dir() + "/certs/ca.pem";
-      config.tls.verify_hostname = verify;
-      config.sasl = {"PLAIN", "admin", "admin-secret"};
-      auto result = metadata_with(config, std::chrono::seconds(8));
+      auto result = metadata_with(admin_over_tls(host, "ca.pem", verify), std::chrono::seconds(8));
       const bool expect_ok = host == "localhost" || !verify;
       ASSERT_EQ(result.ok(), expect_ok) << (result.ok() ? "" : result.error().message);
       if (!expect_ok) {
@@ -207,14 +213,7 @@ TEST_F(ClientTest, TlsHostnameCheckIsOnByDefaultAndCanBeTurnedOff) {
     }
   }
   // The wrong CA fails whatever the name check says.
-  ClientConfig config;
-  config.bootstrap_servers = {"127.0.0.1:9094"};
-  config.connect_timeout = std::chrono::seconds(3);
-  config.tls.enabled = true;
-  config.tls.ca_file = cluster_dir() + "/certs/client.pem";
-  config.tls.verify_hostname = false;
-  config.sasl = {"PLAIN", "admin", "admin-secret"};
-  auto result = metadata_with(config, std::chrono::seconds(8));
+  auto result = metadata_with(admin_over_tls("127.0.0.1", "client.pem", false), std::chrono::seconds(8));
   EXPECT_FALSE(result.ok()) << "a certificate not signed by the configured CA was accepted";
 }
 
