@@ -5,8 +5,13 @@
 // literal bytes, and responses are literal frames decoded field by field.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <string_view>
+
+#include "fuzz/decoders.h"
 
 #include "kafka/messages/api_versions.h"
 #include "kafka/messages/describe_client_quotas.h"
@@ -105,9 +110,24 @@ void expect_every_prefix_fails(const Bytes& frame, int16_t version) {
   }
 }
 
+// With KSE_WRITE_FUZZ_CORPUS=<dir>, every golden frame becomes a seed of the protocol
+// fuzzer (fuzz/run-fuzzers reads fuzz/corpus/protocol_fuzzer), prefixed by its selector.
+void write_fuzz_seed(const std::string& name, uint8_t selector, uint8_t version_offset, const Bytes& frame) {
+  const char* dir = std::getenv("KSE_WRITE_FUZZ_CORPUS");
+  if (dir == nullptr) return;
+  std::filesystem::create_directories(dir);
+  const std::string bytes(frame.begin(), frame.end());
+  const auto path = std::filesystem::path(dir) /
+                    (name + "_" + std::to_string(std::hash<std::string>{}(bytes) % 1000000));
+  std::ofstream out(path, std::ios::binary);
+  out.put(static_cast<char>(selector)).put(static_cast<char>(version_offset)) << bytes;
+}
+
 // Decodes a golden frame; every strict prefix and one trailing byte must be rejected.
 template <typename Request>
 typename Request::Response decode_golden(const Bytes& frame, int16_t version) {
+  write_fuzz_seed(std::string(Request::kName) + "_v" + std::to_string(version), fuzz::decoder_index<Request>(),
+                  static_cast<uint8_t>(version - Request::kMinVersion), frame);
   expect_every_prefix_fails<Request>(frame, version);
   Bytes trailing = frame;
   trailing.push_back(0x00);
@@ -390,6 +410,7 @@ TEST(GoldenTest, DescribeGroups) {
   EXPECT_EQ(group.members[0].client_id, "c1");
   EXPECT_EQ(group.members[0].client_host, "/127.0.0.1");
   EXPECT_TRUE(group.members[0].member_metadata.empty());
+  write_fuzz_seed("ConsumerAssignment", fuzz::kConsumerAssignment, 0, group.members[0].member_assignment);
   const auto decoded = decode_consumer_assignment(group.members[0].member_assignment);
   ASSERT_EQ(decoded.assigned_partitions.size(), 1u);
   EXPECT_EQ(decoded.assigned_partitions[0].topic, "t");
