@@ -113,13 +113,20 @@ class Reader {
   const char* field_ = "?";
 };
 
+// Room reserved before an array's elements are read: never more bytes than are left in
+// the frame, so a count that lies costs no memory; the vector grows as elements decode.
+template <typename T>
+size_t initial_capacity(const Reader& r, int32_t count) {
+  return std::min(static_cast<size_t>(count), std::max<size_t>(r.remaining() / sizeof(T), 1));
+}
+
 // Reads an array of `min_size`-byte-or-more elements with `read_one(reader)`.
 template <typename T, typename F>
 std::vector<T> read_array(Reader& r, bool flexible, size_t min_size, F read_one) {
   const int32_t n = r.array_length(flexible, min_size);
   std::vector<T> out;
   if (n <= 0) return out;
-  out.reserve(static_cast<size_t>(n));
+  out.reserve(initial_capacity<T>(r, n));
   for (int32_t i = 0; i < n; ++i) out.push_back(read_one(r));
   return out;
 }
@@ -130,8 +137,8 @@ std::vector<T> read_array_in_place(Reader& r, bool flexible, size_t min_size, F 
   const int32_t n = r.array_length(flexible, min_size);
   std::vector<T> out;
   if (n <= 0) return out;
-  out.resize(static_cast<size_t>(n));
-  for (auto& element : out) read_into(r, element);
+  out.reserve(initial_capacity<T>(r, n));
+  for (int32_t i = 0; i < n; ++i) read_into(r, out.emplace_back());
   return out;
 }
 
