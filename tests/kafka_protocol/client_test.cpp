@@ -12,6 +12,7 @@
 #include "kafka/client/kafka_client.h"
 #include "kafka/messages/describe_client_quotas.h"
 #include "kafka/messages/describe_cluster.h"
+#include "kafka/messages/describe_groups.h"
 #include "kafka/messages/describe_producers.h"
 #include "kafka/messages/describe_quorum.h"
 #include "kafka/messages/describe_transactions.h"
@@ -45,6 +46,10 @@ class ClientTest : public ::testing::Test {
     config.bootstrap_servers = {"127.0.0.1:9092"};
     config.connect_timeout = std::chrono::seconds(3);
     return config;
+  }
+  // ctest starts the cluster --secure; run by hand on a plain cluster, the secure tests skip.
+  static bool secure_cluster() {
+    return kse::test::cluster_script("env").output.find("SECURE=1") != std::string::npos;
   }
   static bool port_open(int port) {
     return kse::test::run_command("bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) + "'").exit_code == 0;
@@ -111,22 +116,87 @@ TEST_F(ClientTest, DescribeProducersSeesTheIdempotentProducer) {
 TEST_F(ClientTest, PausedBrokerTimesOutAloneAndRecovers) {
   start(plain());
   ASSERT_TRUE(client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5)).ok());
+  // Connected first, so the requests below are in flight on an open connection.
+  for (int32_t broker : {1, 2, 3}) ASSERT_TRUE(client_->send_sync(broker, MetadataRequest{}, std::chrono::seconds(5)).ok());
   ASSERT_EQ(kse::test::cluster_script("pause-broker 2").exit_code, 0);
-  auto to_two = std::async(std::launch::async, [&] { return client_->send_sync(2, MetadataRequest{}, std::chrono::seconds(2)); });
+  const auto sent = std::chrono::steady_clock::now();
+  std::vector<std::future<Result<MetadataResponse>>> to_two;
+  for (int i = 0; i < 10; ++i) {
+    to_two.push_back(boost::asio::co_spawn(io_, client_->send(2, MetadataRequest{}, std::chrono::seconds(2)),
+                                           boost::asio::use_future));
+  }
   auto to_one = client_->send_sync(1, MetadataRequest{}, std::chrono::seconds(2));
   auto to_three = client_->send_sync(3, MetadataRequest{}, std::chrono::seconds(2));
-  auto two = to_two.get();
+  std::vector<Result<MetadataResponse>> two;
+  for (auto& future : to_two) two.push_back(future.get());
+  const auto failed_after = std::chrono::steady_clock::now() - sent;
   ASSERT_EQ(kse::test::cluster_script("resume-broker 2").exit_code, 0);
   EXPECT_TRUE(to_one.ok()) << to_one.error().message;
   EXPECT_TRUE(to_three.ok()) << to_three.error().message;
-  ASSERT_FALSE(two.ok());
-  EXPECT_EQ(two.error().kind, Error::Kind::kTimeout) << two.error().message;
+  for (const auto& answer : two) {
+    ASSERT_FALSE(answer.ok());
+    EXPECT_EQ(answer.error().kind, Error::Kind::kTimeout) << answer.error().message;
+  }
+  // Every pipelined request failed by its own 2 s deadline, not later.
+  EXPECT_LT(failed_after, std::chrono::milliseconds(3000));
   Result<MetadataResponse> again = Error{};
   for (int attempt = 0; attempt < 40 && !again.ok(); ++attempt) {
     again = client_->send_sync(2, MetadataRequest{}, std::chrono::seconds(2));
     if (!again.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   EXPECT_TRUE(again.ok()) << again.error().message;
+}
+
+TEST_F(ClientTest, RoutingHelpersReachTheLeaderAndTheCoordinator) {
+  start(plain());
+  ASSERT_TRUE(client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5)).ok());
+  auto offsets = kse::test::parse_get_offsets(
+      kse::test::kafka_tool("kafka-get-offsets", "--bootstrap-server 127.0.0.1:9092 --topic position").output);
+  ASSERT_EQ(offsets.size(), 5u);
+  for (int32_t partition = 0; partition < 5; ++partition) {
+    ListOffsetsRequest request;
+    request.topics.push_back({"position", {{partition, -1, ListOffsetsRequest::kLatest}}});
+    auto answer = boost::asio::co_spawn(
+                      io_, client_->send_to_leader("position", partition, request, std::chrono::seconds(5)),
+                      boost::asio::use_future)
+                      .get();
+    ASSERT_TRUE(answer.ok()) << answer.error().message;
+    const auto& answered = answer.value().topics.at(0).partitions.at(0);
+    // A broker that does not lead the partition answers NOT_LEADER_OR_FOLLOWER (6).
+    EXPECT_EQ(answered.error_code, 0) << "position-" << partition;
+    EXPECT_EQ(answered.offset, (offsets[{"position", partition}])) << "position-" << partition;
+  }
+  auto nowhere = boost::asio::co_spawn(io_, client_->send_to_leader("position", 99, ListOffsetsRequest{}, std::chrono::seconds(1)),
+                                       boost::asio::use_future)
+                     .get();
+  ASSERT_FALSE(nowhere.ok());
+  EXPECT_EQ(nowhere.error().kind, Error::Kind::kUnknownBroker);
+
+  // A group with committed offsets and no member; the tool prints its coordinator.
+  const std::string group = "kse-routing-test";
+  const std::string bootstrap = "--bootstrap-server 127.0.0.1:9092 --group " + group;
+  ASSERT_EQ(kse::test::kafka_tool("kafka-consumer-groups", bootstrap + " --topic testing --reset-offsets --to-earliest --execute").exit_code, 0);
+  const auto state = kse::test::kafka_tool("kafka-consumer-groups", bootstrap + " --describe --state").output;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(state, match, std::regex(R"(:\d+ +\((\d+)\))"))) << state;
+  const int32_t tool_coordinator = std::stoi(match[1]);
+  auto found = boost::asio::co_spawn(io_, client_->find_coordinators(FindCoordinatorRequest::kGroup, {group}, std::chrono::seconds(5)),
+                                     boost::asio::use_future)
+                   .get();
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(found.value().at(group), tool_coordinator);
+  DescribeGroupsRequest describe;
+  describe.groups = {group};
+  auto described = boost::asio::co_spawn(
+                       io_, client_->send_to_coordinator(FindCoordinatorRequest::kGroup, group, describe, std::chrono::seconds(5)),
+                       boost::asio::use_future)
+                       .get();
+  kse::test::kafka_tool("kafka-consumer-groups", "--bootstrap-server 127.0.0.1:9092 --delete --group " + group);
+  ASSERT_TRUE(described.ok()) << described.error().message;
+  ASSERT_EQ(described.value().groups.size(), 1u);
+  // Anywhere but the coordinator the answer is NOT_COORDINATOR (16).
+  EXPECT_EQ(described.value().groups[0].error_code, 0);
+  EXPECT_EQ(described.value().groups[0].group_state, "Empty");
 }
 
 // Metadata through a client of its own on `bootstrap`; the client is destroyed on
@@ -151,17 +221,22 @@ TEST_F(ClientTest, SaslLoginsOverSslAndPlaintext) {
     bool tls;
   };
   for (const Listener listener : {Listener{9094, true}, Listener{9095, false}}) {
-    if (!port_open(listener.port)) {
+    if (!secure_cluster()) {
       GTEST_SKIP() << "the cluster runs without its SASL listeners (cluster/kafka-cluster start --secure)";
+    }
+    if (!port_open(listener.port)) {
+      FAIL() << "the cluster was started --secure but nothing listens on " << listener.port;
     }
     struct Case {
       std::string mechanism, user, password;
       bool ok;
     };
     for (const auto& c : std::vector<Case>{{"PLAIN", "admin", "admin-secret", true},
+                                           {"PLAIN", "alice", "alice-secret", true},
                                            {"SCRAM-SHA-256", "scram-user", "scram-secret", true},
                                            {"SCRAM-SHA-512", "scram-user", "scram-secret", true},
                                            {"PLAIN", "alice", "wrong", false},
+                                           {"SCRAM-SHA-256", "scram-user", "wrong", false},
                                            {"SCRAM-SHA-512", "scram-user", "wrong", false}}) {
       SCOPED_TRACE(c.mechanism + " " + c.user + (listener.tls ? " over SASL_SSL" : " over SASL_PLAINTEXT"));
       ClientConfig config;
@@ -198,7 +273,8 @@ ClientConfig admin_over_tls(const std::string& host, const std::string& ca, bool
 }
 
 TEST_F(ClientTest, TlsHostnameCheckIsOnByDefaultAndCanBeTurnedOff) {
-  if (!port_open(9094)) GTEST_SKIP() << "the cluster runs without its SASL_SSL listener (cluster/kafka-cluster start --secure)";
+  if (!secure_cluster()) GTEST_SKIP() << "the cluster runs without its SASL_SSL listener (cluster/kafka-cluster start --secure)";
+  ASSERT_TRUE(port_open(9094)) << "the cluster was started --secure but nothing listens on 9094";
   // "127.1" reaches 127.0.0.1 but is not a name the broker's certificate holds
   // (IP:127.0.0.1, DNS:localhost): a client that checks names refuses it.
   for (const std::string host : {"127.1", "localhost"}) {

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <regex>
 #include <thread>
 
 #include "kafka/client/kafka_client.h"
@@ -110,10 +111,54 @@ TEST_F(ClientAgainstFakeBroker, HugeFrameIsRefusedBeforeAllocating) {
   EXPECT_NE(result.error().message.find("2147483647 bytes"), std::string::npos) << result.error().message;
 }
 
-TEST_F(ClientAgainstFakeBroker, RefusedConnectionNamesTheAddress) {
-  tcp::acceptor probe(*std::make_unique<boost::asio::io_context>(), tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+// A loopback port nothing listens on.
+int closed_port() {
+  boost::asio::io_context io;
+  tcp::acceptor probe(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
   const int port = probe.local_endpoint().port();
   probe.close();
+  return port;
+}
+
+TEST_F(ClientAgainstFakeBroker, ReconnectBackoffDoublesUpToItsCap) {
+  const int port = closed_port();
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  std::thread runner([&] { io.run(); });
+  ClientConfig config;
+  config.bootstrap_servers = {"127.0.0.1:" + std::to_string(port)};
+  config.backoff_min = std::chrono::milliseconds(100);
+  config.backoff_max = std::chrono::milliseconds(400);
+  auto client = std::make_unique<KafkaClient>(io, config);
+  std::vector<int> waits;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto refused = client->send_any_sync(MetadataRequest{}, std::chrono::seconds(1));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().message.find("next attempt"), std::string::npos) << refused.error().message;
+    // At once again: no new attempt, the error says when the next one may be made.
+    auto held = client->send_any_sync(MetadataRequest{}, std::chrono::seconds(1));
+    ASSERT_FALSE(held.ok());
+    std::smatch match;
+    const std::string message = held.error().message;
+    ASSERT_TRUE(std::regex_search(message, match, std::regex(R"(next attempt in (\d+) ms)"))) << message;
+    waits.push_back(std::stoi(match[1]));
+    std::this_thread::sleep_for(std::chrono::milliseconds(waits.back() + 30));
+  }
+  boost::asio::post(io, [c = std::move(client), &guard]() mutable {
+    c.reset();
+    guard.reset();
+  });
+  runner.join();
+  // 100, 200, 400, 400, 400 ms, each with up to 20% jitter, less the time already gone.
+  const int expected[] = {100, 200, 400, 400, 400};
+  for (size_t i = 0; i < waits.size(); ++i) {
+    EXPECT_LE(waits[i], expected[i] * 6 / 5) << "attempt " << i;
+    EXPECT_GE(waits[i], expected[i] - 60) << "attempt " << i;
+  }
+}
+
+TEST_F(ClientAgainstFakeBroker, RefusedConnectionNamesTheAddress) {
+  const int port = closed_port();
   auto result = metadata_from("127.0.0.1:" + std::to_string(port), std::chrono::milliseconds(2000));
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message.find("127.0.0.1:" + std::to_string(port)), std::string::npos);

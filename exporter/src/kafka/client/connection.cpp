@@ -80,7 +80,11 @@ void BrokerConnection::close() {
   state_ = State::kDisconnected;
   write_queue_.clear();
   writing_ = false;
-  if (connected_signal_) connected_signal_->cancel();
+  wake_connect_waiters();
+}
+
+void BrokerConnection::wake_connect_waiters() {
+  for (auto* waiter : connect_waiters_) waiter->cancel();
 }
 
 std::chrono::milliseconds BrokerConnection::next_backoff() {
@@ -201,9 +205,11 @@ awaitable<void> BrokerConnection::read_loop(std::shared_ptr<Transport> transport
 awaitable<std::optional<Error>> BrokerConnection::ensure_ready(Deadline deadline) {
   while (state_ == State::kConnecting) {
     // Another request is connecting: wait for its outcome, within our own deadline.
-    if (!connected_signal_) co_return Error{Error::Kind::kConnection, describe() + ": connecting"};
+    asio::steady_timer waiter(io_, deadline);
+    connect_waiters_.insert(&waiter);
     boost::system::error_code ignored;
-    co_await connected_signal_->async_wait(asio::redirect_error(use_awaitable, ignored));
+    co_await waiter.async_wait(asio::redirect_error(use_awaitable, ignored));
+    connect_waiters_.erase(&waiter);
     if (std::chrono::steady_clock::now() >= deadline && state_ != State::kReady) {
       co_return Error{Error::Kind::kTimeout, describe() + ": not connected before the deadline"};
     }
@@ -219,7 +225,6 @@ awaitable<std::optional<Error>> BrokerConnection::ensure_ready(Deadline deadline
   state_ = State::kConnecting;
   const Deadline connect_deadline =
       std::min(deadline, std::chrono::steady_clock::now() + config_.connect_timeout);
-  connected_signal_ = std::make_unique<asio::steady_timer>(io_, connect_deadline);
   auto failure = co_await connect(connect_deadline);
   auto& broker_stats = stats_.brokers[broker_id_];
   if (failure) {
@@ -235,7 +240,7 @@ awaitable<std::optional<Error>> BrokerConnection::ensure_ready(Deadline deadline
     last_failure_.reset();
     backoff_ = std::chrono::milliseconds(0);
   }
-  if (connected_signal_) connected_signal_->cancel();
+  wake_connect_waiters();
   co_return failure;
 }
 

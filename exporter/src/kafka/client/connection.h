@@ -11,6 +11,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,6 +94,7 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
                                                                 const char* api_name,
                                                                 int16_t api_key);
   boost::asio::awaitable<std::optional<Error>> ensure_ready(Deadline deadline);
+  void wake_connect_waiters();
   boost::asio::awaitable<std::optional<Error>> connect(Deadline deadline);
   boost::asio::awaitable<std::optional<Error>> handshake(Deadline deadline);
   boost::asio::awaitable<std::optional<Error>> authenticate(Deadline deadline);
@@ -118,7 +120,9 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
   std::deque<std::vector<uint8_t>> write_queue_;
   bool writing_ = false;
   int32_t next_correlation_id_ = 1;
-  std::unique_ptr<boost::asio::steady_timer> connected_signal_;
+  // Requests waiting for another request's connect, each until its own deadline;
+  // woken (cancelled) when that connect ends either way.
+  std::set<boost::asio::steady_timer*> connect_waiters_;
   std::optional<Error> last_failure_;
   std::chrono::steady_clock::time_point retry_after_{};
   std::chrono::milliseconds backoff_{0};

@@ -125,7 +125,7 @@ std::vector<std::shared_ptr<BrokerConnection>> KafkaClient::candidates(bool cont
   return out;
 }
 
-void KafkaClient::learn_brokers(const MetadataResponse& metadata) {
+void KafkaClient::learn_brokers(const MetadataResponse& metadata, bool all_topics) {
   for (const auto& broker : metadata.brokers) {
     auto it = brokers_.find(broker.node_id);
     if (it != brokers_.end() && it->second->host() == broker.host && it->second->port() == broker.port) {
@@ -140,6 +140,55 @@ void KafkaClient::learn_brokers(const MetadataResponse& metadata) {
         io_, broker.node_id, broker.host, broker.port, config_, tls_.get(), stats_);
   }
   // Brokers that left stay known: their requests fail fast and their series say so.
+  controller_ = metadata.controller_id;
+  // A Metadata of some topics only updates those; one of all topics replaces the map.
+  std::map<std::string, std::vector<int32_t>, std::less<>> leaders;
+  for (const auto& topic : metadata.topics) {
+    if (!topic.name || topic.error_code != 0) continue;
+    auto& by_partition = leaders[*topic.name];
+    for (const auto& partition : topic.partitions) {
+      if (partition.partition_index < 0) continue;
+      const auto index = static_cast<size_t>(partition.partition_index);
+      if (by_partition.size() <= index) by_partition.resize(index + 1, -1);
+      by_partition[index] = partition.leader_id;
+    }
+  }
+  if (all_topics) {
+    leaders_ = std::move(leaders);
+  } else {
+    for (auto& [name, by_partition] : leaders) leaders_[name] = std::move(by_partition);
+  }
+}
+
+std::optional<int32_t> KafkaClient::leader_of(const std::string& topic, int32_t partition) const {
+  auto it = leaders_.find(topic);
+  if (it == leaders_.end() || partition < 0 || static_cast<size_t>(partition) >= it->second.size()) {
+    return std::nullopt;
+  }
+  const int32_t leader = it->second[static_cast<size_t>(partition)];
+  if (leader < 0) return std::nullopt;
+  return leader;
+}
+
+std::optional<int32_t> KafkaClient::controller() const {
+  if (controller_ < 0) return std::nullopt;
+  return controller_;
+}
+
+boost::asio::awaitable<Result<std::map<std::string, int32_t>>> KafkaClient::find_coordinators(
+    int8_t key_type, std::vector<std::string> keys, std::chrono::milliseconds timeout) {
+  FindCoordinatorRequest request;
+  request.key_type = key_type;
+  request.coordinator_keys = std::move(keys);
+  auto result = co_await send_any(std::move(request), timeout);
+  if (!result.ok()) co_return result.error();
+  std::map<std::string, int32_t> found;
+  for (const auto& coordinator : result.value().coordinators) {
+    if (coordinator.error_code != 0 || coordinator.node_id < 0) continue;
+    found[coordinator.key] = coordinator.node_id;
+    coordinators_[{key_type, coordinator.key}] = coordinator.node_id;
+  }
+  co_return found;
 }
 
 }  // namespace kse::kafka
