@@ -348,6 +348,61 @@ TEST_F(CollectorTruthTest, PausedBrokerTimesOutAloneWithinTheCycle) {
     }
   }
   EXPECT_FALSE(snapshot.collectors["offsets"].up);
+  // Whether or not it is still registered, the paused broker answered nothing.
+  for (const auto& b : snapshot.brokers) {
+    EXPECT_EQ(b.reachable, b.id != paused) << "broker " << b.id << ", broker " << paused << " paused";
+  }
+}
+
+// Limited rights (a managed cluster's user): alice may see `testing` but not its
+// configuration. Only the topic-config collector fails, naming why; the rest works.
+TEST_F(CollectorTruthTest, AnAuthorizationErrorFailsOnlyItsCollector) {
+  if (kse::test::cluster_script("env").output.find("SECURE=1") == std::string::npos) {
+    GTEST_SKIP() << "the cluster runs without its SASL listeners (cluster/kafka-cluster start --secure)";
+  }
+  const std::string acl = std::string("--bootstrap-server ") + kBootstrap + " --topic testing --force ";
+  ASSERT_EQ(kafka_tool("kafka-acls", acl + "--add --allow-principal User:alice --operation Describe").exit_code, 0);
+  ASSERT_EQ(kafka_tool("kafka-acls", acl + "--add --deny-principal User:alice --operation DescribeConfigs").exit_code, 0);
+  kafka::ClientConfig config;
+  config.bootstrap_servers = {"127.0.0.1:9095"};
+  config.sasl = {"PLAIN", "alice", "alice-secret"};
+  config.request_timeout = std::chrono::seconds(5);
+  auto alice_client = std::make_unique<kafka::KafkaClient>(io_, config);
+  CollectorOptions options;
+  options.cycle_timeout = std::chrono::seconds(8);
+  options.request_timeout = std::chrono::seconds(5);
+  auto as_alice = std::make_unique<Collector>(*alice_client, options);
+  model::ClusterSnapshot snapshot;
+  // ACLs reach every broker's authorizer a moment after they are created.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    snapshot = boost::asio::co_spawn(io_, as_alice->collect(), boost::asio::use_future).get();
+    if (!snapshot.collectors["topic_configs"].up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  // The client belongs to the io thread: it goes there.
+  boost::asio::co_spawn(
+      io_,
+      [&]() -> boost::asio::awaitable<void> {
+        as_alice.reset();
+        alice_client.reset();
+        co_return;
+      },
+      boost::asio::use_future)
+      .get();
+  kafka_tool("kafka-acls", acl + "--remove --allow-principal User:alice --operation Describe");
+  kafka_tool("kafka-acls", acl + "--remove --deny-principal User:alice --operation DescribeConfigs");
+  EXPECT_TRUE(snapshot.collectors["metadata"].up) << snapshot.collectors["metadata"].error;
+  EXPECT_TRUE(snapshot.collectors["offsets"].up) << snapshot.collectors["offsets"].error;
+  EXPECT_FALSE(snapshot.collectors["topic_configs"].up);
+  EXPECT_NE(snapshot.collectors["topic_configs"].error.find("topic testing: TOPIC_AUTHORIZATION_FAILED"),
+            std::string::npos)
+      << snapshot.collectors["topic_configs"].error;
+  const auto* position = topic(snapshot, "position");
+  ASSERT_NE(position, nullptr);
+  EXPECT_EQ(position->min_insync_replicas, 2) << "the other topics' configs are still read";
+  const auto* testing = topic(snapshot, "testing");
+  ASSERT_NE(testing, nullptr);
+  EXPECT_FALSE(testing->min_insync_replicas.has_value());
 }
 
 }  // namespace

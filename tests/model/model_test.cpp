@@ -77,6 +77,17 @@ TEST(ModelTest, BrokersUpAndInfo) {
   EXPECT_EQ(dump(families, "kafka_brokers"), "kafka_brokers{} 2 @-1\n");
 }
 
+TEST(ModelTest, WithoutMetadataBrokersAreUnreachableButNotCounted) {
+  ClusterSnapshot snapshot = three_broker_snapshot();
+  snapshot.collectors["metadata"] = {false, "Metadata: timed out"};
+  for (auto& broker : snapshot.brokers) broker.reachable = false;
+  auto families = build_cluster_families(snapshot, {}, {});
+  EXPECT_EQ(dump(families, "kafka_broker"),
+            "kafka_broker_up{broker=1} 0 @1\n"
+            "kafka_broker_up{broker=2} 0 @2\n"
+            "kafka_broker_up{broker=3} 0 @3\n");
+}
+
 TEST(ModelTest, PartitionFactsGoToTheLeaderAndOfflineToTheClusterPort) {
   auto families = build_cluster_families(three_broker_snapshot(), {}, {});
   EXPECT_EQ(dump(families, "kafka_topic_partition_under"),

@@ -11,6 +11,7 @@
 #include "kafka/messages/describe_log_dirs.h"
 #include "kafka/messages/list_offsets.h"
 #include "kafka/messages/metadata.h"
+#include "kafka/protocol.h"
 
 namespace kse::collector {
 
@@ -39,7 +40,7 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
   request.allow_auto_topic_creation = false;
   auto answer = co_await call_any(client_, std::move(request),
                                   cycle.remaining(options_.request_timeout));
-  count(-1, "Metadata", !answer);
+  count(cycle, -1, "Metadata", answer.outcome);
   if (!answer) {
     mark_failed(cycle, "metadata", answer.error);
     co_return;
@@ -136,7 +137,7 @@ awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, Off
   auto answer = co_await call(client_, leader,
                               offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation),
                               cycle.remaining(options_.request_timeout));
-  count(leader, "ListOffsets", !answer);
+  count(cycle, leader, "ListOffsets", answer.outcome);
   if (!answer) {
     mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error);
     co_return;
@@ -144,6 +145,7 @@ awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, Off
   for (const auto& topic : answer->topics) {
     for (const auto& p : topic.partitions) {
       model::PartitionState* state = cycle.partition(topic.name, p.partition_index);
+      mark_error_code(cycle, "offsets", topic.name + "-" + std::to_string(p.partition_index), p.error_code);
       if (state == nullptr || p.error_code != 0 || p.offset < 0) continue;
       (kind == OffsetKind::kLatest     ? state->latest_offset
        : kind == OffsetKind::kEarliest ? state->earliest_offset
@@ -157,14 +159,13 @@ awaitable<void> Collector::collect_log_dirs(Cycle& cycle, int32_t broker) {
   request.topics = std::nullopt;
   auto answer = co_await call(client_, broker, std::move(request),
                               cycle.remaining(options_.request_timeout));
-  count(broker, "DescribeLogDirs", !answer);
+  count(cycle, broker, "DescribeLogDirs", answer.outcome);
   if (!answer) {
     mark_failed(cycle, "log_dirs", "broker " + std::to_string(broker) + ": " + answer.error);
     co_return;
   }
   if (answer->error_code != 0) {
-    mark_failed(cycle, "log_dirs", "broker " + std::to_string(broker) + ": error code " +
-                                       std::to_string(answer->error_code));
+    mark_failed(cycle, "log_dirs", "broker " + std::to_string(broker) + ": " + kafka::error_name(answer->error_code));
     co_return;
   }
   for (const auto& result : answer->results) {
@@ -198,13 +199,14 @@ awaitable<void> Collector::collect_topic_configs(Cycle& cycle) {
   }
   auto answer = co_await call_any(client_, std::move(request),
                                   cycle.remaining(options_.request_timeout));
-  count(-1, "DescribeConfigs", !answer);
+  count(cycle, -1, "DescribeConfigs", answer.outcome);
   if (!answer) {
     mark_failed(cycle, "topic_configs", answer.error);
     co_return;
   }
   for (const auto& result : answer->results) {
     auto it = cycle.topic_index.find(result.resource_name);
+    mark_error_code(cycle, "topic_configs", "topic " + result.resource_name, result.error_code);
     if (result.error_code != 0 || it == cycle.topic_index.end()) continue;
     model::TopicState& topic = cycle.snapshot.topics[it->second];
     for (const auto& config : result.configs) {

@@ -10,6 +10,7 @@
 #include "kafka/messages/describe_transactions.h"
 #include "kafka/messages/list_partition_reassignments.h"
 #include "kafka/messages/list_transactions.h"
+#include "kafka/protocol.h"
 
 namespace kse::collector {
 
@@ -27,7 +28,7 @@ awaitable<void> Collector::collect_quorum(Cycle& cycle) {
   request.topics.push_back(std::move(topic));
   auto answer = co_await call_any(client_, std::move(request),
                                   cycle.remaining(options_.request_timeout));
-  count(-1, "DescribeQuorum", !answer);
+  count(cycle, -1, "DescribeQuorum", answer.outcome);
   if (!answer || answer->error_code != 0 || answer->topics.empty() ||
       answer->topics[0].partitions.empty() || answer->topics[0].partitions[0].error_code != 0) {
     // ZooKeeper clusters have no quorum to describe: not an error worth a down collector.
@@ -59,10 +60,10 @@ awaitable<void> Collector::collect_reassignments(Cycle& cycle) {
   request.topics = std::nullopt;
   auto answer = co_await call_any(client_, std::move(request),
                                   cycle.remaining(options_.request_timeout));
-  count(-1, "ListPartitionReassignments", !answer);
+  count(cycle, -1, "ListPartitionReassignments", answer.outcome);
   if (!answer || answer->error_code != 0) {
     mark_failed(cycle, "reassignments",
-                answer ? "error code " + std::to_string(answer->error_code) : answer.error);
+                answer ? kafka::error_name(answer->error_code) : answer.error);
     co_return;
   }
   for (const auto& topic : answer->topics) {
@@ -80,11 +81,11 @@ awaitable<void> Collector::collect_transactions(Cycle& cycle) {
   auto list_on = [&, this](int32_t broker) -> awaitable<void> {
     auto answer = co_await call(client_, broker, kafka::ListTransactionsRequest{},
                                 cycle.remaining(options_.request_timeout));
-    count(broker, "ListTransactions", !answer);
+    count(cycle, broker, "ListTransactions", answer.outcome);
     if (!answer || answer->error_code != 0) {
       mark_failed(cycle, "transactions",
                   "broker " + std::to_string(broker) + ": " +
-                      (answer ? "error code " + std::to_string(answer->error_code) : answer.error));
+                      (answer ? kafka::error_name(answer->error_code) : answer.error));
       co_return;
     }
     for (const auto& txn : answer->transaction_states) {
@@ -118,7 +119,7 @@ awaitable<void> Collector::collect_transaction_details(Cycle& cycle, int32_t coo
   request.transactional_ids = std::move(ids);
   auto answer = co_await call(client_, coordinator, std::move(request),
                               cycle.remaining(options_.request_timeout));
-  count(coordinator, "DescribeTransactions", !answer);
+  count(cycle, coordinator, "DescribeTransactions", answer.outcome);
   if (!answer) {
     mark_failed(cycle, "transactions",
                 "coordinator " + std::to_string(coordinator) + ": " + answer.error);
@@ -143,10 +144,10 @@ awaitable<void> Collector::collect_quotas(Cycle& cycle) {
   request.strict = false;
   auto answer = co_await call_any(client_, std::move(request),
                                   cycle.remaining(options_.request_timeout));
-  count(-1, "DescribeClientQuotas", !answer);
+  count(cycle, -1, "DescribeClientQuotas", answer.outcome);
   if (!answer || answer->error_code != 0) {
     mark_failed(cycle, "quotas",
-                answer ? "error code " + std::to_string(answer->error_code) : answer.error);
+                answer ? kafka::error_name(answer->error_code) : answer.error);
     co_return;
   }
   if (!answer->entries) co_return;

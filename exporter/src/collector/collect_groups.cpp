@@ -9,14 +9,11 @@
 #include "kafka/messages/find_coordinator.h"
 #include "kafka/messages/list_groups.h"
 #include "kafka/messages/offset_fetch.h"
+#include "kafka/protocol.h"
 
 namespace kse::collector {
 
 using boost::asio::awaitable;
-
-namespace {
-constexpr int8_t kGroupKey = 0;
-}  // namespace
 
 awaitable<void> Collector::collect_groups(Cycle& cycle) {
   // Each broker lists the groups it coordinates; the union is every group.
@@ -24,11 +21,11 @@ awaitable<void> Collector::collect_groups(Cycle& cycle) {
   auto list_on = [&, this](int32_t broker) -> awaitable<void> {
     auto answer = co_await call(client_, broker, kafka::ListGroupsRequest{},
                                 cycle.remaining(options_.request_timeout));
-    count(broker, "ListGroups", !answer);
+    count(cycle, broker, "ListGroups", answer.outcome);
     if (!answer || answer->error_code != 0) {
       mark_failed(cycle, "groups",
                   "broker " + std::to_string(broker) + ": " +
-                      (answer ? "error code " + std::to_string(answer->error_code) : answer.error));
+                      (answer ? kafka::error_name(answer->error_code) : answer.error));
       co_return;
     }
     for (const auto& group : answer->groups) {
@@ -47,16 +44,15 @@ awaitable<void> Collector::collect_groups(Cycle& cycle) {
   if (found.empty()) co_return;
 
   // One batched FindCoordinator confirms the coordinator of every group.
-  kafka::FindCoordinatorRequest find;
-  find.key_type = kGroupKey;
-  for (const auto& [id, group] : found) find.coordinator_keys.push_back(id);
-  auto coordinators = co_await call_any(client_, std::move(find),
-                                        cycle.remaining(options_.request_timeout));
-  count(-1, "FindCoordinator", !coordinators);
+  std::vector<std::string> keys;
+  for (const auto& [id, group] : found) keys.push_back(id);
+  auto coordinators = to_answer(co_await client_.find_coordinators(
+      kafka::FindCoordinatorRequest::kGroup, std::move(keys), cycle.remaining(options_.request_timeout)));
+  count(cycle, -1, "FindCoordinator", coordinators.outcome);
   if (coordinators) {
-    for (const auto& coordinator : coordinators->coordinators) {
-      auto it = found.find(coordinator.key);
-      if (it != found.end() && coordinator.error_code == 0) it->second.coordinator = coordinator.node_id;
+    for (const auto& [key, node] : *coordinators) {
+      auto it = found.find(key);
+      if (it != found.end()) it->second.coordinator = node;
     }
   }
   std::map<int32_t, std::vector<std::string>> by_coordinator;
@@ -89,7 +85,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     request.groups = ids;
     auto answer = co_await call(client_, coordinator, std::move(request),
                                 cycle.remaining(options_.request_timeout));
-    count(coordinator, "DescribeGroups", !answer);
+    count(cycle, coordinator, "DescribeGroups", answer.outcome);
     if (!answer) {
       mark_failed(cycle, "groups",
                   "coordinator " + std::to_string(coordinator) + ": " + answer.error);
@@ -97,6 +93,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     }
     for (const auto& described : answer->groups) {
       model::GroupState* group = group_of(described.group_id);
+      mark_error_code(cycle, "groups", "group " + described.group_id, described.error_code);
       if (group == nullptr || described.error_code != 0) continue;
       // ListGroups already gave the state of groups of the new protocol, which
       // DescribeGroups reports as Dead.
@@ -134,7 +131,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     request.require_stable = false;
     auto answer = co_await call(client_, coordinator, std::move(request),
                                 cycle.remaining(options_.request_timeout));
-    count(coordinator, "OffsetFetch", !answer);
+    count(cycle, coordinator, "OffsetFetch", answer.outcome);
     if (!answer) {
       mark_failed(cycle, "groups",
                   "coordinator " + std::to_string(coordinator) + ": " + answer.error);
@@ -142,6 +139,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     }
     for (const auto& fetched : answer->groups) {
       model::GroupState* group = group_of(fetched.group_id);
+      mark_error_code(cycle, "groups", "group " + fetched.group_id, fetched.error_code);
       if (group == nullptr || fetched.error_code != 0) continue;
       group->offsets_known = true;
       for (const auto& topic : fetched.topics) {

@@ -8,6 +8,7 @@
 #include "collector/cycle.h"
 #include "collector/kafka_calls.h"
 #include "collector/when_all.h"
+#include "kafka/protocol.h"
 
 namespace kse::collector {
 
@@ -27,12 +28,13 @@ std::vector<model::RequestStats> Collector::request_stats() const {
   return stats;
 }
 
-void Collector::count(int32_t broker, const std::string& api, bool failed) {
+void Collector::count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome) {
   auto& stats = requests_[{broker, api}];
   stats.broker = broker;
   stats.api = api;
   ++stats.sent;
-  if (failed) ++stats.errors;
+  if (outcome.failed) ++stats.errors;
+  if (outcome.unreachable && broker >= 0) cycle.unreachable.insert(broker);
 }
 
 void Collector::mark_failed(Cycle& cycle, const std::string& collector, const std::string& error) {
@@ -45,6 +47,11 @@ void Collector::mark_failed(Cycle& cycle, const std::string& collector, const st
   if (logged_errors_.insert(collector + ": " + error).second) {
     spdlog::warn("collector {}: {}", collector, error);
   }
+}
+
+void Collector::mark_error_code(Cycle& cycle, const std::string& collector, const std::string& what,
+                                int16_t code) {
+  if (code != 0) mark_failed(cycle, collector, what + ": " + kafka::error_name(code));
 }
 
 awaitable<ClusterSnapshot> Collector::collect() {
@@ -76,25 +83,43 @@ awaitable<ClusterSnapshot> Collector::collect() {
   }
 
   auto& snapshot = cycle.snapshot;
-  // Brokers that left keep a row (registered = false) so their port can say so.
-  std::set<int32_t> present;
-  for (const auto& broker : snapshot.brokers) present.insert(broker.id);
-  for (auto& [id, broker] : known_brokers_) {
-    if (!present.count(id)) {
-      model::BrokerInfo gone = broker;
-      gone.registered = false;
-      gone.reachable = false;
-      snapshot.brokers.push_back(gone);
+  if (!snapshot.collectors["metadata"].up) {
+    // No broker answered Metadata: the brokers are as last seen, none reachable now.
+    for (const auto& broker : last_brokers_) {
+      model::BrokerInfo unknown = broker;
+      unknown.reachable = false;
+      snapshot.brokers.push_back(unknown);
     }
-  }
-  for (const auto& broker : snapshot.brokers) {
-    if (broker.registered) known_brokers_[broker.id] = broker;
+  } else {
+    // Brokers that left keep a row (registered = false) so their port can say so.
+    std::set<int32_t> present;
+    for (auto& broker : snapshot.brokers) {
+      present.insert(broker.id);
+      broker.reachable = !cycle.unreachable.count(broker.id);
+    }
+    for (auto& [id, broker] : known_brokers_) {
+      if (!present.count(id)) {
+        model::BrokerInfo gone = broker;
+        gone.registered = false;
+        gone.reachable = false;
+        snapshot.brokers.push_back(gone);
+      }
+    }
+    for (const auto& broker : snapshot.brokers) {
+      if (broker.registered) known_brokers_[broker.id] = broker;
+    }
   }
   std::sort(snapshot.brokers.begin(), snapshot.brokers.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
+  if (snapshot.collectors["metadata"].up) last_brokers_ = snapshot.brokers;
   std::sort(snapshot.groups.begin(), snapshot.groups.end(),
             [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
   snapshot.complete = snapshot.collectors["metadata"].up && snapshot.collectors["offsets"].up;
+  // A collector that works again logs its next problem again.
+  for (const auto& [name, status] : snapshot.collectors) {
+    if (!status.up) continue;
+    std::erase_if(logged_errors_, [&name](const std::string& line) { return line.rfind(name + ": ", 0) == 0; });
+  }
   snapshot.cycle_duration = std::chrono::steady_clock::now() - started;
   co_return std::move(cycle.snapshot);
 }

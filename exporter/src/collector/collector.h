@@ -22,6 +22,8 @@ class KafkaClient;
 // pipelined, turned into one immutable ClusterSnapshot.
 namespace kse::collector {
 
+struct Outcome;
+
 struct CollectorOptions {
   std::chrono::milliseconds cycle_timeout{10000};
   std::chrono::milliseconds request_timeout{10000};
@@ -61,8 +63,12 @@ class Collector {
                                                            std::vector<std::string> ids);
   boost::asio::awaitable<void> collect_quotas(Cycle& cycle);
 
-  void count(int32_t broker, const std::string& api, bool failed);
+  // Counts a request; a broker that did not answer at all is unreachable this cycle.
+  void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
   void mark_failed(Cycle& cycle, const std::string& collector, const std::string& error);
+  // An error code inside an answer (one topic, group or partition) fails its collector
+  // for this cycle, with Kafka's name for it (e.g. GROUP_AUTHORIZATION_FAILED).
+  void mark_error_code(Cycle& cycle, const std::string& collector, const std::string& what, int16_t code);
 
   kafka::KafkaClient& client_;
   CollectorOptions options_;
@@ -70,6 +76,8 @@ class Collector {
   model::NameFilter groups_;
   std::map<std::pair<int32_t, std::string>, model::RequestStats> requests_;
   std::map<int32_t, model::BrokerInfo> known_brokers_;
+  // The brokers of the last cycle whose Metadata answered.
+  std::vector<model::BrokerInfo> last_brokers_;
   std::set<std::string> logged_errors_;
 };
 

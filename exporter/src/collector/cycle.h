@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ struct Collector::Cycle {
   std::vector<int32_t> live_brokers;
   std::map<int32_t, std::vector<model::TopicPartition>> partitions_by_leader;
   std::map<std::string, int32_t> group_coordinator;
+  // Brokers a request of this cycle got no answer from.
+  std::set<int32_t> unreachable;
 
   std::chrono::milliseconds remaining(std::chrono::milliseconds cap) const {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

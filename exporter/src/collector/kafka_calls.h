@@ -14,10 +14,18 @@
 // the reason it failed, within a timeout.
 namespace kse::collector {
 
+// How a request ended, whatever it asked.
+struct Outcome {
+  bool failed = false;
+  // No answer came from the broker at all (connection refused or lost, timeout).
+  bool unreachable = false;
+};
+
 template <typename T>
 struct Answer {
   std::optional<T> response;
   std::string error;
+  Outcome outcome;
   explicit operator bool() const { return response.has_value(); }
   T* operator->() { return &*response; }
   T& operator*() { return *response; }
@@ -29,7 +37,10 @@ Answer<Response> to_answer(kafka::Result<Response> result) {
   if (result.ok()) {
     answer.response = std::move(result.value());
   } else {
+    const auto kind = result.error().kind;
     answer.error = result.error().to_string();
+    answer.outcome.failed = true;
+    answer.outcome.unreachable = kind == kafka::Error::Kind::kTimeout || kind == kafka::Error::Kind::kConnection;
   }
   return answer;
 }

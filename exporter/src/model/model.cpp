@@ -59,9 +59,13 @@ class FamilySet {
 };
 
 void build_brokers(const ClusterSnapshot& snapshot, FamilySet& f) {
+  // Without an answer to Metadata the broker list is the last one seen: each broker's
+  // up series says it cannot be reached, but no count or info is made up from it.
+  const auto metadata = snapshot.collectors.find("metadata");
+  const bool metadata_up = metadata == snapshot.collectors.end() || metadata->second.up;
   size_t registered = 0;
   for (const auto& broker : snapshot.brokers) {
-    if (broker.registered) {
+    if (broker.registered && metadata_up) {
       ++registered;
       add(f["kafka_broker_info"],
           {std::to_string(broker.id), broker.host + ":" + std::to_string(broker.port),
@@ -71,7 +75,7 @@ void build_brokers(const ClusterSnapshot& snapshot, FamilySet& f) {
     add(f["kafka_broker_up"], {std::to_string(broker.id)},
         broker.registered && broker.reachable ? 1 : 0, broker.id);
   }
-  add(f["kafka_brokers"], {}, static_cast<double>(registered));
+  if (metadata_up) add(f["kafka_brokers"], {}, static_cast<double>(registered));
   if (!snapshot.cluster_id.empty()) add(f["kafka_cluster_info"], {snapshot.cluster_id}, 1);
 }
 
