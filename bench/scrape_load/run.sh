@@ -9,6 +9,6 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -sf -m 1 "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 echo "== plain text"
-wrk -t2 -c10 -d10s --latency "http://127.0.0.1:$port/metrics" | grep -E 'Latency|50%|99%|Requests/sec|Transfer'
+wrk -t2 -c10 -d10s --latency "http://127.0.0.1:$port/metrics" | grep -E 'Latency|50%|99%|Requests/sec|Transfer|requests in|Socket errors|Non-2xx'
 echo "== gzip"
-wrk -t2 -c10 -d10s --latency -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" | grep -E 'Latency|50%|99%|Requests/sec|Transfer'
+wrk -t2 -c10 -d10s --latency -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" | grep -E 'Latency|50%|99%|Requests/sec|Transfer|requests in|Socket errors|Non-2xx'

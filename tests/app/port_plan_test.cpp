@@ -26,6 +26,22 @@ TEST(PortPlanTest, ABrokerThatLeftKeepsItsPort) {
   EXPECT_EQ(plan.broker_ports.at(2), 7072);
 }
 
+TEST(PortPlanTest, ABrokerWithALowerIdJoiningMovesNoPort) {
+  config::ServeConfig serve;
+  PortPlan first = plan_ports(serve, {2, 3, 4}, {2, 3, 4});
+  EXPECT_EQ(first.broker_ports, (std::map<int32_t, int>{{2, 7071}, {3, 7072}, {4, 7073}}));
+  PortPlan later = plan_ports(serve, {1, 2, 3, 4}, {1, 2, 3, 4}, first.broker_ports);
+  EXPECT_EQ(later.broker_ports, (std::map<int32_t, int>{{1, 7074}, {2, 7071}, {3, 7072}, {4, 7073}}));
+}
+
+TEST(PortPlanTest, ANewBrokerSkipsTheClusterPortAndExplicitPorts) {
+  config::ServeConfig serve;
+  serve.broker_port_base = 9307;
+  serve.broker_ports = {{5, 9309}};
+  PortPlan plan = plan_ports(serve, {1, 2, 3, 5}, {1, 2, 3, 5});
+  EXPECT_EQ(plan.broker_ports, (std::map<int32_t, int>{{1, 9307}, {2, 9310}, {3, 9311}, {5, 9309}}));
+}
+
 TEST(PortPlanTest, SidecarServesItsPortAndTheClusterPortOnlyWhenLowestLive) {
   config::ServeConfig serve;
   serve.broker_id = 2;

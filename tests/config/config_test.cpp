@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -71,14 +74,15 @@ TEST(ConfigTest, MissingFileNamesFileAndReason) {
 
 TEST(ConfigTest, BadYamlNamesLine) {
   std::string error = error_of("serve:\n  cluster_port: 9308\n  broker_ports: {1: 2\n");
-  EXPECT_EQ(error.rfind("exporter.yml:", 0), 0u) << error;
+  // The flow mapping opened on line 3 is still open where the text ends, on line 4.
+  EXPECT_EQ(error.rfind("exporter.yml:4: ", 0), 0u) << error;
   EXPECT_NE(error.find("invalid YAML"), std::string::npos) << error;
 }
 
 TEST(ConfigTest, UnknownKeyNamesLineKeyAndAllowed) {
   EXPECT_EQ(error_of("serve:\n  clustr_port: 9308\n"),
             "exporter.yml:2: unknown key 'serve.clustr_port', allowed here: basic_auth, "
-            "broker_id, broker_port_base, broker_ports, cluster_port, listen_address, tls");
+            "broker_id, broker_port_base, broker_ports, cluster_port, http_threads, listen_address, tls");
   EXPECT_EQ(error_of("servr: {}\n"),
             "exporter.yml:1: unknown key 'servr', allowed here: collect, filters, jmx, kafka, "
             "limits, log, probe, serve");
@@ -92,7 +96,7 @@ TEST(ConfigTest, WrongTypeNamesFoundAndAllowed) {
             "exporter.yml:2: key 'probe.enabled': found 'maybe', allowed true or false");
   EXPECT_EQ(error_of("serve: 5\n"),
             "exporter.yml:1: key 'serve': found '5', allowed a mapping with keys basic_auth, "
-            "broker_id, broker_port_base, broker_ports, cluster_port, listen_address, tls");
+            "broker_id, broker_port_base, broker_ports, cluster_port, http_threads, listen_address, tls");
   EXPECT_EQ(error_of("kafka:\n  bootstrap_servers: {a: b}\n"),
             "exporter.yml:2: key 'kafka.bootstrap_servers': found a mapping, allowed a list of "
             "strings");
@@ -110,7 +114,7 @@ TEST(ConfigTest, PortOutOfRange) {
 
 TEST(ConfigTest, DuplicatePort) {
   EXPECT_EQ(error_of("serve:\n  cluster_port: 9308\n  broker_ports: {1: 7071, 2: 9308}\n"),
-            "exporter.yml: key 'serve.broker_ports.2': found port 9308 already used by "
+            "exporter.yml:3: key 'serve.broker_ports.2': found port 9308 already used by "
             "'serve.cluster_port', allowed a port no other key uses");
   EXPECT_NE(error_of("serve:\n  cluster_port: 7072\n").find("collides"), std::string::npos);
 }
@@ -119,6 +123,29 @@ TEST(ConfigTest, UnreadableTlsFile) {
   EXPECT_EQ(error_of("kafka:\n  tls:\n    ca_file: /nonexistent/ca.pem\n"),
             "exporter.yml:3: key 'kafka.tls.ca_file': found '/nonexistent/ca.pem' (No such file "
             "or directory), allowed a readable file");
+}
+
+TEST(ConfigTest, TlsFileWithoutPemIsRefusedBeforeAnyPortOpens) {
+  const std::string path = ::testing::TempDir() + "/kse-not-a-certificate.pem";
+  std::ofstream(path) << "this is not a certificate\n";
+  EXPECT_EQ(error_of("kafka:\n  tls:\n    ca_file: " + path + "\n"),
+            "exporter.yml:3: key 'kafka.tls.ca_file': found '" + path +
+                "', which holds no PEM certificate, allowed a PEM file of one or more certificates");
+  EXPECT_EQ(error_of("serve:\n  tls:\n    cert_file: " + path + "\n    key_file: " + path + "\n"),
+            "exporter.yml:3: key 'serve.tls.cert_file': found '" + path +
+                "', which holds no PEM certificate, allowed a PEM file of one or more certificates");
+  std::remove(path.c_str());
+}
+
+TEST(ConfigTest, TlsFileWithoutReadPermission) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file: run as another user to see EACCES";
+  const std::string path = ::testing::TempDir() + "/kse-unreadable.pem";
+  std::ofstream(path) << "-----BEGIN CERTIFICATE-----\n";
+  ::chmod(path.c_str(), 0);
+  EXPECT_EQ(error_of("kafka:\n  tls:\n    ca_file: " + path + "\n"),
+            "exporter.yml:3: key 'kafka.tls.ca_file': found '" + path +
+                "' (Permission denied), allowed a readable file");
+  std::remove(path.c_str());
 }
 
 TEST(ConfigTest, BadRegexAndChoice) {

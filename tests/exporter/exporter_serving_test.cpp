@@ -11,7 +11,8 @@
 namespace kse::test {
 namespace {
 
-// series line "name{labels}" -> value, from one port's page.
+// series line "name{labels}" -> value, from one port's page; a series that appears
+// twice on the same page is a test failure.
 std::map<std::string, double> scrape(int port, const std::string& curl_flags = "") {
   auto result = run_command("curl -sf -m 10 " + curl_flags + " http://127.0.0.1:" + std::to_string(port) + "/metrics");
   std::map<std::string, double> series;
@@ -19,7 +20,8 @@ std::map<std::string, double> scrape(int port, const std::string& curl_flags = "
   for (const auto& line : split_lines(result.output)) {
     if (line.empty() || line[0] == '#') continue;
     const auto space = line.rfind(' ');
-    series[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    const bool first = series.emplace(line.substr(0, space), std::stod(line.substr(space + 1))).second;
+    EXPECT_TRUE(first) << line.substr(0, space) << " twice on port " << port;
   }
   return series;
 }
@@ -52,6 +54,15 @@ TEST(ExporterServingTest, EachSeriesExactlyOnceAndOnItsOwnersPort) {
   }
 
   EXPECT_EQ(pages[19308]["kafka_brokers"], 3);
+  for (int port : {19308, 17071}) {
+    const std::string base = "curl -sf -m 5 http://127.0.0.1:" + std::to_string(port);
+    EXPECT_EQ(run_command(base + "/healthz").exit_code, 0) << "port " << port;
+    EXPECT_EQ(run_command(base + "/ready").exit_code, 0) << "port " << port;
+    const auto index = run_command(base + "/").output;
+    for (const char* link : {"href=\"/metrics\"", "href=\"/healthz\"", "href=\"/ready\""}) {
+      EXPECT_NE(index.find(link), std::string::npos) << "port " << port << " index lacks " << link << ":\n" << index;
+    }
+  }
   for (int broker : {1, 2, 3}) {
     EXPECT_EQ(pages[17070 + broker]["kafka_broker_up{broker=\"" + std::to_string(broker) + "\"}"], 1);
   }
@@ -67,6 +78,14 @@ TEST(ExporterServingTest, EachSeriesExactlyOnceAndOnItsOwnersPort) {
   }
   // gzip: the same series decompressed.
   EXPECT_EQ(scrape(17071, "--compressed"), scrape(17071));
+  auto encoding = [](const std::string& accept) {
+    return run_command("curl -s -o /dev/null -D - -m 5 -H 'Accept-Encoding: " + accept +
+                       "' http://127.0.0.1:17071/metrics | grep -ci '^content-encoding: gzip'").output;
+  };
+  EXPECT_EQ(encoding("gzip"), "1\n");
+  EXPECT_EQ(encoding("br, gzip;q=0.5"), "1\n");
+  EXPECT_EQ(encoding("gzip;q=0"), "0\n");
+  EXPECT_EQ(encoding("identity"), "0\n");
   auto root = run_command("curl -s -m 5 http://127.0.0.1:17072/");
   EXPECT_NE(root.output.find("broker 2"), std::string::npos);
   auto missing = run_command("curl -s -o /dev/null -w '%{http_code}' -m 5 http://127.0.0.1:17072/nope");

@@ -93,6 +93,8 @@ class JmxRunner {
     if (!config.jmx.enabled) return;
     auto rules = jmx::RuleSet::load_file(config.jmx.rules_file);
     for (const auto& [id, url] : config.jmx.brokers) {
+      // A sidecar serves only its own broker's port: the others' internals are theirs.
+      if (config.serve.broker_id && *config.serve.broker_id != id) continue;
       jmx::BridgeConfig bridge;
       bridge.broker_id = id;
       bridge.url = url;
@@ -228,7 +230,15 @@ class Exporter {
       known_brokers_.insert(broker.id);
       if (broker.registered) live.push_back(broker.id);
     }
-    const PortPlan plan = plan_ports(config_.serve, {known_brokers_.begin(), known_brokers_.end()}, live);
+    // A cycle that could not read Metadata changes no port's role.
+    if (metadata_up) {
+      last_live_ = live;
+    } else {
+      live = last_live_;
+    }
+    const PortPlan plan =
+        plan_ports(config_.serve, {known_brokers_.begin(), known_brokers_.end()}, live, broker_ports_);
+    broker_ports_ = plan.broker_ports;
     std::vector<int> ports;  // slot -> port
     auto& slot_of_broker = slot_of_broker_;
     auto& cluster_slot = cluster_slot_;
@@ -412,6 +422,8 @@ class Exporter {
   std::map<int32_t, size_t> slot_of_broker_;
   std::optional<size_t> cluster_slot_;
   std::set<int32_t> known_brokers_;
+  std::map<int32_t, int> broker_ports_;  // given out once, kept while the process runs
+  std::vector<int32_t> last_live_;  // registered brokers of the last cycle that read Metadata
   std::set<int> failed_ports_;
   std::vector<size_t> size_hints_;
   bool ready_ = false;
@@ -427,6 +439,7 @@ int run(const config::Config& config) {
                config.serve.broker_id ? ", sidecar of broker " + std::to_string(*config.serve.broker_id) : "");
   http::ServerOptions server_options;
   server_options.listen_address = config.serve.listen_address;
+  server_options.threads_per_port = config.serve.http_threads;
   server_options.tls_cert_file = config.serve.tls.cert_file;
   server_options.tls_key_file = config.serve.tls.key_file;
   server_options.basic_auth_username = config.serve.basic_auth.username;

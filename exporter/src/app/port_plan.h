@@ -19,9 +19,11 @@ struct PortPlan {
   int32_t exporter_owner = -1;
 };
 
-// `known_brokers` are all broker ids seen so far (sorted); `live_brokers` those in the
-// latest metadata. Ports follow serve.broker_ports, else base + index in `known_brokers`.
+// `known_brokers` are all broker ids seen so far; `live_brokers` those in the latest
+// metadata; `previous` the ports given out before, which never change while the process
+// runs. A new broker gets serve.broker_ports' entry, else base + its index among the
+// known ids, else (that port being another's) the next free port after the base.
 PortPlan plan_ports(const config::ServeConfig& serve, const std::vector<int32_t>& known_brokers,
-                    const std::vector<int32_t>& live_brokers);
+                    const std::vector<int32_t>& live_brokers, const std::map<int32_t, int>& previous = {});
 
 }  // namespace kse::app

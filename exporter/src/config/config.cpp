@@ -1,6 +1,8 @@
 #include "config/config.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <pcre2.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -11,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -138,6 +141,34 @@ std::string read_file_path(const YAML::Node& node, const Origin& origin, const s
   return path;
 }
 
+enum class Pem { kCertificates, kPrivateKey };
+
+// A readable file that also holds what it is named for, so a wrong file is refused
+// here, before any port opens, and not by the first TLS handshake.
+std::string read_pem_path(const YAML::Node& node, const Origin& origin, const std::string& key, Pem kind) {
+  const std::string path = read_file_path(node, origin, key);
+  if (path.empty()) return path;
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), &BIO_free);
+  bool parsed = false;
+  if (bio && kind == Pem::kCertificates) {
+    X509* certificate = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    parsed = certificate != nullptr;
+    X509_free(certificate);
+  } else if (bio) {
+    // An encrypted key is refused too: nothing could type its pass phrase.
+    EVP_PKEY* private_key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>(""));
+    parsed = private_key != nullptr;
+    EVP_PKEY_free(private_key);
+  }
+  ERR_clear_error();
+  if (!parsed) {
+    fail(origin, key, "'" + path + "', which holds no PEM " +
+                          std::string(kind == Pem::kCertificates ? "certificate" : "unencrypted private key"),
+         kind == Pem::kCertificates ? "a PEM file of one or more certificates" : "a PEM private key file");
+  }
+  return path;
+}
+
 std::vector<std::string> read_string_list(const YAML::Node& node, const Origin& origin,
                                           const std::string& key) {
   std::vector<std::string> values;
@@ -211,15 +242,15 @@ const std::vector<std::pair<std::string, Setter>>& schema() {
        }},
       {"kafka.tls.ca_file",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
-         c.kafka.tls.ca_file = read_file_path(n, o, k);
+         c.kafka.tls.ca_file = read_pem_path(n, o, k, Pem::kCertificates);
        }},
       {"kafka.tls.cert_file",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
-         c.kafka.tls.cert_file = read_file_path(n, o, k);
+         c.kafka.tls.cert_file = read_pem_path(n, o, k, Pem::kCertificates);
        }},
       {"kafka.tls.key_file",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
-         c.kafka.tls.key_file = read_file_path(n, o, k);
+         c.kafka.tls.key_file = read_pem_path(n, o, k, Pem::kPrivateKey);
        }},
       {"kafka.tls.verify_hostname",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
@@ -271,7 +302,12 @@ const std::vector<std::pair<std::string, Setter>>& schema() {
            int32_t id = read_broker_id_key(entry.first, at, k);
            c.serve.broker_ports[id] = static_cast<int>(
                read_integer(entry.second, at, k + "." + std::to_string(id), 1, 65535));
+           c.origins[k + "." + std::to_string(id)] = at.where;
          }
+       }},
+      {"serve.http_threads",
+       [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
+         c.serve.http_threads = static_cast<int>(read_integer(n, o, k, 1, 256));
        }},
       {"serve.broker_id",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
@@ -283,11 +319,11 @@ const std::vector<std::pair<std::string, Setter>>& schema() {
        }},
       {"serve.tls.cert_file",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
-         c.serve.tls.cert_file = read_file_path(n, o, k);
+         c.serve.tls.cert_file = read_pem_path(n, o, k, Pem::kCertificates);
        }},
       {"serve.tls.key_file",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
-         c.serve.tls.key_file = read_file_path(n, o, k);
+         c.serve.tls.key_file = read_pem_path(n, o, k, Pem::kPrivateKey);
        }},
       {"serve.basic_auth.username",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
@@ -383,7 +419,7 @@ const std::vector<std::pair<std::string, Setter>>& schema() {
        }},
       {"jmx.ca_file",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
-         c.jmx.ca_file = read_file_path(n, o, k);
+         c.jmx.ca_file = read_pem_path(n, o, k, Pem::kCertificates);
        }},
       {"jmx.timeout",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
@@ -439,6 +475,7 @@ void apply_node(Config& config, const YAML::Node& node, const std::string& prefi
     const Origin value_origin = origin_of(source, entry.second);
     if (const Setter* setter = find_setter(key)) {
       (*setter)(config, entry.second, value_origin, key);
+      config.origins[key] = value_origin.where;
     } else if (is_section(key)) {
       if (!entry.second.IsMap()) {
         fail(value_origin, key, describe(entry.second),
@@ -562,6 +599,7 @@ void apply_override(Config& config, const std::string& assignment, const std::st
     throw ConfigError(origin + ": key '" + key + "': invalid value '" + value + "': " + error.msg);
   }
   (*setter)(config, node, Origin{origin, origin}, key);
+  config.origins[key] = origin;
 }
 
 int broker_port(const ServeConfig& serve, int32_t broker_id, int broker_index) {
@@ -571,45 +609,49 @@ int broker_port(const ServeConfig& serve, int32_t broker_id, int broker_index) {
 }
 
 void validate(const Config& config) {
-  const std::string& source = config.source;
+  // Errors name the line of the key they are about, else the file.
+  const auto source_of = [&config](const std::string& key) {
+    auto it = config.origins.find(key);
+    return it != config.origins.end() ? it->second : config.source;
+  };
   std::map<int, std::string> used;
   used[config.serve.cluster_port] = "serve.cluster_port";
   for (const auto& [id, port] : config.serve.broker_ports) {
     const std::string key = "serve.broker_ports." + std::to_string(id);
     auto [it, inserted] = used.emplace(port, key);
     if (!inserted) {
-      throw ConfigError(source + ": key '" + key + "': found port " + std::to_string(port) +
+      throw ConfigError(source_of(key) + ": key '" + key + "': found port " + std::to_string(port) +
                         " already used by '" + it->second + "', allowed a port no other key uses");
     }
   }
   if (config.serve.broker_ports.empty() && config.serve.cluster_port >= config.serve.broker_port_base &&
       config.serve.cluster_port < config.serve.broker_port_base + 64) {
-    throw ConfigError(source + ": key 'serve.cluster_port': found " +
+    throw ConfigError(source_of("serve.cluster_port") + ": key 'serve.cluster_port': found " +
                       std::to_string(config.serve.cluster_port) +
                       ", which collides with the broker ports from serve.broker_port_base " +
                       std::to_string(config.serve.broker_port_base) +
                       ", allowed a port outside broker_port_base..broker_port_base+63");
   }
   if (config.serve.tls.cert_file.empty() != config.serve.tls.key_file.empty()) {
-    throw ConfigError(source + ": key 'serve.tls': found only one of cert_file and key_file, " +
+    throw ConfigError(source_of("serve.tls.cert_file") + ": key 'serve.tls': found only one of cert_file and key_file, " +
                       "allowed both or neither");
   }
   if (config.kafka.tls.cert_file.empty() != config.kafka.tls.key_file.empty()) {
-    throw ConfigError(source + ": key 'kafka.tls': found only one of cert_file and key_file, " +
+    throw ConfigError(source_of("kafka.tls.cert_file") + ": key 'kafka.tls': found only one of cert_file and key_file, " +
                       "allowed both or neither");
   }
   if (config.kafka.sasl.mechanism != "none" && config.kafka.sasl.username.empty()) {
-    throw ConfigError(source + ": key 'kafka.sasl.username': found nothing, allowed a user " +
+    throw ConfigError(source_of("kafka.sasl.username") + ": key 'kafka.sasl.username': found nothing, allowed a user " +
                       "name when kafka.sasl.mechanism is " + config.kafka.sasl.mechanism);
   }
   if (config.collect.timeout >= config.collect.interval) {
-    throw ConfigError(source + ": key 'collect.timeout': found " +
+    throw ConfigError(source_of("collect.timeout") + ": key 'collect.timeout': found " +
                       std::to_string(config.collect.timeout.count()) + "ms, allowed less than " +
                       "collect.interval (" + std::to_string(config.collect.interval.count()) +
                       "ms)");
   }
   if (config.jmx.enabled && config.jmx.brokers.empty()) {
-    throw ConfigError(source + ": key 'jmx.brokers': found nothing, allowed a mapping of " +
+    throw ConfigError(source_of("jmx.brokers") + ": key 'jmx.brokers': found nothing, allowed a mapping of " +
                       "broker id to Jolokia URL when jmx.enabled is true");
   }
 }

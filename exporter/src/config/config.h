@@ -67,6 +67,8 @@ struct ServeConfig {
   int broker_port_base = 7071;
   std::map<int32_t, int> broker_ports;  // explicit broker id -> port
   std::optional<int32_t> broker_id;     // sidecar mode when set
+  // Per port: a keep-alive connection holds a thread while it is open.
+  int http_threads = 16;
   ServeTlsConfig tls;
   BasicAuthConfig basic_auth;
 };
@@ -109,6 +111,8 @@ struct LogConfig {
 
 struct Config {
   std::string source;  // the file it came from, or "<defaults>"
+  // Where each key set was written ("file:line", "environment KSE_...", "--set"), for errors.
+  std::map<std::string, std::string> origins;
   KafkaConfig kafka;
   CollectConfig collect;
   ServeConfig serve;

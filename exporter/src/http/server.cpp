@@ -2,7 +2,9 @@
 
 #include <civetweb.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -21,6 +23,28 @@ void send(mg_connection* connection, int status, const char* status_text, const 
 }
 
 // Compares every byte whatever the first difference, so timing does not reveal the password.
+// Accept-Encoding names gzip (or *) with a non-zero quality ("gzip;q=0" refuses it).
+bool accepts_gzip(const char* header) {
+  if (header == nullptr) return false;
+  std::string_view rest(header);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const size_t semicolon = item.find(';');
+    std::string_view coding = item.substr(0, semicolon);
+    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (coding != "gzip" && coding != "*") continue;
+    if (semicolon == std::string_view::npos) return true;
+    std::string_view params = item.substr(semicolon + 1);
+    const size_t q = params.find("q=");
+    if (q == std::string_view::npos) return true;
+    return std::strtod(std::string(params.substr(q + 2)).c_str(), nullptr) > 0;
+  }
+  return false;
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char difference = 0;
@@ -209,8 +233,7 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
       send(connection, 503, "Service Unavailable", "text/plain", "no metrics yet: the first collection cycle has not finished\n");
       return 503;
     }
-    const char* accept = mg_get_header(connection, "Accept-Encoding");
-    const bool gzip = accept != nullptr && std::strstr(accept, "gzip") != nullptr && !page->gzip.empty();
+    const bool gzip = accepts_gzip(mg_get_header(connection, "Accept-Encoding")) && !page->gzip.empty();
     const std::string* head = gzip ? page->gzip_head.get() : page->text_head.get();
     const std::string_view first = head ? std::string_view(*head) : std::string_view();
     const std::string_view rest = gzip ? page->gzip : page->text;
@@ -245,9 +268,14 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
     return 503;
   }
   if (path == "/") {
+    std::string role;
+    {
+      std::lock_guard lock(mutex_);
+      role = port.role;
+    }
     const std::string body =
         "<!doctype html><html><head><title>kafka-sidecar-exporter</title></head><body>"
-        "<h1>kafka-sidecar-exporter</h1><p>Port " + std::to_string(port.number) + ": " + port.role +
+        "<h1>kafka-sidecar-exporter</h1><p>Port " + std::to_string(port.number) + ": " + role +
         "</p><ul><li><a href=\"/metrics\">/metrics</a></li><li><a href=\"/healthz\">/healthz</a>"
         "</li><li><a href=\"/ready\">/ready</a></li></ul></body></html>\n";
     send(connection, 200, "OK", "text/html; charset=utf-8", body);

@@ -24,7 +24,7 @@ struct ServerOptions {
   std::string tls_key_file;
   std::string basic_auth_username;
   std::string basic_auth_password;
-  int threads_per_port = 4;
+  int threads_per_port = 16;
 };
 
 struct PortCounters {
