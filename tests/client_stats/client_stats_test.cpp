@@ -4,6 +4,7 @@
 #include "client_stats/client_stats.h"
 
 #include <gtest/gtest.h>
+#include <prometheus/exposer.h>
 #include <prometheus/text_serializer.h>
 
 #include <fstream>
@@ -80,11 +81,35 @@ TEST(ClientStatsTest, ProducerDocument) {
       << "the unassigned pseudo-partition is left out";
   for (const std::string broker : {"1", "2", "3"}) {
     int32_t owner = -2;
-    EXPECT_EQ(value(families, "kafka_client_broker_up", {broker}, "", "", &owner), 1);
+    EXPECT_EQ(value(families, "kafka_client_broker_up", {broker}, "", "", &owner),
+              python_value("producer.json", "[b for b in d['brokers'].values() if b['nodeid'] == " + broker +
+                                                "][0]['state'] == 'UP'"));
     EXPECT_EQ(owner, std::stoi(broker));
     EXPECT_EQ(value(families, "kafka_client_broker_requests_sent_total", {broker}),
               python_value("producer.json", "[b for b in d['brokers'].values() if b['nodeid'] == " + broker + "][0]['tx']"));
   }
+  // The document was taken while the producer sent, under a produce quota on broker 1:
+  // its windows hold samples, each a summary in base units.
+  const std::string topic = "d['topics']['testing']";
+  ASSERT_GT(python_value("producer.json", topic + "['batchsize']['cnt']"), 0) << "recapture: no batch in the window";
+  EXPECT_EQ(value(families, "kafka_client_topic_batch_size_bytes", {"testing"}, "_count"),
+            python_value("producer.json", topic + "['batchsize']['cnt']"));
+  EXPECT_EQ(value(families, "kafka_client_topic_batch_size_bytes", {"testing"}, "_sum"),
+            python_value("producer.json", topic + "['batchsize']['sum']"));
+  EXPECT_EQ(value(families, "kafka_client_topic_batch_size_bytes", {"testing"}, "", "0.99"),
+            python_value("producer.json", topic + "['batchsize']['p99']"));
+  EXPECT_EQ(value(families, "kafka_client_topic_batch_count_messages", {"testing"}, "_sum"),
+            python_value("producer.json", topic + "['batchcnt']['sum']"));
+  const std::string broker1 = "[b for b in d['brokers'].values() if b['nodeid'] == 1][0]";
+  ASSERT_GT(python_value("producer.json", broker1 + "['throttle']['cnt']"), 0) << "recapture: broker 1 did not throttle";
+  EXPECT_EQ(value(families, "kafka_client_broker_throttle_seconds", {"1"}, "_count"),
+            python_value("producer.json", broker1 + "['throttle']['cnt']"));
+  EXPECT_NEAR(value(families, "kafka_client_broker_throttle_seconds", {"1"}, "", "0.99"),
+              python_value("producer.json", broker1 + "['throttle']['p99'] / 1e3"), 1e-12);
+  EXPECT_NEAR(value(families, "kafka_client_broker_internal_latency_seconds", {"1"}, "_sum"),
+              python_value("producer.json", broker1 + "['int_latency']['sum'] / 1e6"), 1e-12);
+  EXPECT_NEAR(value(families, "kafka_client_broker_outbuf_latency_seconds", {"1"}, "", "0.5"),
+              python_value("producer.json", broker1 + "['outbuf_latency']['p50'] / 1e6"), 1e-12);
   EXPECT_EQ(find(families, "kafka_client_partition_fetch_state"), nullptr) << "a producer fetches nothing";
   EXPECT_EQ(find(families, "kafka_client_group_state"), nullptr);
 }
@@ -221,6 +246,35 @@ TEST(ClientStatsTest, PrometheusCollectableCarriesTheSameValues) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// docs/client-metrics.md's three lines, in a librdkafka producer served by a real
+// prometheus-cpp Exposer; no broker is needed for the client to report on itself.
+TEST(ClientStatsTest, TheDocumentedThreeLinesServeTheClientThroughAnExposer) {
+  prometheus::Exposer exposer{"127.0.0.1:0"};
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char error[256];
+  ASSERT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", "127.0.0.1:1", error, sizeof error), RD_KAFKA_CONF_OK);
+  ASSERT_EQ(rd_kafka_conf_set(conf, "client.id", "three-lines", error, sizeof error), RD_KAFKA_CONF_OK);
+  ASSERT_EQ(rd_kafka_conf_set(conf, "log_level", "0", error, sizeof error), RD_KAFKA_CONF_OK);
+
+  auto client_metrics = std::make_shared<kse::client_stats::PrometheusCollectable>();
+  client_metrics->stats().attach(conf, 100);
+  exposer.RegisterCollectable(client_metrics);
+
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  ASSERT_NE(producer, nullptr) << error;
+  const std::string url = "http://127.0.0.1:" + std::to_string(exposer.GetListeningPorts().at(0)) + "/metrics";
+  std::string page;
+  for (int i = 0; i < 50 && page.find("kafka_client_age_seconds{") == std::string::npos; ++i) {
+    rd_kafka_poll(producer, 100);
+    page = test::run_command("curl -sf -m 5 " + url).output;
+  }
+  rd_kafka_destroy(producer);
+  EXPECT_NE(page.find("kafka_client_age_seconds{client_id=\"three-lines\",client_type=\"producer\"}"),
+            std::string::npos)
+      << page.substr(0, 2000);
+  EXPECT_EQ(client_metrics->stats().parse_errors(), 0u) << client_metrics->stats().last_error();
 }
 
 TEST(ClientStatsTest, DocumentationListsEveryFamily) {

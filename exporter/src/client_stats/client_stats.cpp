@@ -383,6 +383,16 @@ std::string ClientStats::last_error() const {
   return last_error_;
 }
 
+void ClientStats::attach(rd_kafka_conf_t* conf, int interval_ms) {
+  char error[256];
+  if (rd_kafka_conf_set(conf, "statistics.interval.ms", std::to_string(interval_ms).c_str(), error,
+                        sizeof error) != RD_KAFKA_CONF_OK) {
+    throw std::invalid_argument(std::string("statistics.interval.ms: ") + error);
+  }
+  rd_kafka_conf_set_opaque(conf, this);
+  rd_kafka_conf_set_stats_cb(conf, librdkafka_stats_callback);
+}
+
 int librdkafka_stats_callback(rd_kafka_t*, char* json, size_t json_len, void* opaque) {
   if (opaque != nullptr) static_cast<ClientStats*>(opaque)->update({json, json_len});
   return 0;

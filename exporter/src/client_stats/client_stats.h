@@ -32,6 +32,11 @@ std::vector<metrics::Family> parse_stats(std::string_view json);
 // previous families, counts an error and remembers the message.
 class ClientStats {
  public:
+  // Makes a client built from `conf` feed this object: sets statistics.interval.ms,
+  // the stats callback and the conf's opaque (a program that needs its own opaque or
+  // stats callback calls update() from that callback instead). Throws
+  // std::invalid_argument when librdkafka refuses the interval.
+  void attach(rd_kafka_conf_t* conf, int interval_ms = 5000);
   // Returns false when the document was rejected.
   bool update(std::string_view json);
   // The last good families plus this object's own counters (documents, errors);

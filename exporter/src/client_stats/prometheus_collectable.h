@@ -10,15 +10,18 @@
 
 // The client's statistics for an application that already serves metrics with
 // prometheus-cpp:
-//   auto stats = std::make_shared<kse::client_stats::ClientStats>();
-//   exposer.RegisterCollectable(std::make_shared<kse::client_stats::PrometheusCollectable>(stats));
-//   rd_kafka_conf_set_stats_cb(conf, kse::client_stats::librdkafka_stats_callback);  // opaque = stats.get()
+//   auto client_metrics = std::make_shared<kse::client_stats::PrometheusCollectable>();
+//   client_metrics->stats().attach(conf);
+//   exposer.RegisterCollectable(client_metrics);
+// The Exposer keeps only a weak_ptr: client_metrics must live as long as it is served.
 namespace kse::client_stats {
 
 class PrometheusCollectable : public prometheus::Collectable {
  public:
+  PrometheusCollectable() : stats_(std::make_shared<ClientStats>()) {}
   explicit PrometheusCollectable(std::shared_ptr<ClientStats> stats) : stats_(std::move(stats)) {}
   std::vector<prometheus::MetricFamily> Collect() const override;
+  ClientStats& stats() { return *stats_; }
 
  private:
   std::shared_ptr<ClientStats> stats_;

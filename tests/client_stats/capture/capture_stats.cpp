@@ -1,8 +1,10 @@
 // Captures one real librdkafka statistics document for the golden tests:
 //   capture_stats producer|consumer|transactional <bootstrap> <topic> <out.json>
-// The producer sends 100 keyed messages, the consumer reads them in a group, the
-// transactional producer commits one transaction of 10; each then waits for the
-// next statistics document and writes it.
+// The producer sends 100 keyed messages over three statistics windows and writes the
+// document of a window that saw traffic (batch sizes, latencies and round trips with
+// samples); the consumer reads them in a group, the transactional producer commits
+// one transaction of 10 the same way; the consumer then waits for the next
+// statistics document and writes it.
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
@@ -96,18 +98,28 @@ int main(int argc, char** argv) {
       if (auto* e = rd_kafka_init_transactions(rk, 30000)) return std::fprintf(stderr, "%s\n", rd_kafka_error_string(e)), 1;
       rd_kafka_begin_transaction(rk);
     }
+    // Spread over about three seconds: the windows that close meanwhile hold samples.
+    const auto spacing = std::chrono::milliseconds(3000 / count);
+    std::string during_traffic;
     for (int i = 0; i < count; ++i) {
       const std::string key = "courier-" + std::to_string(i % 10);
       const std::string value = "{\"index\":" + std::to_string(i) + "}";
       rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key.data(), key.size()),
                         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      const auto next = std::chrono::steady_clock::now() + spacing;
+      while (std::chrono::steady_clock::now() < next) rd_kafka_poll(rk, 5);
+      std::lock_guard lock(mutex);
+      if (documents >= 2) during_traffic = latest;  // the first window may predate the first send
     }
     if (transactional) {
       if (auto* e = rd_kafka_commit_transaction(rk, 30000)) return std::fprintf(stderr, "%s\n", rd_kafka_error_string(e)), 1;
     }
     rd_kafka_flush(rk, 10000);
-    wait_for_documents(rk, 2, false);
+    wait_for_documents(rk, 1, false);
+    std::lock_guard lock(mutex);
+    // The transactional producer's last document shows its transaction committed (Ready).
+    if (!transactional && !during_traffic.empty()) latest = during_traffic;
   }
   {
     std::lock_guard lock(mutex);
