@@ -197,71 +197,104 @@ std::string seed_rules_without_delay() {
   return path;
 }
 
-TEST_F(JmxCluster, SeedRulesGiveTheSameSeriesAsTheJmxExporterAgent) {
+// The rules file broker 1's JMX exporter agent was started with ("" when none).
+std::string agent_rules() {
+  const char* dir = std::getenv("KSE_CLUSTER_DIR");
+  std::ifstream record(std::string(dir ? dir : "/tmp/kse-cluster") + "/broker-1/jmx-exporter-config");
+  std::string path;
+  std::getline(record, path);
+  return path;
+}
+
+// Restarts broker 1 with (or, for "", without) the JMX exporter agent on `rules`.
+::testing::AssertionResult restart_broker_1_with_agent(const std::string& rules) {
+  setenv("KSE_JMX_EXPORTER_CONFIG", rules.c_str(), 1);
+  const auto restart = kse::test::cluster_script("restart-broker 1", seconds(300));
+  unsetenv("KSE_JMX_EXPORTER_CONFIG");
+  if (restart.exit_code != 0) return ::testing::AssertionFailure() << restart.output;
+  const bool agent = !rules.empty();
+  if (!wait_until([agent] { return port_open(kJolokiaPort) && port_open(kAgentPort) == agent; }, seconds(180))) {
+    return ::testing::AssertionFailure() << "broker 1 came back without Jolokia on " << kJolokiaPort
+                                         << (agent ? " or the JMX exporter agent on " + std::to_string(kAgentPort) : "");
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Broker 1 runs the agent only while these tests need it.
+class JmxAgentComparison : public JmxCluster {
+ protected:
+  static void TearDownTestSuite() {
+    if (!agent_rules().empty()) {
+      EXPECT_TRUE(restart_broker_1_with_agent(""));
+    }
+  }
+
+  // The same rules file read by the real agent on broker 1 and by our bridge: the
+  // same series, the same values for gauges that hold still, the same types and help.
+  void expect_same_series_as_the_agent(const std::string& rules) {
+    if (!port_open(kAgentPort) || agent_rules() != rules) {
+      ASSERT_TRUE(restart_broker_1_with_agent(rules));
+    }
+    ASSERT_TRUE(wait_until([] { return agent_page().find("\n# TYPE kafka_") != std::string::npos; }, seconds(240)))
+        << "the agent on " << kAgentPort << " serves no kafka_ family";
+
+    const SeriesSet agent_before = test::parse_exposition(agent_page());
+    BridgeStatus status;
+    const SeriesSet ours = test::series_of(collect_with(rules, &status));
+    const SeriesSet agent_after = test::parse_exposition(agent_page());
+    ASSERT_TRUE(status.up) << status.last_error;
+
+    std::vector<std::string> missing, extra;
+    for (const auto& [key, value] : agent_before.values) {
+      if (kAgentOnly.count(test::name_of(key)) > 0 || timing_dependent(key)) continue;
+      if (agent_after.values.count(key) == 0) continue;  // came and went
+      if (ours.values.count(key) == 0) missing.push_back(key);
+    }
+    for (const auto& [key, value] : ours.values) {
+      if (test::name_of(key).rfind("kafka_sidecar_", 0) == 0 || timing_dependent(key)) continue;
+      if (agent_before.values.count(key) == 0 && agent_after.values.count(key) == 0) {
+        extra.push_back(key);
+      }
+    }
+    const auto show = [](const std::vector<std::string>& keys) {
+      std::string out;
+      for (size_t i = 0; i < keys.size() && i < 30; ++i) out += "\n  " + keys[i];
+      return out;
+    };
+    EXPECT_TRUE(missing.empty()) << missing.size() << " agent series we lack:" << show(missing);
+    EXPECT_TRUE(extra.empty()) << extra.size() << " series the agent lacks:" << show(extra);
+    EXPECT_GT(ours.values.size(), 100u);
+
+    size_t held_still = 0;
+    for (const std::string& key : kStableGauges) {
+      const double before = value_or_nan(agent_before, key);
+      const double after = value_or_nan(agent_after, key);
+      if (std::isnan(before) || before != after) continue;  // moved, or absent on this broker
+      ++held_still;
+      EXPECT_EQ(value_or_nan(ours, key), before) << key;
+    }
+    EXPECT_GE(held_still, 5u) << "too few stable gauges to compare values";
+    // Same types and help text as the agent for the families both serve.
+    size_t compared = 0;
+    for (const auto& [name, type] : agent_after.type) {
+      if (ours.type.count(name) == 0) continue;
+      ++compared;
+      EXPECT_EQ(ours.type.at(name), type) << name;
+      EXPECT_EQ(ours.help.at(name), agent_after.help.at(name)) << name;
+    }
+    EXPECT_GT(compared, 30u);
+  }
+};
+
+TEST_F(JmxAgentComparison, OurRulesGiveTheSameSeriesAsTheJmxExporterAgent) {
+  expect_same_series_as_the_agent(kse::test::source_dir() + "/exporter/kafka-broker-rules.yml");
+}
+
+TEST_F(JmxAgentComparison, SeedRulesGiveTheSameSeriesAsTheJmxExporterAgent) {
   if (!std::ifstream(seed_rules_path())) {
     GTEST_SKIP() << "seed assets absent: " << seed_rules_path();
   }
-  const std::string rules = seed_rules_without_delay();
-  // The agent must run the seed's rules: their BrokerTopicMetrics are untyped.
-  const auto agent_runs_seed_rules = [] {
-    const std::string page = agent_page();
-    return page.find("# TYPE kafka_server_brokertopicmetrics_bytesinpersec untyped") !=
-           std::string::npos;
-  };
-  if (!port_open(kAgentPort) || !agent_runs_seed_rules()) {
-    setenv("KSE_JMX_EXPORTER_CONFIG", rules.c_str(), 1);
-    const auto restart = kse::test::cluster_script("restart-broker 1", seconds(300));
-    unsetenv("KSE_JMX_EXPORTER_CONFIG");
-    ASSERT_EQ(restart.exit_code, 0) << restart.output;
-    ASSERT_TRUE(
-        wait_until([] { return port_open(kAgentPort) && port_open(kJolokiaPort); }, seconds(180)))
-        << "broker 1 came back without the JMX exporter agent on " << kAgentPort;
-  }
-  // Started by someone else with the seed's own file, startDelaySeconds (120) may still run.
-  ASSERT_TRUE(wait_until(agent_runs_seed_rules, seconds(240)));
-
-  const SeriesSet agent_before = test::parse_exposition(agent_page());
-  BridgeStatus status;
-  const SeriesSet ours = test::series_of(collect_with(rules, &status));
-  const SeriesSet agent_after = test::parse_exposition(agent_page());
-  ASSERT_TRUE(status.up) << status.last_error;
-
-  std::vector<std::string> missing, extra;
-  for (const auto& [key, value] : agent_before.values) {
-    if (kAgentOnly.count(test::name_of(key)) > 0 || timing_dependent(key)) continue;
-    if (agent_after.values.count(key) == 0) continue;  // came and went
-    if (ours.values.count(key) == 0) missing.push_back(key);
-  }
-  for (const auto& [key, value] : ours.values) {
-    if (test::name_of(key).rfind("kafka_sidecar_", 0) == 0 || timing_dependent(key)) continue;
-    if (agent_before.values.count(key) == 0 && agent_after.values.count(key) == 0) {
-      extra.push_back(key);
-    }
-  }
-  const auto show = [](const std::vector<std::string>& keys) {
-    std::string out;
-    for (size_t i = 0; i < keys.size() && i < 30; ++i) out += "\n  " + keys[i];
-    return out;
-  };
-  EXPECT_TRUE(missing.empty()) << missing.size() << " agent series we lack:" << show(missing);
-  EXPECT_TRUE(extra.empty()) << extra.size() << " series the agent lacks:" << show(extra);
-  EXPECT_GT(ours.values.size(), 200u);
-
-  for (const std::string& key : kStableGauges) {
-    const double before = value_or_nan(agent_before, key);
-    const double after = value_or_nan(agent_after, key);
-    if (std::isnan(before) || before != after) continue;  // moved, or absent on this broker
-    EXPECT_EQ(value_or_nan(ours, key), before) << key;
-  }
-  // Same types and help text as the agent for the families both serve.
-  size_t compared = 0;
-  for (const auto& [name, type] : agent_after.type) {
-    if (ours.type.count(name) == 0) continue;
-    ++compared;
-    EXPECT_EQ(ours.type.at(name), type) << name;
-    EXPECT_EQ(ours.help.at(name), agent_after.help.at(name)) << name;
-  }
-  EXPECT_GT(compared, 50u);
+  expect_same_series_as_the_agent(seed_rules_without_delay());
 }
 
 }  // namespace
