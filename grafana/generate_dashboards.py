@@ -280,22 +280,24 @@ def cluster_overview():
              [target(f"time() - max(kafka_sidecar_last_collect_success_timestamp_seconds{{{ENV}}})")], unit="s",
              steps=thresholds("green", (60, "orange"), (120, "red")), decimals=0),
         row("Throughput"),
-        timeseries("Messages in per topic", "Growth of the topics' log-end offsets: records written per second.",
-                   [target(f"sum by (topic) (rate(kafka_topic_partition_current_offset{{{ENV}, {TOPIC}}}[{RATE}]))",
-                           "{{topic}}")], unit="short"),
+        # The overview is the page left open on a wall: its rates come from the recording rules.
+        timeseries("Messages in per topic", "Growth of the topics' log-end offsets: records written per second "
+                   "(recording rule kafka:topic_messages_in:rate1m).",
+                   [target(f"sum by (topic) (kafka:topic_messages_in:rate1m{{{ENV}, {TOPIC}}})", "{{topic}}")],
+                   unit="short"),
         timeseries("Messages consumed per group", "Growth of the groups' committed offsets: records consumed and "
-                   "committed per second.",
-                   [target(f"sum by (consumergroup, topic) (rate(kafka_consumergroup_current_offset_sum{{{ENV}, "
-                           f"{TOPIC}}}[{RATE}]))", "{{consumergroup}} / {{topic}}")]),
+                   "committed per second (recording rule kafka:consumergroup_consume:rate1m).",
+                   [target(f"sum by (consumergroup, topic) (kafka:consumergroup_consume:rate1m{{{ENV}, {TOPIC}}})",
+                           "{{consumergroup}} / {{topic}}")]),
         timeseries("Bytes in and out per broker", "Client bytes per second through each broker (JMX "
-                   "BrokerTopicMetrics, broker totals); out is negative.",
-                   [target(f"sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesinpersec{{{ENV}, topic=\"\"}}"
-                           f"[{RATE}]))", "in {{broker}}", "A"),
-                    target(f"-sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesoutpersec{{{ENV}, "
-                           f"topic=\"\"}}[{RATE}]))", "out {{broker}}", "B")], unit="Bps", min_zero=False),
-        timeseries("Total consumer lag per group", "Records between the groups' committed offsets and the log end.",
-                   [target(f"sum by (consumergroup) (kafka_consumergroup_lag_sum{{{ENV}, {TOPIC}}})",
-                           "{{consumergroup}}")]),
+                   "BrokerTopicMetrics, broker totals; recording rules kafka:broker_bytes_in/out:rate1m); out is "
+                   "negative.",
+                   [target(f"sum by (broker) (kafka:broker_bytes_in:rate1m{{{ENV}}})", "in {{broker}}", "A"),
+                    target(f"-sum by (broker) (kafka:broker_bytes_out:rate1m{{{ENV}}})", "out {{broker}}", "B")],
+                   unit="Bps", min_zero=False),
+        timeseries("Total consumer lag per group", "Records between the groups' committed offsets and the log end "
+                   "(recording rule kafka:consumergroup_lag:sum).",
+                   [target(f"sum by (consumergroup) (kafka:consumergroup_lag:sum{{{ENV}}})", "{{consumergroup}}")]),
         row("Replication and availability"),
         timeseries("Partition health", "Under-replicated, under-min-ISR and offline partitions over time.",
                    [target(f"max(kafka_cluster_under_replicated_partitions{{{ENV}}})", "under-replicated", "A"),
