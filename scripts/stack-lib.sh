@@ -4,7 +4,8 @@
 
 STACK_DIR=${STACK_DIR:-/tmp/kse-stack}
 PROMETHEUS_PORT=9090
-ALERTMANAGER_PORT=9095
+# Not 9093 (broker 1's controller) nor 9095 (its SASL_PLAINTEXT listener in secure mode).
+ALERTMANAGER_PORT=9097
 WEBHOOK_PORT=9096
 
 stack_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
