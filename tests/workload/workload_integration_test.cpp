@@ -69,8 +69,10 @@ int64_t field(const std::map<std::string, std::string>& fields, const std::strin
 // One of the courier tools in the background: stdout and stderr to files, SIGTERM at the end.
 class ToolProcess {
  public:
+  // Each run its own log: a second run of a tool must not find the first one's output.
   ToolProcess(const std::string& tool, std::vector<std::string> arguments)
-      : log_(std::string("/tmp/kse-workload-test-") + std::to_string(getpid()) + "-" + tool) {
+      : log_(std::string("/tmp/kse-workload-test-") + std::to_string(getpid()) + "-" + tool + "-" +
+             std::to_string(++runs_)) {
     const std::string binary = tool_path(tool);
     pid_ = fork();
     if (pid_ == 0) {
@@ -125,6 +127,7 @@ class ToolProcess {
   }
 
  private:
+  static inline int runs_ = 0;
   std::string log_;
   pid_t pid_ = -1;
   int exit_code_ = -1;
@@ -313,6 +316,49 @@ TEST(WorkloadTest, ProducerDeliveredCountEqualsEndOffsetsAndClientStats) {
               static_cast<double>(offset - before.at(partition)))
         << "partition " << partition;
   }
+}
+
+// Requests the producer's librdkafka sent to all brokers, from its statistics.
+double requests_sent(const std::vector<Series>& page) {
+  double sum = 0;
+  for (const auto& series : page) {
+    if (series.name == "kafka_client_broker_requests_sent_total") sum += series.value;
+  }
+  return sum;
+}
+
+// Seed workshop 2's settings reach librdkafka: waiting for each acknowledgement
+// (--sync, one request in flight) sends a produce request per message, lingering
+// batches them; either way every message lands once.
+TEST(WorkloadTest, ProducerSettingsChangeHowItSendsNotWhatLands) {
+  TestTopic topic(unique_name("settings"));
+  struct Variant {
+    std::string name;
+    std::vector<std::string> flags;
+  };
+  const std::vector<Variant> variants = {
+      {"sync", {"--sync", "--acks", "1", "--idempotence", "false", "--max-in-flight", "1", "--retries", "3"}},
+      {"batched", {"--acks", "all", "--idempotence", "true", "--linger-ms", "200", "--batch-size", "32000"}}};
+  std::map<std::string, double> requests;
+  for (const auto& variant : variants) {
+    SCOPED_TRACE(variant.name);
+    const auto before = topic.end_offsets();
+    std::vector<std::string> arguments = {"--topic", topic.name(), "--couriers", "3", "--messages-per-courier", "100",
+                                          "--interval-ms", "10", "--metrics-port", std::to_string(kProducerMetricsPort),
+                                          "--stats-interval-ms", "300", "--linger-after-s", "3", "--report-interval-s", "0"};
+    arguments.insert(arguments.end(), variant.flags.begin(), variant.flags.end());
+    ToolProcess producer("courier-producer", arguments);
+    ASSERT_TRUE(producer.wait_for_output("sent=", 90s)) << producer.output() << producer.errors();
+    const auto summary = summary_of(producer.output(), "sent");
+    EXPECT_EQ(field(summary, "sent"), 300) << producer.output();
+    EXPECT_EQ(field(summary, "failed"), 0);
+    std::this_thread::sleep_for(1s);  // a statistics document after the last send
+    requests[variant.name] = requests_sent(scrape(kProducerMetricsPort));
+    EXPECT_EQ(producer.wait_exit(60s), 0) << producer.errors();
+    EXPECT_EQ(total(topic.end_offsets()) - total(before), 300);
+  }
+  EXPECT_GE(requests["sync"], 300) << "one produce request per message";
+  EXPECT_LT(requests["batched"], 150) << "200 ms of linger batches the couriers' messages";
 }
 
 // Seed workshop 3: three instances of a group read every message once and commit the end.
