@@ -115,6 +115,48 @@ TEST(ModelTest, PartitionFactsGoToTheLeaderAndOfflineToTheClusterPort) {
             "kafka_cluster_reassigning_partitions{} 0 @-1\n");
 }
 
+// The families no other test renders: configs, derived counters, offsets beside the
+// log end, a reassignment in progress and the quorum's epoch.
+TEST(ModelTest, TopicConfigsCountersOffsetsReassignmentAndEpoch) {
+  ClusterSnapshot snapshot = three_broker_snapshot();
+  auto& position = snapshot.topics[0];
+  position.retention_bytes = 1048576;
+  position.retention_ms = 604800000;
+  position.partitions[1].adding_replicas = {4};
+  position.partitions[1].removing_replicas = {2};
+  QuorumState quorum;
+  quorum.leader_id = 2;
+  quorum.leader_epoch = 7;
+  quorum.high_watermark = 1234;
+  snapshot.quorum = quorum;
+  DerivedState derived;
+  derived.topic_changes["position"] = {3, 2, 1};
+  auto families = build_cluster_families(snapshot, derived, {});
+  EXPECT_EQ(dump(families, "kafka_topic_config_"),
+            "kafka_topic_config_min_insync_replicas{topic=position} 2 @-1\n"
+            "kafka_topic_config_retention_bytes{topic=position} 1.04858e+06 @-1\n"
+            "kafka_topic_config_retention_seconds{topic=position} 604800 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_topic_leader_changes_total") + dump(families, "kafka_topic_isr_"),
+            "kafka_topic_leader_changes_total{topic=position} 3 @-1\n"
+            "kafka_topic_isr_shrinks_total{topic=position} 2 @-1\n"
+            "kafka_topic_isr_expands_total{topic=position} 1 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_topic_partition_oldest_offset") +
+                dump(families, "kafka_topic_partition_last_stable_offset"),
+            "kafka_topic_partition_oldest_offset{topic=position,partition=0} 0 @1\n"
+            "kafka_topic_partition_oldest_offset{topic=position,partition=1} 0 @3\n"
+            "kafka_topic_partition_last_stable_offset{topic=position,partition=0} 95 @1\n"
+            "kafka_topic_partition_last_stable_offset{topic=position,partition=1} 50 @3\n");
+  EXPECT_EQ(dump(families, "kafka_topic_partition_reassignment_in_progress"),
+            "kafka_topic_partition_reassignment_in_progress{topic=position,partition=1,adding=4,removing=2} 1 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_cluster_reassigning_partitions"), "kafka_cluster_reassigning_partitions{} 1 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_kraft_quorum_"),
+            "kafka_kraft_quorum_leader{} 2 @-1\n"
+            "kafka_kraft_quorum_epoch{} 7 @-1\n"
+            "kafka_kraft_quorum_high_watermark{} 1234 @-1\n"
+            "kafka_kraft_quorum_voters{} 0 @-1\n"
+            "kafka_kraft_quorum_observers{} 0 @-1\n");
+}
+
 TEST(ModelTest, PartitionMetricsCanBeTurnedOff) {
   ModelOptions options;
   options.partition_metrics = false;
