@@ -7,6 +7,7 @@
 #   KSE_KAFKA_VERSION  Kafka version (default 3.9.1, else 3.9.0 when 3.9.1 cannot be fetched)
 #   KSE_PORT_OFFSET    added to every port (default 0): a second, private cluster
 #   KSE_JMX_EXPORTER_CONFIG  rules file: broker 1 also runs the JMX exporter agent on 7991
+#   KSE_BROKER_HEAP    -Xmx of a broker started now (default 512m; the 10,000-partition benchmark needs more)
 
 KSE_CACHE_DIR=${KSE_CACHE_DIR:-$HOME/.cache/kafka-sidecar-exporter}
 KSE_CLUSTER_DIR=${KSE_CLUSTER_DIR:-/tmp/kse-cluster}
@@ -512,7 +513,7 @@ broker_start() {
   # the broker a child of init, never of this script. The locks (fd 8, 9) stay here.
   # shellcheck disable=SC2016 # $$ is the inner shell's
   (setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidf" \
-    java -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    java -Xms256m "-Xmx${KSE_BROKER_HEAP:-512m}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
     -XX:+ExitOnOutOfMemoryError -Xshare:auto -Djava.awt.headless=true \
     -Dkafka.logs.dir="$logs" -Dlog4j.configuration="file:$KSE_CLUSTER_DIR/log4j.properties" \

@@ -1,5 +1,5 @@
 // Scrape cost of broker internals: our bridge (collect in the background, serve a
-// pre-rendered page) against the JMX exporter agent (walk the MBeans on each scrape),
+// page pre-rendered by the daemon's renderer from the daemon's HTTP server) against the JMX exporter agent (walk the MBeans on each scrape),
 // on the same broker with the same rules. Also broker CPU per minute for each.
 //
 //   jmx_bench run  --jolokia URL --agent URL --rules FILE [--rounds N] [--cpu-window S]
@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -18,15 +17,16 @@
 #include <functional>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <numeric>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "http/server.h"
 #include "jmx/bridge.h"
 #include "jmx/http_post.h"
+#include "render/exposition.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -38,61 +38,6 @@ namespace {
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string format_value(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.17g", v);
-  return buffer;
-}
-
-std::string escape(const std::string& text, bool quote) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else if (quote && c == '"')
-      out += "\\\"";
-    else
-      out += c;
-  }
-  return out;
-}
-
-// Text exposition 0.0.4 of the families, what a port serves (the renderer's job in the daemon).
-std::string render(const std::vector<kse::metrics::Family>& families) {
-  std::string out;
-  out.reserve(1 << 20);
-  for (const auto& f : families) {
-    out += "# HELP " + f.name + " " + escape(f.help, false) + "\n";
-    out += "# TYPE " + f.name + " " + kse::metrics::type_name(f.type) + "\n";
-    for (const auto& s : f.samples) {
-      out += f.name;
-      out += s.suffix;
-      if (!f.label_names.empty() || !s.extra_labels.empty()) {
-        out += '{';
-        bool first = true;
-        for (size_t i = 0; i < f.label_names.size(); ++i) {
-          out += (first ? "" : ",") + f.label_names[i] + "=\"" + escape(s.label_values[i], true) +
-                 "\"";
-          first = false;
-        }
-        for (const auto& l : s.extra_labels) {
-          out += (first ? "" : ",") + l.name + "=\"" + escape(l.value, true) + "\"";
-          first = false;
-        }
-        out += '}';
-      }
-      out += ' ';
-      out += format_value(s.value);
-      out += '\n';
-    }
-  }
-  return out;
 }
 
 // GET url, returns the body size; throws on failure.
@@ -116,55 +61,12 @@ size_t http_get(const kse::jmx::HttpTarget& target) {
   return parser.get().body().size();
 }
 
-// Serves the last published page on 127.0.0.1 (any free port), one request per connection.
-class PageServer {
- public:
-  PageServer() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        beast::error_code ec;
-        tcp::socket socket(io_);
-        acceptor_.accept(socket, ec);
-        if (ec || stop_) break;
-        beast::flat_buffer buffer;
-        http::request<http::empty_body> request;
-        http::read(socket, buffer, request, ec);
-        if (ec) continue;
-        std::shared_ptr<const std::string> page;
-        {
-          std::lock_guard lock(mutex_);
-          page = page_;
-        }
-        http::response<http::string_body> response{http::status::ok, 11};
-        response.set(http::field::content_type, "text/plain; version=0.0.4");
-        response.body() = *page;
-        response.prepare_payload();
-        http::write(socket, response, ec);
-        socket.shutdown(tcp::socket::shutdown_both, ec);
-      }
-    });
-  }
-  ~PageServer() {
-    stop_ = true;
-    beast::error_code ec;
-    tcp::socket poke(io_);
-    poke.connect(acceptor_.local_endpoint(), ec);
-    thread_.join();
-  }
-  void publish(std::shared_ptr<const std::string> page) {
-    std::lock_guard lock(mutex_);
-    page_ = std::move(page);
-  }
-  int port() const { return acceptor_.local_endpoint().port(); }
-
- private:
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::shared_ptr<const std::string> page_ = std::make_shared<const std::string>();
-};
+// A loopback port nothing listens on, for our HTTP server.
+int free_port() {
+  asio::io_context io;
+  tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return probe.local_endpoint().port();
+}
 
 // utime + stime of a process, in seconds.
 double process_cpu_seconds(long pid) {
@@ -249,7 +151,13 @@ int run(const std::map<std::string, std::string>& args) {
     std::cerr << "bridge failed: " << bridge.status().last_error << "\n";
     return 1;
   }
-  PageServer server;
+  // The daemon's own renderer and HTTP server, as a broker port serves the page.
+  kse::http::ServerOptions options;
+  options.listen_address = "127.0.0.1";
+  kse::http::HttpServer server(options);
+  const int port = free_port();
+  server.ensure_port(port, "broker " + std::to_string(config.broker_id));
+  server.set_ready(true, "");
   std::vector<double> cycles, renders, ours, theirs;
   size_t our_bytes = 0, their_bytes = 0;
   for (int i = 0; i < rounds; ++i) {
@@ -257,11 +165,11 @@ int run(const std::map<std::string, std::string>& args) {
     bridge.collect_once();
     cycles.push_back(seconds_since(start));
     start = Clock::now();
-    auto page = std::make_shared<const std::string>(render(bridge.families()));
+    auto page = std::make_shared<kse::render::RenderedPage>();
+    page->text = kse::render::render_text(*bridge.shared_families());  // the daemon's own, uncopied
     renders.push_back(seconds_since(start));
-    server.publish(page);
-    const kse::jmx::HttpTarget ours_target{false, "127.0.0.1", std::to_string(server.port()),
-                                           "/metrics"};
+    server.publish(port, page);
+    const kse::jmx::HttpTarget ours_target{false, "127.0.0.1", std::to_string(port), "/metrics"};
     start = Clock::now();
     our_bytes = http_get(ours_target);
     ours.push_back(seconds_since(start));
@@ -319,7 +227,7 @@ int dump(const std::map<std::string, std::string>& args) {
   config.read_timeout = std::chrono::milliseconds(120000);
   kse::jmx::JolokiaBridge bridge(config, kse::jmx::RuleSet::load_file(arg(args, "--rules")));
   bridge.collect_once();
-  std::cout << render(bridge.families());
+  std::cout << kse::render::render_text(bridge.families());
   return bridge.status().up ? 0 : 1;
 }
 

@@ -34,7 +34,8 @@ if [[ ! -x "$BENCH" ]]; then
 fi
 
 if [[ "$MANAGE_CLUSTER" == 1 ]]; then
-  timeout 900 "$CLUSTER" status | grep -q "broker 1: running" || timeout 900 "$CLUSTER" start
+  timeout 900 "$CLUSTER" status | grep -q "broker 1: running" ||
+    KSE_BROKER_HEAP=${KSE_BROKER_HEAP:-2g} timeout 900 "$CLUSTER" start
 fi
 
 # The agent must run the same rules: the kafka_* families it types must be ours.
@@ -46,12 +47,17 @@ same_rules() {
   ours=$("$BENCH" dump --jolokia "$JOLOKIA" --rules "$RULES" | families)
   [[ "$agent" == "$ours" ]]
 }
-if ! same_rules && [[ "$MANAGE_CLUSTER" == 1 ]]; then
-  say "restarting broker 1 with the JMX exporter agent on 7991 and $RULES"
-  KSE_JMX_EXPORTER_CONFIG=$RULES timeout 600 "$CLUSTER" restart-broker 1
-  # startDelaySeconds in the rules keeps the agent's page empty for a while.
-  for _ in $(seq 1 60); do same_rules && break; sleep 5; done
+# The rules file broker 1's agent was started with (the cluster script records it).
+agent_rules() { cat "${KSE_CLUSTER_DIR:-/tmp/kse-cluster}/broker-1/jmx-exporter-config" 2>/dev/null || true; }
+broker_heap() { tr '\0' '\n' <"/proc/$(cat "${KSE_CLUSTER_DIR:-/tmp/kse-cluster}/broker-1/pid")/cmdline" 2>/dev/null | grep '^-Xmx' || true; }
+: "${KSE_BROKER_HEAP:=2g}"
+if [[ "$MANAGE_CLUSTER" == 1 && ("$(agent_rules)" != "$RULES" || "$(broker_heap)" != "-Xmx$KSE_BROKER_HEAP") ]]; then
+  say "restarting broker 1 with the JMX exporter agent on 7991, $RULES and a $KSE_BROKER_HEAP heap"
+  # 10,000 partitions and two agents walking their MBeans do not fit the default 512 MB.
+  KSE_BROKER_HEAP=$KSE_BROKER_HEAP KSE_JMX_EXPORTER_CONFIG=$RULES timeout 600 "$CLUSTER" restart-broker 1
 fi
+# startDelaySeconds in the rules keeps the agent's page empty for a while.
+for _ in $(seq 1 60); do same_rules && break; sleep 5; done
 same_rules || { say "the agent at $AGENT does not serve the rules' series"; exit 1; }
 
 # KRaft refuses one request creating more than ~10,000 records: topics of at most 5,000.
