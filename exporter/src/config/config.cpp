@@ -163,7 +163,7 @@ std::string read_pem_path(const YAML::Node& node, const Origin& origin, const st
   ERR_clear_error();
   if (!parsed) {
     fail(origin, key, "'" + path + "', which holds no PEM " +
-                          std::string(kind == Pem::kCertificates ? "certificate" : "unencrypted private key"),
+                          std::string(kind == Pem::kCertificates ? "certificate" : "private key without a pass phrase"),
          kind == Pem::kCertificates ? "a PEM file of one or more certificates" : "a PEM private key file");
   }
   return path;

@@ -22,7 +22,6 @@ void send(mg_connection* connection, int status, const char* status_text, const 
   mg_write(connection, body.data(), body.size());
 }
 
-// Compares every byte whatever the first difference, so timing does not reveal the password.
 // Accept-Encoding names gzip (or *) with a non-zero quality ("gzip;q=0" refuses it).
 bool accepts_gzip(const char* header) {
   if (header == nullptr) return false;
@@ -45,6 +44,7 @@ bool accepts_gzip(const char* header) {
   return false;
 }
 
+// Compares every byte whatever the first difference, so timing does not reveal the password.
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char difference = 0;

@@ -147,7 +147,11 @@ void KafkaClient::learn_brokers(const MetadataResponse& metadata, bool all_topic
     if (!topic.name || topic.error_code != 0) continue;
     auto& by_partition = leaders[*topic.name];
     for (const auto& partition : topic.partitions) {
-      if (partition.partition_index < 0) continue;
+      // A topic's partitions are numbered 0..n-1; an index beyond is a broker's error
+      // and must not size the table.
+      if (partition.partition_index < 0 || static_cast<size_t>(partition.partition_index) >= topic.partitions.size()) {
+        continue;
+      }
       const auto index = static_cast<size_t>(partition.partition_index);
       if (by_partition.size() <= index) by_partition.resize(index + 1, -1);
       by_partition[index] = partition.leader_id;
