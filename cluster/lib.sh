@@ -558,6 +558,13 @@ broker_stop() {
     stop_pid "$pid" "broker $id"
   fi
   rm -f "$(pid_file "$id")"
+  # The JVM's main thread can be gone (state Z) while its other threads still hold
+  # the ports: a restart must not find them taken.
+  local port ports=("$(client_port "$id")" "$(jolokia_port "$id")") deadline=$((SECONDS + 30))
+  [[ "$id" == 1 ]] && ports+=("$(jmx_exporter_port)")
+  for port in "${ports[@]}"; do
+    while port_open "$port" && ((SECONDS < deadline)); do sleep 0.2; done
+  done
 }
 
 broker_kill() {

@@ -217,6 +217,15 @@ std::string agent_rules() {
     return ::testing::AssertionFailure() << "broker 1 came back without Jolokia on " << kJolokiaPort
                                          << (agent ? " or the JMX exporter agent on " + std::to_string(kAgentPort) : "");
   }
+  // The tests after this one compare ISRs: leave only once broker 1 is back in all of them.
+  const auto settled = [] {
+    const auto urp = kse::test::kafka_tool(
+        "kafka-topics", std::string("--bootstrap-server ") + kse::test::kBootstrap + " --describe --under-replicated-partitions");
+    return urp.exit_code == 0 && urp.output.find("Partition:") == std::string::npos;
+  };
+  if (!wait_until(settled, seconds(120))) {
+    return ::testing::AssertionFailure() << "partitions still under-replicated 120 s after broker 1 restarted";
+  }
   return ::testing::AssertionSuccess();
 }
 

@@ -63,11 +63,26 @@ class ClientTest : public ::testing::Test {
 
 TEST_F(ClientTest, MetadataMatchesKafkaTopics) {
   start(plain());
-  auto result = client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5));
+  const auto describe = [] {
+    return kse::test::parse_topics_describe(
+        kse::test::kafka_tool("kafka-topics", "--bootstrap-server 127.0.0.1:9092 --describe --topic testing").output);
+  };
+  // Compared on a cluster that held still: the tool says the same before and after.
+  Result<MetadataResponse> result = Error{};
+  std::map<std::string, kse::test::ToolTopic> tool;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const auto before = describe();
+    result = client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5));
+    tool = describe();
+    if (before.count("testing") && tool.count("testing") &&
+        before.at("testing").partitions == tool.at("testing").partitions) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(result.value().brokers.size(), 3u);
-  auto tool = kse::test::parse_topics_describe(
-      kse::test::kafka_tool("kafka-topics", "--bootstrap-server 127.0.0.1:9092 --describe --topic testing").output);
+  ASSERT_TRUE(tool.count("testing")) << "kafka-topics does not describe testing";
   for (const auto& topic : result.value().topics) {
     if (topic.name != "testing") continue;
     ASSERT_EQ(topic.partitions.size(), 5u);

@@ -15,6 +15,7 @@ struct ToolPartition {
   int32_t leader = -1;
   std::vector<int32_t> replicas;
   std::vector<int32_t> isr;
+  bool operator==(const ToolPartition&) const = default;
 };
 
 struct ToolTopic {
