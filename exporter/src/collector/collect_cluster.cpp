@@ -145,7 +145,8 @@ awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, Off
   for (const auto& topic : answer->topics) {
     for (const auto& p : topic.partitions) {
       model::PartitionState* state = cycle.partition(topic.name, p.partition_index);
-      mark_error_code(cycle, "offsets", topic.name + "-" + std::to_string(p.partition_index), p.error_code);
+      mark_error_code(cycle, "offsets", p.error_code,
+                      [&] { return topic.name + "-" + std::to_string(p.partition_index); });
       if (state == nullptr || p.error_code != 0 || p.offset < 0) continue;
       (kind == OffsetKind::kLatest     ? state->latest_offset
        : kind == OffsetKind::kEarliest ? state->earliest_offset
@@ -206,7 +207,7 @@ awaitable<void> Collector::collect_topic_configs(Cycle& cycle) {
   }
   for (const auto& result : answer->results) {
     auto it = cycle.topic_index.find(result.resource_name);
-    mark_error_code(cycle, "topic_configs", "topic " + result.resource_name, result.error_code);
+    mark_error_code(cycle, "topic_configs", result.error_code, [&] { return "topic " + result.resource_name; });
     if (result.error_code != 0 || it == cycle.topic_index.end()) continue;
     model::TopicState& topic = cycle.snapshot.topics[it->second];
     for (const auto& config : result.configs) {

@@ -93,7 +93,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     }
     for (const auto& described : answer->groups) {
       model::GroupState* group = group_of(described.group_id);
-      mark_error_code(cycle, "groups", "group " + described.group_id, described.error_code);
+      mark_error_code(cycle, "groups", described.error_code, [&] { return "group " + described.group_id; });
       if (group == nullptr || described.error_code != 0) continue;
       // ListGroups already gave the state of groups of the new protocol, which
       // DescribeGroups reports as Dead.
@@ -139,7 +139,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     }
     for (const auto& fetched : answer->groups) {
       model::GroupState* group = group_of(fetched.group_id);
-      mark_error_code(cycle, "groups", "group " + fetched.group_id, fetched.error_code);
+      mark_error_code(cycle, "groups", fetched.error_code, [&] { return "group " + fetched.group_id; });
       if (group == nullptr || fetched.error_code != 0) continue;
       group->offsets_known = true;
       for (const auto& topic : fetched.topics) {

@@ -49,11 +49,6 @@ void Collector::mark_failed(Cycle& cycle, const std::string& collector, const st
   }
 }
 
-void Collector::mark_error_code(Cycle& cycle, const std::string& collector, const std::string& what,
-                                int16_t code) {
-  if (code != 0) mark_failed(cycle, collector, what + ": " + kafka::error_name(code));
-}
-
 awaitable<ClusterSnapshot> Collector::collect() {
   const auto started = std::chrono::steady_clock::now();
   Cycle cycle;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kafka/protocol.h"
 #include "model/filters.h"
 #include "model/snapshot.h"
 
@@ -67,8 +68,13 @@ class Collector {
   void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
   void mark_failed(Cycle& cycle, const std::string& collector, const std::string& error);
   // An error code inside an answer (one topic, group or partition) fails its collector
-  // for this cycle, with Kafka's name for it (e.g. GROUP_AUTHORIZATION_FAILED).
-  void mark_error_code(Cycle& cycle, const std::string& collector, const std::string& what, int16_t code);
+  // for this cycle, with Kafka's name for it (e.g. GROUP_AUTHORIZATION_FAILED). `what`
+  // names the topic, group or partition; it is called only for a non-zero code, since
+  // ListOffsets answers for every partition three times a cycle.
+  template <typename What>
+  void mark_error_code(Cycle& cycle, const std::string& collector, int16_t code, What what) {
+    if (code != 0) mark_failed(cycle, collector, what() + ": " + kafka::error_name(code));
+  }
 
   kafka::KafkaClient& client_;
   CollectorOptions options_;
