@@ -246,10 +246,14 @@ void parse_topics(Builder& out, const Fields& root, bool consumer) {
     add_window(out, topic, "batchcnt", "kafka_client_topic_batch_count_messages", {topic_name}, metrics::kClusterOwner, 1);
     auto partitions = topic.child("partitions");
     if (!partitions) continue;
+    // Room for one sample a partition in the families this kind of client fills.
     const size_t count = partitions->size();
-    for (size_t family : {families.sent, families.queue, families.received, families.lag, families.committed,
-                          families.fetch_state}) {
-      out.reserve(family, count);
+    if (consumer) {
+      for (size_t family : {families.received, families.lag, families.committed, families.fetch_state}) {
+        out.reserve(family, count);
+      }
+    } else {
+      for (size_t family : {families.sent, families.queue}) out.reserve(family, count);
     }
     for (auto [id, partition_value] : *partitions) {
       object partition_object;
