@@ -916,6 +916,8 @@ cluster_env() {
   done
   echo "JOLOKIA=$jolokia"
   echo "JMX_EXPORTER=http://$CLUSTER_HOST:$(jmx_exporter_port)/metrics"
+  # The rules file broker 1's JMX exporter agent runs (empty: no agent), as recorded at its start.
+  echo "JMX_EXPORTER_CONFIG=$(cat "$(node_dir 1)/jmx-exporter-config" 2>/dev/null || true)"
   if is_secure; then
     local certs
     certs=$(certs_dir)

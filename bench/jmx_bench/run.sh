@@ -47,8 +47,8 @@ same_rules() {
   ours=$("$BENCH" dump --jolokia "$JOLOKIA" --rules "$RULES" | families)
   [[ "$agent" == "$ours" ]]
 }
-# The rules file broker 1's agent was started with (the cluster script records it).
-agent_rules() { cat "${KSE_CLUSTER_DIR:-/tmp/kse-cluster}/broker-1/jmx-exporter-config" 2>/dev/null || true; }
+# The rules file broker 1's agent was started with, as the cluster script reports it.
+agent_rules() { "$CLUSTER" env | sed -n 's/^JMX_EXPORTER_CONFIG=//p'; }
 broker_heap() { tr '\0' '\n' <"/proc/$(cat "${KSE_CLUSTER_DIR:-/tmp/kse-cluster}/broker-1/pid")/cmdline" 2>/dev/null | grep '^-Xmx' || true; }
 : "${KSE_BROKER_HEAP:=2g}"
 if [[ "$MANAGE_CLUSTER" == 1 && ("$(agent_rules)" != "$RULES" || "$(broker_heap)" != "-Xmx$KSE_BROKER_HEAP") ]]; then

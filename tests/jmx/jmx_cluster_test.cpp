@@ -197,13 +197,14 @@ std::string seed_rules_without_delay() {
   return path;
 }
 
-// The rules file broker 1's JMX exporter agent was started with ("" when none).
+// The rules file broker 1's JMX exporter agent was started with ("" when none), as
+// `kafka-cluster env` reports it.
 std::string agent_rules() {
-  const char* dir = std::getenv("KSE_CLUSTER_DIR");
-  std::ifstream record(std::string(dir ? dir : "/tmp/kse-cluster") + "/broker-1/jmx-exporter-config");
-  std::string path;
-  std::getline(record, path);
-  return path;
+  const std::string key = "JMX_EXPORTER_CONFIG=";
+  for (const auto& line : kse::test::split_lines(kse::test::cluster_script("env").output)) {
+    if (line.rfind(key, 0) == 0) return line.substr(key.size());
+  }
+  return "";
 }
 
 // Restarts broker 1 with (or, for "", without) the JMX exporter agent on `rules`.
