@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -98,6 +99,35 @@ TEST(RenderTest, OwnersSplitAcrossSlotsAndEachSampleAppearsOnce) {
   EXPECT_NE(texts[0].find("kafka_brokers 2"), std::string::npos);
   EXPECT_EQ(texts[2].find("kafka_brokers"), std::string::npos);
   EXPECT_EQ(series, (std::vector<size_t>{2, 1, 1}));
+}
+
+// The probe's producer and consumer statistics are two sets with the same family names:
+// one page may carry only one HELP/TYPE block per family, and promtool must accept it.
+TEST(RenderTest, SameFamilyFromTwoSetsHasOneHeaderAndPassesPromtool) {
+  Family producer{"kafka_client_broker_rtt_seconds", "RTT.", MetricType::kGauge, {"client_id", "broker"},
+                  {sample({"probe-producer", "1"}, 0.002, 1)}};
+  Family consumer = producer;
+  consumer.samples = {sample({"probe-consumer", "1"}, 0.003, 1)};
+  Family other{"kafka_brokers", "Brokers.", MetricType::kGauge, {}, {sample({}, 3, 1)}};
+  std::vector<Family> first{producer, other};
+  std::vector<Family> second{consumer};
+  auto texts = render_slots({&first, &second}, 1, [](int32_t) { return size_t{0}; });
+  EXPECT_EQ(texts[0],
+            "# HELP kafka_client_broker_rtt_seconds RTT.\n"
+            "# TYPE kafka_client_broker_rtt_seconds gauge\n"
+            "kafka_client_broker_rtt_seconds{client_id=\"probe-producer\",broker=\"1\"} 0.002\n"
+            "kafka_client_broker_rtt_seconds{client_id=\"probe-consumer\",broker=\"1\"} 0.003\n"
+            "# HELP kafka_brokers Brokers.\n"
+            "# TYPE kafka_brokers gauge\n"
+            "kafka_brokers 3\n");
+  char path[] = "/tmp/kse-render-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  { std::ofstream(path) << texts[0]; }
+  const int status = std::system((std::string("promtool check metrics < ") + path + " >/dev/null 2>&1").c_str());
+  std::remove(path);
+  EXPECT_EQ(status, 0) << texts[0];
 }
 
 std::string inflate_all(const std::string& compressed, bool* one_member) {

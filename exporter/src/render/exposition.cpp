@@ -1,5 +1,7 @@
 #include "render/exposition.h"
 
+#include <unordered_map>
+
 #include <zlib.h>
 
 #include <charconv>
@@ -114,23 +116,34 @@ std::vector<std::string> render_slots(const std::vector<const std::vector<metric
     for (auto& text : out) text.reserve(samples * 80 / slot_count + 4096);
   }
   if (series_per_slot) series_per_slot->assign(slot_count, 0);
-  std::vector<char> started(slot_count);
+  // Families of the same name from different sets (the probe's producer and consumer
+  // statistics, say) share one HELP/TYPE block per page: a second block is invalid.
+  std::vector<std::vector<const metrics::Family*>> by_name;
+  std::unordered_map<std::string_view, size_t> index_of;
   for (const auto* families : family_sets) {
     for (const auto& family : *families) {
-      std::fill(started.begin(), started.end(), 0);
+      auto [it, added] = index_of.try_emplace(family.name, by_name.size());
+      if (added) by_name.emplace_back();
+      by_name[it->second].push_back(&family);
+    }
+  }
+  std::vector<char> started(slot_count);
+  for (const auto& same_name : by_name) {
+    std::fill(started.begin(), started.end(), 0);
+    for (const auto* family : same_name) {
       int32_t last_owner = INT32_MIN;
       size_t slot = 0;
-      for (const auto& sample : family.samples) {
+      for (const auto& sample : family->samples) {
         if (sample.owner != last_owner) {
           slot = slot_of(sample.owner);
           last_owner = sample.owner;
         }
         if (slot >= slot_count) continue;
         if (!started[slot]) {
-          append_header(out[slot], family);
+          append_header(out[slot], *same_name.front());
           started[slot] = 1;
         }
-        append_sample(out[slot], family, sample);
+        append_sample(out[slot], *family, sample);
         if (series_per_slot) ++(*series_per_slot)[slot];
       }
     }
