@@ -9,22 +9,20 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <condition_variable>
 #include <limits>
 #include <set>
-#include <thread>
 
 #include "app/port_plan.h"
 #include "collector/collector.h"
 #include "http/server.h"
 #include "jmx/bridge.h"
 #include "kafka/client/kafka_client.h"
-#include "kafka/messages/elect_leaders.h"
 #include "kafka/protocol.h"
 #include "kse/version.h"
 #include "model/catalogue.h"
 #include "model/derived.h"
 #include "model/model.h"
+#include "probe/leader_repair.h"
 #include "probe/probe.h"
 #include "render/exposition.h"
 
@@ -86,63 +84,29 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Broker internals: one thread per broker so a slow Jolokia never delays another.
-class JmxRunner {
- public:
-  JmxRunner(const config::Config& config) : interval_(config.collect.interval) {
-    if (!config.jmx.enabled) return;
-    auto rules = jmx::RuleSet::load_file(config.jmx.rules_file);
-    for (const auto& [id, url] : config.jmx.brokers) {
-      // A sidecar serves only its own broker's port: the others' internals are theirs.
-      if (config.serve.broker_id && *config.serve.broker_id != id) continue;
-      jmx::BridgeConfig bridge;
-      bridge.broker_id = id;
-      bridge.url = url;
-      bridge.username = config.jmx.username;
-      bridge.password = config.jmx.password;
-      bridge.ca_file = config.jmx.ca_file;
-      bridge.read_timeout = config.jmx.timeout;
-      bridge.connect_timeout = std::min(config.jmx.timeout, std::chrono::milliseconds(2000));
-      bridges_.push_back(std::make_unique<jmx::JolokiaBridge>(bridge, rules));
-    }
-    for (auto& bridge : bridges_) {
-      threads_.emplace_back([this, b = bridge.get()] { loop(*b); });
-    }
+// Broker internals: one Jolokia bridge per configured broker (a sidecar: its own only).
+std::unique_ptr<jmx::BridgeRunner> make_jmx(const config::Config& config) {
+  if (!config.jmx.enabled) return nullptr;
+  std::vector<jmx::BridgeConfig> bridges;
+  for (const auto& [id, url] : config.jmx.brokers) {
+    if (config.serve.broker_id && *config.serve.broker_id != id) continue;
+    jmx::BridgeConfig bridge;
+    bridge.broker_id = id;
+    bridge.url = url;
+    bridge.username = config.jmx.username;
+    bridge.password = config.jmx.password;
+    bridge.ca_file = config.jmx.ca_file;
+    bridge.read_timeout = config.jmx.timeout;
+    bridge.connect_timeout = std::min(config.jmx.timeout, std::chrono::milliseconds(2000));
+    bridges.push_back(std::move(bridge));
   }
-  ~JmxRunner() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    for (auto& thread : threads_) thread.join();
-  }
-  std::vector<std::shared_ptr<const std::vector<Family>>> families() const {
-    std::vector<std::shared_ptr<const std::vector<Family>>> out;
-    for (const auto& bridge : bridges_) out.push_back(bridge->shared_families());
-    return out;
-  }
-
- private:
-  void loop(jmx::JolokiaBridge& bridge) {
-    for (;;) {
-      const auto started = std::chrono::steady_clock::now();
-      bridge.collect_once();
-      std::unique_lock lock(mutex_);
-      if (wake_.wait_until(lock, started + interval_, [this] { return stopping_; })) return;
-    }
-  }
-  std::chrono::milliseconds interval_;
-  std::vector<std::unique_ptr<jmx::JolokiaBridge>> bridges_;
-  std::vector<std::thread> threads_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-};
+  return std::make_unique<jmx::BridgeRunner>(bridges, jmx::RuleSet::load_file(config.jmx.rules_file),
+                                             config.collect.interval);
+}
 
 class Exporter {
  public:
-  Exporter(const config::Config& config, asio::io_context& io, http::HttpServer& server, JmxRunner& jmx)
+  Exporter(const config::Config& config, asio::io_context& io, http::HttpServer& server, const jmx::BridgeRunner* jmx)
       : config_(config),
         io_(io),
         server_(server),
@@ -150,6 +114,9 @@ class Exporter {
         client_(io, client_config(config)),
         collector_(client_, collector_options(config)),
         probe_(make_probe(config)) {
+    if (probe_) {
+      leader_repair_.emplace(probe_->topic(), config.serve.broker_id, config.kafka.request_timeout);
+    }
     derived_.max_points = static_cast<size_t>(config.collect.lag_history_points);
     stats_.version = kVersion;
     options_.partition_metrics = config.limits.partition_metrics;
@@ -181,7 +148,7 @@ class Exporter {
         snapshot.collectors["metadata"] = {false, error.what()};
       }
       publish(snapshot);
-      if (probe_) co_await repair_probe_leaders(snapshot);
+      if (leader_repair_) co_await leader_repair_->run(client_, snapshot);
       timer.expires_at(started + config_.collect.interval);
       co_await timer.async_wait(asio::use_awaitable);
     }
@@ -267,7 +234,8 @@ class Exporter {
       }
       stats_.dropped_families = dropped;
     }
-    auto internals = jmx_.families();
+    std::vector<std::shared_ptr<const std::vector<Family>>> internals;
+    if (jmx_) internals = jmx_->families();
     std::vector<Family> own = model::build_exporter_families(stats_, plan.exporter_owner);
 
     std::vector<const std::vector<Family>*> sets = {&cluster};
@@ -304,49 +272,6 @@ class Exporter {
                    snapshot.cycle_duration.count());
     } else if (!ready_ && !metadata_up) {
       server_.set_ready(false, "Kafka metadata could not be read: " + snapshot.collectors.at("metadata").error);
-    }
-  }
-
-  // A broker back from a restart leads no probe partition until its preferred
-  // leadership is restored; Kafka's own rebalance may take minutes, so ask now.
-  asio::awaitable<void> repair_probe_leaders(const model::ClusterSnapshot& snapshot) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_election_ < std::chrono::seconds(30)) co_return;
-    std::set<int32_t> live;
-    for (const auto& broker : snapshot.brokers) {
-      if (broker.registered) live.insert(broker.id);
-    }
-    kafka::ElectLeadersRequest::Topic topic{probe_->topic(), {}};
-    for (const auto& t : snapshot.topics) {
-      if (t.name != probe_->topic()) continue;
-      for (const auto& p : t.partitions) {
-        if (p.replicas.empty() || p.leader == p.replicas.front()) continue;
-        const int32_t preferred = p.replicas.front();
-        if (config_.serve.broker_id && *config_.serve.broker_id != preferred) continue;
-        if (!live.count(preferred) || std::find(p.isr.begin(), p.isr.end(), preferred) == p.isr.end()) continue;
-        topic.partitions.push_back(p.partition);
-      }
-    }
-    if (topic.partitions.empty()) co_return;
-    last_election_ = now;
-    kafka::ElectLeadersRequest request;
-    request.topic_partitions.push_back(topic);
-    request.timeout_ms = static_cast<int32_t>(config_.kafka.request_timeout.count());
-    auto result = co_await client_.send_any(std::move(request), config_.kafka.request_timeout);
-    if (!result.ok()) {
-      spdlog::warn("probe: preferred leader election on {} failed: {}", probe_->topic(), result.error().to_string());
-      co_return;
-    }
-    for (const auto& t : result.value().results) {
-      for (const auto& p : t.partitions) {
-        // ELECTION_NOT_NEEDED (84): the preferred leader already leads.
-        if (p.error_code == 0 || p.error_code == 84) {
-          spdlog::info("probe: {}-{} led by its preferred broker again", t.topic, p.partition_id);
-        } else {
-          spdlog::warn("probe: preferred leader election on {}-{}: {}", t.topic, p.partition_id,
-                       p.error_message.value_or(kafka::error_name(p.error_code)));
-        }
-      }
     }
   }
 
@@ -403,14 +328,14 @@ class Exporter {
   const config::Config& config_;
   asio::io_context& io_;
   http::HttpServer& server_;
-  JmxRunner& jmx_;
+  const jmx::BridgeRunner* jmx_;
   kafka::KafkaClient client_;
   collector::Collector collector_;
   model::DerivedState derived_;
   model::ModelOptions options_;
   model::ExporterStats stats_;
   std::unique_ptr<probe::Probe> probe_;
-  std::chrono::steady_clock::time_point last_election_{};
+  std::optional<probe::LeaderRepair> leader_repair_;
   struct Head {
     int port = 0;
     size_t series = 0;
@@ -451,9 +376,9 @@ int run(const config::Config& config) {
     if (!config.serve.broker_id) server.ensure_port(config.serve.cluster_port, "cluster");
     // Other brokers' ports open when the metadata shows them, so none answers 503 for ever.
     for (const auto& [broker, port] : initial.broker_ports) server.ensure_port(port, "broker " + std::to_string(broker));
-    JmxRunner jmx(config);
+    const auto jmx = make_jmx(config);
     asio::io_context io(1);
-    Exporter exporter(config, io, server, jmx);
+    Exporter exporter(config, io, server, jmx.get());
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& error, int signal) {
       if (!error) spdlog::info("signal {} received, stopping", signal);

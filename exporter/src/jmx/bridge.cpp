@@ -391,26 +391,38 @@ BridgeStatus JolokiaBridge::status() const {
   return status_;
 }
 
-JolokiaBridges::JolokiaBridges(const std::vector<BridgeConfig>& brokers,
-                               std::shared_ptr<const RuleSet> rules) {
+BridgeRunner::BridgeRunner(const std::vector<BridgeConfig>& brokers, std::shared_ptr<const RuleSet> rules,
+                           std::chrono::milliseconds interval)
+    : interval_(interval) {
   for (const BridgeConfig& config : brokers) {
     bridges_.push_back(std::make_unique<JolokiaBridge>(config, rules));
   }
-}
-
-void JolokiaBridges::collect_all() {
-  std::vector<std::thread> threads;
-  threads.reserve(bridges_.size());
-  for (auto& bridge : bridges_) threads.emplace_back([&bridge] { bridge->collect_once(); });
-  for (std::thread& thread : threads) thread.join();
-}
-
-std::vector<Family> JolokiaBridges::families() const {
-  std::vector<Family> out;
-  for (const auto& bridge : bridges_) {
-    const auto families = bridge->shared_families();
-    out.insert(out.end(), families->begin(), families->end());
+  for (auto& bridge : bridges_) {
+    threads_.emplace_back([this, b = bridge.get()] { loop(*b); });
   }
+}
+
+BridgeRunner::~BridgeRunner() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_) thread.join();
+}
+
+void BridgeRunner::loop(JolokiaBridge& bridge) {
+  for (;;) {
+    const auto started = std::chrono::steady_clock::now();
+    bridge.collect_once();
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_until(lock, started + interval_, [this] { return stopping_; })) return;
+  }
+}
+
+std::vector<std::shared_ptr<const std::vector<Family>>> BridgeRunner::families() const {
+  std::vector<std::shared_ptr<const std::vector<Family>>> out;
+  for (const auto& bridge : bridges_) out.push_back(bridge->shared_families());
   return out;
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "jmx/rules.h"
@@ -78,19 +80,29 @@ class JolokiaBridge {
   BridgeStatus status_;
 };
 
-// One bridge per broker, collected concurrently: a dead or slow agent costs only its own
-// timeout, never the other brokers' cycles.
-class JolokiaBridges {
+// One bridge per broker, each collected on its own thread every `interval`: a dead or
+// slow agent costs only its own timeout, never the other brokers' cycles. The first
+// cycles start at construction; the destructor stops and joins every thread.
+class BridgeRunner {
  public:
-  JolokiaBridges(const std::vector<BridgeConfig>& brokers, std::shared_ptr<const RuleSet> rules);
-  // Runs every bridge's collect_once() on its own thread and waits for all of them.
-  void collect_all();
-  // Every broker's families, in broker order (each sample owned by its broker).
-  std::vector<metrics::Family> families() const;
+  BridgeRunner(const std::vector<BridgeConfig>& brokers, std::shared_ptr<const RuleSet> rules,
+               std::chrono::milliseconds interval);
+  ~BridgeRunner();
+  BridgeRunner(const BridgeRunner&) = delete;
+  BridgeRunner& operator=(const BridgeRunner&) = delete;
+
+  // Every broker's last families, in broker order (each sample owned by its broker).
+  std::vector<std::shared_ptr<const std::vector<metrics::Family>>> families() const;
   const std::vector<std::unique_ptr<JolokiaBridge>>& bridges() const { return bridges_; }
 
  private:
+  void loop(JolokiaBridge& bridge);
+  std::chrono::milliseconds interval_;
   std::vector<std::unique_ptr<JolokiaBridge>> bridges_;
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
 };
 
 // Status families alone (for a broker with no bridge yet, or in tests).

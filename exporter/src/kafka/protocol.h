@@ -57,6 +57,10 @@ typename Request::Response decode_response(std::span<const uint8_t> frame, int16
   return response;
 }
 
+// The error codes the exporter acts on, by Kafka's numbers.
+inline constexpr int16_t kUnsupportedVersion = 35;
+inline constexpr int16_t kElectionNotNeeded = 84;
+
 // Kafka's name for an error code ("NOT_LEADER_OR_FOLLOWER"), or "UNKNOWN_ERROR_<n>".
 std::string error_name(int16_t code);
 bool is_retriable(int16_t code);
