@@ -19,6 +19,36 @@ wait_http() {
   done
 }
 
+# Waits for `url` to answer, as long as process `pid` (ours) runs: a process that died (a
+# port taken by someone else, say) stops the wait at once with its log's last lines,
+# instead of waiting on whatever else answers at that address.
+wait_http_of() {
+  local pid=$1 url=$2 seconds=$3 log=$4
+  local deadline=$((SECONDS + seconds))
+  until curl -sf -m 2 "$url" >/dev/null 2>&1 && kill -0 "$pid" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "stack: the process behind $url exited; its log ($log) ends with:" >&2
+      tail -n 5 "$log" >&2
+      return 1
+    fi
+    ((SECONDS < deadline)) || { echo "stack: $url did not answer within ${seconds}s" >&2; return 1; }
+    sleep 0.5
+  done
+}
+
+# Refuses to start when a port the stack needs is already taken, and says by what.
+require_free_ports() {
+  local port taken=()
+  for port in "$@"; do
+    if ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then taken+=("$port"); fi
+  done
+  if ((${#taken[@]} > 0)); then
+    echo "stack: port(s) ${taken[*]} already in use (an earlier demo or exporter still running?):" >&2
+    ss -Htlnp "( $(printf 'sport = :%s or ' "${taken[@]}" | sed 's/ or $//') )" >&2 || true
+    return 1
+  fi
+}
+
 start_webhook() {
   mkdir -p "$STACK_DIR"
   : >"$STACK_DIR/webhook.jsonl"

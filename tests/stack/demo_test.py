@@ -95,6 +95,23 @@ try:
         page = http_get(f"http://127.0.0.1:{7070 + broker}/metrics", 10).decode()
         if f'kafka_broker_up{{broker="{broker}"}} 1' not in page:
             failures.append(f"port {7070 + broker} does not say broker {broker} is up")
+
+    # At rest the demo is quiet: no alert pending or firing (a phantom broker's JMX, say)
+    # over a minute of rule evaluations. The cluster may be shared with tests that stopped
+    # brokers before: its leaders are put back first, as an operator would after a restart.
+    subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-leader-election", "--bootstrap-server",
+                    "127.0.0.1:9092", "--election-type", "PREFERRED", "--all-topic-partitions"],
+                   capture_output=True, timeout=120)
+    time.sleep(30)
+    quiet_until = time.time() + 60
+    while time.time() < quiet_until:
+        alerts = prometheus("/api/v1/query?query=ALERTS")["result"]
+        if alerts:
+            failures.append("alerts at rest: " + ", ".join(
+                f"{a['metric']['alertname']}{{{a['metric'].get('broker', '')}}} {a['metric']['alertstate']}"
+                for a in alerts))
+            break
+        time.sleep(5)
 finally:
     # Ctrl-C: the terminal sends SIGINT to the demo's whole process group.
     if demo.poll() is None:
@@ -117,6 +134,21 @@ if still:
     failures.append(f"still listening after Ctrl-C: {', '.join(still)}")
 if demo.returncode != 0:
     failures.append(f"the demo exited with {demo.returncode} after Ctrl-C")
+
+# A port the demo needs, already taken: the demo stops at once and says which.
+if not still:
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", 9308))
+        squatter.listen()
+        started = time.time()
+        refused = subprocess.run([str(root / "scripts" / "demo")], cwd=root, capture_output=True, text=True,
+                                 timeout=600, env={**os.environ, "KSE_BUILD": str(build),
+                                                   "STACK_DIR": str(work / "stack-busy")})
+        if refused.returncode == 0 or "9308" not in refused.stderr or "already in use" not in refused.stderr:
+            failures.append(f"with port 9308 taken the demo exited {refused.returncode}: {refused.stderr[-500:]}")
+        else:
+            print(f"demo: with 9308 taken, stopped in {time.time() - started:.0f} s saying so")
 
 for failure in failures:
     print("FAIL:", failure)

@@ -100,13 +100,15 @@ JolokiaBridge::JolokiaBridge(BridgeConfig config, std::shared_ptr<const RuleSet>
   state_->http.password = config_.password;
   state_->http.ca_file = config_.ca_file;
   state_->http.verify_tls = config_.verify_tls;
+  // Until the first cycle ends nothing is known: no series, rather than a false "down".
+  // A URL that cannot be used is known to fail at once.
+  published_ = std::make_shared<const std::vector<Family>>();
   try {
     state_->target = parse_http_url(config_.url);
   } catch (const HttpError& error) {
     status_.last_error = error.what();
+    published_ = std::make_shared<const std::vector<Family>>(jmx_status_families(config_.broker_id, status_));
   }
-  published_ =
-      std::make_shared<const std::vector<Family>>(jmx_status_families(config_.broker_id, status_));
 }
 
 JolokiaBridge::~JolokiaBridge() = default;
