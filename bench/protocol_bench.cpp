@@ -170,7 +170,6 @@ struct DelayedConnection {
   boost::asio::io_context io;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard{io.get_executor()};
   std::unique_ptr<kse::bench::LatencyProxy> proxy;
-  ClientStats stats;
   ClientConfig config;
   std::shared_ptr<BrokerConnection> connection;
   std::thread thread;
@@ -186,7 +185,7 @@ struct DelayedConnection {
     if (leader_port < 0) return;
     proxy = std::make_unique<kse::bench::LatencyProxy>(io, leader_port, one_way);
     config.connect_timeout = std::chrono::seconds(2);
-    connection = std::make_shared<BrokerConnection>(io, c.leader, "127.0.0.1", proxy->port(), config, nullptr, stats);
+    connection = std::make_shared<BrokerConnection>(io, c.leader, "127.0.0.1", proxy->port(), config, nullptr);
     thread = std::thread([this] { io.run(); });
   }
   ~DelayedConnection() {

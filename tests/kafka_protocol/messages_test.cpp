@@ -283,8 +283,6 @@ TEST(MessagesTest, VersionChoice) {
   EXPECT_EQ(choose_version<MetadataRequest>({0, 8}), -1);
   EXPECT_EQ(choose_version<DescribeLogDirsRequest>({0, 4}), 4);
   EXPECT_EQ(error_name(6), "NOT_LEADER_OR_FOLLOWER");
-  EXPECT_TRUE(is_retriable(16));
-  EXPECT_FALSE(is_retriable(58));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <civetweb.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -87,7 +88,6 @@ struct HttpServer::Port {
   std::string role;
   mg_context* context = nullptr;
   std::shared_ptr<const render::RenderedPage> page;  // guarded by server->mutex_
-  PortCounters counters;
 };
 
 HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
@@ -190,12 +190,6 @@ void HttpServer::set_ready(bool ready, const std::string& reason) {
   not_ready_reason_ = std::make_shared<const std::string>(reason);
 }
 
-const PortCounters* HttpServer::counters(int number) const {
-  std::lock_guard lock(mutex_);
-  auto it = ports_.find(number);
-  return it == ports_.end() ? nullptr : &it->second->counters;
-}
-
 int HttpServer::handle(mg_connection* connection, void* port) {
   auto* p = static_cast<Port*>(port);
   return p->server->serve(connection, *p);
@@ -229,7 +223,6 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
       page = port.page;
     }
     if (!page) {
-      ++port.counters.errors;
       send(connection, 503, "Service Unavailable", "text/plain", "no metrics yet: the first collection cycle has not finished\n");
       return 503;
     }
@@ -246,8 +239,6 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
       mg_write(connection, first.data(), first.size());
       mg_write(connection, rest.data(), rest.size());
     }
-    ++port.counters.scrapes;
-    port.counters.bytes_sent += first.size() + rest.size();
     return 200;
   }
   if (path == "/healthz") {

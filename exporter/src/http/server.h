@@ -1,7 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,12 +26,6 @@ struct ServerOptions {
   int threads_per_port = 16;
 };
 
-struct PortCounters {
-  std::atomic<uint64_t> scrapes{0};
-  std::atomic<uint64_t> bytes_sent{0};
-  std::atomic<uint64_t> errors{0};
-};
-
 class ServerError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -54,8 +47,6 @@ class HttpServer {
   // Swaps the page a port serves; a scrape in progress keeps the page it started with.
   void publish(int port, std::shared_ptr<const render::RenderedPage> page);
   void set_ready(bool ready, const std::string& reason);
-
-  const PortCounters* counters(int port) const;
 
  private:
   struct Port;

@@ -29,14 +29,4 @@ std::string error_name(int16_t code) {
   return it != names.end() ? it->second : "UNKNOWN_ERROR_" + std::to_string(code);
 }
 
-bool is_retriable(int16_t code) {
-  switch (code) {
-    case 3: case 5: case 6: case 7: case 14: case 15: case 16: case 41: case 56: case 74:
-    case 75: case 78: case 100:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace kse::kafka

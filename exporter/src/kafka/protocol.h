@@ -63,6 +63,5 @@ inline constexpr int16_t kElectionNotNeeded = 84;
 
 // Kafka's name for an error code ("NOT_LEADER_OR_FOLLOWER"), or "UNKNOWN_ERROR_<n>".
 std::string error_name(int16_t code);
-bool is_retriable(int16_t code);
 
 }  // namespace kse::kafka

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -36,28 +35,5 @@ struct ClientConfig {
   TlsSettings tls;
   SaslSettings sasl;
 };
-
-// What the client did, for the exporter's own metrics.
-struct ApiStats {
-  uint64_t sent = 0;
-  uint64_t errors = 0;
-  uint64_t timeouts = 0;
-};
-
-struct BrokerStats {
-  std::map<int16_t, ApiStats> apis;  // by API key
-  uint64_t bytes_sent = 0;
-  uint64_t bytes_received = 0;
-  uint64_t connects = 0;
-  uint64_t connect_failures = 0;
-  uint64_t authentication_failures = 0;
-  size_t in_flight = 0;
-};
-
-struct ClientStats {
-  std::map<int32_t, BrokerStats> brokers;  // by broker id (negative: bootstrap address)
-};
-
-std::string api_name(int16_t api_key);
 
 }  // namespace kse::kafka

@@ -56,15 +56,13 @@ struct BrokerConnection::Transport {
 };
 
 BrokerConnection::BrokerConnection(asio::io_context& io, int32_t broker_id, std::string host,
-                                   int port, const ClientConfig& config, asio::ssl::context* tls,
-                                   ClientStats& stats)
+                                   int port, const ClientConfig& config, asio::ssl::context* tls)
     : io_(io),
       broker_id_(broker_id),
       host_(std::move(host)),
       port_(port),
       config_(config),
-      tls_(tls),
-      stats_(stats) {}
+      tls_(tls) {}
 
 BrokerConnection::~BrokerConnection() { close(); }
 
@@ -103,27 +101,18 @@ void BrokerConnection::fail_all(const Error& error) {
     waiter->error = error;
     waiter->signal->cancel();
   }
-  stats_.brokers[broker_id_].in_flight = 0;
 }
-
-void BrokerConnection::count_error(int16_t api_key) { ++stats_.brokers[broker_id_].apis[api_key].errors; }
 
 awaitable<Result<std::vector<uint8_t>>> BrokerConnection::exchange(int32_t correlation_id,
                                                                    std::vector<uint8_t> frame,
                                                                    Deadline deadline,
-                                                                   const char* api_name,
-                                                                   int16_t api_key) {
-  auto& broker_stats = stats_.brokers[broker_id_];
-  ++broker_stats.apis[api_key].sent;
+                                                                   const char* api_name) {
   if (!transport_) {
-    ++broker_stats.apis[api_key].errors;
     co_return Error{Error::Kind::kConnection, describe() + ": " + api_name + ": not connected"};
   }
   auto waiter = std::make_shared<Pending>();
   waiter->signal = std::make_unique<asio::steady_timer>(io_, deadline);
   pending_[correlation_id] = waiter;
-  broker_stats.in_flight = pending_.size();
-  broker_stats.bytes_sent += frame.size();
   write_queue_.push_back(std::move(frame));
   if (!writing_) {
     writing_ = true;
@@ -136,16 +125,12 @@ awaitable<Result<std::vector<uint8_t>>> BrokerConnection::exchange(int32_t corre
   co_await waiter->signal->async_wait(asio::redirect_error(use_awaitable, ignored));
   if (waiter->frame) co_return std::move(*waiter->frame);
   if (waiter->error) {
-    ++stats_.brokers[broker_id_].apis[api_key].errors;
     Error error = *waiter->error;
     error.message += std::string(" (") + api_name + ")";
     co_return error;
   }
   // The deadline passed: this request alone fails; a late answer will be dropped.
   pending_.erase(correlation_id);
-  stats_.brokers[broker_id_].in_flight = pending_.size();
-  ++stats_.brokers[broker_id_].apis[api_key].errors;
-  ++stats_.brokers[broker_id_].apis[api_key].timeouts;
   co_return Error{Error::Kind::kTimeout, describe() + ": " + api_name + ": no answer before the deadline"};
 }
 
@@ -185,14 +170,12 @@ awaitable<void> BrokerConnection::read_loop(std::shared_ptr<Transport> transport
       std::vector<uint8_t> frame(size);
       co_await transport->read(asio::buffer(frame));
       if (generation != generation_) co_return;
-      stats_.brokers[broker_id_].bytes_received += size + 4;
       const int32_t correlation_id = peek_correlation_id(frame);
       auto it = pending_.find(correlation_id);
       if (it == pending_.end()) continue;  // its requester timed out already
       it->second->frame = std::move(frame);
       it->second->signal->cancel();
       pending_.erase(it);
-      stats_.brokers[broker_id_].in_flight = pending_.size();
     }
   } catch (const std::exception& error) {
     if (generation == generation_) {
@@ -226,17 +209,14 @@ awaitable<std::optional<Error>> BrokerConnection::ensure_ready(Deadline deadline
   const Deadline connect_deadline =
       std::min(deadline, std::chrono::steady_clock::now() + config_.connect_timeout);
   auto failure = co_await connect(connect_deadline);
-  auto& broker_stats = stats_.brokers[broker_id_];
   if (failure) {
     close();
-    ++broker_stats.connect_failures;
     last_failure_ = failure;
     // A refused login is not retried in a tight loop.
     const auto wait = failure->kind == Error::Kind::kAuthentication ? config_.authentication_retry : next_backoff();
     retry_after_ = std::chrono::steady_clock::now() + wait;
   } else {
     state_ = State::kReady;
-    ++broker_stats.connects;
     last_failure_.reset();
     backoff_ = std::chrono::milliseconds(0);
   }
@@ -316,7 +296,6 @@ awaitable<std::optional<Error>> BrokerConnection::handshake(Deadline deadline) {
 awaitable<std::optional<Error>> BrokerConnection::authenticate(Deadline deadline) {
   const auto& sasl = config_.sasl;
   auto auth_error = [&](const std::string& what) {
-    ++stats_.brokers[broker_id_].authentication_failures;
     return Error{Error::Kind::kAuthentication,
                  describe() + ": SASL " + sasl.mechanism + " authentication of user '" +
                      sasl.username + "' failed: " + what};

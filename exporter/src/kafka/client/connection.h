@@ -31,7 +31,7 @@ using Deadline = std::chrono::steady_clock::time_point;
 class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
  public:
   BrokerConnection(boost::asio::io_context& io, int32_t broker_id, std::string host, int port,
-                   const ClientConfig& config, boost::asio::ssl::context* tls, ClientStats& stats);
+                   const ClientConfig& config, boost::asio::ssl::context* tls);
   ~BrokerConnection();
 
   template <typename Request>
@@ -77,13 +77,11 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
                                                                               Deadline deadline) {
     const int32_t correlation_id = next_correlation_id_++;
     auto frame = encode_request(request, version, correlation_id, config_.client_id);
-    auto raw = co_await exchange(correlation_id, std::move(frame), deadline, Request::kName,
-                                 Request::kApiKey);
+    auto raw = co_await exchange(correlation_id, std::move(frame), deadline, Request::kName);
     if (!raw.ok()) co_return raw.error();
     try {
       co_return decode_response<Request>(raw.value(), version);
     } catch (const DecodeError& error) {
-      count_error(Request::kApiKey);
       co_return Error{Error::Kind::kProtocol, describe() + ": " + error.what()};
     }
   }
@@ -91,8 +89,7 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
   boost::asio::awaitable<Result<std::vector<uint8_t>>> exchange(int32_t correlation_id,
                                                                 std::vector<uint8_t> frame,
                                                                 Deadline deadline,
-                                                                const char* api_name,
-                                                                int16_t api_key);
+                                                                const char* api_name);
   boost::asio::awaitable<std::optional<Error>> ensure_ready(Deadline deadline);
   void wake_connect_waiters();
   boost::asio::awaitable<std::optional<Error>> connect(Deadline deadline);
@@ -101,7 +98,6 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Transport> transport, uint64_t generation);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<Transport> transport, uint64_t generation);
   void fail_all(const Error& error);
-  void count_error(int16_t api_key);
   std::chrono::milliseconds next_backoff();
 
   boost::asio::io_context& io_;
@@ -110,7 +106,6 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
   int port_;
   const ClientConfig& config_;
   boost::asio::ssl::context* tls_;
-  ClientStats& stats_;
 
   State state_ = State::kDisconnected;
   uint64_t generation_ = 0;

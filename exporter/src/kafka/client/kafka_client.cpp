@@ -24,30 +24,6 @@ std::pair<std::string, int> split_host_port(const std::string& entry) {
 }
 }  // namespace
 
-std::string api_name(int16_t api_key) {
-  switch (api_key) {
-    case 2: return "ListOffsets";
-    case 3: return "Metadata";
-    case 9: return "OffsetFetch";
-    case 10: return "FindCoordinator";
-    case 15: return "DescribeGroups";
-    case 16: return "ListGroups";
-    case 17: return "SaslHandshake";
-    case 18: return "ApiVersions";
-    case 32: return "DescribeConfigs";
-    case 35: return "DescribeLogDirs";
-    case 36: return "SaslAuthenticate";
-    case 46: return "ListPartitionReassignments";
-    case 48: return "DescribeClientQuotas";
-    case 55: return "DescribeQuorum";
-    case 60: return "DescribeCluster";
-    case 61: return "DescribeProducers";
-    case 65: return "DescribeTransactions";
-    case 66: return "ListTransactions";
-    default: return "Api" + std::to_string(api_key);
-  }
-}
-
 KafkaClient::KafkaClient(boost::asio::io_context& io, ClientConfig config)
     : io_(io), config_(std::move(config)) {
   if (config_.tls.enabled) {
@@ -70,8 +46,8 @@ KafkaClient::KafkaClient(boost::asio::io_context& io, ClientConfig config)
   int32_t pseudo_id = -1;
   for (const auto& entry : config_.bootstrap_servers) {
     auto [host, port] = split_host_port(entry);
-    bootstrap_.push_back(std::make_shared<BrokerConnection>(io_, pseudo_id--, host, port, config_,
-                                                            tls_.get(), stats_));
+    bootstrap_.push_back(
+        std::make_shared<BrokerConnection>(io_, pseudo_id--, host, port, config_, tls_.get()));
   }
   if (bootstrap_.empty()) throw std::invalid_argument("no bootstrap servers");
 }
@@ -96,8 +72,8 @@ std::shared_ptr<BrokerConnection> KafkaClient::connection_for(int32_t broker_id)
 std::shared_ptr<BrokerConnection> KafkaClient::controller_lane_for(const BrokerConnection& broker) {
   auto& lane = controller_lane_[broker.broker_id()];
   if (!lane) {
-    lane = std::make_shared<BrokerConnection>(io_, broker.broker_id(), broker.host(), broker.port(), config_,
-                                              tls_.get(), stats_);
+    lane = std::make_shared<BrokerConnection>(io_, broker.broker_id(), broker.host(), broker.port(),
+                                              config_, tls_.get());
   }
   return lane;
 }
@@ -125,7 +101,8 @@ std::vector<std::shared_ptr<BrokerConnection>> KafkaClient::candidates(bool cont
   return out;
 }
 
-void KafkaClient::learn_brokers(const MetadataResponse& metadata, bool all_topics) {
+// Brokers that left stay known: their requests fail fast and their series say so.
+void KafkaClient::learn_brokers(const MetadataResponse& metadata) {
   for (const auto& broker : metadata.brokers) {
     auto it = brokers_.find(broker.node_id);
     if (it != brokers_.end() && it->second->host() == broker.host && it->second->port() == broker.port) {
@@ -137,46 +114,8 @@ void KafkaClient::learn_brokers(const MetadataResponse& metadata, bool all_topic
       controller_lane_.erase(lane);
     }
     brokers_[broker.node_id] = std::make_shared<BrokerConnection>(
-        io_, broker.node_id, broker.host, broker.port, config_, tls_.get(), stats_);
+        io_, broker.node_id, broker.host, broker.port, config_, tls_.get());
   }
-  // Brokers that left stay known: their requests fail fast and their series say so.
-  controller_ = metadata.controller_id;
-  // A Metadata of some topics only updates those; one of all topics replaces the map.
-  std::map<std::string, std::vector<int32_t>, std::less<>> leaders;
-  for (const auto& topic : metadata.topics) {
-    if (!topic.name || topic.error_code != 0) continue;
-    auto& by_partition = leaders[*topic.name];
-    for (const auto& partition : topic.partitions) {
-      // A topic's partitions are numbered 0..n-1; an index beyond is a broker's error
-      // and must not size the table.
-      if (partition.partition_index < 0 || static_cast<size_t>(partition.partition_index) >= topic.partitions.size()) {
-        continue;
-      }
-      const auto index = static_cast<size_t>(partition.partition_index);
-      if (by_partition.size() <= index) by_partition.resize(index + 1, -1);
-      by_partition[index] = partition.leader_id;
-    }
-  }
-  if (all_topics) {
-    leaders_ = std::move(leaders);
-  } else {
-    for (auto& [name, by_partition] : leaders) leaders_[name] = std::move(by_partition);
-  }
-}
-
-std::optional<int32_t> KafkaClient::leader_of(const std::string& topic, int32_t partition) const {
-  auto it = leaders_.find(topic);
-  if (it == leaders_.end() || partition < 0 || static_cast<size_t>(partition) >= it->second.size()) {
-    return std::nullopt;
-  }
-  const int32_t leader = it->second[static_cast<size_t>(partition)];
-  if (leader < 0) return std::nullopt;
-  return leader;
-}
-
-std::optional<int32_t> KafkaClient::controller() const {
-  if (controller_ < 0) return std::nullopt;
-  return controller_;
 }
 
 boost::asio::awaitable<Result<std::map<std::string, int32_t>>> KafkaClient::find_coordinators(
@@ -190,7 +129,6 @@ boost::asio::awaitable<Result<std::map<std::string, int32_t>>> KafkaClient::find
   for (const auto& coordinator : result.value().coordinators) {
     if (coordinator.error_code != 0 || coordinator.node_id < 0) continue;
     found[coordinator.key] = coordinator.node_id;
-    coordinators_[{key_type, coordinator.key}] = coordinator.node_id;
   }
   co_return found;
 }

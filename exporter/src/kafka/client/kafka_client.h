@@ -46,11 +46,9 @@ class KafkaClient {
                       "broker " + std::to_string(broker_id) + " is not in the metadata (" +
                           Request::kName + ")"};
     }
-    bool all_topics = false;
-    if constexpr (std::is_same_v<Request, MetadataRequest>) all_topics = !request.topics.has_value();
     auto result = co_await connection->send(std::move(request), deadline_after(timeout));
     if constexpr (std::is_same_v<Request, MetadataRequest>) {
-      if (result.ok()) learn_brokers(result.value(), all_topics);
+      if (result.ok()) learn_brokers(result.value());
     }
     co_return result;
   }
@@ -79,9 +77,7 @@ class KafkaClient {
       auto result = co_await connection->send(request, attempt_deadline);
       if (result.ok()) {
         preferred_ = connection->broker_id();
-        if constexpr (std::is_same_v<Request, MetadataRequest>) {
-          learn_brokers(result.value(), !request.topics.has_value());
-        }
+        if constexpr (std::is_same_v<Request, MetadataRequest>) learn_brokers(result.value());
         co_return result;
       }
       if (kControllerLane && result.error().kind == Error::Kind::kTimeout) connection->close();
@@ -95,69 +91,10 @@ class KafkaClient {
     co_return *last;
   }
 
-  // Routing, from the last Metadata this client read (send or send_any of one).
-  std::optional<int32_t> leader_of(const std::string& topic, int32_t partition) const;
-  std::optional<int32_t> controller() const;
-
-  // To the leader of topic-partition; kUnknownBroker when no metadata names one.
-  template <typename Request>
-  boost::asio::awaitable<Result<typename Request::Response>> send_to_leader(const std::string& topic,
-                                                                            int32_t partition, Request request,
-                                                                            std::chrono::milliseconds timeout) {
-    const auto leader = leader_of(topic, partition);
-    if (!leader) {
-      co_return Error{Error::Kind::kUnknownBroker, topic + "-" + std::to_string(partition) +
-                                                       " has no known leader (" + Request::kName + ")"};
-    }
-    co_return co_await send(*leader, std::move(request), timeout);
-  }
-
-  // To the broker the metadata names as controller (in KRaft, the broker that forwards
-  // to the active controller), else to any broker.
-  template <typename Request>
-  boost::asio::awaitable<Result<typename Request::Response>> send_to_controller(Request request,
-                                                                                std::chrono::milliseconds timeout) {
-    if (const auto id = controller(); id && connection_for(*id)) {
-      co_return co_await send(*id, std::move(request), timeout);
-    }
-    co_return co_await send_any(std::move(request), timeout);
-  }
-
   // Coordinators of many group ids (kGroup) or transactional ids (kTransaction), in one
   // FindCoordinator; a key the broker could not place is absent from the answer.
   boost::asio::awaitable<Result<std::map<std::string, int32_t>>> find_coordinators(
       int8_t key_type, std::vector<std::string> keys, std::chrono::milliseconds timeout);
-
-  // To the coordinator of one group or transactional id, looked up once and remembered
-  // until a request to it fails.
-  template <typename Request>
-  boost::asio::awaitable<Result<typename Request::Response>> send_to_coordinator(int8_t key_type,
-                                                                                 const std::string& key,
-                                                                                 Request request,
-                                                                                 std::chrono::milliseconds timeout) {
-    const auto deadline = deadline_after(timeout);
-    const std::pair<int8_t, std::string> cache_key(key_type, key);
-    auto cached = coordinators_.find(cache_key);
-    int32_t coordinator = -1;
-    if (cached != coordinators_.end()) {
-      coordinator = cached->second;
-    } else {
-      // Built by hand: GCC 12 miscompiles an initializer list inside a co_await.
-      std::vector<std::string> keys;
-      keys.push_back(key);
-      auto found = co_await find_coordinators(key_type, std::move(keys), timeout);
-      if (!found.ok()) co_return found.error();
-      auto it = found.value().find(key);
-      if (it == found.value().end()) {
-        co_return Error{Error::Kind::kKafka, "no coordinator for '" + key + "' (" + Request::kName + ")"};
-      }
-      coordinator = it->second;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    auto result = co_await send(coordinator, std::move(request), std::max(left, std::chrono::milliseconds(1)));
-    if (!result.ok()) coordinators_.erase(cache_key);
-    co_return result;
-  }
 
   // Blocking helper for tests and tools; must not be called on the io thread.
   template <typename Request>
@@ -174,16 +111,14 @@ class KafkaClient {
   }
 
   std::vector<int32_t> broker_ids() const;
-  const ClientStats& stats() const { return stats_; }
   const ClientConfig& config() const { return config_; }
 
  private:
   std::shared_ptr<BrokerConnection> connection_for(int32_t broker_id);
   std::vector<std::shared_ptr<BrokerConnection>> candidates(bool controller_lane);
   std::shared_ptr<BrokerConnection> controller_lane_for(const BrokerConnection& broker);
-  // Connections for new brokers, and the routing maps; `all_topics`: the answer lists
-  // every topic, so those it lacks are gone.
-  void learn_brokers(const MetadataResponse& metadata, bool all_topics);
+  // Connections for brokers the metadata names that are new or moved to another address.
+  void learn_brokers(const MetadataResponse& metadata);
   std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout) const {
     return std::chrono::steady_clock::now() + timeout;
   }
@@ -191,16 +126,11 @@ class KafkaClient {
   boost::asio::io_context& io_;
   ClientConfig config_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
-  ClientStats stats_;
   std::map<int32_t, std::shared_ptr<BrokerConnection>> brokers_;
   // Second connections for requests forwarded to the controller (send_any).
   std::map<int32_t, std::shared_ptr<BrokerConnection>> controller_lane_;
   std::vector<std::shared_ptr<BrokerConnection>> bootstrap_;
   int32_t preferred_ = -1;
-  int32_t controller_ = -1;
-  // topic -> leader of each partition index (-1: none), from the last Metadata.
-  std::map<std::string, std::vector<int32_t>, std::less<>> leaders_;
-  std::map<std::pair<int8_t, std::string>, int32_t> coordinators_;
   std::map<int32_t, std::chrono::steady_clock::time_point> last_failure_;
 };
 
