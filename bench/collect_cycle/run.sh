@@ -23,7 +23,7 @@ trap cleanup EXIT
 
 "$root/cluster/kafka-cluster" start >/dev/null
 "$binary" --bootstrap-servers $bootstrap --listen-address 127.0.0.1 --cluster-port $port \
-  --set serve.broker_port_base=19471 --set collect.interval=5s --set collect.timeout=4s \
+  --set serve.broker_port_base=19471 --set collect.interval=5s --set collect.timeout=4s --set kafka.request_timeout=2s \
   --set probe.enabled=false >"$log" 2>&1 &
 pid=$!
 

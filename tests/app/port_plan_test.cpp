@@ -13,7 +13,7 @@ TEST(PortPlanTest, AllBrokersAndTheClusterPortByDefault) {
   EXPECT_EQ(plan.exporter_owner, -1);
 }
 
-TEST(PortPlanTest, ExplicitPortsWinAndANewBrokerGetsTheNextOne) {
+TEST(PortPlanTest, ExplicitPortsWinOthersFollowTheirId) {
   config::ServeConfig serve;
   serve.broker_ports = {{1, 8001}};
   PortPlan plan = plan_ports(serve, {1, 2, 3, 4}, {1, 2, 3, 4});
@@ -26,20 +26,28 @@ TEST(PortPlanTest, ABrokerThatLeftKeepsItsPort) {
   EXPECT_EQ(plan.broker_ports.at(2), 7072);
 }
 
-TEST(PortPlanTest, ABrokerWithALowerIdJoiningMovesNoPort) {
+TEST(PortPlanTest, APortDependsOnTheBrokerIdNotOnWhichBrokersAreKnown) {
   config::ServeConfig serve;
-  PortPlan first = plan_ports(serve, {2, 3, 4}, {2, 3, 4});
-  EXPECT_EQ(first.broker_ports, (std::map<int32_t, int>{{2, 7071}, {3, 7072}, {4, 7073}}));
-  PortPlan later = plan_ports(serve, {1, 2, 3, 4}, {1, 2, 3, 4}, first.broker_ports);
-  EXPECT_EQ(later.broker_ports, (std::map<int32_t, int>{{1, 7074}, {2, 7071}, {3, 7072}, {4, 7073}}));
+  // Started while broker 1 is down: 7071 stays broker 1's, as prometheus.yml says.
+  PortPlan first = plan_ports(serve, {2, 3}, {2, 3});
+  EXPECT_EQ(first.broker_ports, (std::map<int32_t, int>{{2, 7072}, {3, 7073}}));
+  PortPlan later = plan_ports(serve, {1, 2, 3, 4}, {1, 2, 3, 4});
+  EXPECT_EQ(later.broker_ports, (std::map<int32_t, int>{{1, 7071}, {2, 7072}, {3, 7073}, {4, 7074}}));
+  // Broker ids from 0 (Strimzi, many charts) sit just below the base.
+  EXPECT_EQ(plan_ports(serve, {0}, {0}).broker_ports, (std::map<int32_t, int>{{0, 7070}}));
 }
 
-TEST(PortPlanTest, ANewBrokerSkipsTheClusterPortAndExplicitPorts) {
+TEST(PortPlanTest, APortThatIsTakenOrInvalidIsNotServed) {
   config::ServeConfig serve;
   serve.broker_port_base = 9307;
   serve.broker_ports = {{5, 9309}};
-  PortPlan plan = plan_ports(serve, {1, 2, 3, 5}, {1, 2, 3, 5});
-  EXPECT_EQ(plan.broker_ports, (std::map<int32_t, int>{{1, 9307}, {2, 9310}, {3, 9311}, {5, 9309}}));
+  PortPlan plan = plan_ports(serve, {1, 2, 3, 5, 60000}, {1, 2, 3, 5});
+  EXPECT_EQ(plan.broker_ports.at(1), 9307);
+  EXPECT_EQ(plan.broker_ports.at(5), 9309);
+  EXPECT_FALSE(plan.broker_ports.count(2));  // 9308 is the cluster port
+  EXPECT_FALSE(plan.broker_ports.count(3));  // 9309 is broker 5's
+  EXPECT_FALSE(plan.broker_ports.count(60000));  // beyond 65535
+  EXPECT_EQ(plan.unserved, (std::map<int32_t, int64_t>{{2, 9308}, {3, 9309}, {60000, 69306}}));
 }
 
 TEST(PortPlanTest, SidecarServesItsPortAndTheClusterPortOnlyWhenLowestLive) {

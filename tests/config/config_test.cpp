@@ -37,6 +37,7 @@ TEST(ConfigTest, FullFileIsRead) {
 kafka:
   bootstrap_servers: [127.0.0.1:9092, "127.0.0.1:9192"]
   sasl: {mechanism: SCRAM-SHA-512, username: scram-user, password: s3cret}
+  request_timeout: 250ms
 collect:
   interval: 30s
   timeout: 500ms
@@ -57,8 +58,11 @@ probe:
   EXPECT_EQ(config.serve.broker_id, 2);
   EXPECT_EQ(config.filters.topic_exclude, "^__");
   EXPECT_FALSE(config.probe.enabled);
-  EXPECT_EQ(broker_port(config.serve, 2, 1), 8002);
-  EXPECT_EQ(broker_port(config.serve, 3, 2), 7073);
+  EXPECT_EQ(broker_port(config.serve, 2), 8002);
+  // A sidecar serves its own broker on the base port unless broker_ports names another.
+  EXPECT_EQ(broker_port(config.serve, 3), 7071);
+  config.serve.broker_id.reset();
+  EXPECT_EQ(broker_port(config.serve, 3), 7073);
 }
 
 TEST(ConfigTest, MissingFileNamesFileAndReason) {
@@ -161,6 +165,11 @@ TEST(ConfigTest, CrossFieldChecks) {
             std::string::npos);
   EXPECT_NE(error_of("kafka:\n  sasl: {mechanism: PLAIN}\n").find("kafka.sasl.username"),
             std::string::npos);
+  // A hung broker must cost one request timeout, not the whole cycle.
+  EXPECT_EQ(error_of("kafka: {request_timeout: 6s}\ncollect: {interval: 15s, timeout: 10s}\n"),
+            "exporter.yml:1: key 'kafka.request_timeout': found 6000ms, allowed at most half of "
+            "collect.timeout (10000ms)");
+  EXPECT_EQ(error_of("kafka: {request_timeout: 5s}\ncollect: {interval: 15s, timeout: 10s}\n"), "");
 }
 
 TEST(ConfigTest, EnvironmentAndFlagsOverrideFile) {

@@ -182,6 +182,7 @@ try:
     config.write_text(f"""
 kafka:
   bootstrap_servers: [{BOOTSTRAP}]
+  request_timeout: 1200ms
 collect: {{interval: 3s, timeout: 2500ms}}
 serve:
   listen_address: 127.0.0.1

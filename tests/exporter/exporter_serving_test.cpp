@@ -29,7 +29,7 @@ std::map<std::string, double> scrape(int port, const std::string& curl_flags = "
 std::vector<std::string> common_flags() {
   return {"--bootstrap-servers", "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292",
           "--listen-address", "127.0.0.1", "--set", "collect.interval=2s", "--set",
-          "collect.timeout=1500ms", "--set", "kafka.request_timeout=1500ms", "--set", "probe.enabled=false"};
+          "collect.timeout=1500ms", "--set", "kafka.request_timeout=750ms", "--set", "probe.enabled=false"};
 }
 
 TEST(ExporterServingTest, EachSeriesExactlyOnceAndOnItsOwnersPort) {

@@ -39,15 +39,33 @@ TEST(DerivedTest, HistoryKeepsOnlyMovesAndIsBounded) {
   DerivedState state;
   state.max_points = 3;
   advance(state, snapshot_at(0, 1, {1}, 10));
-  advance(state, snapshot_at(15, 1, {1}, 10));  // idle: keeps the time 10 was reached
-  advance(state, snapshot_at(30, 1, {1}, 20));
+  advance(state, snapshot_at(15, 1, {1}, 10));  // idle: a second point, the stretch's end
+  advance(state, snapshot_at(30, 1, {1}, 10));  // still idle: the end point moves
+  {
+    const auto& history = state.offset_history.at({"position", 0});
+    ASSERT_EQ(history.size(), 2u);
+    EXPECT_EQ(history.front().time_seconds, 0);  // when 10 was reached
+    EXPECT_EQ(history.back().time_seconds, 30);  // the latest time it was still the end
+  }
   advance(state, snapshot_at(45, 1, {1}, 30));
   advance(state, snapshot_at(60, 1, {1}, 40));
   const auto& history = state.offset_history.at({"position", 0});
   ASSERT_EQ(history.size(), 3u);
-  EXPECT_EQ(history.front().offset, 20);
+  EXPECT_EQ(history.front().offset, 10);
+  EXPECT_EQ(history.front().time_seconds, 30);
   EXPECT_EQ(history.back().offset, 40);
   EXPECT_EQ(history.back().time_seconds, 60);
+}
+
+TEST(DerivedTest, ARecordAfterAnIdleStretchIsYoung) {
+  DerivedState state;
+  advance(state, snapshot_at(0, 1, {1}, 100));
+  advance(state, snapshot_at(1800, 1, {1}, 100));  // idle for 30 minutes
+  advance(state, snapshot_at(1815, 1, {1}, 101));  // one record arrives
+  // A group at 100 has not consumed it yet: the record is under 15 s old, not 1,800.
+  const auto seconds = lag_seconds(state.offset_history.at({"position", 0}), 100, 101, 1815);
+  ASSERT_TRUE(seconds.has_value());
+  EXPECT_LE(*seconds, 15.0);
 }
 
 TEST(DerivedTest, DeletedPartitionsAreForgotten) {
@@ -60,14 +78,16 @@ TEST(DerivedTest, DeletedPartitionsAreForgotten) {
   EXPECT_TRUE(state.topic_changes.empty());
 }
 
-TEST(DerivedTest, LagSecondsInterpolatesAndExtrapolates) {
+TEST(DerivedTest, LagSecondsInterpolatesWithinTheTable) {
   std::deque<OffsetPoint> history = {{100, 10}, {200, 20}, {400, 30}};
   EXPECT_FALSE(lag_seconds({{100, 10}}, 50, 100, 40).has_value());
   EXPECT_DOUBLE_EQ(*lag_seconds(history, 400, 400, 40), 0.0);
   EXPECT_DOUBLE_EQ(*lag_seconds(history, 500, 400, 40), 0.0);
   EXPECT_DOUBLE_EQ(*lag_seconds(history, 150, 400, 40), 25.0);  // produced at t=15
   EXPECT_DOUBLE_EQ(*lag_seconds(history, 300, 400, 40), 15.0);  // produced at t=25
-  EXPECT_DOUBLE_EQ(*lag_seconds(history, 50, 400, 40), 35.0);   // extrapolated to t=5
+  // Older than the whole table: not known (no extrapolation), and a caught-up group is 0.
+  EXPECT_FALSE(lag_seconds(history, 50, 400, 40).has_value());
+  EXPECT_DOUBLE_EQ(*lag_seconds({{100, 10}}, 100, 100, 40), 0.0);
   EXPECT_DOUBLE_EQ(*lag_seconds(history, 450, 500, 40), 10.0);  // past the last point
 }
 

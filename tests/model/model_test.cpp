@@ -92,26 +92,30 @@ TEST(ModelTest, PartitionFactsGoToTheLeaderAndOfflineToTheClusterPort) {
   auto families = build_cluster_families(three_broker_snapshot(), {}, {});
   EXPECT_EQ(dump(families, "kafka_topic_partition_under"),
             "kafka_topic_partition_under_replicated_partition{topic=position,partition=0} 0 @1\n"
-            "kafka_topic_partition_under_replicated_partition{topic=position,partition=1} 1 @3\n"
+            "kafka_topic_partition_under_replicated_partition{topic=position,partition=1} 1 @-1\n"
             "kafka_topic_partition_under_replicated_partition{topic=position,partition=2} 1 @-1\n"
             "kafka_topic_partition_under_min_isr{topic=position,partition=0} 0 @1\n"
-            "kafka_topic_partition_under_min_isr{topic=position,partition=1} 1 @3\n"
+            "kafka_topic_partition_under_min_isr{topic=position,partition=1} 1 @-1\n"
             "kafka_topic_partition_under_min_isr{topic=position,partition=2} 1 @-1\n");
   EXPECT_EQ(dump(families, "kafka_topic_partition_current_offset"),
             "kafka_topic_partition_current_offset{topic=position,partition=0} 100 @1\n"
-            "kafka_topic_partition_current_offset{topic=position,partition=1} 50 @3\n");
+            "kafka_topic_partition_current_offset{topic=position,partition=1} 50 @-1\n");
   EXPECT_EQ(dump(families, "kafka_topic_partition_leader_is_preferred"),
             "kafka_topic_partition_leader_is_preferred{topic=position,partition=0} 1 @1\n"
-            "kafka_topic_partition_leader_is_preferred{topic=position,partition=1} 0 @3\n"
+            "kafka_topic_partition_leader_is_preferred{topic=position,partition=1} 0 @-1\n"
             "kafka_topic_partition_leader_is_preferred{topic=position,partition=2} 0 @-1\n");
+  // Partition 1's leader, broker 3, is not registered: offline, as kafka-topics
+  // --unavailable-partitions says, and served on the cluster port.
   EXPECT_EQ(dump(families, "kafka_topic_partition_offline"),
+            "kafka_topic_partition_offline{topic=position,partition=1} 1 @-1\n"
             "kafka_topic_partition_offline{topic=position,partition=2} 1 @-1\n");
   EXPECT_EQ(dump(families, "kafka_cluster_"),
             "kafka_cluster_info{cluster_id=abc} 1 @-1\n"
             "kafka_cluster_partitions{} 3 @-1\n"
             "kafka_cluster_under_replicated_partitions{} 2 @-1\n"
             "kafka_cluster_under_min_isr_partitions{} 2 @-1\n"
-            "kafka_cluster_offline_partitions{} 1 @-1\n"
+            "kafka_cluster_at_min_isr_partitions{} 0 @-1\n"
+            "kafka_cluster_offline_partitions{} 2 @-1\n"
             "kafka_cluster_reassigning_partitions{} 0 @-1\n");
 }
 
@@ -143,9 +147,9 @@ TEST(ModelTest, TopicConfigsCountersOffsetsReassignmentAndEpoch) {
   EXPECT_EQ(dump(families, "kafka_topic_partition_oldest_offset") +
                 dump(families, "kafka_topic_partition_last_stable_offset"),
             "kafka_topic_partition_oldest_offset{topic=position,partition=0} 0 @1\n"
-            "kafka_topic_partition_oldest_offset{topic=position,partition=1} 0 @3\n"
+            "kafka_topic_partition_oldest_offset{topic=position,partition=1} 0 @-1\n"
             "kafka_topic_partition_last_stable_offset{topic=position,partition=0} 95 @1\n"
-            "kafka_topic_partition_last_stable_offset{topic=position,partition=1} 50 @3\n");
+            "kafka_topic_partition_last_stable_offset{topic=position,partition=1} 50 @-1\n");
   EXPECT_EQ(dump(families, "kafka_topic_partition_reassignment_in_progress"),
             "kafka_topic_partition_reassignment_in_progress{topic=position,partition=1,adding=4,removing=2} 1 @-1\n");
   EXPECT_EQ(dump(families, "kafka_cluster_reassigning_partitions"), "kafka_cluster_reassigning_partitions{} 1 @-1\n");
@@ -175,18 +179,94 @@ TEST(ModelTest, GroupLagNeverNegativeAndAbsentWithoutCommit) {
   group.committed[{"position", 0}] = 90;
   group.committed[{"position", 1}] = 60;  // ahead of the log end read later: clamped to 0
   group.committed[{"position", 2}] = 7;   // offline partition: no log end, no lag
+  group.described = true;
   s.groups = {group};
   auto families = build_cluster_families(s, {}, {});
+  // Partition 2's log end is unknown: a sum over 0 and 1 alone would drop during the
+  // incident, so the topic's sum is absent rather than partial.
+  // A caught-up partition is 0 seconds behind, with or without any history.
   EXPECT_EQ(dump(families, "kafka_consumergroup_lag"),
             "kafka_consumergroup_lag{consumergroup=consumer,topic=position,partition=0} 10 @2\n"
             "kafka_consumergroup_lag{consumergroup=consumer,topic=position,partition=1} 0 @2\n"
+            "kafka_consumergroup_lag_seconds{consumergroup=consumer,topic=position,partition=1} 0 @2\n");
+  s.groups[0].committed.erase({"position", 2});
+  families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_consumergroup_lag_sum"),
             "kafka_consumergroup_lag_sum{consumergroup=consumer,topic=position} 10 @2\n");
+  s.groups[0].committed[{"position", 2}] = 7;
+  families = build_cluster_families(s, {}, {});
   EXPECT_EQ(dump(families, "kafka_consumergroup_current_offset_sum"),
             "kafka_consumergroup_current_offset_sum{consumergroup=consumer,topic=position} 157 @2\n");
   EXPECT_EQ(dump(families, "kafka_consumergroup_state"),
             "kafka_consumergroup_state{consumergroup=consumer,state=Empty} 1 @2\n");
   EXPECT_EQ(dump(families, "kafka_consumergroup_members"),
             "kafka_consumergroup_members{consumergroup=consumer} 0 @2\n");
+  // DescribeGroups did not answer for it: its members are unknown, not 0.
+  s.groups[0].described = false;
+  families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_consumergroup_members"), "");
+}
+
+TEST(ModelTest, UnderReplicatedLeavesOutReplicasBeingAdded) {
+  ClusterSnapshot s = three_broker_snapshot();
+  s.brokers[2].registered = true;  // broker 3 back: only the reassignment matters here
+  auto& p1 = s.topics[0].partitions[1];
+  // Moving from {2, 3} to {2, 3, 1}: broker 1 is still copying and not in the ISR.
+  p1.replicas = {2, 3, 1};
+  p1.isr = {2, 3};
+  p1.adding_replicas = {1};
+  s.topics[0].partitions.resize(2);
+  auto families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_topic_partition_under_replicated_partition"),
+            "kafka_topic_partition_under_replicated_partition{topic=position,partition=0} 0 @1\n"
+            "kafka_topic_partition_under_replicated_partition{topic=position,partition=1} 0 @3\n");
+  EXPECT_EQ(dump(families, "kafka_cluster_under_replicated_partitions"),
+            "kafka_cluster_under_replicated_partitions{} 0 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_cluster_at_min_isr_partitions"), "kafka_cluster_at_min_isr_partitions{} 1 @-1\n");
+  // Without the reassignments, a short ISR may be a copy or a loss: unknown, so absent.
+  s.collectors["reassignments"] = {false, "ListPartitionReassignments: timed out"};
+  families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_topic_partition_under_replicated_partition"),
+            "kafka_topic_partition_under_replicated_partition{topic=position,partition=0} 0 @1\n");
+  EXPECT_EQ(dump(families, "kafka_cluster_under_replicated_partitions"), "");
+  EXPECT_EQ(dump(families, "kafka_cluster_reassigning_partitions"), "");
+}
+
+TEST(ModelTest, MinIsrCountsNeedEveryTopicsConfig) {
+  ClusterSnapshot s = three_broker_snapshot();
+  TopicState other;
+  other.name = "testing";  // its DescribeConfigs failed: no min.insync.replicas
+  s.topics.push_back(other);
+  auto families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_cluster_under_min_isr_partitions"), "");
+  EXPECT_EQ(dump(families, "kafka_cluster_at_min_isr_partitions"), "");
+  EXPECT_EQ(dump(families, "kafka_sidecar_topic_configs_age_seconds"), "");
+  s.topics.pop_back();
+  s.topic_configs_read_at = s.taken_at - std::chrono::seconds(90);
+  families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_cluster_under_min_isr_partitions"),
+            "kafka_cluster_under_min_isr_partitions{} 2 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_sidecar_topic_configs_age_seconds"),
+            "kafka_sidecar_topic_configs_age_seconds{} 90 @-1\n");
+}
+
+TEST(ModelTest, LagSecondsIsTheAgeOfTheRecordAtTheCommittedOffset) {
+  ClusterSnapshot s = three_broker_snapshot();  // taken at t = 1000 s
+  GroupState group;
+  group.group_id = "consumer";
+  group.coordinator = 1;
+  group.offsets_known = true;
+  group.committed[{"position", 0}] = 40;  // log end 100
+  s.groups = {group};
+  s.record_timestamps[{{"position", 0}, 40}] = 700'000;  // created at t = 700 s
+  auto families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_consumergroup_lag_seconds"),
+            "kafka_consumergroup_lag_seconds{consumergroup=consumer,topic=position,partition=0} 300 @1\n"
+            "kafka_consumergroup_lag_seconds_max{consumergroup=consumer,topic=position} 300 @1\n");
+  // Neither its timestamp nor a history to place it on: unknown, so no max either.
+  s.record_timestamps.clear();
+  families = build_cluster_families(s, {}, {});
+  EXPECT_EQ(dump(families, "kafka_consumergroup_lag_seconds"), "");
 }
 
 TEST(ModelTest, LagSecondsComesFromHistory) {

@@ -57,7 +57,7 @@ class ProbeClusterTest : public ::testing::Test {
     exporter_ = new ExporterProcess(
         {"--bootstrap-servers", bootstrap(), "--listen-address", "127.0.0.1", "--cluster-port", "19308", "--set",
          "serve.broker_port_base=" + std::to_string(kPortBase), "--set", "collect.interval=3s", "--set",
-         "collect.timeout=2s", "--set", "probe.interval=1s", "--set", std::string("probe.topic=") + kTopic, "--set",
+         "collect.timeout=2s", "--set", "kafka.request_timeout=1s", "--set", "probe.interval=1s", "--set", std::string("probe.topic=") + kTopic, "--set",
          "probe.group=_kse_probe_it_group"},
         ::testing::TempDir() + "/probe-exporter.log");
     ASSERT_TRUE(ExporterProcess::wait_ready(19308, 60s));

@@ -42,6 +42,7 @@ try:
     config.write_text(f"""
 kafka:
   bootstrap_servers: [127.0.0.1:9092, 127.0.0.1:9192, 127.0.0.1:9292]
+  request_timeout: 1200ms
 collect: {{interval: 3s, timeout: 2500ms}}
 serve:
   listen_address: 127.0.0.1

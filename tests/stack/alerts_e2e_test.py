@@ -201,7 +201,7 @@ try:
     (work / "exporter.yml").write_text(f"""
 kafka:
   bootstrap_servers: [{env['BOOTSTRAP']}]
-  request_timeout: 2s
+  request_timeout: 750ms
 collect: {{interval: 2s, timeout: 1500ms}}
 serve:
   listen_address: 127.0.0.1

@@ -439,7 +439,7 @@ TEST(WorkloadTest, StoppedConsumerLagEqualsWhatWasProducedSince) {
                             "--set",
                             "collect.timeout=1500ms",
                             "--set",
-                            "kafka.request_timeout=1500ms",
+                            "kafka.request_timeout=750ms",
                             "--set",
                             "probe.enabled=false",
                             "--set",

@@ -12,6 +12,7 @@
 #include <limits>
 #include <set>
 
+#include "app/peer_check.h"
 #include "app/port_plan.h"
 #include "collector/collector.h"
 #include "http/server.h"
@@ -147,6 +148,7 @@ class Exporter {
         spdlog::error("collection cycle failed: {}", error.what());
         snapshot.collectors["metadata"] = {false, error.what()};
       }
+      if (config_.serve.broker_id) co_await check_lower_sidecars(snapshot);
       publish(snapshot);
       if (leader_repair_) co_await leader_repair_->run(client_, snapshot);
       timer.expires_at(started + config_.collect.interval);
@@ -203,9 +205,16 @@ class Exporter {
     } else {
       live = last_live_;
     }
-    const PortPlan plan =
-        plan_ports(config_.serve, {known_brokers_.begin(), known_brokers_.end()}, live, broker_ports_);
-    broker_ports_ = plan.broker_ports;
+    // The cluster port goes to the lowest live broker whose sidecar answers: a sidecar whose
+    // lower neighbours' sidecars are dead or hung takes it over.
+    std::erase_if(live, [this](int32_t id) { return silent_sidecars_.count(id) > 0; });
+    const PortPlan plan = plan_ports(config_.serve, {known_brokers_.begin(), known_brokers_.end()}, live);
+    for (const auto& [broker, port] : plan.unserved) {
+      if (unserved_logged_.insert(broker).second) {
+        spdlog::error("broker {}: its port {} is not a free, valid port (serve.broker_port_base + id - 1); "
+                      "give it one in serve.broker_ports. Its series are not served.", broker, port);
+      }
+    }
     std::vector<int> ports;  // slot -> port
     auto& slot_of_broker = slot_of_broker_;
     auto& cluster_slot = cluster_slot_;
@@ -216,6 +225,8 @@ class Exporter {
       open_port(*plan.cluster_port, "cluster");
       ports.push_back(*plan.cluster_port);
     } else if (cluster_port_open_) {
+      spdlog::info("no longer serving the cluster port {}: the sidecar of a lower broker id answers",
+                   config_.serve.cluster_port);
       server_.remove_port(config_.serve.cluster_port);
       cluster_port_open_ = false;
     }
@@ -264,23 +275,43 @@ class Exporter {
     // The cycle's temporaries are freed; hand the pages back to the system so the
     // resident size reflects the steady state, not the peak of a render.
     malloc_trim(0);
-    if (snapshot.complete && !ready_) {
+    // Ready once the cluster's metadata was read: an exporter started during an incident
+    // (a broker down, so some offsets unreadable) serves what it can and must not stay unready.
+    if (metadata_up && !ready_) {
       ready_ = true;
       server_.set_ready(true, "");
-      spdlog::info("first complete collection: {} brokers, {} topics, {} groups in {:.3f} s",
+      spdlog::info("first collection: {} brokers, {} topics, {} groups in {:.3f} s{}",
                    live.size(), snapshot.topics.size(), snapshot.groups.size(),
-                   snapshot.cycle_duration.count());
+                   snapshot.cycle_duration.count(), snapshot.complete ? "" : " (some parts failed; see below)");
     } else if (!ready_ && !metadata_up) {
       server_.set_ready(false, "Kafka metadata could not be read: " + snapshot.collectors.at("metadata").error);
     }
+  }
+
+  // Sidecar mode: asks the sidecars of the live brokers below this one whether they run.
+  asio::awaitable<void> check_lower_sidecars(const model::ClusterSnapshot& snapshot) {
+    const int32_t self = *config_.serve.broker_id;
+    std::set<int32_t> silent;
+    // In id order, up to the first that answers: that one serves the cluster port.
+    for (const auto& broker : snapshot.brokers) {
+      if (broker.id >= self || !broker.registered || broker.host.empty()) continue;
+      const int port = static_cast<int>(config::broker_port(config_.serve, broker.id));
+      if (co_await sidecar_answers(broker.host, port, kSidecarCheckTimeout)) break;
+      silent.insert(broker.id);
+    }
+    for (int32_t id : silent) {
+      if (!silent_sidecars_.count(id)) spdlog::warn("sidecar of broker {} does not answer", id);
+    }
+    silent_sidecars_ = std::move(silent);
   }
 
   size_t slot_of(int32_t owner) const {
     constexpr size_t none = std::numeric_limits<size_t>::max();  // beyond every slot: not served
     auto it = slot_of_broker_.find(owner);
     if (it != slot_of_broker_.end()) return it->second;
-    // Another sidecar serves the other brokers' series.
-    if (config_.serve.broker_id && owner >= 0) return none;
+    // A broker's series are served on its own port only: another sidecar's, or a broker
+    // the cluster does not know (yet), say a configured JMX URL of a broker still to come.
+    if (owner >= 0) return none;
     return cluster_slot_.value_or(none);
   }
 
@@ -347,7 +378,9 @@ class Exporter {
   std::map<int32_t, size_t> slot_of_broker_;
   std::optional<size_t> cluster_slot_;
   std::set<int32_t> known_brokers_;
-  std::map<int32_t, int> broker_ports_;  // given out once, kept while the process runs
+  std::set<int32_t> unserved_logged_;
+  static constexpr std::chrono::milliseconds kSidecarCheckTimeout{1000};
+  std::set<int32_t> silent_sidecars_;  // lower brokers whose sidecar did not answer
   std::vector<int32_t> last_live_;  // registered brokers of the last cycle that read Metadata
   std::set<int> failed_ports_;
   std::vector<size_t> size_hints_;

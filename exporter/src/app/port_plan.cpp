@@ -6,34 +6,27 @@
 namespace kse::app {
 
 PortPlan plan_ports(const config::ServeConfig& serve, const std::vector<int32_t>& known_brokers,
-                    const std::vector<int32_t>& live_brokers, const std::map<int32_t, int>& previous) {
+                    const std::vector<int32_t>& live_brokers) {
   PortPlan plan;
-  std::vector<int32_t> known = known_brokers;
-  std::sort(known.begin(), known.end());
-  known.erase(std::unique(known.begin(), known.end()), known.end());
   if (serve.broker_id) {
-    // A sidecar runs next to its broker: its port does not depend on what it knows of
-    // the others (serve.broker_ports, else serve.broker_port_base).
-    plan.broker_ports[*serve.broker_id] = config::broker_port(serve, *serve.broker_id, 0);
+    // A sidecar runs next to its broker, alone on its host or pod: serve.broker_ports'
+    // entry, else the base itself.
+    plan.broker_ports[*serve.broker_id] = config::broker_port(serve, *serve.broker_id);
   } else {
-    std::set<int> taken;
-    for (int32_t id : known) {
-      auto it = previous.find(id);
-      if (it == previous.end()) continue;
-      plan.broker_ports[id] = it->second;
-      taken.insert(it->second);
-    }
-    for (const auto& [id, port] : serve.broker_ports) taken.insert(port);
-    taken.insert(serve.cluster_port);
-    for (size_t index = 0; index < known.size(); ++index) {
-      const int32_t id = known[index];
-      if (plan.broker_ports.count(id)) continue;
-      int port = config::broker_port(serve, id, static_cast<int>(index));
-      if (!serve.broker_ports.count(id)) {
-        for (int next = serve.broker_port_base; taken.count(port); ++next) port = next;
+    // Every port is a function of its broker id alone, so no start order or broker
+    // joining later can move one. A port that is not a valid one, or is taken by the
+    // cluster port or another broker's explicit port, is not served and said so.
+    std::set<int> explicit_ports;
+    for (const auto& [id, port] : serve.broker_ports) explicit_ports.insert(port);
+    for (int32_t id : known_brokers) {
+      const int64_t port = config::broker_port(serve, id);
+      const bool clash = port == serve.cluster_port ||
+                         (!serve.broker_ports.count(id) && explicit_ports.count(static_cast<int>(port)));
+      if (port < 1 || port > 65535 || clash) {
+        plan.unserved[id] = port;
+        continue;
       }
-      plan.broker_ports[id] = port;
-      taken.insert(port);
+      plan.broker_ports[id] = static_cast<int>(port);
     }
   }
   if (!serve.broker_id) {

@@ -38,9 +38,7 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
   kafka::MetadataRequest request;
   request.topics = std::nullopt;
   request.allow_auto_topic_creation = false;
-  auto answer = co_await call_any(client_, std::move(request),
-                                  cycle.remaining(options_.request_timeout));
-  count(cycle, -1, "Metadata", answer.outcome);
+  auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   if (!answer) {
     mark_failed(cycle, "metadata", answer.error);
     co_return;
@@ -59,6 +57,9 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
   }
   std::sort(cycle.live_brokers.begin(), cycle.live_brokers.end());
   for (const auto& topic : answer->topics) {
+    for (const auto& p : topic.partitions) {
+      cycle.replica_holders.insert(p.replica_nodes.begin(), p.replica_nodes.end());
+    }
     const std::string name = topic.name.value_or("");
     if (topic.error_code != 0 || name.empty() || !topics_.accepts(name)) continue;
     model::TopicState state;
@@ -134,10 +135,8 @@ awaitable<void> Collector::collect_leader_offsets(Cycle& cycle, int32_t leader) 
 awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, OffsetKind kind) {
   const int64_t timestamp = kind == OffsetKind::kEarliest ? kEarliestTimestamp : kLatestTimestamp;
   const int8_t isolation = kind == OffsetKind::kStable ? kReadCommitted : kReadUncommitted;
-  auto answer = co_await call(client_, leader,
-                              offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation),
-                              cycle.remaining(options_.request_timeout));
-  count(cycle, leader, "ListOffsets", answer.outcome);
+  auto answer =
+      co_await ask(cycle, leader, offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation));
   if (!answer) {
     mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error);
     co_return;
@@ -158,9 +157,7 @@ awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, Off
 awaitable<void> Collector::collect_log_dirs(Cycle& cycle, int32_t broker) {
   kafka::DescribeLogDirsRequest request;
   request.topics = std::nullopt;
-  auto answer = co_await call(client_, broker, std::move(request),
-                              cycle.remaining(options_.request_timeout));
-  count(cycle, broker, "DescribeLogDirs", answer.outcome);
+  auto answer = co_await ask(cycle, broker, std::move(request));
   if (!answer) {
     mark_failed(cycle, "log_dirs", "broker " + std::to_string(broker) + ": " + answer.error);
     co_return;
@@ -198,25 +195,39 @@ awaitable<void> Collector::collect_topic_configs(Cycle& cycle) {
         std::vector<std::string>{"min.insync.replicas", "retention.bytes", "retention.ms"};
     request.resources.push_back(std::move(resource));
   }
-  auto answer = co_await call_any(client_, std::move(request),
-                                  cycle.remaining(options_.request_timeout));
-  count(cycle, -1, "DescribeConfigs", answer.outcome);
+  auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
+  const auto now = model::Clock::now();
   if (!answer) {
     mark_failed(cycle, "topic_configs", answer.error);
-    co_return;
-  }
-  for (const auto& result : answer->results) {
-    auto it = cycle.topic_index.find(result.resource_name);
-    mark_error_code(cycle, "topic_configs", result.error_code, [&] { return "topic " + result.resource_name; });
-    if (result.error_code != 0 || it == cycle.topic_index.end()) continue;
-    model::TopicState& topic = cycle.snapshot.topics[it->second];
-    for (const auto& config : result.configs) {
-      auto value = parse_long(config.value);
-      if (!value) continue;
-      if (config.name == "min.insync.replicas") topic.min_insync_replicas = static_cast<int32_t>(*value);
-      if (config.name == "retention.bytes") topic.retention_bytes = *value;
-      if (config.name == "retention.ms") topic.retention_ms = *value;
+  } else {
+    for (const auto& result : answer->results) {
+      mark_error_code(cycle, "topic_configs", result.error_code, [&] { return "topic " + result.resource_name; });
+      if (result.error_code != 0 || !cycle.topic_index.count(result.resource_name)) continue;
+      TopicConfigs read;
+      read.read_at = now;
+      for (const auto& config : result.configs) {
+        auto value = parse_long(config.value);
+        if (!value) continue;
+        if (config.name == "min.insync.replicas") read.min_insync_replicas = static_cast<int32_t>(*value);
+        if (config.name == "retention.bytes") read.retention_bytes = *value;
+        if (config.name == "retention.ms") read.retention_ms = *value;
+      }
+      topic_configs_[result.resource_name] = read;
     }
+  }
+  // Configs change rarely: a topic whose read failed keeps its last good values for a
+  // while, and the age of the oldest one in use is served.
+  std::erase_if(topic_configs_, [&](const auto& entry) {
+    return !cycle.topic_index.count(entry.first) || now - entry.second.read_at > kTopicConfigsKeptFor;
+  });
+  for (auto& topic : cycle.snapshot.topics) {
+    auto it = topic_configs_.find(topic.name);
+    if (it == topic_configs_.end()) continue;
+    topic.min_insync_replicas = it->second.min_insync_replicas;
+    topic.retention_bytes = it->second.retention_bytes;
+    topic.retention_ms = it->second.retention_ms;
+    auto& oldest = cycle.snapshot.topic_configs_read_at;
+    if (!oldest || it->second.read_at < *oldest) oldest = it->second.read_at;
   }
 }
 

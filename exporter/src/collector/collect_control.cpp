@@ -16,23 +16,17 @@ namespace kse::collector {
 
 using boost::asio::awaitable;
 
-namespace {
-constexpr int16_t kUnsupportedVersion = 35;
-}  // namespace
-
 awaitable<void> Collector::collect_quorum(Cycle& cycle) {
   kafka::DescribeQuorumRequest request;
   kafka::DescribeQuorumRequestTopic topic;
   topic.topic_name = "__cluster_metadata";
   topic.partitions.push_back(kafka::DescribeQuorumRequestPartition{0});
   request.topics.push_back(std::move(topic));
-  auto answer = co_await call_any(client_, std::move(request),
-                                  cycle.remaining(options_.request_timeout));
-  count(cycle, -1, "DescribeQuorum", answer.outcome);
+  auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   if (!answer || answer->error_code != 0 || answer->topics.empty() ||
       answer->topics[0].partitions.empty() || answer->topics[0].partitions[0].error_code != 0) {
     // ZooKeeper clusters have no quorum to describe: not an error worth a down collector.
-    if (answer && answer->error_code == kUnsupportedVersion) co_return;
+    if (answer && answer->error_code == kafka::kUnsupportedVersion) co_return;
     mark_failed(cycle, "quorum", answer ? "DescribeQuorum returned an error" : answer.error);
     co_return;
   }
@@ -56,11 +50,9 @@ awaitable<void> Collector::collect_quorum(Cycle& cycle) {
 
 awaitable<void> Collector::collect_reassignments(Cycle& cycle) {
   kafka::ListPartitionReassignmentsRequest request;
-  request.timeout_ms = static_cast<int32_t>(cycle.remaining(options_.request_timeout).count());
+  request.timeout_ms = static_cast<int32_t>(cycle.budget(options_.request_timeout).count());
   request.topics = std::nullopt;
-  auto answer = co_await call_any(client_, std::move(request),
-                                  cycle.remaining(options_.request_timeout));
-  count(cycle, -1, "ListPartitionReassignments", answer.outcome);
+  auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   if (!answer || answer->error_code != 0) {
     mark_failed(cycle, "reassignments",
                 answer ? kafka::error_name(answer->error_code) : answer.error);
@@ -79,9 +71,7 @@ awaitable<void> Collector::collect_reassignments(Cycle& cycle) {
 awaitable<void> Collector::collect_transactions(Cycle& cycle) {
   std::map<int32_t, std::vector<std::string>> by_coordinator;
   auto list_on = [&, this](int32_t broker) -> awaitable<void> {
-    auto answer = co_await call(client_, broker, kafka::ListTransactionsRequest{},
-                                cycle.remaining(options_.request_timeout));
-    count(cycle, broker, "ListTransactions", answer.outcome);
+    auto answer = co_await ask(cycle, broker, kafka::ListTransactionsRequest{});
     if (!answer || answer->error_code != 0) {
       mark_failed(cycle, "transactions",
                   "broker " + std::to_string(broker) + ": " +
@@ -117,9 +107,7 @@ awaitable<void> Collector::collect_transaction_details(Cycle& cycle, int32_t coo
                                                        std::vector<std::string> ids) {
   kafka::DescribeTransactionsRequest request;
   request.transactional_ids = std::move(ids);
-  auto answer = co_await call(client_, coordinator, std::move(request),
-                              cycle.remaining(options_.request_timeout));
-  count(cycle, coordinator, "DescribeTransactions", answer.outcome);
+  auto answer = co_await ask(cycle, coordinator, std::move(request));
   if (!answer) {
     mark_failed(cycle, "transactions",
                 "coordinator " + std::to_string(coordinator) + ": " + answer.error);
@@ -142,9 +130,7 @@ awaitable<void> Collector::collect_transaction_details(Cycle& cycle, int32_t coo
 awaitable<void> Collector::collect_quotas(Cycle& cycle) {
   kafka::DescribeClientQuotasRequest request;
   request.strict = false;
-  auto answer = co_await call_any(client_, std::move(request),
-                                  cycle.remaining(options_.request_timeout));
-  count(cycle, -1, "DescribeClientQuotas", answer.outcome);
+  auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   if (!answer || answer->error_code != 0) {
     mark_failed(cycle, "quotas",
                 answer ? kafka::error_name(answer->error_code) : answer.error);

@@ -1,15 +1,19 @@
-// Consumer groups: who coordinates them, their state, members and committed offsets.
+// Consumer groups: who coordinates them, their state, members and committed offsets, and
+// the timestamps of the records at those offsets.
 #include <algorithm>
+#include <set>
 
 #include "collector/collector.h"
 #include "collector/cycle.h"
 #include "collector/kafka_calls.h"
 #include "collector/when_all.h"
 #include "kafka/messages/describe_groups.h"
+#include "kafka/messages/fetch.h"
 #include "kafka/messages/find_coordinator.h"
 #include "kafka/messages/list_groups.h"
 #include "kafka/messages/offset_fetch.h"
 #include "kafka/protocol.h"
+#include "kafka/wire/record_batch.h"
 
 namespace kse::collector {
 
@@ -19,9 +23,7 @@ awaitable<void> Collector::collect_groups(Cycle& cycle) {
   // Each broker lists the groups it coordinates; the union is every group.
   std::map<std::string, model::GroupState> found;
   auto list_on = [&, this](int32_t broker) -> awaitable<void> {
-    auto answer = co_await call(client_, broker, kafka::ListGroupsRequest{},
-                                cycle.remaining(options_.request_timeout));
-    count(cycle, broker, "ListGroups", answer.outcome);
+    auto answer = co_await ask(cycle, broker, kafka::ListGroupsRequest{});
     if (!answer || answer->error_code != 0) {
       mark_failed(cycle, "groups",
                   "broker " + std::to_string(broker) + ": " +
@@ -47,8 +49,9 @@ awaitable<void> Collector::collect_groups(Cycle& cycle) {
   std::vector<std::string> keys;
   for (const auto& [id, group] : found) keys.push_back(id);
   auto coordinators = to_answer(co_await client_.find_coordinators(
-      kafka::FindCoordinatorRequest::kGroup, std::move(keys), cycle.remaining(options_.request_timeout)));
-  count(cycle, -1, "FindCoordinator", coordinators.outcome);
+      kafka::FindCoordinatorRequest::kGroup, std::move(keys),
+      std::max(cycle.budget(options_.request_timeout), std::chrono::milliseconds(1))));
+  count(cycle, kAnyBroker, "FindCoordinator", coordinators.outcome);
   if (coordinators) {
     for (const auto& [key, node] : *coordinators) {
       auto it = found.find(key);
@@ -83,9 +86,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
   auto describe = [&, this]() -> awaitable<void> {
     kafka::DescribeGroupsRequest request;
     request.groups = ids;
-    auto answer = co_await call(client_, coordinator, std::move(request),
-                                cycle.remaining(options_.request_timeout));
-    count(cycle, coordinator, "DescribeGroups", answer.outcome);
+    auto answer = co_await ask(cycle, coordinator, std::move(request));
     if (!answer) {
       mark_failed(cycle, "groups",
                   "coordinator " + std::to_string(coordinator) + ": " + answer.error);
@@ -95,6 +96,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
       model::GroupState* group = group_of(described.group_id);
       mark_error_code(cycle, "groups", described.error_code, [&] { return "group " + described.group_id; });
       if (group == nullptr || described.error_code != 0) continue;
+      group->described = true;
       // ListGroups already gave the state of groups of the new protocol, which
       // DescribeGroups reports as Dead.
       if (!(group->group_type == "consumer" && described.group_state == "Dead")) {
@@ -129,9 +131,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
       request.groups.push_back(std::move(group));
     }
     request.require_stable = false;
-    auto answer = co_await call(client_, coordinator, std::move(request),
-                                cycle.remaining(options_.request_timeout));
-    count(cycle, coordinator, "OffsetFetch", answer.outcome);
+    auto answer = co_await ask(cycle, coordinator, std::move(request));
     if (!answer) {
       mark_failed(cycle, "groups",
                   "coordinator " + std::to_string(coordinator) + ": " + answer.error);
@@ -157,6 +157,80 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
   tasks.push_back(describe());
   tasks.push_back(fetch_offsets());
   co_await when_all(std::move(tasks));
+}
+
+}  // namespace kse::collector
+
+namespace kse::collector {
+
+namespace {
+// Per leader and cycle: what is left over is read in the next cycles (the cache keeps the
+// rest), so a cycle costs at most this many partitions' first bytes per broker.
+constexpr size_t kMaxRecordReadsPerLeader = 1000;
+constexpr int32_t kRecordBytesPerPartition = 4096;
+constexpr int32_t kRecordBytesPerFetch = 4 << 20;
+}  // namespace
+
+// The age of the oldest unconsumed record is the age of the record at the committed offset:
+// its timestamp, read with a small Fetch from the partition's leader.
+awaitable<void> Collector::collect_record_times(Cycle& cycle) {
+  std::set<std::pair<model::TopicPartition, int64_t>> in_use;
+  std::map<int32_t, std::vector<std::pair<model::TopicPartition, int64_t>>> wanted;
+  for (const auto& group : cycle.snapshot.groups) {
+    for (const auto& [tp, committed] : group.committed) {
+      const model::PartitionState* partition = cycle.partition(tp.topic, tp.partition);
+      if (partition == nullptr || !partition->latest_offset || committed >= *partition->latest_offset) continue;
+      const auto key = std::make_pair(tp, committed);
+      if (!in_use.insert(key).second) continue;
+      if (record_times_.count(key) || partition->leader < 0) continue;
+      auto& list = wanted[partition->leader];
+      if (list.size() < kMaxRecordReadsPerLeader) list.push_back(key);
+    }
+  }
+  std::erase_if(record_times_, [&](const auto& entry) { return !in_use.count(entry.first); });
+  std::vector<awaitable<void>> fetches;
+  for (auto& [leader, keys] : wanted) fetches.push_back(fetch_record_times(cycle, leader, std::move(keys)));
+  co_await when_all(std::move(fetches));
+  for (const auto& key : in_use) {
+    auto it = record_times_.find(key);
+    if (it != record_times_.end()) cycle.snapshot.record_timestamps.insert(*it);
+  }
+}
+
+awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader,
+                                              std::vector<std::pair<model::TopicPartition, int64_t>> wanted) {
+  kafka::FetchRequest request;
+  request.max_bytes = kRecordBytesPerFetch;
+  std::sort(wanted.begin(), wanted.end());
+  for (const auto& [tp, offset] : wanted) {
+    if (request.topics.empty() || request.topics.back().topic != tp.topic) request.topics.push_back({tp.topic, {}});
+    auto& partitions = request.topics.back().partitions;
+    // Two groups at two offsets of one partition: one Fetch asks each partition once.
+    if (!partitions.empty() && partitions.back().partition == tp.partition) continue;
+    partitions.push_back({tp.partition, -1, offset, kRecordBytesPerPartition});
+  }
+  auto answer = co_await ask(cycle, leader, std::move(request));
+  if (!answer) {
+    mark_failed(cycle, "record_times", "broker " + std::to_string(leader) + ": " + answer.error);
+    co_return;
+  }
+  if (answer->error_code != 0) {
+    mark_failed(cycle, "record_times", "broker " + std::to_string(leader) + ": " + kafka::error_name(answer->error_code));
+    co_return;
+  }
+  for (const auto& topic : answer->responses) {
+    for (const auto& p : topic.partitions) {
+      mark_error_code(cycle, "record_times", p.error_code,
+                      [&] { return topic.topic + "-" + std::to_string(p.partition_index); });
+      if (p.error_code != 0) continue;
+      const model::TopicPartition tp{topic.topic, p.partition_index};
+      auto first = std::lower_bound(wanted.begin(), wanted.end(), std::make_pair(tp, int64_t{-1}));
+      if (first == wanted.end() || first->first != tp) continue;
+      if (auto found = kafka::timestamp_at(p.records, first->second); found && found->timestamp_ms >= 0) {
+        record_times_[*first] = found->timestamp_ms;
+      }
+    }
+  }
 }
 
 }  // namespace kse::collector

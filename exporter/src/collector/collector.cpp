@@ -55,7 +55,7 @@ awaitable<ClusterSnapshot> Collector::collect() {
   cycle.deadline = started + options_.cycle_timeout;
   cycle.snapshot.taken_at = model::Clock::now();
   for (const char* name : {"metadata", "offsets", "groups", "log_dirs", "topic_configs", "quorum",
-                           "reassignments", "transactions", "quotas"}) {
+                           "reassignments", "transactions", "quotas", "record_times"}) {
     cycle.snapshot.collectors[name] = {};
   }
 
@@ -65,6 +65,7 @@ awaitable<ClusterSnapshot> Collector::collect() {
       // Committed offsets first, log ends second: lag can then never be negative.
       co_await collect_groups(cycle);
       co_await collect_offsets(cycle);
+      co_await collect_record_times(cycle);
     };
     std::vector<awaitable<void>> tasks;
     tasks.push_back(groups_then_offsets());
@@ -86,18 +87,33 @@ awaitable<ClusterSnapshot> Collector::collect() {
       snapshot.brokers.push_back(unknown);
     }
   } else {
-    // Brokers that left keep a row (registered = false) so their port can say so.
+    // A broker missing from the metadata that still holds replicas is down: it keeps a
+    // row (registered = false) so its port can say so. One that holds none has left the
+    // cluster (decommissioned, or unregistered after its replicas moved away) and is no
+    // longer reported.
     std::set<int32_t> present;
     for (auto& broker : snapshot.brokers) {
       present.insert(broker.id);
       broker.reachable = !cycle.unreachable.count(broker.id);
     }
+    std::erase_if(known_brokers_, [&](const auto& entry) {
+      return !present.count(entry.first) && !cycle.replica_holders.count(entry.first);
+    });
+    // Replicas name brokers this process never saw registered (it started while they
+    // were down): they are down too, not unknown.
+    for (int32_t id : cycle.replica_holders) {
+      if (!present.count(id) && !known_brokers_.count(id)) {
+        model::BrokerInfo unseen;
+        unseen.id = id;
+        known_brokers_[id] = unseen;
+      }
+    }
     for (auto& [id, broker] : known_brokers_) {
       if (!present.count(id)) {
-        model::BrokerInfo gone = broker;
-        gone.registered = false;
-        gone.reachable = false;
-        snapshot.brokers.push_back(gone);
+        model::BrokerInfo down = broker;
+        down.registered = false;
+        down.reachable = false;
+        snapshot.brokers.push_back(down);
       }
     }
     for (const auto& broker : snapshot.brokers) {

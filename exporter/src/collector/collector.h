@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ class KafkaClient;
 namespace kse::collector {
 
 struct Outcome;
+template <typename T>
+struct Answer;
 
 struct CollectorOptions {
   std::chrono::milliseconds cycle_timeout{10000};
@@ -55,6 +58,9 @@ class Collector {
   boost::asio::awaitable<void> collect_leader_offsets(Cycle& cycle, int32_t leader);
   enum class OffsetKind { kLatest, kEarliest, kStable };
   boost::asio::awaitable<void> read_leader_offsets(Cycle& cycle, int32_t leader, OffsetKind kind);
+  boost::asio::awaitable<void> collect_record_times(Cycle& cycle);
+  boost::asio::awaitable<void> fetch_record_times(Cycle& cycle, int32_t leader,
+                                                  std::vector<std::pair<model::TopicPartition, int64_t>> wanted);
   boost::asio::awaitable<void> collect_log_dirs(Cycle& cycle, int32_t broker);
   boost::asio::awaitable<void> collect_topic_configs(Cycle& cycle);
   boost::asio::awaitable<void> collect_quorum(Cycle& cycle);
@@ -64,6 +70,9 @@ class Collector {
                                                            std::vector<std::string> ids);
   boost::asio::awaitable<void> collect_quotas(Cycle& cycle);
 
+  // One request of the cycle, to `broker` or to any broker (kAnyBroker), counted.
+  template <typename Request>
+  boost::asio::awaitable<Answer<typename Request::Response>> ask(Cycle& cycle, int32_t broker, Request request);
   // Counts a request; a broker that did not answer at all is unreachable this cycle.
   void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
   void mark_failed(Cycle& cycle, const std::string& collector, const std::string& error);
@@ -85,6 +94,18 @@ class Collector {
   // The brokers of the last cycle whose Metadata answered.
   std::vector<model::BrokerInfo> last_brokers_;
   std::set<std::string> logged_errors_;
+  // The last good read of each topic's configs.
+  struct TopicConfigs {
+    model::Clock::time_point read_at;
+    std::optional<int32_t> min_insync_replicas;
+    std::optional<int64_t> retention_bytes;
+    std::optional<int64_t> retention_ms;
+  };
+  static constexpr std::chrono::minutes kTopicConfigsKeptFor{10};
+  std::map<std::string, TopicConfigs> topic_configs_;
+  // Timestamps of records at committed offsets: a record never changes, so each is read once
+  // and kept while a group's committed offset stays on it.
+  std::map<std::pair<model::TopicPartition, int64_t>, int64_t> record_times_;
 };
 
 }  // namespace kse::collector

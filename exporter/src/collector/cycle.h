@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "collector/collector.h"
+#include "collector/kafka_calls.h"
 
 // The state of one cycle, shared by the collector's parts (single-threaded).
 namespace kse::collector {
@@ -19,15 +20,18 @@ struct Collector::Cycle {
   std::chrono::steady_clock::time_point deadline;
   std::map<std::string, size_t> topic_index;  // name -> index in snapshot.topics
   std::vector<int32_t> live_brokers;
+  // Brokers named as a replica of any partition, filtered topics included.
+  std::set<int32_t> replica_holders;
   std::map<int32_t, std::vector<model::TopicPartition>> partitions_by_leader;
   std::map<std::string, int32_t> group_coordinator;
   // Brokers a request of this cycle got no answer from.
   std::set<int32_t> unreachable;
 
-  std::chrono::milliseconds remaining(std::chrono::milliseconds cap) const {
+  // Time left before the deadline, at most `cap`; zero or less once it has passed.
+  std::chrono::milliseconds budget(std::chrono::milliseconds cap) const {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    return std::clamp(left, std::chrono::milliseconds(1), cap);
+    return std::min(left, cap);
   }
 
   model::PartitionState* partition(const std::string& topic, int32_t index) {
@@ -39,5 +43,32 @@ struct Collector::Cycle {
     return p != partitions.end() && p->partition == index ? &*p : nullptr;
   }
 };
+
+template <typename Request>
+boost::asio::awaitable<Answer<typename Request::Response>> Collector::ask(Cycle& cycle, int32_t broker,
+                                                                          Request request) {
+  Answer<typename Request::Response> skipped;
+  skipped.outcome.failed = true;
+  if (broker != kAnyBroker && cycle.unreachable.count(broker)) {
+    // It already cost one request timeout this cycle; asking again would cost another.
+    skipped.error = "broker " + std::to_string(broker) + " did not answer earlier in this cycle";
+    co_return skipped;
+  }
+  const auto timeout = cycle.budget(options_.request_timeout);
+  if (timeout <= std::chrono::milliseconds(0)) {
+    skipped.error = std::string("cycle timeout reached before ") + Request::kName + " was sent";
+    co_return skipped;
+  }
+  Answer<typename Request::Response> answer;
+  if (broker == kAnyBroker) {
+    answer = co_await call_any(client_, std::move(request), timeout);
+  } else {
+    answer = co_await call(client_, broker, std::move(request), timeout);
+  }
+  // A request the cycle's deadline cut short says nothing about its broker.
+  if (answer.outcome.timed_out && timeout < options_.request_timeout) answer.outcome.unreachable = false;
+  count(cycle, broker, Request::kName, answer.outcome);
+  co_return answer;
+}
 
 }  // namespace kse::collector

@@ -19,7 +19,11 @@ struct Outcome {
   bool failed = false;
   // No answer came from the broker at all (connection refused or lost, timeout).
   bool unreachable = false;
+  bool timed_out = false;
 };
+
+// What `broker` means in a request sent to whichever broker answers.
+inline constexpr int32_t kAnyBroker = -1;
 
 template <typename T>
 struct Answer {
@@ -40,7 +44,8 @@ Answer<Response> to_answer(kafka::Result<Response> result) {
     const auto kind = result.error().kind;
     answer.error = result.error().to_string();
     answer.outcome.failed = true;
-    answer.outcome.unreachable = kind == kafka::Error::Kind::kTimeout || kind == kafka::Error::Kind::kConnection;
+    answer.outcome.timed_out = kind == kafka::Error::Kind::kTimeout;
+    answer.outcome.unreachable = answer.outcome.timed_out || kind == kafka::Error::Kind::kConnection;
   }
   return answer;
 }

@@ -602,10 +602,11 @@ void apply_override(Config& config, const std::string& assignment, const std::st
   config.origins[key] = origin;
 }
 
-int broker_port(const ServeConfig& serve, int32_t broker_id, int broker_index) {
+int64_t broker_port(const ServeConfig& serve, int32_t broker_id) {
   auto it = serve.broker_ports.find(broker_id);
   if (it != serve.broker_ports.end()) return it->second;
-  return serve.broker_port_base + broker_index;
+  if (serve.broker_id) return serve.broker_port_base;
+  return static_cast<int64_t>(serve.broker_port_base) + broker_id - 1;
 }
 
 void validate(const Config& config) {
@@ -649,6 +650,13 @@ void validate(const Config& config) {
                       std::to_string(config.collect.timeout.count()) + "ms, allowed less than " +
                       "collect.interval (" + std::to_string(config.collect.interval.count()) +
                       "ms)");
+  }
+  // A hung broker costs one request timeout; the cycle needs room for that and for the
+  // requests that follow it (FindCoordinator, group details, offsets) on the others.
+  if (config.collect.timeout < 2 * config.kafka.request_timeout) {
+    throw ConfigError(source_of("kafka.request_timeout") + ": key 'kafka.request_timeout': found " +
+                      std::to_string(config.kafka.request_timeout.count()) + "ms, allowed at most half of " +
+                      "collect.timeout (" + std::to_string(config.collect.timeout.count()) + "ms)");
   }
   if (config.jmx.enabled && config.jmx.brokers.empty()) {
     throw ConfigError(source_of("jmx.brokers") + ": key 'jmx.brokers': found nothing, allowed a mapping of " +

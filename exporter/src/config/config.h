@@ -38,8 +38,8 @@ struct SaslConfig {
 struct KafkaConfig {
   std::vector<std::string> bootstrap_servers = {"127.0.0.1:9092"};
   std::string client_id = "kafka-sidecar-exporter";
-  Duration request_timeout{10000};
-  Duration connect_timeout{5000};
+  Duration request_timeout{3000};
+  Duration connect_timeout{3000};
   TlsClientConfig tls;
   SaslConfig sasl;
 };
@@ -143,6 +143,6 @@ void apply_override(Config& config, const std::string& assignment, const std::st
 void validate(const Config& config);
 
 // The port a broker's series are served on.
-int broker_port(const ServeConfig& serve, int32_t broker_id, int broker_index);
+int64_t broker_port(const ServeConfig& serve, int32_t broker_id);
 
 }  // namespace kse::config

@@ -35,11 +35,15 @@ const std::vector<FamilySpec>& catalogue() {
       {"kafka_cluster_partitions", MetricType::kGauge, {}, "Number of partitions in the cluster.",
        kCluster, "model"},
       {"kafka_cluster_under_replicated_partitions", MetricType::kGauge, {},
-       "Partitions whose ISR is smaller than their replica set.", kCluster, "model"},
+       "Partitions whose ISR is smaller than their replica set, leaving out replicas a "
+       "reassignment is still adding (Kafka's definition).", kCluster, "model"},
       {"kafka_cluster_under_min_isr_partitions", MetricType::kGauge, {},
        "Partitions whose ISR is smaller than the topic's min.insync.replicas.", kCluster, "model"},
+      {"kafka_cluster_at_min_isr_partitions", MetricType::kGauge, {},
+       "Partitions whose ISR is exactly the topic's min.insync.replicas: one more loss stops "
+       "acks=all producers.", kCluster, "model"},
       {"kafka_cluster_offline_partitions", MetricType::kGauge, {},
-       "Partitions without a leader.", kCluster, "model"},
+       "Partitions without a live leader.", kCluster, "model"},
       {"kafka_cluster_reassigning_partitions", MetricType::kGauge, {},
        "Partitions with a reassignment in progress.", kCluster, "model"},
       // KRaft quorum
@@ -66,6 +70,9 @@ const std::vector<FamilySpec>& catalogue() {
        "The topic's effective retention.bytes (-1: unlimited).", kCluster, "model"},
       {"kafka_topic_config_retention_seconds", MetricType::kGauge, {"topic"},
        "The topic's effective retention.ms in seconds (-1: unlimited).", kCluster, "model"},
+      {"kafka_sidecar_topic_configs_age_seconds", MetricType::kGauge, {},
+       "Age of the oldest topic config served: configs are kept from the last good read for up "
+       "to 10 minutes while DescribeConfigs fails, then left out.", kCluster, "model"},
       {"kafka_topic_leader_changes_total", MetricType::kCounter, {"topic"},
        "Leader changes of the topic's partitions seen between collection cycles.", kCluster,
        "model"},
@@ -91,8 +98,9 @@ const std::vector<FamilySpec>& catalogue() {
       {"kafka_topic_partition_leader_is_preferred", MetricType::kGauge, {"topic", "partition"},
        "1 if the leader is the preferred (first) replica.", kLeader, "model"},
       {"kafka_topic_partition_under_replicated_partition", MetricType::kGauge,
-       {"topic", "partition"}, "1 if the partition's ISR is smaller than its replica set.", kLeader,
-       "model"},
+       {"topic", "partition"},
+       "1 if the partition's ISR is smaller than its replica set, leaving out replicas a "
+       "reassignment is still adding.", kLeader, "model"},
       {"kafka_topic_partition_under_min_isr", MetricType::kGauge, {"topic", "partition"},
        "1 if the partition's ISR is smaller than min.insync.replicas (acks=all writes fail).",
        kLeader, "model"},
@@ -129,7 +137,7 @@ const std::vector<FamilySpec>& catalogue() {
        "model"},
       {"kafka_consumergroup_lag_seconds", MetricType::kGauge,
        {"consumergroup", "topic", "partition"},
-       "Age of the oldest unconsumed record, estimated from the log-end offset history.",
+       "Age of the oldest unconsumed record: now minus the timestamp of the record at the committed offset.",
        kCoordinator, "model"},
       {"kafka_consumergroup_lag_seconds_max", MetricType::kGauge, {"consumergroup", "topic"},
        "Largest lag in seconds over the topic's partitions.", kCoordinator, "model"},

@@ -33,7 +33,14 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
         if (!history.empty() && *partition.latest_offset < history.back().offset) {
           history.clear();
         }
-        if (history.empty() || *partition.latest_offset > history.back().offset) {
+        // A flat stretch keeps two points: when the log end reached the offset and the
+        // latest time it was still there, so a record arriving after an idle hour is not
+        // taken as produced an hour ago.
+        const size_t n = history.size();
+        if (n >= 2 && *partition.latest_offset == history.back().offset &&
+            history[n - 2].offset == history.back().offset) {
+          history.back().time_seconds = now;
+        } else {
           history.push_back({*partition.latest_offset, now});
           while (history.size() > std::max<size_t>(state.max_points, 2)) history.pop_front();
         }
@@ -64,17 +71,16 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
 
 std::optional<double> lag_seconds(const std::deque<OffsetPoint>& history, int64_t committed,
                                   int64_t log_end, double now_seconds) {
-  if (history.size() < 2) return std::nullopt;
   if (committed >= log_end) return 0.0;
+  if (history.size() < 2) return std::nullopt;
   // First point past the committed offset; the one before it brackets it from below.
   auto upper = std::upper_bound(history.begin(), history.end(), committed,
                                 [](int64_t value, const OffsetPoint& p) { return value < p.offset; });
-  const OffsetPoint* low;
-  const OffsetPoint* high;
+  const OffsetPoint* low = nullptr;
+  const OffsetPoint* high = nullptr;
   if (upper == history.begin()) {
-    // Older than the whole history: extrapolate along the first segment.
-    low = &history[0];
-    high = &history[1];
+    // Older than the whole table: unknown (an extrapolation can be off by orders of magnitude).
+    return std::nullopt;
   } else if (upper == history.end()) {
     // Between the last recorded point and the log end: the last point's time is the newest bound.
     return std::max(0.0, now_seconds - history.back().time_seconds);

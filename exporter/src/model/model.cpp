@@ -26,9 +26,18 @@ void add(Family& family, std::vector<std::string> label_values, double value,
   family.samples.push_back(std::move(sample));
 }
 
+// A collector the snapshot does not mention was not asked for (hand-built snapshots in tests).
+bool collector_up(const ClusterSnapshot& snapshot, const std::string& name) {
+  const auto it = snapshot.collectors.find(name);
+  return it == snapshot.collectors.end() || it->second.up;
+}
+
 std::string join_ids(const std::vector<int32_t>& ids) {
   std::string joined;
-  for (int32_t id : ids) joined += (joined.empty() ? "" : ",") + std::to_string(id);
+  for (int32_t id : ids) {
+    if (!joined.empty()) joined += ',';
+    joined += std::to_string(id);
+  }
   return joined;
 }
 
@@ -61,8 +70,7 @@ class FamilySet {
 void build_brokers(const ClusterSnapshot& snapshot, FamilySet& f) {
   // Without an answer to Metadata the broker list is the last one seen: each broker's
   // up series says it cannot be reached, but no count or info is made up from it.
-  const auto metadata = snapshot.collectors.find("metadata");
-  const bool metadata_up = metadata == snapshot.collectors.end() || metadata->second.up;
+  const bool metadata_up = collector_up(snapshot, "metadata");
   size_t registered = 0;
   for (const auto& broker : snapshot.brokers) {
     if (broker.registered && metadata_up) {
@@ -106,8 +114,16 @@ void build_quorum(const ClusterSnapshot& snapshot, FamilySet& f) {
 
 void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived,
                   const ModelOptions& options, FamilySet& f) {
-  size_t partitions = 0, under_replicated = 0, under_min_isr = 0, offline = 0, reassigning = 0;
+  size_t partitions = 0, under_replicated = 0, under_min_isr = 0, at_min_isr = 0, offline = 0, reassigning = 0;
+  const bool reassignments_known = collector_up(snapshot, "reassignments");
+  bool urp_complete = true;
+  bool min_isr_complete = true;
+  std::set<int32_t> registered;
+  for (const auto& broker : snapshot.brokers) {
+    if (broker.registered) registered.insert(broker.id);
+  }
   for (const auto& topic : snapshot.topics) {
+    min_isr_complete = min_isr_complete && topic.min_insync_replicas.has_value();
     add(f["kafka_topic_partitions"], {topic.name}, static_cast<double>(topic.partitions.size()));
     if (topic.min_insync_replicas) {
       add(f["kafka_topic_config_min_insync_replicas"], {topic.name}, *topic.min_insync_replicas);
@@ -132,12 +148,22 @@ void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived,
 
     for (const auto& p : topic.partitions) {
       ++partitions;
-      const bool is_offline = p.leader < 0;
-      const bool is_urp = p.isr.size() < p.replicas.size();
+      // Kafka's definitions (kafka-topics, the brokers' gauges): a partition is offline
+      // without a live leader; replicas a reassignment is still adding are not missing.
+      const bool is_offline = p.leader < 0 || !registered.count(p.leader);
+      const size_t adding = std::min(p.adding_replicas.size(), p.replicas.size());
+      const size_t replication_factor = p.replicas.size() - adding;
+      const bool is_urp = p.isr.size() < replication_factor;
+      // Without the reassignments, a short ISR may be a copy in progress: not known.
+      const bool urp_known = reassignments_known || p.isr.size() >= p.replicas.size();
+      urp_complete = urp_complete && urp_known;
       const bool is_under_min =
           topic.min_insync_replicas && static_cast<int32_t>(p.isr.size()) < *topic.min_insync_replicas;
+      const bool is_at_min =
+          topic.min_insync_replicas && static_cast<int32_t>(p.isr.size()) == *topic.min_insync_replicas;
       under_replicated += is_urp;
       under_min_isr += is_under_min;
+      at_min_isr += is_at_min;
       offline += is_offline;
       const bool is_reassigning = !p.adding_replicas.empty() || !p.removing_replicas.empty();
       reassigning += is_reassigning;
@@ -168,20 +194,34 @@ void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived,
           static_cast<double>(p.isr.size()), owner);
       add(f["kafka_topic_partition_leader_is_preferred"], {topic.name, partition},
           !p.replicas.empty() && p.replicas.front() == p.leader ? 1 : 0, owner);
-      add(f["kafka_topic_partition_under_replicated_partition"], {topic.name, partition},
-          is_urp ? 1 : 0, owner);
+      if (urp_known) {
+        add(f["kafka_topic_partition_under_replicated_partition"], {topic.name, partition},
+            is_urp ? 1 : 0, owner);
+      }
       if (topic.min_insync_replicas) {
         add(f["kafka_topic_partition_under_min_isr"], {topic.name, partition},
             is_under_min ? 1 : 0, owner);
       }
     }
   }
-  if (snapshot.collectors.count("metadata") == 0 || snapshot.collectors.at("metadata").up) {
+  // A count is served only when every partition it counts could be judged.
+  if (collector_up(snapshot, "metadata")) {
     add(f["kafka_cluster_partitions"], {}, static_cast<double>(partitions));
-    add(f["kafka_cluster_under_replicated_partitions"], {}, static_cast<double>(under_replicated));
-    add(f["kafka_cluster_under_min_isr_partitions"], {}, static_cast<double>(under_min_isr));
     add(f["kafka_cluster_offline_partitions"], {}, static_cast<double>(offline));
-    add(f["kafka_cluster_reassigning_partitions"], {}, static_cast<double>(reassigning));
+    if (urp_complete) {
+      add(f["kafka_cluster_under_replicated_partitions"], {}, static_cast<double>(under_replicated));
+    }
+    if (min_isr_complete) {
+      add(f["kafka_cluster_under_min_isr_partitions"], {}, static_cast<double>(under_min_isr));
+      add(f["kafka_cluster_at_min_isr_partitions"], {}, static_cast<double>(at_min_isr));
+    }
+    if (reassignments_known) {
+      add(f["kafka_cluster_reassigning_partitions"], {}, static_cast<double>(reassigning));
+    }
+  }
+  if (snapshot.topic_configs_read_at) {
+    add(f["kafka_sidecar_topic_configs_age_seconds"], {},
+        std::max(0.0, unix_seconds(snapshot.taken_at) - unix_seconds(*snapshot.topic_configs_read_at)));
   }
 }
 
@@ -223,8 +263,10 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived,
   const double now = unix_seconds(snapshot.taken_at);
   for (const auto& group : snapshot.groups) {
     const int32_t owner = group.coordinator >= 0 ? group.coordinator : kClusterOwner;
-    add(f["kafka_consumergroup_members"], {group.group_id},
-        static_cast<double>(group.members.size()), owner);
+    if (group.described) {
+      add(f["kafka_consumergroup_members"], {group.group_id},
+          static_cast<double>(group.members.size()), owner);
+    }
     if (!group.state.empty()) {
       add(f["kafka_consumergroup_state"], {group.group_id, group.state}, 1, owner);
     }
@@ -238,6 +280,8 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived,
       double offsets = 0;
       double lag = 0;
       bool has_lag = false;
+      bool lag_complete = true;          // every committed partition's log end was read
+      bool lag_seconds_complete = true;  // and every lagging one's age is known
       std::optional<double> lag_seconds_max;
     };
     std::map<std::string, TopicSums> sums;
@@ -250,31 +294,42 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived,
             static_cast<double>(committed), owner);
       }
       auto end = log_end.find(tp);
-      if (end == log_end.end()) continue;
+      if (end == log_end.end()) {
+        topic_sums.lag_complete = false;
+        continue;
+      }
       const double lag = static_cast<double>(std::max<int64_t>(0, end->second - committed));
       topic_sums.lag += lag;
       topic_sums.has_lag = true;
       if (options.group_partition_metrics) {
         add(f["kafka_consumergroup_lag"], {group.group_id, tp.topic, partition}, lag, owner);
       }
-      auto history = derived.offset_history.find(tp);
-      if (history != derived.offset_history.end()) {
-        if (auto seconds = lag_seconds(history->second, committed, end->second, now)) {
-          if (options.group_partition_metrics) {
-            add(f["kafka_consumergroup_lag_seconds"], {group.group_id, tp.topic, partition},
-                *seconds, owner);
-          }
-          topic_sums.lag_seconds_max = std::max(topic_sums.lag_seconds_max.value_or(0), *seconds);
-        }
+      std::optional<double> seconds;
+      if (committed >= end->second) {
+        seconds = 0.0;  // caught up
+      } else if (auto read = snapshot.record_timestamps.find({tp, committed});
+                 read != snapshot.record_timestamps.end()) {
+        // The age of the record at the committed offset: the oldest one not consumed.
+        seconds = std::max(0.0, now - static_cast<double>(read->second) / 1000.0);
+      } else if (auto history = derived.offset_history.find(tp); history != derived.offset_history.end()) {
+        seconds = lag_seconds(history->second, committed, end->second, now);
       }
+      if (!seconds) {
+        topic_sums.lag_seconds_complete = false;
+        continue;
+      }
+      if (options.group_partition_metrics) {
+        add(f["kafka_consumergroup_lag_seconds"], {group.group_id, tp.topic, partition}, *seconds, owner);
+      }
+      topic_sums.lag_seconds_max = std::max(topic_sums.lag_seconds_max.value_or(0), *seconds);
     }
     for (const auto& [topic, topic_sums] : sums) {
       add(f["kafka_consumergroup_current_offset_sum"], {group.group_id, topic},
           topic_sums.offsets, owner);
-      if (topic_sums.has_lag) {
+      if (topic_sums.has_lag && topic_sums.lag_complete) {
         add(f["kafka_consumergroup_lag_sum"], {group.group_id, topic}, topic_sums.lag, owner);
       }
-      if (topic_sums.lag_seconds_max) {
+      if (topic_sums.lag_seconds_max && topic_sums.lag_complete && topic_sums.lag_seconds_complete) {
         add(f["kafka_consumergroup_lag_seconds_max"], {group.group_id, topic},
             *topic_sums.lag_seconds_max, owner);
       }

@@ -72,6 +72,7 @@ struct GroupState {
   // Committed offsets; partitions without a committed offset are absent.
   std::map<TopicPartition, int64_t> committed;
   bool offsets_known = false;  // OffsetFetch answered this cycle
+  bool described = false;      // DescribeGroups answered this cycle: members are known
 };
 
 struct ReplicaSize {
@@ -149,6 +150,13 @@ struct ClusterSnapshot {
   std::vector<TransactionState> transactions;
   std::vector<QuotaEntry> quotas;
   std::map<std::string, CollectorStatus> collectors;  // "metadata", "offsets", "groups", ...
+  // Timestamp (ms) of the oldest unconsumed record of a committed offset: the record at
+  // that offset, read from its leader (exact, or its batch's first timestamp when inside a
+  // compressed batch). Keyed by partition and committed offset.
+  std::map<std::pair<TopicPartition, int64_t>, int64_t> record_timestamps;
+  // When the oldest topic config in `topics` was read (kept from an earlier cycle when
+  // DescribeConfigs fails); absent when no config is known.
+  std::optional<Clock::time_point> topic_configs_read_at;
   bool complete = false;  // metadata and offsets both collected
 };
 

@@ -1,6 +1,8 @@
 #include "probe/probe.h"
 
 #include <librdkafka/rdkafka.h>
+
+#include <chrono>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -66,13 +68,22 @@ struct DeliveryTag {
 struct Probe::Handles {
   rd_kafka_t* producer = nullptr;
   rd_kafka_t* consumer = nullptr;
+  // Stopping takes a few seconds at most, even with a hung coordinator or leader: the group
+  // is left if the coordinator answers in time, else the session timeout ends the member.
   ~Handles() {
     if (consumer) {
-      rd_kafka_consumer_close(consumer);
-      rd_kafka_destroy(consumer);
+      rd_kafka_queue_t* queue = rd_kafka_queue_new(consumer);
+      if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(consumer, queue)) rd_kafka_error_destroy(error);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (!rd_kafka_consumer_closed(consumer) && std::chrono::steady_clock::now() < deadline) {
+        if (rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 100)) rd_kafka_event_destroy(event);
+      }
+      rd_kafka_queue_destroy(queue);
+      rd_kafka_destroy_flags(consumer, rd_kafka_consumer_closed(consumer) ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     if (producer) {
       rd_kafka_flush(producer, 2000);
+      rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
       rd_kafka_destroy(producer);
     }
   }

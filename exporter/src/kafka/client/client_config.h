@@ -24,8 +24,8 @@ struct SaslSettings {
 struct ClientConfig {
   std::vector<std::string> bootstrap_servers = {"127.0.0.1:9092"};
   std::string client_id = "kafka-sidecar-exporter";
-  std::chrono::milliseconds request_timeout{10000};
-  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds request_timeout{3000};
+  std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds backoff_min{100};
   // Capped low: a broker that comes back is used again within a cycle or two.
   std::chrono::milliseconds backoff_max{2000};

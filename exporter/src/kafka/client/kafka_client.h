@@ -50,6 +50,12 @@ class KafkaClient {
     if constexpr (std::is_same_v<Request, MetadataRequest>) {
       if (result.ok()) learn_brokers(result.value());
     }
+    // A broker that did not answer is asked last by send_any for a while.
+    if (!result.ok() && (result.error().kind == Error::Kind::kTimeout ||
+                         result.error().kind == Error::Kind::kConnection)) {
+      last_failure_[broker_id] = std::chrono::steady_clock::now();
+      if (preferred_ == broker_id) preferred_ = -1;
+    }
     co_return result;
   }
 
