@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""Fault suite: the exporter against the real 3-broker cluster while brokers hang, die and
+stop, each scenario checked at every collection cycle from the fault to the recovery.
+
+Invariants, at every cycle:
+  * every port's page passes `promtool check metrics` (probe and JMX on, as shipped);
+  * each series is served on exactly one port;
+  * the healthy brokers are up, on their own ports, and their partitions' log ends are
+    served and equal to what kafka-get-offsets says on a quiet topic;
+  * the broker at fault is marked down (or its series are absent), never frozen up;
+  * no false zero, no partial sum: the lag sum of a group on a quiet topic is either
+    absent or exactly the lag Kafka's own tools gave before the fault;
+  * the exporter keeps running and its resident size stays bounded.
+Then, after recovery, the values are compared with Kafka's tools again.
+
+Usage: faults_test.py SOURCE_DIR BUILD_DIR [--soak SECONDS]. Prints what it measured (time
+to mark a broker down, time to recover) and exits non-zero on the first violated invariant.
+With --soak, random faults follow one another for SECONDS instead (bench/soak/run).
+"""
+import os
+import pathlib
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from harness import Children, http_get, kafka_tool, wait_for  # noqa: E402
+
+root = pathlib.Path(sys.argv[1])
+build = pathlib.Path(sys.argv[2])
+soak_seconds = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--soak" else None
+exporter_binary = build / "exporter" / "kafka-sidecar-exporter"
+work = pathlib.Path(tempfile.mkdtemp(prefix="kse-faults-"))
+children = Children(work)
+
+BROKERS = [1, 2, 3]
+CLUSTER_PORT = 19908
+BROKER_BASE = 19971  # broker N on BROKER_BASE + N - 1
+INTERVAL_S = 4
+RSS_LIMIT_KB = 256 * 1024
+suffix = f"{int(time.time())}-{os.getpid()}"
+QUIET_TOPIC = f"kse-faults-{suffix}"
+QUIET_GROUP = f"kse-faults-{suffix}"
+RECORDS_PER_PARTITION = 50
+COMMITTED = 20
+CATALOGUE = set()
+
+
+def say(message):
+    print(message, flush=True)
+
+
+def fail(message):
+    raise AssertionError(message)
+
+
+def cluster(*args, timeout=240):
+    done = subprocess.run([str(root / "cluster" / "kafka-cluster"), *args], capture_output=True, text=True,
+                          timeout=timeout)
+    if done.returncode != 0:
+        fail(f"kafka-cluster {' '.join(args)} failed: {done.stderr.strip()[-400:]}")
+    return done.stdout
+
+
+def tool(*args, timeout=120):
+    done = kafka_tool(*args, timeout=timeout)
+    if done.returncode != 0:
+        fail(f"{args[0]} failed: {done.stderr.strip()[-400:]}")
+    return done.stdout
+
+
+def bootstrap(excluding=None):
+    return ",".join(f"127.0.0.1:{9092 + 100 * (b - 1)}" for b in BROKERS if b != excluding)
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse(text):
+    """{(name, frozenset(labels)): value} of a 0.0.4 text page."""
+    series = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        match = SAMPLE.match(line)
+        if not match:
+            fail(f"unparsable line: {line!r}")
+        labels = frozenset(LABEL.findall(match.group(3) or ""))
+        series[(match.group(1), labels)] = float(match.group(4))
+    return series
+
+
+def catalogue_families():
+    """Families made from the Kafka protocol, which carry their broker, topic or group in
+    their labels: each such series must be on one port only. (A broker's JMX internals
+    carry no broker label, like the JMX exporter's: the scrape target adds it.)"""
+    doc = subprocess.run([str(exporter_binary), "--print-metrics-doc"], capture_output=True, text=True,
+                         timeout=30).stdout
+    return set(re.findall(r"^\| `(kafka_[a-z_]+)`", doc, re.M))
+
+
+def ports():
+    return {"cluster": CLUSTER_PORT, **{b: BROKER_BASE + b - 1 for b in BROKERS}}
+
+
+def scrape(port):
+    try:
+        return http_get(f"http://127.0.0.1:{port}/metrics", 5).decode()
+    except OSError as error:
+        return error
+
+
+def value(series, name, **labels):
+    wanted = frozenset((k, str(v)) for k, v in labels.items())
+    found = [v for (n, l), v in series.items() if n == name and wanted <= l]
+    return found[0] if len(found) == 1 else (None if not found else found)
+
+
+def promtool_check(text):
+    """Problems that make a page invalid. promtool exits 1 when it cannot parse a page and 3
+    when it only has naming advice: kafka_exporter's `_sum` gauges and the JMX exporter's
+    `quantile` labels on gauges are kept on purpose, for the dashboards built on them."""
+    done = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+    if done.returncode in (0, 3):
+        return []
+    return [line for line in (done.stdout + done.stderr).splitlines() if line.strip()][:5] or [
+        f"promtool exited {done.returncode}"]
+
+
+def exporter_rss_kb(process):
+    with open(f"/proc/{process.pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_cycle(after):
+    """Waits for the exporter to publish a cycle that started after `after` (unix time); returns the pages."""
+    deadline = time.time() + 3 * INTERVAL_S + 20
+    while time.time() < deadline:
+        page = scrape(CLUSTER_PORT)
+        if isinstance(page, str):
+            stamp = value(parse(page), "kafka_sidecar_last_collect_timestamp_seconds")
+            if isinstance(stamp, float) and stamp > after:
+                return {key: scrape(port) for key, port in ports().items()}
+        time.sleep(0.5)
+    fail(f"no collection cycle published within {3 * INTERVAL_S + 20}s")
+
+
+def check_cycle(pages, process, faulty, expected_ends, expected_lag, scenario):
+    """The invariants of one cycle; returns the parsed pages by port key."""
+    if process.poll() is not None:
+        fail(f"{scenario}: the exporter exited with {process.returncode}")
+    rss = exporter_rss_kb(process)
+    if rss > RSS_LIMIT_KB:
+        fail(f"{scenario}: exporter RSS {rss} kB above {RSS_LIMIT_KB} kB")
+    parsed, owner_of = {}, {}
+    for key, page in pages.items():
+        if not isinstance(page, str):
+            # A broker's port stays open even while the broker is down.
+            fail(f"{scenario}: port of {key} did not answer: {page}")
+        problems = promtool_check(page)
+        if problems:
+            fail(f"{scenario}: page of {key} fails promtool check metrics: {problems[:3]}")
+        parsed[key] = parse(page)
+        for series in parsed[key]:
+            if series[0] not in CATALOGUE:
+                continue
+            if series in owner_of:
+                fail(f"{scenario}: {series} served on both {owner_of[series]} and {key}")
+            owner_of[series] = key
+    for broker in BROKERS:
+        up = value(parsed[broker], "kafka_broker_up", broker=broker)
+        if broker == faulty:
+            if up == 1:
+                return parsed, False  # not marked yet: the caller times it
+        elif up != 1:
+            fail(f"{scenario}: healthy broker {broker} has kafka_broker_up {up} on its port")
+    # The quiet topic's log ends, wherever they are served, equal Kafka's; absent only
+    # for partitions led by the broker at fault.
+    merged = {}
+    for key in parsed:
+        merged.update(parsed[key])
+    for partition, end in expected_ends.items():
+        served = value(merged, "kafka_topic_partition_current_offset", topic=QUIET_TOPIC, partition=partition)
+        leader = value(merged, "kafka_topic_partition_leader", topic=QUIET_TOPIC, partition=partition)
+        if served is None:
+            if faulty is None or (leader is not None and leader != faulty):
+                fail(f"{scenario}: log end of {QUIET_TOPIC}-{partition} (leader {leader}) absent "
+                     f"though its leader is healthy")
+        elif served != end:
+            fail(f"{scenario}: log end of {QUIET_TOPIC}-{partition} served as {served}, Kafka says {end}")
+    lag = value(merged, "kafka_consumergroup_lag_sum", consumergroup=QUIET_GROUP, topic=QUIET_TOPIC)
+    if lag is not None and lag != expected_lag:
+        fail(f"{scenario}: lag sum of {QUIET_GROUP} served as {lag}, Kafka's tools say {expected_lag} "
+             "(a partial sum)")
+    if faulty is None and lag is None:
+        fail(f"{scenario}: lag sum of {QUIET_GROUP} absent on a healthy cluster")
+    return parsed, True
+
+
+def quiet_topic_truth():
+    out = tool("kafka-get-offsets", "--bootstrap-server", bootstrap(), "--topic", QUIET_TOPIC)
+    ends = {}
+    for line in out.split():
+        topic, partition, offset = line.rsplit(":", 2)
+        if topic == QUIET_TOPIC:
+            ends[int(partition)] = float(offset)
+    return ends
+
+
+def group_lag_from_tool():
+    out = tool("kafka-consumer-groups", "--bootstrap-server", bootstrap(), "--describe", "--group", QUIET_GROUP)
+    header, lag = None, 0
+    for line in out.splitlines():
+        fields = line.split()
+        if "LAG" in fields and "CURRENT-OFFSET" in fields:
+            header = fields
+        elif header and fields and fields[0] == QUIET_GROUP:
+            lag += int(dict(zip(header, fields))["LAG"])
+    if header is None:
+        fail(f"kafka-consumer-groups shows no partition of {QUIET_GROUP}")
+    return float(lag)
+
+
+class Exporter:
+    """The exporter under test; restart() replaces its process (same config, same ports)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.process = None
+        self.starts = 0
+
+    def start(self):
+        self.starts += 1
+        self.process = children.start([exporter_binary, "-c", self.config], f"exporter-{self.starts}.log")
+        wait_for(f"http://127.0.0.1:{CLUSTER_PORT}/ready", 90)
+
+    def restart(self):
+        """Stops the exporter (which must take at most 15 s, whatever the brokers do: half of
+        Kubernetes' default grace period) and starts it again; returns (seconds to stop,
+        seconds until ready)."""
+        stopping = time.time()
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+        stopped_in = time.time() - stopping
+        if stopped_in > 15:
+            fail(f"the exporter took {stopped_in:.1f}s to stop on SIGTERM")
+        started = time.time()
+        self.start()
+        return stopped_in, time.time() - started
+
+
+def run_scenario(name, exporter, broker, inject, recover, hold_s):
+    """Injects a fault on `broker`, checks every cycle while it lasts and after recovery."""
+    ends, lag = quiet_topic_truth(), group_lag_from_tool()
+    say(f"{name}: injecting on broker {broker}")
+    injected = time.time()
+    inject()
+    marked_after, cycles = None, 0
+    last = injected
+    hold_until = time.time() + hold_s
+    while time.time() < hold_until:
+        pages = wait_cycle(last)
+        last = time.time()
+        _, marked = check_cycle(pages, exporter.process, broker, ends, lag, name)
+        cycles += 1
+        if marked and marked_after is None:
+            marked_after = last - injected
+    if marked_after is None:
+        fail(f"{name}: broker {broker} never marked down in {hold_s}s ({cycles} cycles)")
+    recovered_at = time.time()
+    recover()
+    deadline = time.time() + 240
+    while True:
+        pages = wait_cycle(last)
+        last = time.time()
+        try:
+            check_cycle(pages, exporter.process, None, quiet_topic_truth(), group_lag_from_tool(),
+                        name + " (recovered)")
+            break
+        except AssertionError as error:
+            if time.time() > deadline:
+                raise
+            say(f"{name}: not yet recovered: {error}")
+    say(f"{name}: broker {broker} marked down {marked_after:.1f}s after the fault, {cycles} cycles checked "
+        f"with no violation; every value equal to Kafka's tools again {time.time() - recovered_at:.1f}s "
+        "after the recovery started")
+    return cycles + 1
+
+
+def main():
+    if not exporter_binary.exists():
+        fail(f"exporter not built at {exporter_binary}")
+    CATALOGUE.update(catalogue_families())
+    if "kafka_broker_up" not in CATALOGUE:
+        fail("--print-metrics-doc lists no kafka_broker_up")
+    status = cluster("status")
+    for broker in BROKERS:
+        if f"broker {broker}: running" not in status:
+            fail(f"broker {broker} is not running:\n{status}")
+    env = dict(line.split("=", 1) for line in cluster("env").splitlines() if "=" in line)
+
+    # A quiet topic (no producer during the test) with a group committed part-way.
+    tool("kafka-topics", "--bootstrap-server", bootstrap(), "--create", "--topic", QUIET_TOPIC,
+         "--partitions", "6", "--replication-factor", "2")
+    records = "\n".join(f"{i}:position-{i}" for i in range(RECORDS_PER_PARTITION * 6)) + "\n"
+    done = subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-console-producer", "--bootstrap-server",
+                           bootstrap(), "--topic", QUIET_TOPIC, "--property", "parse.key=true",
+                           "--property", "key.separator=:"], input=records, capture_output=True, text=True,
+                          timeout=120)
+    if done.returncode != 0:
+        fail(f"producing to {QUIET_TOPIC} failed: {done.stderr[-400:]}")
+    tool("kafka-consumer-groups", "--bootstrap-server", bootstrap(), "--group", QUIET_GROUP, "--topic",
+         QUIET_TOPIC, "--reset-offsets", "--to-offset", str(COMMITTED), "--execute")
+
+    jolokia = "\n".join(f"    {b}: {env[f'BROKER_{b}_JOLOKIA']}" for b in BROKERS)
+    config = work / "exporter.yml"
+    config.write_text(f"""
+kafka:
+  bootstrap_servers: [{bootstrap()}]
+  request_timeout: 1500ms
+collect: {{interval: {INTERVAL_S}s, timeout: 3500ms}}
+serve:
+  listen_address: 127.0.0.1
+  cluster_port: {CLUSTER_PORT}
+  broker_port_base: {BROKER_BASE}
+probe:
+  enabled: true
+  interval: 1s
+  topic: _kse_probe_faults
+  group: kse-faults-probe
+jmx:
+  enabled: true
+  timeout: 3s
+  rules_file: {root / "exporter" / "kafka-broker-rules.yml"}
+  brokers:
+{jolokia}
+""")
+    exporter = Exporter(config)
+    exporter.start()
+    start_rss = exporter_rss_kb(exporter.process)
+
+    # The healthy cluster first: the same invariants with no fault.
+    ends, lag = quiet_topic_truth(), group_lag_from_tool()
+    if lag != float(sum(ends.values()) - COMMITTED * len(ends)):
+        fail(f"kafka-consumer-groups says lag {lag}, the log ends say otherwise")
+    last = time.time()
+    for _ in range(2):
+        pages = wait_cycle(last)
+        last = time.time()
+        check_cycle(pages, exporter.process, None, ends, lag, "healthy")
+    say(f"healthy: 2 cycles, every page valid, lag sum {lag:.0f} equal to kafka-consumer-groups")
+
+    if soak_seconds is not None:
+        soak(exporter, soak_seconds, start_rss)
+        return
+    for name, broker, hold_s in (("paused", 2, 25), ("killed", 3, 20), ("stopped", 1, 20),
+                                 ("exporter restarted", 3, 20)):
+        run_scenario(*fault(name, broker, exporter), hold_s=hold_s)
+    reassignment_scenario(exporter)
+    say(f"exporter RSS {start_rss} kB at start, {exporter_rss_kb(exporter.process)} kB at the end")
+
+
+def fault(kind, broker, exporter):
+    """(name, exporter, broker, inject, recover) of one fault on one broker."""
+    b = str(broker)
+    if kind == "paused":
+        return "paused (SIGSTOP)", exporter, broker, lambda: cluster("pause-broker", b), \
+            lambda: cluster("resume-broker", b)
+    if kind == "killed":
+        return "killed (SIGKILL)", exporter, broker, lambda: cluster("kill-broker", b), \
+            lambda: cluster("start-broker", b)
+    if kind == "stopped":
+        return "stopped cleanly", exporter, broker, lambda: cluster("stop-broker", b), \
+            lambda: cluster("start-broker", b)
+
+    def pause_then_restart_exporter():
+        cluster("pause-broker", b)
+        time.sleep(INTERVAL_S)
+        stopped_in, ready_in = exporter.restart()
+        say(f"exporter restarted while broker {b} is paused: stopped in {stopped_in:.1f}s, ready again "
+            f"in {ready_in:.1f}s")
+
+    return "exporter restarted during a hung broker", exporter, broker, pause_then_restart_exporter, \
+        lambda: cluster("resume-broker", b)
+
+
+def soak(exporter, seconds, start_rss):
+    """Random faults one after another until `seconds` have passed, every cycle checked."""
+    rng = random.Random(int(os.environ.get("KSE_SOAK_SEED", time.time())))
+    end = time.time() + seconds
+    cycles = faults = 0
+    while time.time() < end - 60:
+        kind = rng.choice(["paused", "killed", "stopped", "exporter restarted"])
+        cycles += run_scenario(*fault(kind, rng.choice(BROKERS), exporter), hold_s=rng.randint(8, 20))
+        faults += 1
+    say(f"soak: {cycles} cycles checked, {faults} faults injected, 0 violations, exporter RSS {start_rss} kB "
+        f"at start, {exporter_rss_kb(exporter.process)} kB at the end")
+
+
+def reassignment_scenario(exporter):
+    """A throttled reassignment adding a replica: Kafka's tools list no under-replicated
+    partition while the copy runs, and neither may the exporter."""
+    topic = f"{QUIET_TOPIC}-moving"
+    tool("kafka-topics", "--bootstrap-server", bootstrap(), "--create", "--topic", topic, "--replica-assignment", "1")
+    tool("kafka-producer-perf-test", "--topic", topic, "--num-records", "12000", "--record-size", "1000",
+         "--throughput", "-1", "--producer-props", f"bootstrap.servers={bootstrap()}", "acks=1",
+         "batch.size=262144", "linger.ms=20", timeout=180)
+    plan = work / "reassignment.json"
+    plan.write_text('{"version":1,"partitions":[{"topic":"%s","partition":0,"replicas":[1,2]}]}' % topic)
+    tool("kafka-reassign-partitions", "--bootstrap-server", bootstrap(), "--reassignment-json-file", str(plan),
+         "--execute", "--throttle", "400000")
+    seen_moving, last = 0, time.time()
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            pages = wait_cycle(last)
+            last = time.time()
+            kafka_urp = tool("kafka-topics", "--bootstrap-server", bootstrap(), "--describe",
+                             "--under-replicated-partitions", "--topic", topic).strip()
+            merged = {}
+            for page in pages.values():
+                merged.update(parse(page))
+            moving = value(merged, "kafka_topic_partition_reassignment_in_progress", topic=topic, partition=0)
+            if moving is None:
+                break
+            seen_moving += 1
+            served = value(merged, "kafka_topic_partition_under_replicated_partition", topic=topic, partition=0)
+            if served != (1.0 if kafka_urp else 0.0):
+                fail(f"reassignment: kafka-topics lists {kafka_urp or 'no under-replicated partition'}, "
+                     f"the exporter serves under_replicated {served} for {topic}-0")
+            if value(merged, "kafka_cluster_reassigning_partitions") in (None, 0.0):
+                fail(f"reassignment: kafka_cluster_reassigning_partitions "
+                     f"{value(merged, 'kafka_cluster_reassigning_partitions')} while {topic}-0 moves")
+        if seen_moving == 0:
+            fail("reassignment: the copy ended before a cycle saw it; nothing was compared")
+        say(f"throttled reassignment: {seen_moving} cycles while the copy ran, under-replicated as "
+            "kafka-topics says (none)")
+    finally:
+        tool("kafka-reassign-partitions", "--bootstrap-server", bootstrap(), "--reassignment-json-file", str(plan),
+             "--verify")
+        subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-topics", "--bootstrap-server", bootstrap(),
+                        "--delete", "--topic", topic], capture_output=True, timeout=120)
+
+
+def restore_cluster():
+    """Leaves every broker running, whatever the test did to it."""
+    for broker in BROKERS:
+        subprocess.run([str(root / "cluster" / "kafka-cluster"), "resume-broker", str(broker)],
+                       capture_output=True, timeout=60)
+    status = subprocess.run([str(root / "cluster" / "kafka-cluster"), "status"], capture_output=True, text=True,
+                            timeout=60).stdout
+    for broker in BROKERS:
+        if f"broker {broker}: running" not in status:
+            subprocess.run([str(root / "cluster" / "kafka-cluster"), "start-broker", str(broker)],
+                           capture_output=True, timeout=240)
+
+
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+exit_code = 1
+try:
+    main()
+    say("PASS: fault suite")
+    exit_code = 0
+except AssertionError as error:
+    say(f"FAIL: {error}")
+finally:
+    children.stop()
+    restore_cluster()
+    subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-topics", "--bootstrap-server", bootstrap(),
+                    "--delete", "--topic", QUIET_TOPIC], capture_output=True, timeout=120)
+    if exit_code != 0:
+        for log in sorted(work.glob("exporter-*.log")):
+            say(f"{log.name} (last 40 lines):\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:]))
+sys.exit(exit_code)
