@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Lag in seconds is the age of the oldest unconsumed record, checked against the record
+timestamps Kafka's console consumer prints, on the real cluster:
+
+  * a group part-way through old records: kafka_consumergroup_lag_seconds equals the age
+    of the record at its committed offset, to within a second;
+  * a caught-up group on a topic that stayed idle, with the exporter started during the
+    idle period: when one record arrives, the lag is that record's age (seconds), not the
+    length of the idle period, and the series is there from the exporter's first cycles.
+
+Usage: lag_seconds_test.py SOURCE_DIR BUILD_DIR
+"""
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from harness import Children, http_get, kafka_tool, wait_for  # noqa: E402
+
+root = pathlib.Path(sys.argv[1])
+build = pathlib.Path(sys.argv[2])
+work = pathlib.Path(tempfile.mkdtemp(prefix="kse-lag-"))
+children = Children(work)
+BOOTSTRAP = "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292"
+CLUSTER_PORT, BROKER_BASE = 19208, 19271
+suffix = f"{int(time.time())}-{os.getpid()}"
+TOPIC, BEHIND, CAUGHT_UP = f"kse-lag-{suffix}", f"kse-lag-behind-{suffix}", f"kse-lag-caught-up-{suffix}"
+IDLE_S = 30
+
+
+def tool(*args, stdin=None, timeout=120):
+    if stdin is None:
+        done = kafka_tool(*args, timeout=timeout)
+    else:
+        done = subprocess.run([str(root / "cluster" / "kafka-tool"), *args], input=stdin, capture_output=True,
+                              text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"{args[0]} failed: {done.stderr[-400:]}")
+    return done.stdout
+
+
+def produce(lines):
+    tool("kafka-console-producer", "--bootstrap-server", BOOTSTRAP, "--topic", TOPIC, "--property", "parse.key=true",
+         "--property", "key.separator=:", stdin="".join(f"{line}\n" for line in lines))
+
+
+def log_ends():
+    out = tool("kafka-get-offsets", "--bootstrap-server", BOOTSTRAP, "--topic", TOPIC)
+    return {int(p): int(o) for t, p, o in (line.rsplit(":", 2) for line in out.split()) if t == TOPIC}
+
+
+def record_timestamp(partition, offset):
+    """CreateTime of the record at `offset`, as the console consumer prints it."""
+    out = tool("kafka-console-consumer", "--bootstrap-server", BOOTSTRAP, "--topic", TOPIC, "--partition",
+               str(partition), "--offset", str(offset), "--max-messages", "1", "--property", "print.timestamp=true",
+               "--property", "print.offset=true", "--timeout-ms", "20000")
+    match = re.search(r"CreateTime:(\d+)\s+Offset:(\d+)", out)
+    if not match or int(match.group(2)) != offset:
+        raise AssertionError(f"console consumer gave no record at {TOPIC}-{partition}@{offset}: {out!r}")
+    return int(match.group(1)) / 1000.0
+
+
+def commit(group, offsets):
+    for partition, offset in offsets.items():
+        tool("kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP, "--group", group, "--topic",
+             f"{TOPIC}:{partition}", "--reset-offsets", "--to-offset", str(offset), "--execute")
+
+
+def scrape_all():
+    pages = [http_get(f"http://127.0.0.1:{port}/metrics", 5).decode()
+             for port in (CLUSTER_PORT, BROKER_BASE, BROKER_BASE + 1, BROKER_BASE + 2)]
+    return "\n".join(pages)
+
+
+def series(text, name, **labels):
+    wanted = "".join(f'(?=[^}}]*{k}="{re.escape(str(v))}")' for k, v in labels.items())
+    match = re.search(rf"^{name}\{{{wanted}[^}}]*\}} (\S+)$", text, re.M)
+    return float(match.group(1)) if match else None
+
+
+def collected_at(text):
+    """When the page's cycle was published (its values are as of the cycle's start, a few ms before)."""
+    return float(re.search(r"^kafka_sidecar_last_collect_timestamp_seconds (\S+)$", text, re.M).group(1))
+
+
+def main():
+    tool("kafka-topics", "--bootstrap-server", BOOTSTRAP, "--create", "--topic", TOPIC, "--partitions", "3",
+         "--replication-factor", "2")
+    produce([f"k{i}:old-{i}" for i in range(60)])
+    old_ends = log_ends()
+    time.sleep(8)
+    produce([f"k{i}:new-{i}" for i in range(60)])
+    # BEHIND sits on the last old record of each partition; CAUGHT_UP at the log end.
+    behind = {p: end - 1 for p, end in old_ends.items() if end > 0}
+    commit(BEHIND, behind)
+    commit(CAUGHT_UP, log_ends())
+    truth = {p: record_timestamp(p, offset) for p, offset in behind.items()}
+
+    # The topic stays idle; the exporter starts in the middle of it.
+    time.sleep(IDLE_S / 2)
+    config = work / "exporter.yml"
+    config.write_text(f"""
+kafka: {{bootstrap_servers: [{BOOTSTRAP}], request_timeout: 1200ms}}
+collect: {{interval: 3s, timeout: 2500ms}}
+serve: {{listen_address: 127.0.0.1, cluster_port: {CLUSTER_PORT}, broker_port_base: {BROKER_BASE}}}
+probe: {{enabled: false}}
+filters: {{topic_include: "^{TOPIC}$"}}
+""")
+    children.start([build / "exporter" / "kafka-sidecar-exporter", "-c", config], "exporter.log")
+    wait_for(f"http://127.0.0.1:{CLUSTER_PORT}/ready", 60)
+    time.sleep(4)
+    text = scrape_all()
+    at = collected_at(text)
+    for partition, created in truth.items():
+        served = series(text, "kafka_consumergroup_lag_seconds", consumergroup=BEHIND, topic=TOPIC,
+                        partition=partition)
+        if served is None:
+            raise AssertionError(f"no lag_seconds for {BEHIND} {TOPIC}-{partition} in the first cycles:\n"
+                                 + "\n".join(line for line in text.splitlines() if "lag_seconds" in line))
+        expected = at - created
+        if abs(served - expected) > 1.5:
+            raise AssertionError(f"{TOPIC}-{partition}: lag_seconds {served:.2f}, but the record at offset "
+                                 f"{behind[partition]} was created {expected:.2f}s before the cycle")
+        print(f"{TOPIC}-{partition}: lag_seconds {served:.2f}, record age from the console consumer "
+              f"{expected:.2f}")
+    caught_up = [series(text, "kafka_consumergroup_lag_seconds", consumergroup=CAUGHT_UP, topic=TOPIC,
+                        partition=p) for p in old_ends]
+    if caught_up != [0.0] * len(old_ends):
+        raise AssertionError(f"caught-up group: lag_seconds {caught_up}, expected 0 on every partition")
+
+    # After the idle period one record arrives: the caught-up group's oldest unconsumed
+    # record is seconds old, however long the topic was idle.
+    time.sleep(IDLE_S / 2)
+    before = log_ends()
+    produce(["k0:after-idle"])
+    after = log_ends()
+    moved = [p for p in after if after[p] > before[p]]
+    created = record_timestamp(moved[0], before[moved[0]])
+    deadline = time.time() + 15
+    while True:
+        time.sleep(1)
+        text = scrape_all()
+        served = series(text, "kafka_consumergroup_lag_seconds", consumergroup=CAUGHT_UP, topic=TOPIC,
+                        partition=moved[0])
+        if served is not None and served > 0:
+            break
+        if time.time() > deadline:
+            raise AssertionError(f"lag_seconds of {CAUGHT_UP} never rose after a record arrived ({served})")
+    expected = collected_at(text) - created
+    if abs(served - expected) > 1.5:
+        raise AssertionError(f"after {IDLE_S}s idle, one new record: lag_seconds {served:.2f}, its age "
+                             f"{expected:.2f}s")
+    print(f"after {IDLE_S}s idle, one new record: lag_seconds {served:.2f}, its age {expected:.2f}s")
+
+
+exit_code = 1
+try:
+    main()
+    print("PASS: lag in seconds is the age of the oldest unconsumed record")
+    exit_code = 0
+except AssertionError as error:
+    print(f"FAIL: {error}")
+    log = work / "exporter.log"
+    if log.exists():
+        print("\n".join(log.read_text(errors="replace").splitlines()[-30:]))
+finally:
+    children.stop()
+    subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-topics", "--bootstrap-server", BOOTSTRAP,
+                    "--delete", "--topic", TOPIC], capture_output=True, timeout=120)
+sys.exit(exit_code)
