@@ -105,7 +105,7 @@ def main():
     config = work / "exporter.yml"
     config.write_text(f"""
 kafka: {{bootstrap_servers: [{BOOTSTRAP}], request_timeout: 1200ms}}
-collect: {{interval: 3s, timeout: 2500ms}}
+collect: {{interval: 3s, timeout: 2500ms, lag_status_window: 3}}
 serve: {{listen_address: 127.0.0.1, cluster_port: {CLUSTER_PORT}, broker_port_base: {BROKER_BASE}}}
 probe: {{enabled: false}}
 filters: {{topic_include: "^{TOPIC}$"}}
@@ -131,6 +131,23 @@ filters: {{topic_include: "^{TOPIC}$"}}
                         partition=p) for p in old_ends]
     if caught_up != [0.0] * len(old_ends):
         raise AssertionError(f"caught-up group: lag_seconds {caught_up}, expected 0 on every partition")
+
+    # Status over the last 3 cycles, as Burrow judges it: the group behind has no member
+    # (kafka-consumer-groups says so) and its offsets do not move: STOPPED; the caught-up one: OK.
+    described = tool("kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP, "--describe", "--group", BEHIND)
+    if "has no active members" not in described:
+        raise AssertionError(f"kafka-consumer-groups sees members in {BEHIND}: {described[:300]}")
+    deadline = time.time() + 20
+    while True:
+        text = scrape_all()
+        statuses = {group: re.findall(rf'^kafka_consumergroup_status\{{consumergroup="{group}",status="(\w+)"\}} 1$',
+                                      text, re.M) for group in (BEHIND, CAUGHT_UP)}
+        if statuses == {BEHIND: ["STOPPED"], CAUGHT_UP: ["OK"]}:
+            break
+        if time.time() > deadline:
+            raise AssertionError(f"kafka_consumergroup_status after 3 cycles: {statuses}")
+        time.sleep(1)
+    print(f"status: {BEHIND} STOPPED (no members, offsets still), {CAUGHT_UP} OK")
 
     # After the idle period one record arrives: the caught-up group's oldest unconsumed
     # record is seconds old, however long the topic was idle.

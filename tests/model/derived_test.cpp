@@ -91,5 +91,56 @@ TEST(DerivedTest, LagSecondsInterpolatesWithinTheTable) {
   EXPECT_DOUBLE_EQ(*lag_seconds(history, 450, 500, 40), 10.0);  // past the last point
 }
 
+std::deque<CommitPoint> window(std::vector<std::pair<int64_t, int64_t>> committed_and_lag) {
+  std::deque<CommitPoint> out;
+  for (const auto& [committed, lag] : committed_and_lag) out.push_back({committed, lag});
+  return out;
+}
+
+TEST(DerivedTest, ConsumerStatusFollowsBurrowsRules) {
+  EXPECT_FALSE(consumer_status(window({{10, 5}, {12, 5}}), true).has_value());  // too few cycles
+  EXPECT_EQ(consumer_status(window({{10, 5}, {12, 0}, {12, 3}}), true), ConsumerStatus::kOk);
+  EXPECT_EQ(consumer_status(window({{10, 5}, {20, 4}, {30, 6}}), true), ConsumerStatus::kOk);
+  EXPECT_EQ(consumer_status(window({{10, 5}, {20, 8}, {30, 12}}), true), ConsumerStatus::kWarning);
+  EXPECT_EQ(consumer_status(window({{10, 5}, {10, 8}, {10, 12}}), true), ConsumerStatus::kStalled);
+  EXPECT_EQ(consumer_status(window({{10, 5}, {10, 8}, {10, 12}}), false), ConsumerStatus::kStopped);
+  EXPECT_EQ(consumer_status(window({{30, 5}, {10, 25}, {12, 26}}), true), ConsumerStatus::kRewind);
+}
+
+ClusterSnapshot group_at(int seconds, int64_t log_end, int64_t committed, std::string state,
+                         std::vector<std::string> members) {
+  ClusterSnapshot s = snapshot_at(seconds, 1, {1, 2, 3}, log_end);
+  s.collectors["groups"] = {};
+  GroupState group;
+  group.group_id = "consumer";
+  group.state = std::move(state);
+  group.described = true;
+  group.offsets_known = true;
+  group.committed[{"position", 0}] = committed;
+  for (auto& id : members) group.members.push_back({id, "client", "/127.0.0.1", {}});
+  s.groups = {group};
+  return s;
+}
+
+TEST(DerivedTest, StatusWindowAndRebalancesBetweenCycles) {
+  DerivedState state;
+  state.status_window = 3;
+  advance(state, group_at(0, 100, 90, "Stable", {"a", "b"}));
+  advance(state, group_at(15, 110, 90, "PreparingRebalance", {"a", "b"}));  // rebalance 1
+  advance(state, group_at(30, 120, 90, "Stable", {"a"}));
+  advance(state, group_at(45, 130, 90, "Stable", {"a", "c"}));  // members changed: rebalance 2
+  const auto& history = state.groups.at("consumer");
+  EXPECT_EQ(history.rebalances, 2u);
+  const auto& points = history.partitions.at({"position", 0});
+  ASSERT_EQ(points.size(), 3u);  // the window keeps the last 3 cycles
+  EXPECT_EQ(points.front().lag, 20);
+  EXPECT_EQ(consumer_status(points, true), ConsumerStatus::kStalled);
+  // A group gone from a complete listing is forgotten.
+  ClusterSnapshot without = snapshot_at(60, 1, {1, 2, 3}, 130);
+  without.collectors["groups"] = {};
+  advance(state, without);
+  EXPECT_TRUE(state.groups.empty());
+}
+
 }  // namespace
 }  // namespace kse::model

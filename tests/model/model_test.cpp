@@ -269,6 +269,33 @@ TEST(ModelTest, LagSecondsIsTheAgeOfTheRecordAtTheCommittedOffset) {
   EXPECT_EQ(dump(families, "kafka_consumergroup_lag_seconds"), "");
 }
 
+TEST(ModelTest, GroupStatusAndRebalancesFromTheWindow) {
+  ClusterSnapshot s = three_broker_snapshot();
+  GroupState group;
+  group.group_id = "consumer";
+  group.coordinator = 1;
+  group.described = true;  // no members
+  group.offsets_known = true;
+  group.committed[{"position", 0}] = 40;
+  s.groups = {group};
+  DerivedState derived;
+  auto& history = derived.groups["consumer"];
+  history.rebalances = 3;
+  history.partitions[{"position", 0}] = {{40, 50}, {40, 55}, {40, 60}};
+  history.partitions[{"position", 1}] = {{10, 0}, {12, 0}, {14, 1}};
+  auto families = build_cluster_families(s, derived, {});
+  EXPECT_EQ(dump(families, "kafka_consumergroup_status") + dump(families, "kafka_consumergroup_partition_status") +
+                dump(families, "kafka_consumergroup_rebalances_total"),
+            "kafka_consumergroup_status{consumergroup=consumer,status=STOPPED} 1 @1\n"
+            "kafka_consumergroup_partition_status{consumergroup=consumer,topic=position,partition=0,status=STOPPED} 1 @1\n"
+            "kafka_consumergroup_partition_status{consumergroup=consumer,topic=position,partition=1,status=OK} 1 @1\n"
+            "kafka_consumergroup_rebalances_total{consumergroup=consumer} 3 @1\n");
+  // Members unknown this cycle (DescribeGroups failed): STALLED or STOPPED cannot be told.
+  s.groups[0].described = false;
+  families = build_cluster_families(s, derived, {});
+  EXPECT_EQ(dump(families, "kafka_consumergroup_status"), "");
+}
+
 TEST(ModelTest, LagSecondsComesFromHistory) {
   ClusterSnapshot s = three_broker_snapshot();
   GroupState group;

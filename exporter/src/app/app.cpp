@@ -119,6 +119,7 @@ class Exporter {
       leader_repair_.emplace(probe_->topic(), config.serve.broker_id, config.kafka.request_timeout);
     }
     derived_.max_points = static_cast<size_t>(config.collect.lag_history_points);
+    derived_.status_window = static_cast<size_t>(config.collect.lag_status_window);
     stats_.version = kVersion;
     options_.partition_metrics = config.limits.partition_metrics;
     options_.group_partition_metrics = config.limits.group_partition_metrics;

@@ -158,14 +158,7 @@ awaitable<void> Collector::collect_log_dirs(Cycle& cycle, int32_t broker) {
   kafka::DescribeLogDirsRequest request;
   request.topics = std::nullopt;
   auto answer = co_await ask(cycle, broker, std::move(request));
-  if (!answer) {
-    mark_failed(cycle, "log_dirs", "broker " + std::to_string(broker) + ": " + answer.error);
-    co_return;
-  }
-  if (answer->error_code != 0) {
-    mark_failed(cycle, "log_dirs", "broker " + std::to_string(broker) + ": " + kafka::error_name(answer->error_code));
-    co_return;
-  }
+  if (!answered(cycle, "log_dirs", broker, answer)) co_return;
   for (const auto& result : answer->results) {
     model::LogDirState dir;
     dir.broker = broker;

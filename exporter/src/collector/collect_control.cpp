@@ -72,12 +72,7 @@ awaitable<void> Collector::collect_transactions(Cycle& cycle) {
   std::map<int32_t, std::vector<std::string>> by_coordinator;
   auto list_on = [&, this](int32_t broker) -> awaitable<void> {
     auto answer = co_await ask(cycle, broker, kafka::ListTransactionsRequest{});
-    if (!answer || answer->error_code != 0) {
-      mark_failed(cycle, "transactions",
-                  "broker " + std::to_string(broker) + ": " +
-                      (answer ? kafka::error_name(answer->error_code) : answer.error));
-      co_return;
-    }
+    if (!answered(cycle, "transactions", broker, answer)) co_return;
     for (const auto& txn : answer->transaction_states) {
       model::TransactionState state;
       state.transactional_id = txn.transactional_id;
@@ -114,6 +109,8 @@ awaitable<void> Collector::collect_transaction_details(Cycle& cycle, int32_t coo
     co_return;
   }
   for (const auto& described : answer->transaction_states) {
+    mark_error_code(cycle, "transactions", described.error_code,
+                    [&] { return "transaction " + described.transactional_id; });
     if (described.error_code != 0) continue;
     for (auto& txn : cycle.snapshot.transactions) {
       if (txn.transactional_id != described.transactional_id) continue;

@@ -24,12 +24,7 @@ awaitable<void> Collector::collect_groups(Cycle& cycle) {
   std::map<std::string, model::GroupState> found;
   auto list_on = [&, this](int32_t broker) -> awaitable<void> {
     auto answer = co_await ask(cycle, broker, kafka::ListGroupsRequest{});
-    if (!answer || answer->error_code != 0) {
-      mark_failed(cycle, "groups",
-                  "broker " + std::to_string(broker) + ": " +
-                      (answer ? kafka::error_name(answer->error_code) : answer.error));
-      co_return;
-    }
+    if (!answered(cycle, "groups", broker, answer)) co_return;
     for (const auto& group : answer->groups) {
       if (!groups_.accepts(group.group_id)) continue;
       model::GroupState& state = found[group.group_id];
@@ -210,14 +205,7 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader,
     partitions.push_back({tp.partition, -1, offset, kRecordBytesPerPartition});
   }
   auto answer = co_await ask(cycle, leader, std::move(request));
-  if (!answer) {
-    mark_failed(cycle, "record_times", "broker " + std::to_string(leader) + ": " + answer.error);
-    co_return;
-  }
-  if (answer->error_code != 0) {
-    mark_failed(cycle, "record_times", "broker " + std::to_string(leader) + ": " + kafka::error_name(answer->error_code));
-    co_return;
-  }
+  if (!answered(cycle, "record_times", leader, answer)) co_return;
   for (const auto& topic : answer->responses) {
     for (const auto& p : topic.partitions) {
       mark_error_code(cycle, "record_times", p.error_code,

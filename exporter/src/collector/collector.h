@@ -76,6 +76,22 @@ class Collector {
   // Counts a request; a broker that did not answer at all is unreachable this cycle.
   void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
   void mark_failed(Cycle& cycle, const std::string& collector, const std::string& error);
+  // True when `broker` answered without a top-level error code; else fails `collector`
+  // for this cycle, naming the broker and the reason.
+  template <typename Response>
+  bool answered(Cycle& cycle, const std::string& collector, int32_t broker, const Answer<Response>& answer) {
+    std::string reason = answer.error;
+    if (answer) {
+      if constexpr (requires { answer.response->error_code; }) {
+        if (answer.response->error_code == 0) return true;
+        reason = kafka::error_name(answer.response->error_code);
+      } else {
+        return true;
+      }
+    }
+    mark_failed(cycle, collector, "broker " + std::to_string(broker) + ": " + reason);
+    return false;
+  }
   // An error code inside an answer (one topic, group or partition) fails its collector
   // for this cycle, with Kafka's name for it (e.g. GROUP_AUTHORIZATION_FAILED). `what`
   // names the topic, group or partition; it is called only for a non-zero code, since

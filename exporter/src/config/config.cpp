@@ -281,6 +281,10 @@ const std::vector<std::pair<std::string, Setter>>& schema() {
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
          c.collect.lag_history_points = static_cast<int>(read_integer(n, o, k, 2, 10000));
        }},
+      {"collect.lag_status_window",
+       [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
+         c.collect.lag_status_window = static_cast<int>(read_integer(n, o, k, 3, 1000));
+       }},
       {"serve.listen_address",
        [](Config& c, const YAML::Node& n, const Origin& o, const std::string& k) {
          c.serve.listen_address = expect_scalar(n, o, k, "an IP address");

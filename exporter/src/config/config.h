@@ -49,6 +49,7 @@ struct CollectConfig {
   Duration timeout{10000};
   // Points of (log-end offset, time) kept per partition for lag in seconds.
   int lag_history_points = 60;
+  int lag_status_window = 10;  // cycles a consumer group's status is judged over
 };
 
 struct ServeTlsConfig {

@@ -150,6 +150,20 @@ const std::vector<FamilySpec>& catalogue() {
        "1 for the group's current state (Stable, Empty, PreparingRebalance, "
        "CompletingRebalance, Dead, Assigning, Reconciling...).",
        kCoordinator, "model"},
+      {"kafka_consumergroup_status", MetricType::kGauge, {"consumergroup", "status"},
+       "1 for the group's worst partition status over the last cycles, judged as Burrow does: "
+       "OK, WARNING (lag grows at every cycle), REWIND, STALLED (members, offset not moving), "
+       "STOPPED (no members, offset not moving).",
+       kCoordinator, "model"},
+      {"kafka_consumergroup_partition_status", MetricType::kGauge,
+       {"consumergroup", "topic", "partition", "status"},
+       "1 for the status of the group on the partition over the last cycles (as "
+       "kafka_consumergroup_status).",
+       kCoordinator, "model"},
+      {"kafka_consumergroup_rebalances_total", MetricType::kCounter, {"consumergroup"},
+       "Rebalances seen between cycles since the exporter started: the group entered a "
+       "rebalancing state or its members changed.",
+       kCoordinator, "model"},
       // Transactions
       {"kafka_transactions", MetricType::kGauge, {"state"},
        "Transactional ids per state on this coordinator.", kTxnCoordinator, "model"},

@@ -17,7 +17,80 @@ size_t count_missing(const std::vector<int32_t>& from, const std::vector<int32_t
   }
   return missing;
 }
+bool rebalancing(const std::string& state) {
+  // Classic protocol states, and the new consumer protocol's (KIP-848).
+  return state == "PreparingRebalance" || state == "CompletingRebalance" || state == "Assigning" ||
+         state == "Reconciling";
+}
+
+void advance_groups(DerivedState& state, const ClusterSnapshot& snapshot) {
+  std::map<TopicPartition, int64_t> log_end;
+  for (const auto& topic : snapshot.topics) {
+    for (const auto& p : topic.partitions) {
+      if (p.latest_offset) log_end[{topic.name, p.partition}] = *p.latest_offset;
+    }
+  }
+  std::set<std::string> seen;
+  for (const auto& group : snapshot.groups) {
+    seen.insert(group.group_id);
+    GroupHistory& history = state.groups[group.group_id];
+    if (group.described) {
+      std::vector<std::string> members;
+      for (const auto& member : group.members) members.push_back(member.member_id);
+      std::sort(members.begin(), members.end());
+      // A rebalance seen between two cycles: the group entered a rebalancing state, or its
+      // members changed while it had some before and after.
+      const bool entered = rebalancing(group.state) && !rebalancing(history.last_state);
+      const bool members_changed = !history.last_members.empty() && !members.empty() &&
+                                   members != history.last_members && !rebalancing(history.last_state);
+      if (!history.last_state.empty() && (entered || members_changed)) ++history.rebalances;
+      history.last_state = group.state;
+      history.last_members = std::move(members);
+    }
+    if (!group.offsets_known) continue;
+    for (const auto& [tp, committed] : group.committed) {
+      auto end = log_end.find(tp);
+      if (end == log_end.end()) continue;  // unknown this cycle: the window waits
+      auto& window = history.partitions[tp];
+      window.push_back({committed, std::max<int64_t>(0, end->second - committed)});
+      while (window.size() > std::max<size_t>(state.status_window, 3)) window.pop_front();
+    }
+    std::erase_if(history.partitions, [&](const auto& entry) { return !group.committed.count(entry.first); });
+  }
+  const auto groups_status = snapshot.collectors.find("groups");
+  const bool groups_up = groups_status == snapshot.collectors.end() || groups_status->second.up;
+  if (groups_up) std::erase_if(state.groups, [&](const auto& entry) { return !seen.count(entry.first); });
+}
+
 }  // namespace
+
+const char* status_name(ConsumerStatus status) {
+  switch (status) {
+    case ConsumerStatus::kOk: return "OK";
+    case ConsumerStatus::kWarning: return "WARNING";
+    case ConsumerStatus::kRewind: return "REWIND";
+    case ConsumerStatus::kStalled: return "STALLED";
+    case ConsumerStatus::kStopped: return "STOPPED";
+  }
+  return "OK";
+}
+
+std::optional<ConsumerStatus> consumer_status(const std::deque<CommitPoint>& window, bool has_members) {
+  if (window.size() < 3) return std::nullopt;
+  bool any_caught_up = false, went_back = false, moved = false, lag_always_grew = true;
+  for (size_t i = 0; i < window.size(); ++i) {
+    any_caught_up = any_caught_up || window[i].lag == 0;
+    if (i == 0) continue;
+    went_back = went_back || window[i].committed < window[i - 1].committed;
+    moved = moved || window[i].committed != window[i - 1].committed;
+    lag_always_grew = lag_always_grew && window[i].lag > window[i - 1].lag;
+  }
+  if (any_caught_up) return ConsumerStatus::kOk;
+  if (went_back) return ConsumerStatus::kRewind;
+  if (!moved) return has_members ? ConsumerStatus::kStalled : ConsumerStatus::kStopped;
+  if (lag_always_grew) return ConsumerStatus::kWarning;
+  return ConsumerStatus::kOk;
+}
 
 void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
   const double now = unix_seconds(snapshot.taken_at);
@@ -57,6 +130,7 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
       }
     }
   }
+  advance_groups(state, snapshot);
   // Only a complete metadata view may forget partitions, or a failed cycle would reset history.
   if (snapshot.collectors.count("metadata") && snapshot.collectors.at("metadata").up) {
     std::erase_if(state.offset_history, [&](const auto& entry) { return !seen.count(entry.first); });

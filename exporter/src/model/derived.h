@@ -24,11 +24,30 @@ struct TopicChangeCounters {
   uint64_t isr_expands = 0;
 };
 
+// One cycle's view of a group's partition: where it committed and how far behind it was.
+struct CommitPoint {
+  int64_t committed = 0;
+  int64_t lag = 0;
+};
+
+// A group's partition judged over its last cycles, the way Burrow judges them.
+enum class ConsumerStatus { kOk, kWarning, kRewind, kStalled, kStopped };
+const char* status_name(ConsumerStatus status);
+
+struct GroupHistory {
+  std::map<TopicPartition, std::deque<CommitPoint>> partitions;
+  std::string last_state;
+  std::vector<std::string> last_members;  // sorted member ids
+  uint64_t rebalances = 0;
+};
+
 struct DerivedState {
   size_t max_points = 60;
+  size_t status_window = 10;  // cycles a consumer status is judged over
   std::map<TopicPartition, std::deque<OffsetPoint>> offset_history;
   std::map<std::string, TopicChangeCounters> topic_changes;
   std::map<TopicPartition, std::pair<int32_t, std::vector<int32_t>>> last_leader_and_isr;
+  std::map<std::string, GroupHistory> groups;
   bool has_previous = false;
 };
 
@@ -36,6 +55,12 @@ struct DerivedState {
 // offset moved, so an idle partition keeps the time it reached its offset),
 // counts leader changes and ISR shrinks / expands, forgets deleted partitions.
 void advance(DerivedState& state, const ClusterSnapshot& snapshot);
+
+// Burrow's rules over a window of cycles, oldest first (at least 3 points, else nothing):
+// any cycle at lag 0 is OK; a committed offset that went back is REWIND; one that did not
+// move while behind is STALLED when the group has members and STOPPED when it has none;
+// one that moves while the lag grows at every cycle is WARNING; else OK.
+std::optional<ConsumerStatus> consumer_status(const std::deque<CommitPoint>& window, bool has_members);
 
 // Time lag of a committed offset, interpolated on the log-end history:
 // the age of the moment the log end was at `committed`. Absent with fewer than

@@ -270,6 +270,22 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived,
     if (!group.state.empty()) {
       add(f["kafka_consumergroup_state"], {group.group_id, group.state}, 1, owner);
     }
+    // The status needs the members (STALLED or STOPPED): without DescribeGroups, none.
+    if (auto history = derived.groups.find(group.group_id); history != derived.groups.end() && group.described) {
+      add(f["kafka_consumergroup_rebalances_total"], {group.group_id},
+          static_cast<double>(history->second.rebalances), owner);
+      std::optional<ConsumerStatus> worst;
+      for (const auto& [tp, window] : history->second.partitions) {
+        const auto status = consumer_status(window, !group.members.empty());
+        if (!status) continue;
+        if (options.group_partition_metrics) {
+          add(f["kafka_consumergroup_partition_status"],
+              {group.group_id, tp.topic, std::to_string(tp.partition), status_name(*status)}, 1, owner);
+        }
+        worst = std::max(worst.value_or(ConsumerStatus::kOk), *status);
+      }
+      if (worst) add(f["kafka_consumergroup_status"], {group.group_id, status_name(*worst)}, 1, owner);
+    }
     for (const auto& member : group.members) {
       add(f["kafka_consumergroup_assigned_partitions"],
           {group.group_id, member.member_id, member.client_id, member.client_host},
