@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "common/base64.h"
+
 #include "kafka/client/sasl.h"
 
 namespace kse::kafka {
@@ -29,10 +31,10 @@ TEST(SaslTest, ScramRejectsUnsafeServerMessages) {
 
 TEST(SaslTest, PlainTokenAndBase64) {
   EXPECT_EQ(plain_token("alice", "secret"), std::string("\0alice\0secret", 13));
-  EXPECT_EQ(base64_encode("n,,"), "biws");
-  EXPECT_EQ(base64_decode("biws"), "n,,");
-  EXPECT_EQ(base64_decode("YQ=="), "a");
-  EXPECT_FALSE(base64_decode("abc").has_value());
+  EXPECT_EQ(common::base64_encode("n,,"), "biws");
+  EXPECT_EQ(common::base64_decode("biws"), "n,,");
+  EXPECT_EQ(common::base64_decode("YQ=="), "a");
+  EXPECT_FALSE(common::base64_decode("abc").has_value());
 }
 
 }  // namespace

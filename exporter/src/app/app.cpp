@@ -15,6 +15,7 @@
 #include "app/peer_check.h"
 #include "app/port_plan.h"
 #include "collector/collector.h"
+#include "common/clock.h"
 #include "http/server.h"
 #include "jmx/bridge.h"
 #include "kafka/client/kafka_client.h"
@@ -28,6 +29,8 @@
 #include "render/exposition.h"
 
 namespace kse::app {
+
+using common::unix_now;
 
 namespace asio = boost::asio;
 using metrics::Family;
@@ -79,10 +82,6 @@ std::unique_ptr<probe::Probe> make_probe(const config::Config& config) {
     options.client_id += "-" + std::to_string(*config.serve.broker_id);
   }
   return std::make_unique<probe::Probe>(std::move(options));
-}
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // Broker internals: one Jolokia bridge per configured broker (a sidecar: its own only).

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/base64.h"
+
 namespace kse::http {
 
 namespace {
@@ -51,33 +53,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   unsigned char difference = 0;
   for (size_t i = 0; i < a.size(); ++i) difference |= static_cast<unsigned char>(a[i] ^ b[i]);
   return difference == 0;
-}
-
-std::string base64(std::string_view in) {
-  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  while (i + 2 < in.size()) {
-    const uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += table[v >> 18];
-    out += table[(v >> 12) & 63];
-    out += table[(v >> 6) & 63];
-    out += table[v & 63];
-    i += 3;
-  }
-  if (i + 1 == in.size()) {
-    const uint32_t v = uint8_t(in[i]) << 16;
-    out += table[v >> 18];
-    out += table[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    const uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += table[v >> 18];
-    out += table[(v >> 12) & 63];
-    out += table[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
 }
 
 }  // namespace
@@ -199,7 +174,7 @@ bool HttpServer::authorized(mg_connection* connection) const {
   if (options_.basic_auth_username.empty()) return true;
   const char* header = mg_get_header(connection, "Authorization");
   const std::string expected =
-      "Basic " + base64(options_.basic_auth_username + ":" + options_.basic_auth_password);
+      "Basic " + common::base64_encode(options_.basic_auth_username + ":" + options_.basic_auth_password);
   return header != nullptr && constant_time_equal(header, expected);
 }
 

@@ -8,12 +8,15 @@
 #include <thread>
 #include <unordered_set>
 
+#include "common/clock.h"
 #include "jmx/http_post.h"
 #include "jmx/jolokia.h"
 #include "jmx/jvm_metrics.h"
 #include "jmx/rule_engine.h"
 
 namespace kse::jmx {
+
+using common::unix_now;
 
 namespace {
 
@@ -26,10 +29,6 @@ constexpr const char* kRequestConfig =
     R"({"ignoreErrors":true,"canonicalNaming":false,"serializeLong":"number","maxCollectionSize":0,"maxObjects":0,"maxDepth":0})";
 // Beans listed one by one below this many new ones in a domain; the whole domain above.
 constexpr size_t kListOneByOneBelow = 64;
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 Family single(const char* name, const char* help, MetricType type, double value, int32_t owner,
               std::vector<std::string> label_names = {},

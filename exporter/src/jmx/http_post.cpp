@@ -11,6 +11,8 @@
 #include <boost/beast/ssl.hpp>
 #include <optional>
 
+#include "common/base64.h"
+
 namespace kse::jmx {
 
 namespace asio = boost::asio;
@@ -19,33 +21,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-std::string base64(const std::string& in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const uint32_t n = (static_cast<uint8_t>(in[i]) << 16) |
-                       (static_cast<uint8_t>(in[i + 1]) << 8) | static_cast<uint8_t>(in[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i + 1 == in.size()) {
-    const uint32_t n = static_cast<uint8_t>(in[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    const uint32_t n = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
 
 // Runs one asynchronous step to completion on the caller's thread; the stream's
 // deadline turns a stall into beast::error::timeout.
@@ -71,7 +46,7 @@ HttpResponse exchange(asio::io_context& io, Stream& stream, beast::tcp_stream& l
   request.set(http::field::connection, "close");
   if (!options.username.empty()) {
     request.set(http::field::authorization,
-                "Basic " + base64(options.username + ":" + options.password));
+                "Basic " + common::base64_encode(options.username + ":" + options.password));
   }
   request.body() = body;
   request.prepare_payload();

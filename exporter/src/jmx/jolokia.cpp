@@ -20,19 +20,6 @@ bool is_mxbean_map(std::string_view attribute) {
   return std::find(kMaps.begin(), kMaps.end(), attribute) != kMaps.end();
 }
 
-std::string bean_prefix(std::string_view domain, const std::vector<KeyProperty>& properties) {
-  std::string out(domain);
-  out += '<';
-  for (size_t i = 0; i < properties.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += properties[i].first;
-    out += '=';
-    out += properties[i].second;
-  }
-  out += '>';
-  return out;
-}
-
 // CompositeType.getDescription() of the JDK's composites (Jolokia sends values only).
 std::string composite_description(const BeanRef& bean, object composite,
                                   std::string_view fallback) {
@@ -115,7 +102,7 @@ void process_value(const BeanRef& bean, const std::vector<std::string>& attr_key
       };
       while (has_key(key)) key += '_';
       properties.emplace_back(key, std::string(row.key));
-      const std::string prefix = bean_prefix(bean.domain, properties);
+      const std::string prefix = match_prefix(bean.domain, properties);
       const BeanRef row_bean{bean.domain, &properties, prefix};
       process_value(row_bean, attr_keys, attr_name, description, row.value, engine, stats, true);
     }

@@ -54,8 +54,10 @@ std::vector<KeyProperty> split_properties(std::string_view list, std::string_vie
 
 }  // namespace
 
-std::string ObjectName::match_prefix() const {
-  std::string out = domain;
+std::string ObjectName::match_prefix() const { return jmx::match_prefix(domain, properties); }
+
+std::string match_prefix(std::string_view domain, const std::vector<KeyProperty>& properties) {
+  std::string out(domain);
   out += '<';
   for (size_t i = 0; i < properties.size(); ++i) {
     if (i > 0) out += ", ";

@@ -19,6 +19,9 @@ class ObjectNameError : public std::invalid_argument {
 
 using KeyProperty = std::pair<std::string, std::string>;
 
+// jmx_exporter's text a rule's pattern is matched against: "domain<k1=v1, k2=v2>".
+std::string match_prefix(std::string_view domain, const std::vector<KeyProperty>& properties);
+
 struct ObjectName {
   std::string text;  // "domain:key=value,..." as the server spelled it
   std::string domain;

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <set>
 
+#include "common/clock.h"
+
 namespace kse::model {
 
-namespace {
-double unix_seconds(Clock::time_point time) {
-  return std::chrono::duration<double>(time.time_since_epoch()).count();
-}
+using common::unix_seconds;
 
+namespace {
 size_t count_missing(const std::vector<int32_t>& from, const std::vector<int32_t>& in) {
   size_t missing = 0;
   for (int32_t id : from) {

@@ -3,19 +3,18 @@
 #include <algorithm>
 #include <set>
 
+#include "common/clock.h"
 #include "model/catalogue.h"
 
 namespace kse::model {
+
+using common::unix_seconds;
 
 using metrics::Family;
 using metrics::kClusterOwner;
 using metrics::Sample;
 
 namespace {
-
-double unix_seconds(Clock::time_point time) {
-  return std::chrono::duration<double>(time.time_since_epoch()).count();
-}
 
 void add(Family& family, std::vector<std::string> label_values, double value,
          int32_t owner = kClusterOwner) {

@@ -10,16 +10,16 @@
 #include <random>
 #include <set>
 
+#include "common/clock.h"
+
 namespace kse::probe {
+
+using common::unix_now;
 
 namespace {
 
 constexpr auto kTopologyEvery = std::chrono::seconds(10);
 constexpr int kAdminTimeoutMs = 10000;
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Loss timeout: well past librdkafka's own delivery timeout, so a message is
 // either failed by the producer or lost after being acknowledged.

@@ -7,6 +7,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "common/base64.h"
+
 namespace kse::kafka {
 
 namespace {
@@ -61,29 +63,6 @@ std::map<char, std::string> attributes(const std::string& message) {
 
 }  // namespace
 
-std::string base64_encode(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::optional<std::string> base64_decode(const std::string& text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out(3 * text.size() / 4, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  size_t padding = 0;
-  if (!text.empty() && text.back() == '=') ++padding;
-  if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
-  out.resize(static_cast<size_t>(n) - padding);
-  return out;
-}
-
 std::string plain_token(const std::string& username, const std::string& password) {
   return std::string("\0", 1) + username + std::string("\0", 1) + password;
 }
@@ -98,7 +77,7 @@ ScramClient::ScramClient(std::string mechanism, std::string username, std::strin
   if (nonce_.empty()) {
     unsigned char random[24];
     RAND_bytes(random, sizeof random);
-    nonce_ = base64_encode(std::string(reinterpret_cast<char*>(random), sizeof random));
+    nonce_ = common::base64_encode(std::string(reinterpret_cast<char*>(random), sizeof random));
   }
 }
 
@@ -115,7 +94,7 @@ std::string ScramClient::client_final(const std::string& server_first) {
   if (nonce.rfind(nonce_, 0) != 0 || nonce.size() <= nonce_.size()) {
     throw std::runtime_error("server nonce does not extend the client nonce");
   }
-  auto salt = base64_decode(attrs['s']);
+  auto salt = common::base64_decode(attrs['s']);
   if (!salt || salt->empty()) throw std::runtime_error("server sent no valid salt");
   int iterations = 0;
   try {
@@ -139,7 +118,7 @@ std::string ScramClient::client_final(const std::string& server_first) {
   const std::string signature = hmac(md, stored_key, auth_message_);
   std::string proof = client_key;
   for (size_t i = 0; i < proof.size(); ++i) proof[i] = static_cast<char>(proof[i] ^ signature[i]);
-  return without_proof + ",p=" + base64_encode(proof);
+  return without_proof + ",p=" + common::base64_encode(proof);
 }
 
 void ScramClient::verify_server_final(const std::string& server_final) const {
@@ -147,7 +126,7 @@ void ScramClient::verify_server_final(const std::string& server_final) const {
   auto attrs = attributes(server_final);
   if (attrs.count('e')) throw std::runtime_error("server refused: " + attrs['e']);
   const std::string server_key = hmac(md, salted_password_, "Server Key");
-  const std::string expected = base64_encode(hmac(md, server_key, auth_message_));
+  const std::string expected = common::base64_encode(hmac(md, server_key, auth_message_));
   if (attrs['v'] != expected) throw std::runtime_error("server signature does not match");
 }
 

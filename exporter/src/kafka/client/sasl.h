@@ -32,7 +32,5 @@ class ScramClient {
   std::string salted_password_;
 };
 
-std::string base64_encode(const std::string& bytes);
-std::optional<std::string> base64_decode(const std::string& text);
 
 }  // namespace kse::kafka
