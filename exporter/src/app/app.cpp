@@ -9,9 +9,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <limits>
 #include <set>
 
+#include "app/page_plan.h"
 #include "app/peer_check.h"
 #include "app/port_plan.h"
 #include "collector/collector.h"
@@ -177,15 +177,10 @@ class Exporter {
       }
     }
 
-    // Cycle accounting.
-    const bool all_up = std::all_of(snapshot.collectors.begin(), snapshot.collectors.end(),
-                                    [](const auto& entry) { return entry.second.up; });
-    if (!metadata_up) {
-      ++stats_.cycles_failed;
-    } else if (all_up) {
-      ++stats_.cycles_ok;
-    } else {
-      ++stats_.cycles_partial;
+    switch (classify_cycle(snapshot.collectors)) {
+      case CycleResult::kOk: ++stats_.cycles_ok; break;
+      case CycleResult::kPartial: ++stats_.cycles_partial; break;
+      case CycleResult::kFailed: ++stats_.cycles_failed; break;
     }
     stats_.last_cycle_seconds = snapshot.cycle_duration.count();
     stats_.last_collect_unix = unix_now();
@@ -215,15 +210,9 @@ class Exporter {
                       "give it one in serve.broker_ports. Its series are not served.", broker, port);
       }
     }
-    std::vector<int> ports;  // slot -> port
-    auto& slot_of_broker = slot_of_broker_;
-    auto& cluster_slot = cluster_slot_;
-    slot_of_broker.clear();
-    cluster_slot.reset();
+    std::set<int> open;
     if (plan.cluster_port) {
-      cluster_slot = ports.size();
-      open_port(*plan.cluster_port, "cluster");
-      ports.push_back(*plan.cluster_port);
+      if (open_port(*plan.cluster_port, "cluster")) open.insert(*plan.cluster_port);
     } else if (cluster_port_open_) {
       spdlog::info("no longer serving the cluster port {}: the sidecar of a lower broker id answers",
                    config_.serve.cluster_port);
@@ -231,10 +220,10 @@ class Exporter {
       cluster_port_open_ = false;
     }
     for (const auto& [broker, port] : plan.broker_ports) {
-      if (!open_port(port, "broker " + std::to_string(broker))) continue;
-      slot_of_broker[broker] = ports.size();
-      ports.push_back(port);
+      if (open_port(port, "broker " + std::to_string(broker))) open.insert(port);
     }
+    pages_ = plan_pages(plan, open);
+    const std::vector<int>& ports = pages_.ports;
 
     // Families: the cluster's, the broker internals', then the exporter's own.
     std::vector<Family> cluster = model::build_cluster_families(snapshot, derived_, options_);
@@ -255,7 +244,7 @@ class Exporter {
     }
     sets.push_back(&own);
     std::vector<size_t> series;
-    auto texts = render::render_slots(sets, ports.size(), [this](int32_t owner) { return slot_of(owner); },
+    auto texts = render::render_slots(sets, ports.size(), [this](int32_t owner) { return pages_.slot_of(owner); },
                                       size_hints_, &series);
     size_hints_.assign(texts.size(), 0);
     heads_.clear();
@@ -305,16 +294,6 @@ class Exporter {
     silent_sidecars_ = std::move(silent);
   }
 
-  size_t slot_of(int32_t owner) const {
-    constexpr size_t none = std::numeric_limits<size_t>::max();  // beyond every slot: not served
-    auto it = slot_of_broker_.find(owner);
-    if (it != slot_of_broker_.end()) return it->second;
-    // A broker's series are served on its own port only: another sidecar's, or a broker
-    // the cluster does not know (yet), say a configured JMX URL of a broker still to come.
-    if (owner >= 0) return none;
-    return cluster_slot_.value_or(none);
-  }
-
   // Each port's page: the cycle's head plus the probe's series as of now.
   void publish_pages() {
     std::vector<std::shared_ptr<const std::vector<Family>>> probe_families;
@@ -324,7 +303,7 @@ class Exporter {
       if (set) sets.push_back(set.get());
     }
     std::vector<size_t> series;
-    auto tails = render::render_slots(sets, heads_.size(), [this](int32_t owner) { return slot_of(owner); }, {},
+    auto tails = render::render_slots(sets, heads_.size(), [this](int32_t owner) { return pages_.slot_of(owner); }, {},
                                       &series);
     const auto now = std::chrono::system_clock::now();
     stats_.series_per_port.clear();
@@ -375,8 +354,7 @@ class Exporter {
     render::GzipHead gzip;  // crc and length of the text; its bytes are in gzip_bytes
   };
   std::vector<Head> heads_;
-  std::map<int32_t, size_t> slot_of_broker_;
-  std::optional<size_t> cluster_slot_;
+  PagePlan pages_;
   std::set<int32_t> known_brokers_;
   std::set<int32_t> unserved_logged_;
   static constexpr std::chrono::milliseconds kSidecarCheckTimeout{1000};

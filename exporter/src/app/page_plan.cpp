@@ -1,0 +1,35 @@
+#include "app/page_plan.h"
+
+#include <algorithm>
+
+namespace kse::app {
+
+size_t PagePlan::slot_of(int32_t owner) const {
+  auto it = slot_of_broker.find(owner);
+  if (it != slot_of_broker.end()) return it->second;
+  if (owner >= 0) return kNotServed;
+  return cluster_slot.value_or(kNotServed);
+}
+
+PagePlan plan_pages(const PortPlan& ports, const std::set<int>& open) {
+  PagePlan plan;
+  if (ports.cluster_port && open.count(*ports.cluster_port)) {
+    plan.cluster_slot = plan.ports.size();
+    plan.ports.push_back(*ports.cluster_port);
+  }
+  for (const auto& [broker, port] : ports.broker_ports) {
+    if (!open.count(port)) continue;
+    plan.slot_of_broker[broker] = plan.ports.size();
+    plan.ports.push_back(port);
+  }
+  return plan;
+}
+
+CycleResult classify_cycle(const std::map<std::string, model::CollectorStatus>& collectors) {
+  const auto metadata = collectors.find("metadata");
+  if (metadata == collectors.end() || !metadata->second.up) return CycleResult::kFailed;
+  const bool all_up = std::all_of(collectors.begin(), collectors.end(), [](const auto& c) { return c.second.up; });
+  return all_up ? CycleResult::kOk : CycleResult::kPartial;
+}
+
+}  // namespace kse::app
