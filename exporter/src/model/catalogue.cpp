@@ -157,8 +157,8 @@ const std::vector<FamilySpec>& catalogue() {
        kCoordinator, "model"},
       {"kafka_consumergroup_partition_status", MetricType::kGauge,
        {"consumergroup", "topic", "partition", "status"},
-       "1 for the status of the group on the partition over the last cycles (as "
-       "kafka_consumergroup_status).",
+       "1 for the status of the group on a partition that is not OK over the last cycles (as "
+       "kafka_consumergroup_status); OK partitions have no series.",
        kCoordinator, "model"},
       {"kafka_consumergroup_rebalances_total", MetricType::kCounter, {"consumergroup"},
        "Rebalances seen between cycles since the exporter started: the group entered a "

@@ -277,7 +277,8 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived,
       for (const auto& [tp, window] : history->second.partitions) {
         const auto status = consumer_status(window, !group.members.empty());
         if (!status) continue;
-        if (options.group_partition_metrics) {
+        // Only the partitions in trouble: the cardinality stays with the problems.
+        if (options.group_partition_metrics && *status != ConsumerStatus::kOk) {
           add(f["kafka_consumergroup_partition_status"],
               {group.group_id, tp.topic, std::to_string(tp.partition), status_name(*status)}, 1, owner);
         }
