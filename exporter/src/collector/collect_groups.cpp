@@ -170,7 +170,7 @@ constexpr int32_t kRecordBytesPerFetch = 4 << 20;
 // its timestamp, read with a small Fetch from the partition's leader.
 awaitable<void> Collector::collect_record_times(Cycle& cycle) {
   std::set<std::pair<model::TopicPartition, int64_t>> in_use;
-  std::map<int32_t, std::vector<std::pair<model::TopicPartition, int64_t>>> wanted;
+  std::map<int32_t, std::vector<RecordRead>> wanted;
   for (const auto& group : cycle.snapshot.groups) {
     for (const auto& [tp, committed] : group.committed) {
       const model::PartitionState* partition = cycle.partition(tp.topic, tp.partition);
@@ -179,7 +179,9 @@ awaitable<void> Collector::collect_record_times(Cycle& cycle) {
       if (!in_use.insert(key).second) continue;
       if (record_times_.count(key) || partition->leader < 0) continue;
       auto& list = wanted[partition->leader];
-      if (list.size() < kMaxRecordReadsPerLeader) list.push_back(key);
+      // Below the log start (retention deleted it), the oldest unconsumed record is the first one left.
+      const int64_t at = std::max(committed, partition->earliest_offset.value_or(committed));
+      if (list.size() < kMaxRecordReadsPerLeader) list.push_back({tp, committed, at});
     }
   }
   std::erase_if(record_times_, [&](const auto& entry) { return !in_use.count(entry.first); });
@@ -192,17 +194,17 @@ awaitable<void> Collector::collect_record_times(Cycle& cycle) {
   }
 }
 
-awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader,
-                                              std::vector<std::pair<model::TopicPartition, int64_t>> wanted) {
+awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader, std::vector<RecordRead> wanted) {
   kafka::FetchRequest request;
   request.max_bytes = kRecordBytesPerFetch;
   std::sort(wanted.begin(), wanted.end());
-  for (const auto& [tp, offset] : wanted) {
+  for (const auto& read : wanted) {
+    const auto& tp = read.partition;
     if (request.topics.empty() || request.topics.back().topic != tp.topic) request.topics.push_back({tp.topic, {}});
     auto& partitions = request.topics.back().partitions;
     // Two groups at two offsets of one partition: one Fetch asks each partition once.
     if (!partitions.empty() && partitions.back().partition == tp.partition) continue;
-    partitions.push_back({tp.partition, -1, offset, kRecordBytesPerPartition});
+    partitions.push_back({tp.partition, -1, read.fetch_offset, kRecordBytesPerPartition});
   }
   auto answer = co_await ask(cycle, leader, std::move(request));
   if (!answered(cycle, "record_times", leader, answer)) co_return;
@@ -212,10 +214,10 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader,
                       [&] { return topic.topic + "-" + std::to_string(p.partition_index); });
       if (p.error_code != 0) continue;
       const model::TopicPartition tp{topic.topic, p.partition_index};
-      auto first = std::lower_bound(wanted.begin(), wanted.end(), std::make_pair(tp, int64_t{-1}));
-      if (first == wanted.end() || first->first != tp) continue;
-      if (auto found = kafka::timestamp_at(p.records, first->second); found && found->timestamp_ms >= 0) {
-        record_times_[*first] = found->timestamp_ms;
+      auto first = std::lower_bound(wanted.begin(), wanted.end(), RecordRead{tp, -1, -1});
+      if (first == wanted.end() || first->partition != tp) continue;
+      if (auto found = kafka::timestamp_at(p.records, first->fetch_offset); found && found->timestamp_ms >= 0) {
+        record_times_[{tp, first->committed}] = found->timestamp_ms;
       }
     }
   }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kafka/protocol.h"
@@ -59,8 +60,16 @@ class Collector {
   enum class OffsetKind { kLatest, kEarliest, kStable };
   boost::asio::awaitable<void> read_leader_offsets(Cycle& cycle, int32_t leader, OffsetKind kind);
   boost::asio::awaitable<void> collect_record_times(Cycle& cycle);
-  boost::asio::awaitable<void> fetch_record_times(Cycle& cycle, int32_t leader,
-                                                  std::vector<std::pair<model::TopicPartition, int64_t>> wanted);
+  // A committed offset whose record's timestamp is wanted, and where to fetch it.
+  struct RecordRead {
+    model::TopicPartition partition;
+    int64_t committed = 0;
+    int64_t fetch_offset = 0;
+    bool operator<(const RecordRead& other) const {
+      return std::tie(partition, committed) < std::tie(other.partition, other.committed);
+    }
+  };
+  boost::asio::awaitable<void> fetch_record_times(Cycle& cycle, int32_t leader, std::vector<RecordRead> wanted);
   boost::asio::awaitable<void> collect_log_dirs(Cycle& cycle, int32_t broker);
   boost::asio::awaitable<void> collect_topic_configs(Cycle& cycle);
   boost::asio::awaitable<void> collect_quorum(Cycle& cycle);
