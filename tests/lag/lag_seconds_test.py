@@ -134,9 +134,10 @@ filters: {{topic_include: "^{TOPIC}$"}}
 
     # Status over the last 3 cycles, as Burrow judges it: the group behind has no member
     # (kafka-consumer-groups says so) and its offsets do not move: STOPPED; the caught-up one: OK.
-    described = tool("kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP, "--describe", "--group", BEHIND)
-    if "has no active members" not in described:
-        raise AssertionError(f"kafka-consumer-groups sees members in {BEHIND}: {described[:300]}")
+    described = tool("kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP, "--describe", "--state", "--group",
+                     BEHIND)
+    if not re.search(r"\bEmpty\b\s+0\s*$", described, re.M):
+        raise AssertionError(f"kafka-consumer-groups does not show {BEHIND} Empty with 0 members: {described}")
     deadline = time.time() + 20
     while True:
         text = scrape_all()
