@@ -355,8 +355,8 @@ TEST(ModelTest, OpenTransactionsAge) {
                     {"tx-position2", 4001, "CompleteCommit", 2, std::nullopt, 60000, {}}};
   auto families = build_cluster_families(s, {}, {});
   EXPECT_EQ(dump(families, "kafka_transaction"),
-            "kafka_transactions{state=CompleteCommit} 1 @2\n"
-            "kafka_transactions{state=Ongoing} 1 @2\n"
+            "kafka_transactions{state=CompleteCommit} 1 @-1\n"
+            "kafka_transactions{state=Ongoing} 1 @-1\n"
             "kafka_transaction_open_seconds{transactional_id=tx-position1} 10 @2\n"
             "kafka_transaction_timeout_seconds{transactional_id=tx-position1} 60 @2\n");
 }

@@ -166,7 +166,7 @@ const std::vector<FamilySpec>& catalogue() {
        kCoordinator, "model"},
       // Transactions
       {"kafka_transactions", MetricType::kGauge, {"state"},
-       "Transactional ids per state on this coordinator.", kTxnCoordinator, "model"},
+       "Transactional ids per state, over every transaction coordinator.", kCluster, "model"},
       {"kafka_transaction_open_seconds", MetricType::kGauge, {"transactional_id"},
        "Age of an open (Ongoing / Prepare*) transaction.", kTxnCoordinator, "model"},
       {"kafka_transaction_timeout_seconds", MetricType::kGauge, {"transactional_id"},

@@ -354,11 +354,11 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived,
 }
 
 void build_transactions(const ClusterSnapshot& snapshot, FamilySet& f) {
-  std::map<std::pair<int32_t, std::string>, size_t> per_state;
+  std::map<std::string, size_t> per_state;
   const double now_ms = unix_seconds(snapshot.taken_at) * 1000.0;
   for (const auto& txn : snapshot.transactions) {
     const int32_t owner = txn.coordinator >= 0 ? txn.coordinator : kClusterOwner;
-    ++per_state[{owner, txn.state}];
+    ++per_state[txn.state];
     const bool open = txn.state == "Ongoing" || txn.state == "PrepareCommit" ||
                       txn.state == "PrepareAbort";
     if (open && txn.start_time_ms && *txn.start_time_ms > 0) {
@@ -368,8 +368,11 @@ void build_transactions(const ClusterSnapshot& snapshot, FamilySet& f) {
           txn.timeout_ms / 1000.0, owner);
     }
   }
-  for (const auto& [key, count] : per_state) {
-    add(f["kafka_transactions"], {key.second}, static_cast<double>(count), key.first);
+  // A count per state over all coordinators, on the cluster port: per coordinator, two
+  // ports would serve the same series. Without every coordinator's list it is absent.
+  if (!collector_up(snapshot, "transactions")) return;
+  for (const auto& [state, count] : per_state) {
+    add(f["kafka_transactions"], {state}, static_cast<double>(count));
   }
 }
 
