@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include "support/test_support.h"
+
 namespace kse::config {
 namespace {
 
@@ -142,13 +144,28 @@ TEST(ConfigTest, TlsFileWithoutPemIsRefusedBeforeAnyPortOpens) {
 }
 
 TEST(ConfigTest, TlsFileWithoutReadPermission) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file: run as another user to see EACCES";
-  const std::string path = ::testing::TempDir() + "/kse-unreadable.pem";
+  const std::string dir = ::testing::TempDir() + "/kse-unreadable";
+  ::mkdir(dir.c_str(), 0755);
+  const std::string path = dir + "/ca.pem";
   std::ofstream(path) << "-----BEGIN CERTIFICATE-----\n";
   ::chmod(path.c_str(), 0);
-  EXPECT_EQ(error_of("kafka:\n  tls:\n    ca_file: " + path + "\n"),
-            "exporter.yml:3: key 'kafka.tls.ca_file': found '" + path +
-                "' (Permission denied), allowed a readable file");
+  if (::geteuid() != 0) {
+    EXPECT_EQ(error_of("kafka:\n  tls:\n    ca_file: " + path + "\n"),
+              "exporter.yml:3: key 'kafka.tls.ca_file': found '" + path +
+                  "' (Permission denied), allowed a readable file");
+  } else {
+    // Root reads any file: the check runs as the unprivileged user the exporter would run as.
+    const std::string config = dir + "/exporter.yml";
+    std::ofstream(config) << "kafka:\n  tls:\n    ca_file: " + path + "\n";
+    ::chmod(config.c_str(), 0644);
+    const auto result = test::run_command("setpriv --reuid=65534 --regid=65534 --clear-groups " + test::build_dir() +
+                                          "/exporter/kafka-sidecar-exporter --check-config -c " + config + " 2>&1");
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_NE(result.output.find(config + ":3: key 'kafka.tls.ca_file': found '" + path +
+                                 "' (Permission denied), allowed a readable file"),
+              std::string::npos)
+        << result.output;
+  }
   std::remove(path.c_str());
 }
 
