@@ -91,8 +91,8 @@ TEST(DerivedTest, LagSecondsInterpolatesWithinTheTable) {
   EXPECT_DOUBLE_EQ(*lag_seconds(history, 450, 500, 40), 10.0);  // past the last point
 }
 
-std::deque<CommitPoint> window(std::vector<std::pair<int64_t, int64_t>> committed_and_lag) {
-  std::deque<CommitPoint> out;
+std::vector<CommitPoint> window(std::vector<std::pair<int64_t, int64_t>> committed_and_lag) {
+  std::vector<CommitPoint> out;
   for (const auto& [committed, lag] : committed_and_lag) out.push_back({committed, lag});
   return out;
 }

@@ -53,7 +53,8 @@ void advance_groups(DerivedState& state, const ClusterSnapshot& snapshot) {
       if (end == log_end.end()) continue;  // unknown this cycle: the window waits
       auto& window = history.partitions[tp];
       window.push_back({committed, std::max<int64_t>(0, end->second - committed)});
-      while (window.size() > std::max<size_t>(state.status_window, 3)) window.pop_front();
+      const size_t keep = std::max<size_t>(state.status_window, 3);
+      if (window.size() > keep) window.erase(window.begin(), window.end() - static_cast<std::ptrdiff_t>(keep));
     }
     std::erase_if(history.partitions, [&](const auto& entry) { return !group.committed.count(entry.first); });
   }
@@ -75,7 +76,7 @@ const char* status_name(ConsumerStatus status) {
   return "OK";
 }
 
-std::optional<ConsumerStatus> consumer_status(const std::deque<CommitPoint>& window, bool has_members) {
+std::optional<ConsumerStatus> consumer_status(const std::vector<CommitPoint>& window, bool has_members) {
   if (window.size() < 3) return std::nullopt;
   bool any_caught_up = false, went_back = false, moved = false, lag_always_grew = true;
   for (size_t i = 0; i < window.size(); ++i) {

@@ -35,7 +35,7 @@ enum class ConsumerStatus { kOk, kWarning, kRewind, kStalled, kStopped };
 const char* status_name(ConsumerStatus status);
 
 struct GroupHistory {
-  std::map<TopicPartition, std::deque<CommitPoint>> partitions;
+  std::map<TopicPartition, std::vector<CommitPoint>> partitions;
   std::string last_state;
   std::vector<std::string> last_members;  // sorted member ids
   uint64_t rebalances = 0;
@@ -60,7 +60,7 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot);
 // any cycle at lag 0 is OK; a committed offset that went back is REWIND; one that did not
 // move while behind is STALLED when the group has members and STOPPED when it has none;
 // one that moves while the lag grows at every cycle is WARNING; else OK.
-std::optional<ConsumerStatus> consumer_status(const std::deque<CommitPoint>& window, bool has_members);
+std::optional<ConsumerStatus> consumer_status(const std::vector<CommitPoint>& window, bool has_members);
 
 // Time lag of a committed offset, interpolated on the log-end history:
 // the age of the moment the log end was at `committed`. Absent with fewer than
