@@ -53,11 +53,7 @@ awaitable<void> Collector::collect_reassignments(Cycle& cycle) {
   request.timeout_ms = static_cast<int32_t>(cycle.budget(options_.request_timeout).count());
   request.topics = std::nullopt;
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
-  if (!answer || answer->error_code != 0) {
-    mark_failed(cycle, "reassignments",
-                answer ? kafka::error_name(answer->error_code) : answer.error);
-    co_return;
-  }
+  if (!answered(cycle, "reassignments", kAnyBroker, answer)) co_return;
   for (const auto& topic : answer->topics) {
     for (const auto& p : topic.partitions) {
       model::PartitionState* state = cycle.partition(topic.name, p.partition_index);
@@ -128,11 +124,7 @@ awaitable<void> Collector::collect_quotas(Cycle& cycle) {
   kafka::DescribeClientQuotasRequest request;
   request.strict = false;
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
-  if (!answer || answer->error_code != 0) {
-    mark_failed(cycle, "quotas",
-                answer ? kafka::error_name(answer->error_code) : answer.error);
-    co_return;
-  }
+  if (!answered(cycle, "quotas", kAnyBroker, answer)) co_return;
   if (!answer->entries) co_return;
   for (const auto& entry : *answer->entries) {
     std::vector<std::pair<std::string, std::string>> entity;

@@ -25,6 +25,9 @@ class KafkaClient;
 // pipelined, turned into one immutable ClusterSnapshot.
 namespace kse::collector {
 
+// What `broker` means in a request sent to whichever broker answers.
+inline constexpr int32_t kAnyBroker = -1;
+
 struct Outcome;
 template <typename T>
 struct Answer;
@@ -86,7 +89,7 @@ class Collector {
   void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
   void mark_failed(Cycle& cycle, const std::string& collector, const std::string& error);
   // True when `broker` answered without a top-level error code; else fails `collector`
-  // for this cycle, naming the broker and the reason.
+  // for this cycle, naming the broker (unless any broker was asked) and the reason.
   template <typename Response>
   bool answered(Cycle& cycle, const std::string& collector, int32_t broker, const Answer<Response>& answer) {
     std::string reason = answer.error;
@@ -98,7 +101,7 @@ class Collector {
         return true;
       }
     }
-    mark_failed(cycle, collector, "broker " + std::to_string(broker) + ": " + reason);
+    mark_failed(cycle, collector, broker == kAnyBroker ? reason : "broker " + std::to_string(broker) + ": " + reason);
     return false;
   }
   // An error code inside an answer (one topic, group or partition) fails its collector

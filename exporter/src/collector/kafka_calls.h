@@ -22,9 +22,6 @@ struct Outcome {
   bool timed_out = false;
 };
 
-// What `broker` means in a request sent to whichever broker answers.
-inline constexpr int32_t kAnyBroker = -1;
-
 template <typename T>
 struct Answer {
   std::optional<T> response;

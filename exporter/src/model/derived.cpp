@@ -24,12 +24,7 @@ bool rebalancing(const std::string& state) {
 }
 
 void advance_groups(DerivedState& state, const ClusterSnapshot& snapshot) {
-  std::map<TopicPartition, int64_t> log_end;
-  for (const auto& topic : snapshot.topics) {
-    for (const auto& p : topic.partitions) {
-      if (p.latest_offset) log_end[{topic.name, p.partition}] = *p.latest_offset;
-    }
-  }
+  const std::map<TopicPartition, int64_t> log_end = log_ends(snapshot);
   std::set<std::string> seen;
   for (const auto& group : snapshot.groups) {
     seen.insert(group.group_id);
@@ -58,9 +53,7 @@ void advance_groups(DerivedState& state, const ClusterSnapshot& snapshot) {
     }
     std::erase_if(history.partitions, [&](const auto& entry) { return !group.committed.count(entry.first); });
   }
-  const auto groups_status = snapshot.collectors.find("groups");
-  const bool groups_up = groups_status == snapshot.collectors.end() || groups_status->second.up;
-  if (groups_up) std::erase_if(state.groups, [&](const auto& entry) { return !seen.count(entry.first); });
+  if (collector_up(snapshot, "groups")) std::erase_if(state.groups, [&](const auto& entry) { return !seen.count(entry.first); });
 }
 
 }  // namespace

@@ -25,12 +25,6 @@ void add(Family& family, std::vector<std::string> label_values, double value,
   family.samples.push_back(std::move(sample));
 }
 
-// A collector the snapshot does not mention was not asked for (hand-built snapshots in tests).
-bool collector_up(const ClusterSnapshot& snapshot, const std::string& name) {
-  const auto it = snapshot.collectors.find(name);
-  return it == snapshot.collectors.end() || it->second.up;
-}
-
 std::string join_ids(const std::vector<int32_t>& ids) {
   std::string joined;
   for (int32_t id : ids) {
@@ -253,12 +247,7 @@ void build_log_dirs(const ClusterSnapshot& snapshot, const ModelOptions& options
 void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived,
                   const ModelOptions& options, FamilySet& f) {
   // Log ends by partition, to compute lag against the committed offsets.
-  std::map<TopicPartition, int64_t> log_end;
-  for (const auto& topic : snapshot.topics) {
-    for (const auto& p : topic.partitions) {
-      if (p.latest_offset) log_end[{topic.name, p.partition}] = *p.latest_offset;
-    }
-  }
+  const std::map<TopicPartition, int64_t> log_end = log_ends(snapshot);
   const double now = unix_seconds(snapshot.taken_at);
   for (const auto& group : snapshot.groups) {
     const int32_t owner = group.coordinator >= 0 ? group.coordinator : kClusterOwner;

@@ -160,4 +160,22 @@ struct ClusterSnapshot {
   bool complete = false;  // metadata and offsets both collected
 };
 
+// Whether a part of the cycle worked; one the snapshot does not mention was not asked for
+// (hand-built snapshots in tests) and counts as up.
+inline bool collector_up(const ClusterSnapshot& snapshot, const std::string& name) {
+  const auto it = snapshot.collectors.find(name);
+  return it == snapshot.collectors.end() || it->second.up;
+}
+
+// The log-end offset of every partition whose leader answered this cycle.
+inline std::map<TopicPartition, int64_t> log_ends(const ClusterSnapshot& snapshot) {
+  std::map<TopicPartition, int64_t> ends;
+  for (const auto& topic : snapshot.topics) {
+    for (const auto& p : topic.partitions) {
+      if (p.latest_offset) ends[{topic.name, p.partition}] = *p.latest_offset;
+    }
+  }
+  return ends;
+}
+
 }  // namespace kse::model
