@@ -29,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, http_get, kafka_tool, wait_for  # noqa: E402
+from harness import Children, cluster, http_get, tool, wait_for  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
@@ -58,21 +58,6 @@ def say(message):
 
 def fail(message):
     raise AssertionError(message)
-
-
-def cluster(*args, timeout=240):
-    done = subprocess.run([str(root / "cluster" / "kafka-cluster"), *args], capture_output=True, text=True,
-                          timeout=timeout)
-    if done.returncode != 0:
-        fail(f"kafka-cluster {' '.join(args)} failed: {done.stderr.strip()[-400:]}")
-    return done.stdout
-
-
-def tool(*args, timeout=120):
-    done = kafka_tool(*args, timeout=timeout)
-    if done.returncode != 0:
-        fail(f"{args[0]} failed: {done.stderr.strip()[-400:]}")
-    return done.stdout
 
 
 def bootstrap(excluding=None):
@@ -318,12 +303,8 @@ def main():
     tool("kafka-topics", "--bootstrap-server", bootstrap(), "--create", "--topic", QUIET_TOPIC,
          "--partitions", "6", "--replication-factor", "2")
     records = "\n".join(f"{i}:position-{i}" for i in range(RECORDS_PER_PARTITION * 6)) + "\n"
-    done = subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-console-producer", "--bootstrap-server",
-                           bootstrap(), "--topic", QUIET_TOPIC, "--property", "parse.key=true",
-                           "--property", "key.separator=:"], input=records, capture_output=True, text=True,
-                          timeout=120)
-    if done.returncode != 0:
-        fail(f"producing to {QUIET_TOPIC} failed: {done.stderr[-400:]}")
+    tool("kafka-console-producer", "--bootstrap-server", bootstrap(), "--topic", QUIET_TOPIC, "--property",
+         "parse.key=true", "--property", "key.separator=:", stdin=records)
     tool("kafka-consumer-groups", "--bootstrap-server", bootstrap(), "--group", QUIET_GROUP, "--topic",
          QUIET_TOPIC, "--reset-offsets", "--to-offset", str(COMMITTED), "--execute")
 

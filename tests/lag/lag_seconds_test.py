@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, http_get, kafka_tool, wait_for  # noqa: E402
+from harness import Children, http_get, tool, wait_for  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
@@ -30,17 +30,6 @@ CLUSTER_PORT, BROKER_BASE = 19208, 19271
 suffix = f"{int(time.time())}-{os.getpid()}"
 TOPIC, BEHIND, CAUGHT_UP = f"kse-lag-{suffix}", f"kse-lag-behind-{suffix}", f"kse-lag-caught-up-{suffix}"
 IDLE_S = 30
-
-
-def tool(*args, stdin=None, timeout=120):
-    if stdin is None:
-        done = kafka_tool(*args, timeout=timeout)
-    else:
-        done = subprocess.run([str(root / "cluster" / "kafka-tool"), *args], input=stdin, capture_output=True,
-                              text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise AssertionError(f"{args[0]} failed: {done.stderr[-400:]}")
-    return done.stdout
 
 
 def produce(lines):

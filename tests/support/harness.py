@@ -70,3 +70,21 @@ def kafka_tool(*args, timeout=120):
     """Runs one of Kafka's command-line tools from the cluster's jars."""
     return subprocess.run([str(ROOT / "cluster" / "kafka-tool"), *args], capture_output=True, text=True,
                           timeout=timeout)
+
+
+def tool(*args, stdin=None, timeout=120):
+    """The standard output of one of Kafka's tools; AssertionError with its error when it fails."""
+    done = subprocess.run([str(ROOT / "cluster" / "kafka-tool"), *args], input=stdin, capture_output=True, text=True,
+                          timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"{args[0]} failed: {done.stderr.strip()[-400:]}")
+    return done.stdout
+
+
+def cluster(*args, timeout=240):
+    """The output of cluster/kafka-cluster; AssertionError with its error when it fails."""
+    done = subprocess.run([str(ROOT / "cluster" / "kafka-cluster"), *args], capture_output=True, text=True,
+                          timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"kafka-cluster {' '.join(args)} failed: {done.stderr.strip()[-400:]}")
+    return done.stdout
