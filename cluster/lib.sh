@@ -4,7 +4,8 @@
 # Environment:
 #   KSE_CACHE_DIR      jar cache (default ~/.cache/kafka-sidecar-exporter), outside the tree
 #   KSE_CLUSTER_DIR    state of the running cluster (default /tmp/kse-cluster)
-#   KSE_KAFKA_VERSION  Kafka version (default 3.9.1, else 3.9.0 when 3.9.1 cannot be fetched)
+#   KSE_KAFKA_VERSION  Kafka version (default 4.4.0, else 4.3.1 when 4.4.0 cannot be fetched;
+#                      a running cluster's tools and restarts use its own version)
 #   KSE_PORT_OFFSET    added to every port (default 0): a second, private cluster
 #   KSE_JMX_EXPORTER_CONFIG  rules file: broker 1 also runs the JMX exporter agent on 7991
 #   KSE_BROKER_HEAP    -Xmx of a broker started now (default 512m; the 10,000-partition benchmark needs more)
@@ -16,8 +17,8 @@ KSE_PORT_OFFSET=${KSE_PORT_OFFSET:-0}
 [[ "$KSE_PORT_OFFSET" =~ ^[0-9]+$ ]] || { echo "kafka-cluster: KSE_PORT_OFFSET must be a number" >&2; exit 2; }
 
 KSE_CLUSTER_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-KAFKA_PREFERRED_VERSION=3.9.1
-KAFKA_FALLBACK_VERSION=3.9.0
+KAFKA_PREFERRED_VERSION=4.4.0
+KAFKA_FALLBACK_VERSION=4.3.1
 CLUSTER_HOST=127.0.0.1
 CORE_BROKERS=(1 2 3)
 EXTRA_BROKERS=(4 5 6 7 8 9)
@@ -107,7 +108,7 @@ fetch_version() {
   echo "kafka-cluster: fetching Kafka $version and the agents from Maven Central into $home" >&2
   if ! timeout 900 mvn -q -B -Dstyle.color=never -f "$KSE_CLUSTER_SCRIPTS/pom.xml" \
     dependency:copy-dependencies@libs dependency:copy-dependencies@agents \
-    -Dkafka.version="$version" -Dkse.libs.dir="$home/libs.partial" \
+    -Dkafka.version="$version" -Dkafka.line="${version%%.*}" -Dkse.libs.dir="$home/libs.partial" \
     -Dkse.agents.dir="$home/agents.partial" >"$home/fetch.log" 2>&1; then
     rm -rf "$home/libs.partial" "$home/agents.partial"
     return 1
@@ -124,6 +125,9 @@ fetch_kafka() {
   local candidates version
   if [[ -n "${KSE_KAFKA_VERSION:-}" ]]; then
     candidates=("$KSE_KAFKA_VERSION")
+  elif [[ -f "$KSE_CLUSTER_DIR/kafka-version" && -n "$(running_core_brokers)" ]]; then
+    # Tools and restarted brokers of a running cluster are of its version.
+    candidates=("$(cat "$KSE_CLUSTER_DIR/kafka-version")")
   else
     candidates=("$KAFKA_PREFERRED_VERSION" "$KAFKA_FALLBACK_VERSION")
   fi
@@ -173,6 +177,7 @@ run_kafka_class() {
   "${limit[@]}" java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
     -Djava.awt.headless=true ${KSE_TOOL_JAVA_OPTS:-} \
     -Dlog4j.configuration="file:$KSE_CLUSTER_SCRIPTS/tools-log4j.properties" \
+    -Dlog4j2.configurationFile="$KSE_CLUSTER_SCRIPTS/tools-log4j2.properties" \
     -cp "$KAFKA_LIBS/*" "$main_class" "$@"
 }
 
@@ -388,6 +393,47 @@ log4j.logger.state.change.logger=INFO, stateChange
 log4j.logger.org.apache.kafka.controller=INFO, controller
 log4j.logger.kafka.controller=INFO, controller
 EOF
+  # Kafka 4 logs through log4j 2: the same three files.
+  cat >"$KSE_CLUSTER_DIR/log4j2.properties" <<'EOF'
+rootLogger.level=INFO
+rootLogger.appenderRef.server.ref=server
+appender.server.type=RollingFile
+appender.server.name=server
+appender.server.fileName=${sys:kafka.logs.dir}/server.log
+appender.server.filePattern=${sys:kafka.logs.dir}/server.log.%i
+appender.server.layout.type=PatternLayout
+appender.server.layout.pattern=[%d] %p %m (%c)%n
+appender.server.policies.type=Policies
+appender.server.policies.size.type=SizeBasedTriggeringPolicy
+appender.server.policies.size.size=20MB
+appender.server.strategy.type=DefaultRolloverStrategy
+appender.server.strategy.max=2
+appender.stateChange.type=File
+appender.stateChange.name=stateChange
+appender.stateChange.fileName=${sys:kafka.logs.dir}/state-change.log
+appender.stateChange.layout.type=PatternLayout
+appender.stateChange.layout.pattern=[%d] %p %m (%c)%n
+appender.controller.type=File
+appender.controller.name=controller
+appender.controller.fileName=${sys:kafka.logs.dir}/controller.log
+appender.controller.layout.type=PatternLayout
+appender.controller.layout.pattern=[%d] %p %m (%c)%n
+logger.request.name=kafka.request.logger
+logger.request.level=WARN
+logger.authorizer.name=kafka.authorizer.logger
+logger.authorizer.level=WARN
+logger.metadataAuthorizer.name=org.apache.kafka.metadata.authorizer
+logger.metadataAuthorizer.level=WARN
+logger.stateChange.name=state.change.logger
+logger.stateChange.level=INFO
+logger.stateChange.appenderRef.stateChange.ref=stateChange
+logger.controller.name=org.apache.kafka.controller
+logger.controller.level=INFO
+logger.controller.appenderRef.controller.ref=controller
+logger.kafkaController.name=kafka.controller
+logger.kafkaController.level=INFO
+logger.kafkaController.appenderRef.controller.ref=controller
+EOF
 }
 
 # A CA, one broker certificate valid for 127.0.0.1 and localhost, PKCS12 stores for
@@ -517,6 +563,7 @@ broker_start() {
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
     -XX:+ExitOnOutOfMemoryError -Xshare:auto -Djava.awt.headless=true \
     -Dkafka.logs.dir="$logs" -Dlog4j.configuration="file:$KSE_CLUSTER_DIR/log4j.properties" \
+    -Dlog4j2.configurationFile="$KSE_CLUSTER_DIR/log4j2.properties" \
     "${agents[@]}" -cp "$KAFKA_LIBS/*" kafka.Kafka "$(config_file "$id")" \
     >"$logs/stdout.log" 2>&1 </dev/null 9>&- 8>&- &)
   local waited=0
@@ -708,6 +755,8 @@ cluster_start() {
   running=$(running_core_brokers)
   if [[ -n "$running" ]]; then
     # A cluster of this state dir is up (maybe partly): keep it and its data.
+    [[ "$(cluster_kafka_version)" == "$KAFKA_VERSION" ]] ||
+      die "a Kafka $(cluster_kafka_version) cluster runs from $KSE_CLUSTER_DIR; 'stop' it before starting Kafka $KAFKA_VERSION"
     local upgrade=0
     if ((secure)) && ! is_secure; then
       # Upgrade in place: same data and topics, one broker restarted at a time.

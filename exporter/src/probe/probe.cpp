@@ -206,6 +206,15 @@ void Probe::on_commit(bool ok) {
 
 void Probe::run() {
   spdlog::info("probe: topic {}, group {}, every {} ms", options_.topic, options_.group, options_.interval.count());
+  // librdkafka before 2.6.1 builds a SCRAM proof that Kafka 4 brokers reject
+  // (librdkafka#4895); say so once instead of leaving only authentication errors.
+  const auto mechanism = options_.security.find("sasl.mechanisms");
+  if (mechanism != options_.security.end() && mechanism->second.starts_with("SCRAM") &&
+      rd_kafka_version() < 0x020601ff) {
+    spdlog::warn("probe: librdkafka {} cannot log in with {} to Kafka 4 brokers (fixed in librdkafka 2.6.1); "
+                 "on Kafka 4 the probe's produce and consume checks will fail",
+                 rd_kafka_version_str(), mechanism->second);
+  }
   auto tick = Clock::now();
   while (!stopping_) {
     if (Clock::now() >= next_topology_) {
