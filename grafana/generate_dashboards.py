@@ -426,6 +426,11 @@ def consumer_groups():
              [target(f"count(kafka_consumergroup_state{{{selector}}} == 1) - "
                      f"(count(kafka_consumergroup_state{{{selector}, state=\"Stable\"}} == 1) or vector(0))")],
              steps=thresholds("green", (1, "orange"))),
+        stat("Groups not OK", "Selected groups whose worst partition is WARNING, STALLED, STOPPED or REWIND over "
+             "the exporter's status window (kafka_consumergroup_status, judged as Burrow does).",
+             [target(f"count(max by (consumergroup) (kafka_consumergroup_status{{{selector}, status!=\"OK\"}})) "
+                     f"or vector(0)")],
+             steps=thresholds("green", (1, "red"))),
         stat("Lag (records)", "Records the selected groups have not committed yet.",
              [target(f"sum(kafka_consumergroup_lag_sum{{{with_topic}}})")], unit="short",
              steps=thresholds("green", (10000, "orange"), (1000000, "red"))),
@@ -449,13 +454,26 @@ def consumer_groups():
         timeseries("Members", "Members per group; a drop to 0 while lag grows means nobody consumes.",
                    [target(f"sum by (consumergroup) (kafka_consumergroup_members{{{selector}}})",
                            "{{consumergroup}}")], legend_calcs=("lastNotNull", "min", "max")),
+        timeseries("Rebalances", "Rebalances per group seen in the last 5 minutes: the group entered a rebalancing "
+                   "state or its members changed between cycles.",
+                   [target(f"sum by (consumergroup) (increase(kafka_consumergroup_rebalances_total{{{selector}}}[5m]))",
+                           "{{consumergroup}}")], legend_calcs=("lastNotNull", "max")),
         row("Details"),
-        table("Groups", "State, members and lag of each group, as kafka-consumer-groups --describe --state shows.",
-              [("State", f"max by (consumergroup, state) (kafka_consumergroup_state{{{selector}}} == 1)", None),
+        table("Groups", "Status, state, members and lag of each group, as kafka-consumer-groups --describe --state "
+              "shows; the status is the worst partition's over the exporter's status window.",
+              [("Status", f"max by (consumergroup, status) (kafka_consumergroup_status{{{selector}}} == 1)", None),
+               ("State", f"max by (consumergroup, state) (kafka_consumergroup_state{{{selector}}} == 1)", None),
                ("Members", f"max by (consumergroup) (kafka_consumergroup_members{{{selector}}})", None),
                ("Lag (records)", f"sum by (consumergroup) (kafka_consumergroup_lag_sum{{{with_topic}}})", "short"),
                ("Lag (time)", f"max by (consumergroup) (kafka_consumergroup_lag_seconds_max{{{with_topic}}})", "s")],
-              join_on=("consumergroup", "state"), hidden=("State",), height=7),
+              join_on=("consumergroup", "status", "state"), hidden=("Status", "State"), height=7),
+        table("Partitions not OK", "Partitions on which a group is WARNING (lag grows at every cycle), STALLED "
+              "(members, committed offset still), STOPPED (no members, offset still) or REWIND (offset went back).",
+              [("Lag (records)", f"max by (consumergroup, topic, partition, status) "
+                                 f"(kafka_consumergroup_partition_status{{{with_topic}}} == 1) * 0 + on (consumergroup, "
+                                 f"topic, partition) group_left () max by (consumergroup, topic, partition) "
+                                 f"(kafka_consumergroup_lag{{{with_topic}}})", "short")],
+              join_on=("consumergroup", "topic", "partition", "status"), height=7, sort_by="Lag (records)"),
         table("Partitions", "Committed offset, log end and lag of every partition a group committed.",
               [("Committed offset", f"max by (consumergroup, topic, partition) (kafka_consumergroup_current_offset"
                                     f"{{{with_topic}}})", None),

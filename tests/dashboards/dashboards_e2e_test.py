@@ -226,7 +226,9 @@ jmx:
     assert producer.wait(timeout=120) == 0, (work / "producer.log").read_text()
 
     # Data has arrived once the group's lag in seconds (two log-end points) and the probe's histograms are there.
+    # The stopped group is judged STOPPED once the status window is full of still offsets.
     for expr in (f'kafka_consumergroup_lag_seconds{{consumergroup="{GROUP}"}}',
+                 f'kafka_consumergroup_partition_status{{consumergroup="{GROUP}",status="STOPPED"}}',
                  "kafka_probe_end_to_end_latency_seconds_bucket", "kafka_server_brokertopicmetrics_bytesinpersec"):
         if not wait_for_series(expr, 90):
             print(f"note: {expr} still absent after 90s")

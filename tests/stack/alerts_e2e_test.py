@@ -9,7 +9,8 @@ real Alertmanager, whose webhook is a small receiver in this process.
   broker 2 started again -> the alert resolves and the webhook gets "resolved";
 * a consumer group consumes a topic, stops while a producer goes on ->
   KafkaConsumerGroupLagHigh fires for that group (and reaches the webhook) while
-  kafka-consumer-groups shows its lag growing.
+  kafka-consumer-groups shows its lag growing, then KafkaConsumerGroupStopped
+  (status STOPPED: no members, offsets still, lag never zero) pages for it.
 
 To run in minutes, the rules are rewritten into the temporary directory: every
 `for:` becomes 10s and the lag threshold 20 seconds instead of 300 (docs/alerts.md
@@ -40,6 +41,7 @@ exporter_binary = build / "exporter" / "kafka-sidecar-exporter"
 SHORT_FOR = "10s"
 LAG_THRESHOLD_SECONDS = 20
 URP_ALERT, LAG_ALERT = "KafkaUnderReplicatedPartitions", "KafkaConsumerGroupLagHigh"
+STOPPED_ALERT = "KafkaConsumerGroupStopped"
 # Alerts that must stay silent while every broker runs (groups left by other tests
 # may lag, so the consumer alerts are not in this list).
 HEALTH_ALERTS = [URP_ALERT, "KafkaUnderMinIsrPartitions", "KafkaOfflinePartitions", "KafkaBrokerDown",
@@ -342,6 +344,19 @@ jmx:
     check(lag_alerts[0]["metric"]["topic"] == lag_topic, f"{LAG_ALERT} names topic {lag_topic}")
     wait_until(f"{LAG_ALERT} at the webhook", 60, lambda: webhook_alerts(LAG_ALERT, "firing"))
     check(True, f"Alertmanager delivered {LAG_ALERT} (firing) to the webhook")
+
+    # The same stopped group, judged: no members, committed offsets still, lag never 0.
+    stopped = wait_until(f"{STOPPED_ALERT} firing for {lag_group}", 120,
+                         lambda: firing(STOPPED_ALERT, consumergroup=lag_group), pause=2)
+    state = tool("kafka-consumer-groups", "--bootstrap-server", bootstrap, "--describe", "--group", lag_group,
+                 "--state")
+    lag, committed = group_lag(lag_group)
+    check("Empty" in state and lag > 0 and committed == 300,
+          f"{STOPPED_ALERT} fires for {lag_group} while kafka-consumer-groups shows it Empty, stopped at 300 with "
+          f"lag {lag}")
+    check(stopped[0]["metric"].get("severity") == "critical", f"{STOPPED_ALERT} pages (severity critical)")
+    wait_until(f"{STOPPED_ALERT} at the webhook", 60, lambda: webhook_alerts(STOPPED_ALERT, "firing"))
+    check(True, f"Alertmanager delivered {STOPPED_ALERT} (firing) to the webhook")
 
     # The recording rule a dashboard reads: the producer writes 20 records/s (once
     # its 1m window holds only producing time).
