@@ -41,9 +41,9 @@ TEST(PagePlanTest, ASidecarServesItsBrokerAndTheClusterPortOnlyWhenItHasIt) {
 TEST(PagePlanTest, CyclesAreOkPartialOrFailed) {
   std::map<std::string, model::CollectorStatus> collectors{{"metadata", {}}, {"groups", {}}};
   EXPECT_EQ(classify_cycle(collectors), CycleResult::kOk);
-  collectors["groups"] = {false, "broker 2: timed out"};
+  collectors["groups"] = {false, "broker 2: timed out", "timeout"};
   EXPECT_EQ(classify_cycle(collectors), CycleResult::kPartial);
-  collectors["metadata"] = {false, "no broker answered"};
+  collectors["metadata"] = {false, "no broker answered", "connection"};
   EXPECT_EQ(classify_cycle(collectors), CycleResult::kFailed);
   EXPECT_EQ(classify_cycle({}), CycleResult::kFailed);
 }

@@ -5,7 +5,8 @@ DescribeConfigs on every topic, Describe on every group and Alter on the cluster
 
   * the exporter keeps serving what alice may read: brokers up, partitions and log ends
     equal to kafka-get-offsets run as alice;
-  * topic configs: kafka_sidecar_collector_up{collector="topic_configs"} is 0 and every
+  * topic configs: kafka_sidecar_collector_up{collector="topic_configs"} is 0,
+    kafka_sidecar_collector_error_info says TOPIC_AUTHORIZATION_FAILED, and every
     family that needs min.insync.replicas is absent (never 0): the cluster-wide
     under-min-ISR and at-min-ISR counts and the per-partition gauges;
   * groups: kafka-consumer-groups --describe run as alice is refused; the exporter's
@@ -129,6 +130,11 @@ probe: {{enabled: false}}
         if served("kafka_sidecar_collector_up", collector="topic_configs") != [0.0]:
             fail("DescribeConfigs is denied, yet kafka_sidecar_collector_up{collector=\"topic_configs\"} is "
                  f"{served('kafka_sidecar_collector_up', collector='topic_configs')}")
+        for collector, reason in (("topic_configs", "TOPIC_AUTHORIZATION_FAILED"),
+                                  ("groups", "GROUP_AUTHORIZATION_FAILED")):
+            if served("kafka_sidecar_collector_error_info", collector=collector, reason=reason) != [1.0]:
+                fail(f"the exporter does not say why {collector} is down: kafka_sidecar_collector_error_info "
+                     f"{[labels for (n, labels) in merged if n == 'kafka_sidecar_collector_error_info']}")
         for family in MIN_ISR_FAMILIES:
             if served(family):
                 fail(f"{family} served ({len(served(family))} series) although no topic config could be read")

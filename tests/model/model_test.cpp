@@ -79,7 +79,7 @@ TEST(ModelTest, BrokersUpAndInfo) {
 
 TEST(ModelTest, WithoutMetadataBrokersAreUnreachableButNotCounted) {
   ClusterSnapshot snapshot = three_broker_snapshot();
-  snapshot.collectors["metadata"] = {false, "Metadata: timed out"};
+  snapshot.collectors["metadata"] = {false, "Metadata: timed out", "timeout"};
   for (auto& broker : snapshot.brokers) broker.reachable = false;
   auto families = build_cluster_families(snapshot, {}, {});
   EXPECT_EQ(dump(families, "kafka_broker"),
@@ -224,7 +224,7 @@ TEST(ModelTest, UnderReplicatedLeavesOutReplicasBeingAdded) {
             "kafka_cluster_under_replicated_partitions{} 0 @-1\n");
   EXPECT_EQ(dump(families, "kafka_cluster_at_min_isr_partitions"), "kafka_cluster_at_min_isr_partitions{} 1 @-1\n");
   // Without the reassignments, a short ISR may be a copy or a loss: unknown, so absent.
-  s.collectors["reassignments"] = {false, "ListPartitionReassignments: timed out"};
+  s.collectors["reassignments"] = {false, "ListPartitionReassignments: timed out", "timeout"};
   families = build_cluster_families(s, {}, {});
   EXPECT_EQ(dump(families, "kafka_topic_partition_under_replicated_partition"),
             "kafka_topic_partition_under_replicated_partition{topic=position,partition=0} 0 @1\n");
@@ -385,11 +385,16 @@ TEST(ModelTest, SeriesLimitDropsWholeFamiliesInOrder) {
 TEST(ModelTest, ExporterFamiliesGoToTheGivenOwner) {
   ExporterStats stats;
   stats.version = "1.2.3";
-  stats.collectors["log_dirs"] = {false, "CLUSTER_AUTHORIZATION_FAILED"};
+  stats.collectors["log_dirs"] = {false, "broker 1: CLUSTER_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"};
   stats.requests = {{1, "Metadata", 10, 1}};
   auto families = build_exporter_families(stats, 2);
   EXPECT_NE(dump(families).find("kafka_sidecar_collector_up{collector=log_dirs} 0 @2"),
             std::string::npos);
+  // Why, as a bounded label: Kafka's error name, not the broker-specific log text.
+  EXPECT_NE(dump(families).find(
+                "kafka_sidecar_collector_error_info{collector=log_dirs,reason=CLUSTER_AUTHORIZATION_FAILED} 1 @2"),
+            std::string::npos)
+      << dump(families);
   EXPECT_NE(dump(families).find("kafka_sidecar_request_errors_total{broker=1,api=Metadata} 1 @2"),
             std::string::npos);
 }

@@ -146,7 +146,7 @@ class Exporter {
         snapshot = co_await collector_.collect();
       } catch (const std::exception& error) {
         spdlog::error("collection cycle failed: {}", error.what());
-        snapshot.collectors["metadata"] = {false, error.what()};
+        snapshot.collectors["metadata"] = {false, error.what(), "exception"};
       }
       if (config_.serve.broker_id) co_await check_lower_sidecars(snapshot);
       publish(snapshot);

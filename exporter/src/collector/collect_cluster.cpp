@@ -40,7 +40,7 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
   request.allow_auto_topic_creation = false;
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   if (!answer) {
-    mark_failed(cycle, "metadata", answer.error);
+    mark_failed(cycle, "metadata", answer.error, answer.reason);
     co_return;
   }
   auto& snapshot = cycle.snapshot;
@@ -138,7 +138,7 @@ awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, Off
   auto answer =
       co_await ask(cycle, leader, offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation));
   if (!answer) {
-    mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error);
+    mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error, answer.reason);
     co_return;
   }
   for (const auto& topic : answer->topics) {
@@ -191,7 +191,7 @@ awaitable<void> Collector::collect_topic_configs(Cycle& cycle) {
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   const auto now = model::Clock::now();
   if (!answer) {
-    mark_failed(cycle, "topic_configs", answer.error);
+    mark_failed(cycle, "topic_configs", answer.error, answer.reason);
   } else {
     for (const auto& result : answer->results) {
       mark_error_code(cycle, "topic_configs", result.error_code, [&] { return "topic " + result.resource_name; });

@@ -27,7 +27,16 @@ awaitable<void> Collector::collect_quorum(Cycle& cycle) {
       answer->topics[0].partitions.empty() || answer->topics[0].partitions[0].error_code != 0) {
     // ZooKeeper clusters have no quorum to describe: not an error worth a down collector.
     if (answer && answer->error_code == kafka::kUnsupportedVersion) co_return;
-    mark_failed(cycle, "quorum", answer ? "DescribeQuorum returned an error" : answer.error);
+    if (!answer) {
+      mark_failed(cycle, "quorum", answer.error, answer.reason);
+    } else {
+      int16_t code = answer->error_code;
+      if (code == 0 && !answer->topics.empty() && !answer->topics[0].partitions.empty()) {
+        code = answer->topics[0].partitions[0].error_code;
+      }
+      const std::string reason = code != 0 ? kafka::error_name(code) : "protocol";
+      mark_failed(cycle, "quorum", "DescribeQuorum: " + (code != 0 ? reason : "no partition in the answer"), reason);
+    }
     co_return;
   }
   const auto& partition = answer->topics[0].partitions[0];
@@ -100,8 +109,8 @@ awaitable<void> Collector::collect_transaction_details(Cycle& cycle, int32_t coo
   request.transactional_ids = std::move(ids);
   auto answer = co_await ask(cycle, coordinator, std::move(request));
   if (!answer) {
-    mark_failed(cycle, "transactions",
-                "coordinator " + std::to_string(coordinator) + ": " + answer.error);
+    mark_failed(cycle, "transactions", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
+                answer.reason);
     co_return;
   }
   for (const auto& described : answer->transaction_states) {

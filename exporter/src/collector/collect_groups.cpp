@@ -83,8 +83,8 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     request.groups = ids;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
     if (!answer) {
-      mark_failed(cycle, "groups",
-                  "coordinator " + std::to_string(coordinator) + ": " + answer.error);
+      mark_failed(cycle, "groups", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
+                  answer.reason);
       co_return;
     }
     for (const auto& described : answer->groups) {
@@ -128,8 +128,8 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     request.require_stable = false;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
     if (!answer) {
-      mark_failed(cycle, "groups",
-                  "coordinator " + std::to_string(coordinator) + ": " + answer.error);
+      mark_failed(cycle, "groups", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
+                  answer.reason);
       co_return;
     }
     for (const auto& fetched : answer->groups) {

@@ -37,11 +37,13 @@ void Collector::count(Cycle& cycle, int32_t broker, const std::string& api, cons
   if (outcome.unreachable && broker >= 0) cycle.unreachable.insert(broker);
 }
 
-void Collector::mark_failed(Cycle& cycle, const std::string& collector, const std::string& error) {
+void Collector::mark_failed(Cycle& cycle, const std::string& collector, const std::string& error,
+                            const std::string& reason) {
   auto& status = cycle.snapshot.collectors[collector];
   if (status.up) {
     status.up = false;
     status.error = error;
+    status.reason = reason;
   }
   // Said once per distinct problem, not every cycle.
   if (logged_errors_.insert(collector + ": " + error).second) {

@@ -87,21 +87,25 @@ class Collector {
   boost::asio::awaitable<Answer<typename Request::Response>> ask(Cycle& cycle, int32_t broker, Request request);
   // Counts a request; a broker that did not answer at all is unreachable this cycle.
   void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
-  void mark_failed(Cycle& cycle, const std::string& collector, const std::string& error);
+  // Fails `collector` for this cycle; `reason` is the bounded label value of
+  // kafka_sidecar_collector_error_info, `error` the full story for the log.
+  void mark_failed(Cycle& cycle, const std::string& collector, const std::string& error,
+                   const std::string& reason);
   // True when `broker` answered without a top-level error code; else fails `collector`
   // for this cycle, naming the broker (unless any broker was asked) and the reason.
   template <typename Response>
   bool answered(Cycle& cycle, const std::string& collector, int32_t broker, const Answer<Response>& answer) {
-    std::string reason = answer.error;
+    std::string error = answer.error, reason = answer.reason;
     if (answer) {
       if constexpr (requires { answer.response->error_code; }) {
         if (answer.response->error_code == 0) return true;
-        reason = kafka::error_name(answer.response->error_code);
+        error = reason = kafka::error_name(answer.response->error_code);
       } else {
         return true;
       }
     }
-    mark_failed(cycle, collector, broker == kAnyBroker ? reason : "broker " + std::to_string(broker) + ": " + reason);
+    mark_failed(cycle, collector, broker == kAnyBroker ? error : "broker " + std::to_string(broker) + ": " + error,
+                reason);
     return false;
   }
   // An error code inside an answer (one topic, group or partition) fails its collector
@@ -110,7 +114,7 @@ class Collector {
   // ListOffsets answers for every partition three times a cycle.
   template <typename What>
   void mark_error_code(Cycle& cycle, const std::string& collector, int16_t code, What what) {
-    if (code != 0) mark_failed(cycle, collector, what() + ": " + kafka::error_name(code));
+    if (code != 0) mark_failed(cycle, collector, what() + ": " + kafka::error_name(code), kafka::error_name(code));
   }
 
   kafka::KafkaClient& client_;

@@ -26,11 +26,27 @@ template <typename T>
 struct Answer {
   std::optional<T> response;
   std::string error;
+  std::string reason;  // request_failure_reason() of the error
   Outcome outcome;
   explicit operator bool() const { return response.has_value(); }
   T* operator->() { return &*response; }
   T& operator*() { return *response; }
 };
+
+// A request that got no answer, as a label value: timeout, connection, authentication,
+// protocol, unsupported_version, unknown_broker or kafka.
+inline const char* request_failure_reason(kafka::Error::Kind kind) {
+  switch (kind) {
+    case kafka::Error::Kind::kTimeout: return "timeout";
+    case kafka::Error::Kind::kConnection: return "connection";
+    case kafka::Error::Kind::kAuthentication: return "authentication";
+    case kafka::Error::Kind::kProtocol: return "protocol";
+    case kafka::Error::Kind::kKafka: return "kafka";
+    case kafka::Error::Kind::kUnsupportedVersion: return "unsupported_version";
+    case kafka::Error::Kind::kUnknownBroker: return "unknown_broker";
+  }
+  return "kafka";
+}
 
 template <typename Response>
 Answer<Response> to_answer(kafka::Result<Response> result) {
@@ -40,6 +56,7 @@ Answer<Response> to_answer(kafka::Result<Response> result) {
   } else {
     const auto kind = result.error().kind;
     answer.error = result.error().to_string();
+    answer.reason = request_failure_reason(kind);
     answer.outcome.failed = true;
     answer.outcome.timed_out = kind == kafka::Error::Kind::kTimeout;
     answer.outcome.unreachable = answer.outcome.timed_out || kind == kafka::Error::Kind::kConnection;

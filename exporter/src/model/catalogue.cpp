@@ -189,6 +189,10 @@ const std::vector<FamilySpec>& catalogue() {
        "Unix time the last complete cycle ended.", kExporter, "model"},
       {"kafka_sidecar_collector_up", MetricType::kGauge, {"collector"},
        "1 if that part of the collection worked in the last cycle.", kExporter, "model"},
+      {"kafka_sidecar_collector_error_info", MetricType::kGauge, {"collector", "reason"},
+       "1 for a collector that failed in the last cycle, with why: Kafka's error name (e.g. "
+       "TOPIC_AUTHORIZATION_FAILED) or how a request failed (timeout, connection, authentication, protocol, "
+       "unsupported_version).", kExporter, "model"},
       {"kafka_sidecar_requests_total", MetricType::kCounter, {"broker", "api"},
        "Kafka requests sent by the exporter.", kExporter, "model"},
       {"kafka_sidecar_request_errors_total", MetricType::kCounter, {"broker", "api"},

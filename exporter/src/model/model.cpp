@@ -410,6 +410,7 @@ std::vector<Family> build_exporter_families(const ExporterStats& stats, int32_t 
   }
   for (const auto& [name, status] : stats.collectors) {
     add(f["kafka_sidecar_collector_up"], {name}, status.up ? 1 : 0, owner);
+    if (!status.up) add(f["kafka_sidecar_collector_error_info"], {name, status.reason}, 1, owner);
   }
   for (const auto& request : stats.requests) {
     const std::string broker = std::to_string(request.broker);

@@ -127,7 +127,8 @@ struct QuotaEntry {
 // kafka_sidecar_collector_up says why.
 struct CollectorStatus {
   bool up = true;
-  std::string error;
+  std::string error;   // what failed first, for the log: the broker, topic or group and why
+  std::string reason;  // why, from a bounded set: Kafka's error name or how a request failed
 };
 
 struct RequestStats {
