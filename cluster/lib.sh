@@ -40,6 +40,11 @@ client_port() { echo $((9092 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 controller_port() { echo $((9093 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 external_port() { echo $((9094 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 sasl_plaintext_port() { echo $((9095 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
+# PROXIED listens on proxied_port and advertises proxy_port, where a fault-injecting
+# proxy of a test may forward to it: clients bootstrapped there reach every broker
+# through the proxy, and nothing else changes.
+proxied_port() { echo $((9096 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
+proxy_port() { echo $((19096 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 jolokia_port() { echo $((8777 + $1 + KSE_PORT_OFFSET)); }
 jmx_exporter_port() { echo $((7991 + KSE_PORT_OFFSET)); }
 node_dir() { echo "$KSE_CLUSTER_DIR/broker-$1"; }
@@ -286,9 +291,9 @@ write_broker_config() { # write_broker_config ID ROLES
   dir=$(node_dir "$id")
   mkdir -p "$dir/data" "$(log_dir "$id")"
   local listeners advertised
-  listeners="PLAINTEXT://$CLUSTER_HOST:$(client_port "$id")"
-  advertised=$listeners
-  local protocol_map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  listeners="PLAINTEXT://$CLUSTER_HOST:$(client_port "$id"),PROXIED://$CLUSTER_HOST:$(proxied_port "$id")"
+  advertised="PLAINTEXT://$CLUSTER_HOST:$(client_port "$id"),PROXIED://$CLUSTER_HOST:$(proxy_port "$id")"
+  local protocol_map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT"
   [[ "$roles" == *controller* ]] && listeners+=",CONTROLLER://$CLUSTER_HOST:$(controller_port "$id")"
   if is_secure; then
     local secure_listeners="EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
@@ -961,6 +966,8 @@ cluster_env() {
     [[ " ${CORE_BROKERS[*]} " == *" $id "* ]] || broker_pid "$id" >/dev/null || continue
     echo "BROKER_${id}=$CLUSTER_HOST:$(client_port "$id")"
     echo "BROKER_${id}_JOLOKIA=http://$CLUSTER_HOST:$(jolokia_port "$id")/jolokia/"
+    echo "BROKER_${id}_PROXIED=$CLUSTER_HOST:$(proxied_port "$id")"
+    echo "BROKER_${id}_PROXY=$CLUSTER_HOST:$(proxy_port "$id")"
     jolokia+="${jolokia:+,}http://$CLUSTER_HOST:$(jolokia_port "$id")/jolokia/"
   done
   echo "JOLOKIA=$jolokia"

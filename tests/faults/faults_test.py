@@ -7,33 +7,48 @@ Invariants, at every cycle:
   * each series is served on exactly one port;
   * the healthy brokers are up, on their own ports, and their partitions' log ends are
     served and equal to what kafka-get-offsets says on a quiet topic;
-  * the broker at fault is marked down (or its series are absent), never frozen up;
+  * the broker at fault is marked down (or its series are absent), never frozen up; with
+    the whole cluster paused, every broker and the metadata collector are marked down;
   * no false zero, no partial sum: the lag sum of a group on a quiet topic is either
     absent or exactly the lag Kafka's own tools gave before the fault;
   * the exporter keeps running and its resident size stays bounded.
+Scenarios (SCENARIOS): a broker paused, killed, stopped cleanly; the exporter restarted during a
+hung broker; one broker's network blackholed or slowed; the whole cluster paused; a throttled
+reassignment; a broker added then decommissioned (stopped, its replicas moved, unregistered).
+The exporter reaches the brokers through a proxy (fault_proxy.py) on the cluster's PROXIED
+listener, which blackholes one broker (marked down like a hung one) or slows it by 300 ms each
+way (not down: every value stays present and right), for the exporter only.
 Then, after recovery, the values are compared with Kafka's tools again.
 
-Usage: faults_test.py SOURCE_DIR BUILD_DIR [--soak SECONDS]. Prints what it measured (time
+Usage: faults_test.py SOURCE_DIR BUILD_DIR [--soak SECONDS | --only SCENARIO[,SCENARIO...]]. Prints what it measured (time
 to mark a broker down, time to recover) and exits non-zero on the first violated invariant.
 With --soak, random faults follow one another for SECONDS instead (bench/soak/run).
 """
 import collections
+import json
 import os
 import pathlib
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from harness import Children, cluster, http_get, tool, wait_for  # noqa: E402
+from fault_proxy import FaultProxy  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
 soak_seconds = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--soak" else None
+# --only NAME[,NAME...] runs only those scenarios (names as in SCENARIOS).
+only = set(sys.argv[4].split(",")) if len(sys.argv) > 4 and sys.argv[3] == "--only" else None
+SCENARIOS = ["paused", "killed", "stopped", "exporter restarted", "blackholed", "slowed", "whole cluster",
+             "reassignment", "lifecycle"]
 exporter_binary = build / "exporter" / "kafka-sidecar-exporter"
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-faults-"))
 children = Children(work)
@@ -50,6 +65,8 @@ RECORDS_PER_PARTITION = 50
 COMMITTED = 20
 CATALOGUE = set()
 LEADERS_SEEN = {}  # partition of the quiet topic -> its leader at the last 3 cycles checked
+PROXY_DELAY_S = 0.3
+PROXY = {}  # broker -> (proxy, its port): the exporter reaches each broker through it
 
 
 def say(message):
@@ -141,7 +158,9 @@ def wait_cycle(after):
 
 
 def check_cycle(pages, process, faulty, expected_ends, expected_lag, scenario):
-    """The invariants of one cycle; returns the parsed pages by port key."""
+    """The invariants of one cycle; returns the parsed pages by port key. `faulty`: the brokers
+    at fault (a set, or one broker id, or None)."""
+    faulty = set() if faulty is None else faulty if isinstance(faulty, set) else {faulty}
     if process.poll() is not None:
         fail(f"{scenario}: the exporter exited with {process.returncode}")
     rss = exporter_rss_kb(process)
@@ -162,13 +181,20 @@ def check_cycle(pages, process, faulty, expected_ends, expected_lag, scenario):
             if series in owner_of:
                 fail(f"{scenario}: {series} served on both {owner_of[series]} and {key}")
             owner_of[series] = key
+    marked = True
     for broker in BROKERS:
         up = value(parsed[broker], "kafka_broker_up", broker=broker)
-        if broker == faulty:
-            if up == 1:
-                return parsed, False  # not marked yet: the caller times it
+        if broker in faulty:
+            marked = marked and up != 1  # until then, the caller times it
         elif up != 1:
             fail(f"{scenario}: healthy broker {broker} has kafka_broker_up {up} on its port")
+    if faulty == set(BROKERS) and marked:
+        metadata_up = value(parsed["cluster"], "kafka_sidecar_collector_up", collector="metadata")
+        if metadata_up != 0:
+            fail(f"{scenario}: no broker answers, yet kafka_sidecar_collector_up{{collector=\"metadata\"}} is "
+                 f"{metadata_up}")
+    if not marked:
+        return parsed, False
     # The quiet topic's log ends, wherever they are served, equal Kafka's; absent only
     # for partitions led by the broker at fault.
     merged = {}
@@ -183,7 +209,7 @@ def check_cycle(pages, process, faulty, expected_ends, expected_lag, scenario):
         # cycle or two: the value is then absent (never wrong), which the rule allows.
         moving = len(set(seen)) > 1
         if served is None and not moving:
-            if faulty is None or (leader is not None and leader != faulty):
+            if not faulty or (leader is not None and leader not in faulty):
                 fail(f"{scenario}: log end of {QUIET_TOPIC}-{partition} (leader {leader}) absent "
                      f"though its leader is healthy and did not change in the last 3 cycles")
         elif served is not None and served != end:
@@ -192,7 +218,7 @@ def check_cycle(pages, process, faulty, expected_ends, expected_lag, scenario):
     if lag is not None and lag != expected_lag:
         fail(f"{scenario}: lag sum of {QUIET_GROUP} served as {lag}, Kafka's tools say {expected_lag} "
              "(a partial sum)")
-    if faulty is None and lag is None:
+    if not faulty and lag is None:
         fail(f"{scenario}: lag sum of {QUIET_GROUP} absent on a healthy cluster")
     return parsed, True
 
@@ -250,9 +276,10 @@ class Exporter:
 
 
 def run_scenario(name, exporter, broker, inject, recover, hold_s):
-    """Injects a fault on `broker`, checks every cycle while it lasts and after recovery."""
+    """Injects a fault on `broker` (an id, or a set of ids), checks every cycle while it lasts
+    and after recovery."""
     ends, lag = quiet_topic_truth(), group_lag_from_tool()
-    say(f"{name}: injecting on broker {broker}")
+    say(f"{name}: injecting on broker(s) {broker}")
     injected = time.time()
     inject()
     marked_after, cycles = None, 0
@@ -266,7 +293,7 @@ def run_scenario(name, exporter, broker, inject, recover, hold_s):
         if marked and marked_after is None:
             marked_after = last - injected
     if marked_after is None:
-        fail(f"{name}: broker {broker} never marked down in {hold_s}s ({cycles} cycles)")
+        fail(f"{name}: broker(s) {broker} never marked down in {hold_s}s ({cycles} cycles)")
     recovered_at = time.time()
     recover()
     deadline = time.time() + 240
@@ -281,7 +308,7 @@ def run_scenario(name, exporter, broker, inject, recover, hold_s):
             if time.time() > deadline:
                 raise
             say(f"{name}: not yet recovered: {error}")
-    say(f"{name}: broker {broker} marked down {marked_after:.1f}s after the fault, {cycles} cycles checked "
+    say(f"{name}: broker(s) {broker} marked down {marked_after:.1f}s after the fault, {cycles} cycles checked "
         f"with no violation; every value equal to Kafka's tools again {time.time() - recovered_at:.1f}s "
         "after the recovery started")
     return cycles + 1
@@ -308,11 +335,32 @@ def main():
     tool("kafka-consumer-groups", "--bootstrap-server", bootstrap(), "--group", QUIET_GROUP, "--topic",
          QUIET_TOPIC, "--reset-offsets", "--to-offset", str(COMMITTED), "--execute")
 
+    # The exporter (and its probe) reach the brokers through a proxy that can blackhole
+    # or slow one of them, for the exporter only: Kafka itself stays healthy.
+    def listening(address):
+        host, port = address.rsplit(":", 1)
+        try:
+            socket.create_connection((host, int(port)), 2).close()
+            return True
+        except OSError:
+            return False
+
+    if not all(listening(env.get(f"BROKER_{b}_PROXIED", "127.0.0.1:0")) for b in BROKERS):
+        fail("the brokers have no PROXIED listener; restart the cluster (cluster/kafka-cluster stop; start --secure)")
+    def port_of(address):
+        return int(address.rsplit(":", 1)[1])
+
+    address = {b: env[f"BROKER_{b}_PROXY"] for b in BROKERS}
+    # Broker N's ports are broker 1's plus 100 (N - 1): broker 4 of the lifecycle scenario too.
+    proxied = {b: port_of(env["BROKER_1_PROXIED"]) + 100 * (b - 1) for b in BROKERS + [4]}
+    proxy_ports = {b: port_of(env["BROKER_1_PROXY"]) + 100 * (b - 1) for b in BROKERS + [4]}
+    proxy = FaultProxy({proxy_ports[b]: ("127.0.0.1", proxied[b]) for b in proxied}, delay=PROXY_DELAY_S)
+    PROXY.update({b: (proxy, proxy_ports[b]) for b in proxied})
     jolokia = "\n".join(f"    {b}: {env[f'BROKER_{b}_JOLOKIA']}" for b in BROKERS)
     config = work / "exporter.yml"
     config.write_text(f"""
 kafka:
-  bootstrap_servers: [{bootstrap()}]
+  bootstrap_servers: [{",".join(address.values())}]
   request_timeout: 1500ms
 collect: {{interval: {INTERVAL_S}s, timeout: 3500ms}}
 serve:
@@ -349,10 +397,26 @@ jmx:
     if soak_seconds is not None:
         soak(exporter, soak_seconds, start_rss)
         return
+    if only and not only <= set(SCENARIOS):
+        fail(f"unknown scenario(s) {sorted(only - set(SCENARIOS))}; known: {SCENARIOS}")
+
+    def wanted(name):
+        return only is None or name in only
+
     for name, broker, hold_s in (("paused", 2, 25), ("killed", 3, 20), ("stopped", 1, 20),
-                                 ("exporter restarted", 3, 20)):
-        run_scenario(*fault(name, broker, exporter), hold_s=hold_s)
-    reassignment_scenario(exporter)
+                                 ("exporter restarted", 3, 20), ("blackholed", 2, 20)):
+        if wanted(name):
+            run_scenario(*fault(name, broker, exporter), hold_s=hold_s)
+    if wanted("slowed"):
+        slow_network_scenario(exporter, broker=3, cycles=5)
+    if wanted("whole cluster"):
+        run_scenario("whole cluster paused", exporter, set(BROKERS),
+                     lambda: [cluster("pause-broker", str(b)) for b in BROKERS],
+                     lambda: [cluster("resume-broker", str(b)) for b in BROKERS], hold_s=20)
+    if wanted("reassignment"):
+        reassignment_scenario(exporter)
+    if wanted("lifecycle"):
+        broker_lifecycle_scenario(exporter)
     say(f"exporter RSS {start_rss} kB at start, {exporter_rss_kb(exporter.process)} kB at the end")
 
 
@@ -369,6 +433,11 @@ def fault(kind, broker, exporter):
         return "stopped cleanly", exporter, broker, lambda: cluster("stop-broker", b), \
             lambda: cluster("start-broker", b)
 
+    if kind == "blackholed":
+        proxy, port = PROXY[broker]
+        return "network blackholed for the exporter", exporter, broker, lambda: proxy.set_mode(port, "blackhole"), \
+            lambda: proxy.set_mode(port, "pass")
+
     def pause_then_restart_exporter():
         cluster("pause-broker", b)
         time.sleep(INTERVAL_S)
@@ -380,13 +449,34 @@ def fault(kind, broker, exporter):
         lambda: cluster("resume-broker", b)
 
 
+def slow_network_scenario(exporter, broker, cycles):
+    """A slow link is not a dead broker: with PROXY_DELAY_S more each way to `broker`, every
+    value stays present and equal to Kafka's tools and the broker stays up."""
+    proxy, port = PROXY[broker]
+    ends, lag = quiet_topic_truth(), group_lag_from_tool()
+    say(f"slowed network: {PROXY_DELAY_S * 1000:.0f} ms each way to broker {broker}, for the exporter only")
+    proxy.set_mode(port, "slow")
+    try:
+        last = time.time()
+        wait_cycle(last)  # a cycle that began before the delay may straddle it
+        last = time.time()
+        for _ in range(cycles):
+            pages = wait_cycle(last)
+            last = time.time()
+            check_cycle(pages, exporter.process, None, ends, lag, "slowed network")
+    finally:
+        proxy.set_mode(port, "pass")
+    say(f"slowed network: {cycles} cycles with broker {broker} {PROXY_DELAY_S * 1000:.0f} ms away each way, "
+        "every broker up and every value present and equal to Kafka's tools")
+
+
 def soak(exporter, seconds, start_rss):
     """Random faults one after another until `seconds` have passed, every cycle checked."""
     rng = random.Random(int(os.environ.get("KSE_SOAK_SEED", time.time())))
     end = time.time() + seconds
     cycles = faults = 0
     while time.time() < end - 60:
-        kind = rng.choice(["paused", "killed", "stopped", "exporter restarted"])
+        kind = rng.choice(["paused", "killed", "stopped", "exporter restarted", "blackholed"])
         cycles += run_scenario(*fault(kind, rng.choice(BROKERS), exporter), hold_s=rng.randint(8, 20))
         faults += 1
     say(f"soak: {cycles} cycles checked, {faults} faults injected, 0 violations, exporter RSS {start_rss} kB "
@@ -440,6 +530,80 @@ def reassignment_scenario(exporter):
     finally:
         tool("kafka-reassign-partitions", "--bootstrap-server", bootstrap(), "--reassignment-json-file", str(plan),
              "--verify")
+        subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-topics", "--bootstrap-server", bootstrap(),
+                        "--delete", "--topic", topic], capture_output=True, timeout=120)
+
+
+def broker_lifecycle_scenario(exporter):
+    """A broker joins (add-broker 4), leads a partition, is decommissioned (its replicas moved
+    away, stopped, unregistered) and stops being reported, while brokers 1-3 keep every
+    invariant. Broker 4's port is BROKER_BASE + 3."""
+    topic, port = f"{QUIET_TOPIC}-on-4", BROKER_BASE + 3
+    ends, lag = quiet_topic_truth(), group_lag_from_tool()
+    say("broker lifecycle: adding broker 4")
+    added = time.time()
+    cluster("add-broker", "4", timeout=240)
+    try:
+        tool("kafka-topics", "--bootstrap-server", bootstrap(), "--create", "--topic", topic,
+             "--replica-assignment", "4:1")
+        last, seen_at = time.time(), None
+        for _ in range(10):
+            pages = wait_cycle(last)
+            last = time.time()
+            check_cycle(pages, exporter.process, None, ends, lag, "broker 4 joined")
+            page = scrape(port)
+            if not isinstance(page, str):
+                continue
+            own = parse(page)
+            cluster_page = parse(pages["cluster"])
+            if value(own, "kafka_broker_up", broker=4) == 1 and value(cluster_page, "kafka_brokers") == 4.0 and \
+                    value(own, "kafka_topic_partition_leader", topic=topic, partition=0) == 4.0:
+                seen_at = time.time()
+                break
+        if seen_at is None:
+            fail("broker lifecycle: within 10 cycles, broker 4's port never served it up, leading "
+                 f"{topic}-0, with kafka_brokers 4")
+        say(f"broker lifecycle: broker 4 served on its port {seen_at - added:.1f}s after add-broker began, "
+            f"leading {topic}-0; kafka_brokers 4")
+
+        # Decommissioned as an operator does it in KRaft: stop the broker, move every replica
+        # it holds (the probe's partition too) to the others, then unregister it.
+        cluster("stop-broker", "4")
+        moves = []
+        for line in tool("kafka-topics", "--bootstrap-server", bootstrap(), "--describe").splitlines():
+            fields = dict(re.findall(r"(\w+): (\S*)", line))
+            if "Partition" not in fields or "4" not in fields.get("Replicas", "").split(","):
+                continue
+            replicas = [int(r) for r in fields["Replicas"].split(",") if r != "4"]
+            replicas.append(next(b for b in BROKERS if b not in replicas))
+            moves.append({"topic": fields["Topic"], "partition": int(fields["Partition"]), "replicas": replicas})
+        plan = work / "decommission.json"
+        plan.write_text(json.dumps({"version": 1, "partitions": moves}))
+        tool("kafka-reassign-partitions", "--bootstrap-server", bootstrap(), "--reassignment-json-file", str(plan),
+             "--execute")
+        deadline = time.time() + 120
+        while "is still in progress" in tool("kafka-reassign-partitions", "--bootstrap-server", bootstrap(),
+                                             "--reassignment-json-file", str(plan), "--verify"):
+            if time.time() > deadline:
+                fail(f"broker lifecycle: moving {len(moves)} partition(s) off broker 4 did not complete in 120s")
+            time.sleep(2)
+        tool("kafka-cluster", "unregister", "--bootstrap-server", bootstrap(), "--id", "4")
+        gone = time.time()
+        last = time.time()
+        for cycles in range(1, 11):
+            pages = wait_cycle(last)
+            last = time.time()
+            check_cycle(pages, exporter.process, None, ends, lag, "broker 4 decommissioned")
+            everywhere = dict(pages, four=scrape(port))
+            reported = [key for key, page in everywhere.items()
+                        if isinstance(page, str) and value(parse(page), "kafka_broker_up", broker=4) is not None]
+            if not reported and value(parse(pages["cluster"]), "kafka_brokers") == 3.0:
+                say(f"broker lifecycle: broker 4 no longer reported on any port {time.time() - gone:.1f}s after "
+                    f"it was unregistered ({cycles} cycles); kafka_brokers 3")
+                return
+        fail(f"broker lifecycle: broker 4 still reported ({reported}) 10 cycles after it was unregistered")
+    finally:
+        subprocess.run([str(root / "cluster" / "kafka-cluster"), "stop-broker", "4"], capture_output=True, timeout=120)
         subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-topics", "--bootstrap-server", bootstrap(),
                         "--delete", "--topic", topic], capture_output=True, timeout=120)
 
