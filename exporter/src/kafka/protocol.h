@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kafka/messages/message.h"
+#include "kafka/message.h"
 
 // Framing: int32 size, request header v1 (v2 in flexible versions), body; the
 // response header is v0 (v1 in flexible versions, except ApiVersions: always v0).

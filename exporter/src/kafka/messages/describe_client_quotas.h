@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "kafka/messages/message.h"
+#include "kafka/message.h"
 
 namespace kse::kafka {
 

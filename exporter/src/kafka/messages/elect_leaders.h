@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "kafka/messages/message.h"
+#include "kafka/message.h"
 
 // The one write the exporter makes: a preferred leader election on the probe
 // topic, so every broker leads a probe partition again after a restart.

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "kafka/messages/message.h"
+#include "kafka/message.h"
 
 // Fetch (key 1), versions 4 to 11: the non-flexible versions that address topics by name,
 // spoken by every broker from Kafka 0.11 to 4.x. The exporter reads only the first bytes

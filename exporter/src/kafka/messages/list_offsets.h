@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "kafka/messages/message.h"
+#include "kafka/message.h"
 
 namespace kse::kafka {
 
