@@ -303,11 +303,13 @@ def default_value(f):
     if t == "uuid":
         return "{}", "Uuid{}"
     if t == "string":
-        if f["nullable"] and raw in (None, "null"):
+        if f["nullable"] and raw == "null":
             return "", None
         if raw:
             return f" = {cpp_string(raw)}", cpp_string(raw)
-        return "", '""'
+        return (' = ""', '""') if f["nullable"] else ("", '""')
+    if t.startswith("[]") and f["nullable"] and raw != "null":
+        return "{std::in_place}", None  # an empty array, as in Kafka's generated classes
     return "", None
 
 
@@ -484,7 +486,11 @@ class Emitter:
     def differs_from_default(self, f, source):
         t = f["type"]
         if t.startswith("[]"):
-            return f"{source}.has_value()" if f["nullable"] else f"!{source}.empty()"
+            if f["nullable"]:
+                if str(f["json"].get("default")) == "null":
+                    return f"{source}.has_value()"
+                return f"(!{source} || !{source}->empty())"
+            return f"!{source}.empty()"
         if t in ("bytes", "records"):
             return f"!{source}.empty()"
         if t == "string":

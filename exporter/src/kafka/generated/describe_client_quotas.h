@@ -23,7 +23,7 @@ struct DescribeClientQuotasResponse {
     // The entity type.
     std::string entity_type;
     // The entity name, or null if the default.
-    std::optional<std::string> entity_name;
+    std::optional<std::string> entity_name = "";
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;
@@ -98,9 +98,9 @@ struct DescribeClientQuotasResponse {
   // The error code, or `0` if the quota description succeeded.
   int16_t error_code = 0;
   // The error message, or `null` if the quota description succeeded.
-  std::optional<std::string> error_message;
+  std::optional<std::string> error_message = "";
   // A result entry.
-  std::optional<std::vector<EntryData>> entries;
+  std::optional<std::vector<EntryData>> entries{std::in_place};
 
   void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
     [[maybe_unused]] constexpr bool flexible = true;
@@ -160,7 +160,7 @@ struct DescribeClientQuotasRequest {
     // How to match the entity {0 = exact name, 1 = default name, 2 = any specified name}.
     int8_t match_type = 0;
     // The string to match against, or null if unused for the match type.
-    std::optional<std::string> match;
+    std::optional<std::string> match = "";
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;

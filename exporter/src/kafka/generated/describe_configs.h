@@ -23,7 +23,7 @@ struct DescribeConfigsResponse {
     // The synonym name.
     std::string name;
     // The synonym value.
-    std::optional<std::string> value;
+    std::optional<std::string> value = "";
     // The synonym source.
     int8_t source = 0;
 
@@ -47,7 +47,7 @@ struct DescribeConfigsResponse {
     // The configuration name.
     std::string name;
     // The configuration value.
-    std::optional<std::string> value;
+    std::optional<std::string> value = "";
     // True if the configuration is read-only.
     bool read_only = false;
     // The configuration source. [ignorable]
@@ -59,7 +59,7 @@ struct DescribeConfigsResponse {
     // The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD. [ignorable]
     int8_t config_type = 0;
     // The configuration documentation. [ignorable]
-    std::optional<std::string> documentation;
+    std::optional<std::string> documentation = "";
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;
@@ -98,7 +98,7 @@ struct DescribeConfigsResponse {
     // The error code, or 0 if we were able to successfully describe the configurations.
     int16_t error_code = 0;
     // The error message, or null if we were able to successfully describe the configurations.
-    std::optional<std::string> error_message;
+    std::optional<std::string> error_message = "";
     // The resource type.
     int8_t resource_type = 0;
     // The resource name.
@@ -183,7 +183,7 @@ struct DescribeConfigsRequest {
     // The resource name.
     std::string resource_name;
     // The configuration keys to list, or null to list all configuration keys.
-    std::optional<std::vector<std::string>> configuration_keys;
+    std::optional<std::vector<std::string>> configuration_keys{std::in_place};
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;

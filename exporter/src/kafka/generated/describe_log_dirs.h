@@ -201,7 +201,7 @@ struct DescribeLogDirsRequest {
   };
 
   // Each topic that we want to describe log directories for, or null for all topics.
-  std::optional<std::vector<DescribableLogDirTopic>> topics;
+  std::optional<std::vector<DescribableLogDirTopic>> topics{std::in_place};
 
   void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
     [[maybe_unused]] constexpr bool flexible = true;

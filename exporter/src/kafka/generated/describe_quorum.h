@@ -69,7 +69,7 @@ struct DescribeQuorumResponse {
     // The partition error code.
     int16_t error_code = 0;
     // The error message, or null if there was no error. [versions 2, ignorable]
-    std::optional<std::string> error_message;
+    std::optional<std::string> error_message = "";
     // The ID of the current leader or -1 if the leader is unknown.
     int32_t leader_id = 0;
     // The latest known leader epoch.
@@ -226,7 +226,7 @@ struct DescribeQuorumResponse {
   // The top level error code.
   int16_t error_code = 0;
   // The error message, or null if there was no error. [versions 2, ignorable]
-  std::optional<std::string> error_message;
+  std::optional<std::string> error_message = "";
   // The response from the describe quorum API.
   std::vector<TopicData> topics;
   // The nodes in the quorum. [versions 2]

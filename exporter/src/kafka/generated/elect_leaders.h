@@ -25,7 +25,7 @@ struct ElectLeadersResponse {
     // The result error, or zero if there was no error.
     int16_t error_code = 0;
     // The result message, or null if there was no error.
-    std::optional<std::string> error_message;
+    std::optional<std::string> error_message = "";
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] const bool flexible = version >= 2;
@@ -166,7 +166,7 @@ struct ElectLeadersRequest {
   // Type of elections to conduct for the partition. A value of '0' elects the preferred replica. A value of '1' elects the first live replica if there are no in-sync replica.
   int8_t election_type = 0;
   // The topic partitions to elect leaders.
-  std::optional<std::vector<TopicPartitions>> topic_partitions;
+  std::optional<std::vector<TopicPartitions>> topic_partitions{std::in_place};
   // The time in ms to wait for the election to complete.
   int32_t timeout_ms = 60000;
 

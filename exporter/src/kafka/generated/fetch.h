@@ -49,7 +49,7 @@ struct FetchResponse {
     // The current log start offset. [versions 5-11, ignorable]
     int64_t log_start_offset = -1;
     // The aborted transactions. [ignorable]
-    std::optional<std::vector<AbortedTransaction>> aborted_transactions;
+    std::optional<std::vector<AbortedTransaction>> aborted_transactions{std::in_place};
     // The preferred read replica for the consumer to use on its next fetch request. [versions 11]
     int32_t preferred_read_replica = -1;
     // The record data.

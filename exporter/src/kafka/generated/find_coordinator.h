@@ -31,7 +31,7 @@ struct FindCoordinatorResponse {
     // The error code, or 0 if there was no error.
     int16_t error_code = 0;
     // The error message, or null if there was no error. [ignorable]
-    std::optional<std::string> error_message;
+    std::optional<std::string> error_message = "";
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;

@@ -82,7 +82,7 @@ struct ListPartitionReassignmentsResponse {
   // The top-level error code, or 0 if there was no error.
   int16_t error_code = 0;
   // The top-level error message, or null if there was no error.
-  std::optional<std::string> error_message;
+  std::optional<std::string> error_message = "";
   // The ongoing reassignments for each topic.
   std::vector<OngoingTopicReassignment> topics;
 

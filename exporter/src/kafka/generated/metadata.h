@@ -94,7 +94,7 @@ struct MetadataResponse {
     // The topic error, or 0 if there was no error.
     int16_t error_code = 0;
     // The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated.
-    std::optional<std::string> name;
+    std::optional<std::string> name = "";
     // The topic id. Zero for non-existing topics queried by name. This is never zero when ErrorCode is zero. One of Name and TopicId is always populated. [versions 10-12, ignorable]
     Uuid topic_id{};
     // True if the topic is internal. [ignorable]
@@ -220,7 +220,7 @@ struct MetadataRequest {
     // The topic id. [versions 10-12, ignorable]
     Uuid topic_id{};
     // The topic name.
-    std::optional<std::string> name;
+    std::optional<std::string> name = "";
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;
@@ -249,7 +249,7 @@ struct MetadataRequest {
   };
 
   // The topics to fetch metadata for.
-  std::optional<std::vector<Topic>> topics;
+  std::optional<std::vector<Topic>> topics{std::in_place};
   // If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so.
   bool allow_auto_topic_creation = true;
   // Whether to include cluster authorized operations. [versions 9-10]

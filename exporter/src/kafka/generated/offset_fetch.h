@@ -27,7 +27,7 @@ struct OffsetFetchResponse {
     // The leader epoch. [ignorable]
     int32_t committed_leader_epoch = -1;
     // The partition metadata.
-    std::optional<std::string> metadata;
+    std::optional<std::string> metadata = "";
     // The partition-level error code, or 0 if there was no error.
     int16_t error_code = 0;
 
@@ -188,7 +188,7 @@ struct OffsetFetchRequest {
     // The member epoch if using the new consumer protocol (KIP-848). [versions 9, ignorable]
     int32_t member_epoch = -1;
     // Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
-    std::optional<std::vector<Topics>> topics;
+    std::optional<std::vector<Topics>> topics{std::in_place};
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;

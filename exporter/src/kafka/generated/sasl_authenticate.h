@@ -22,7 +22,7 @@ struct SaslAuthenticateResponse {
   // The error code, or 0 if there was no error.
   int16_t error_code = 0;
   // The error message, or null if there was no error.
-  std::optional<std::string> error_message;
+  std::optional<std::string> error_message = "";
   // The SASL authentication bytes from the server, as defined by the SASL mechanism.
   std::vector<uint8_t> auth_bytes;
   // Number of milliseconds after which only re-authentication over the existing connection to create a new session can occur. [versions 1-2, ignorable]
