@@ -476,15 +476,16 @@ TEST(GoldenTest, OffsetFetch) {
   }
 }
 
-// --- FindCoordinator (key 10): validVersions 0-6, flexible 3+; we implement 4-5 (batched keys).
+// --- FindCoordinator (key 10): validVersions 0-6, flexible 3+; we implement 4-6 (batched keys;
+// v5 adds an error code, v6 share groups: the layout is v4's).
 
 TEST(GoldenTest, FindCoordinator) {
   const Spec spec{10, 0, 6, 3};
-  expect_within_spec<FindCoordinatorRequest>(spec, {4, 5});
+  expect_within_spec<FindCoordinatorRequest>(spec, {4, 5, 6});
   FindCoordinatorRequest request;
   request.key_type = kTransactionCoordinator;
   request.coordinator_keys = {"tx"};
-  for (int16_t v : {4, 5}) {
+  for (int16_t v : {4, 5, 6}) {
     SCOPED_TRACE("FindCoordinator v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
                          cat({{0x01},                       // KeyType (1+) 1 = transaction (Key is 0-3 only)
@@ -580,16 +581,16 @@ TEST(GoldenTest, DescribeConfigs) {
   EXPECT_EQ(config.documentation, std::nullopt);
 }
 
-// --- DescribeLogDirs (key 35): validVersions 0-4, flexible 2+; we implement 2-4.
+// --- DescribeLogDirs (key 35): validVersions 1-5, flexible 2+; we implement 2-5.
 
 TEST(GoldenTest, DescribeLogDirs) {
-  const Spec spec{35, 0, 4, 2};
-  expect_within_spec<DescribeLogDirsRequest>(spec, {2, 3, 4});
+  const Spec spec{35, 1, 5, 2};
+  expect_within_spec<DescribeLogDirsRequest>(spec, {2, 3, 4, 5});
   DescribeLogDirsRequest all;
   all.topics = std::nullopt;  // every log dir
   DescribeLogDirsRequest some;
   some.topics = std::vector<DescribeLogDirsRequest::DescribableLogDirTopic>{{"t1", {0, 2}}};
-  for (int16_t v : {2, 3, 4}) {
+  for (int16_t v : {2, 3, 4, 5}) {
     SCOPED_TRACE("DescribeLogDirs v" + std::to_string(v));
     expect_request_bytes(spec, all, v, {0x00 /* Topics null: all */, 0x00 /* tags */});
     expect_request_bytes(spec, some, v,
@@ -612,6 +613,7 @@ TEST(GoldenTest, DescribeLogDirs) {
                             {0x00},                                                     // topic tags
                             when(v >= 4, {0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00}),  // TotalBytes (4+) 2^32
                             when(v >= 4, {0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00}),  // UsableBytes (4+) 2^31
+                            when(v >= 5, {0x01}),                                       // IsCordoned (5+)
                             {0x00},                                                     // result tags
                             {0x00}});                                                   // tags
     const auto response = decode_golden<DescribeLogDirsRequest>(response_frame(true, body), v);
@@ -621,6 +623,7 @@ TEST(GoldenTest, DescribeLogDirs) {
     EXPECT_EQ(dir.log_dir, "/data/kf1");
     EXPECT_EQ(dir.total_bytes, v >= 4 ? 4294967296 : -1);
     EXPECT_EQ(dir.usable_bytes, v >= 4 ? 2147483648 : -1);
+    EXPECT_EQ(dir.is_cordoned, v >= 5);
     ASSERT_EQ(dir.topics.size(), 1u);
     EXPECT_EQ(dir.topics[0].name, "t1");
     ASSERT_EQ(dir.topics[0].partitions.size(), 1u);
@@ -734,17 +737,18 @@ TEST(GoldenTest, ListPartitionReassignments) {
   EXPECT_EQ(partition.removing_replicas, (std::vector<int32_t>{4}));
 }
 
-// --- DescribeCluster (key 60): validVersions 0-1, flexible 0+.
+// --- DescribeCluster (key 60): validVersions 0-2, flexible 0+.
 
 TEST(GoldenTest, DescribeCluster) {
-  const Spec spec{60, 0, 1, 0};
-  expect_within_spec<DescribeClusterRequest>(spec, {0, 1});
+  const Spec spec{60, 0, 2, 0};
+  expect_within_spec<DescribeClusterRequest>(spec, {0, 1, 2});
   DescribeClusterRequest request;
-  for (int16_t v : {0, 1}) {
+  for (int16_t v : {0, 1, 2}) {
     SCOPED_TRACE("DescribeCluster v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
                          cat({{0x00},                      // IncludeClusterAuthorizedOperations
                               when(v >= 1, {0x01}),        // EndpointType (1+) 1 = brokers
+                              when(v >= 2, {0x00}),        // IncludeFencedBrokers (2+)
                               {0x00}}));                   // tags
     const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                  // ThrottleTimeMs
                             {0x00, 0x00},                              // ErrorCode
@@ -757,6 +761,7 @@ TEST(GoldenTest, DescribeCluster) {
                             kLocalhost,                                // Host
                             {0x00, 0x00, 0x24, 0x4c},                  // Port 9292
                             {0x03}, text("r3"),                        // Rack "r3"
+                            when(v >= 2, {0x00}),                      // IsFenced (2+)
                             {0x00},                                    // broker tags
                             {0x80, 0x00, 0x00, 0x00},                  // ClusterAuthorizedOperations
                             {0x00}});                                  // tags
@@ -847,21 +852,22 @@ TEST(GoldenTest, DescribeQuorum) {
   }
 }
 
-// --- ListTransactions (key 66): validVersions 0-1, flexible 0+.
+// --- ListTransactions (key 66): validVersions 0-2, flexible 0+.
 
 TEST(GoldenTest, ListTransactions) {
-  const Spec spec{66, 0, 1, 0};
-  expect_within_spec<ListTransactionsRequest>(spec, {0, 1});
+  const Spec spec{66, 0, 2, 0};
+  expect_within_spec<ListTransactionsRequest>(spec, {0, 1, 2});
   ListTransactionsRequest request;
   request.state_filters = {"Ongoing"};
   request.producer_id_filters = {7};
   request.duration_filter = 60000;
-  for (int16_t v : {0, 1}) {
+  for (int16_t v : {0, 1, 2}) {
     SCOPED_TRACE("ListTransactions v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
                          cat({{0x02, 0x08}, text("Ongoing"),                                      // StateFilters
                               {0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},             // ProducerIdFilters [7]
                               when(v >= 1, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xea, 0x60}),     // DurationFilter (1+)
+                              when(v >= 2, {0x00}),                                               // TransactionalIdPattern (2+) null
                               {0x00}}));                                                          // tags
     const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                                 // ThrottleTimeMs
                             {0x00, 0x00},                                             // ErrorCode

@@ -13,7 +13,7 @@
 // NOLINTBEGIN
 namespace kse::kafka {
 
-// DescribeCluster (key 60): versions 0-1 of the spec's 0-2, flexible from 0+.
+// DescribeCluster (key 60): versions 0-2 of the spec's 0-2, flexible from 0+.
 struct DescribeClusterRequest;
 
 struct DescribeClusterResponse {
@@ -28,6 +28,8 @@ struct DescribeClusterResponse {
     int32_t port = 0;
     // The rack of the broker, or null if it has not been assigned to a rack.
     std::optional<std::string> rack;
+    // Whether the broker is fenced [versions 2]
+    bool is_fenced = false;
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;
@@ -35,6 +37,9 @@ struct DescribeClusterResponse {
       w.string(host, flexible);
       w.int32(port);
       w.nullable_string(rack, flexible);
+      if (version >= 2) {
+        w.boolean(is_fenced);
+      }
       w.tags();
     }
     void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
@@ -43,6 +48,9 @@ struct DescribeClusterResponse {
       host = r.field("Brokers.Host").string(flexible);
       port = r.field("Brokers.Port").int32();
       rack = r.field("Brokers.Rack").nullable_string(flexible);
+      if (version >= 2) {
+        is_fenced = r.field("Brokers.IsFenced").boolean();
+      }
       r.skip_tags();
     }
   };
@@ -53,7 +61,7 @@ struct DescribeClusterResponse {
   int16_t error_code = 0;
   // The top-level error message, or null if there was no error.
   std::optional<std::string> error_message;
-  // The endpoint type that was described. 1=brokers, 2=controllers. [versions 1]
+  // The endpoint type that was described. 1=brokers, 2=controllers. [versions 1-2]
   int8_t endpoint_type = 1;
   // The cluster ID that responding broker belongs to.
   std::string cluster_id;
@@ -111,7 +119,7 @@ struct DescribeClusterResponse {
 struct DescribeClusterRequest {
   static constexpr int16_t kApiKey = 60;
   static constexpr int16_t kMinVersion = 0;
-  static constexpr int16_t kMaxVersion = 1;
+  static constexpr int16_t kMaxVersion = 2;
   static constexpr int16_t kFirstFlexibleVersion = 0;
   static constexpr const char* kName = "DescribeCluster";
   // validVersions in the 4.4.0 spec; we speak kMinVersion..kMaxVersion.
@@ -121,14 +129,19 @@ struct DescribeClusterRequest {
 
   // Whether to include cluster authorized operations.
   bool include_cluster_authorized_operations = false;
-  // The endpoint type to describe. 1=brokers, 2=controllers. [versions 1]
+  // The endpoint type to describe. 1=brokers, 2=controllers. [versions 1-2]
   int8_t endpoint_type = 1;
+  // Whether to include fenced brokers when listing brokers. [versions 2]
+  bool include_fenced_brokers = false;
 
   void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
     [[maybe_unused]] constexpr bool flexible = true;
     w.boolean(include_cluster_authorized_operations);
     if (version >= 1) {
       w.int8(endpoint_type);
+    }
+    if (version >= 2) {
+      w.boolean(include_fenced_brokers);
     }
     w.tags();
   }
@@ -137,6 +150,9 @@ struct DescribeClusterRequest {
     include_cluster_authorized_operations = r.field("IncludeClusterAuthorizedOperations").boolean();
     if (version >= 1) {
       endpoint_type = r.field("EndpointType").int8();
+    }
+    if (version >= 2) {
+      include_fenced_brokers = r.field("IncludeFencedBrokers").boolean();
     }
     r.skip_tags();
   }

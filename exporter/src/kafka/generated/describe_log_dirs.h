@@ -13,7 +13,7 @@
 // NOLINTBEGIN
 namespace kse::kafka {
 
-// DescribeLogDirs (key 35): versions 2-4 of the spec's 1-5, flexible from 2+.
+// DescribeLogDirs (key 35): versions 2-5 of the spec's 1-5, flexible from 2+.
 struct DescribeLogDirsRequest;
 
 struct DescribeLogDirsResponse {
@@ -81,10 +81,12 @@ struct DescribeLogDirsResponse {
     std::string log_dir;
     // The topics.
     std::vector<DescribeLogDirsTopic> topics;
-    // The total size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. [versions 4, ignorable]
+    // The total size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. [versions 4-5, ignorable]
     int64_t total_bytes = -1;
-    // The usable size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. [versions 4, ignorable]
+    // The usable size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. [versions 4-5, ignorable]
     int64_t usable_bytes = -1;
+    // True if this log directory is cordoned. [versions 5, ignorable]
+    bool is_cordoned = false;
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;
@@ -97,6 +99,9 @@ struct DescribeLogDirsResponse {
       }
       if (version >= 4) {
         w.int64(usable_bytes);
+      }
+      if (version >= 5) {
+        w.boolean(is_cordoned);
       }
       w.tags();
     }
@@ -117,13 +122,16 @@ struct DescribeLogDirsResponse {
       if (version >= 4) {
         usable_bytes = r.field("Results.UsableBytes").int64();
       }
+      if (version >= 5) {
+        is_cordoned = r.field("Results.IsCordoned").boolean();
+      }
       r.skip_tags();
     }
   };
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
   int32_t throttle_time_ms = 0;
-  // The error code, or 0 if there was no error. [versions 3-4, ignorable]
+  // The error code, or 0 if there was no error. [versions 3-5, ignorable]
   int16_t error_code = 0;
   // The log directories.
   std::vector<DescribeLogDirsResult> results;
@@ -165,7 +173,7 @@ struct DescribeLogDirsResponse {
 struct DescribeLogDirsRequest {
   static constexpr int16_t kApiKey = 35;
   static constexpr int16_t kMinVersion = 2;
-  static constexpr int16_t kMaxVersion = 4;
+  static constexpr int16_t kMaxVersion = 5;
   static constexpr int16_t kFirstFlexibleVersion = 2;
   static constexpr const char* kName = "DescribeLogDirs";
   // validVersions in the 4.4.0 spec; we speak kMinVersion..kMaxVersion.

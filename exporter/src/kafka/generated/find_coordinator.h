@@ -13,7 +13,7 @@
 // NOLINTBEGIN
 namespace kse::kafka {
 
-// FindCoordinator (key 10): versions 4-5 of the spec's 0-6, flexible from 3+.
+// FindCoordinator (key 10): versions 4-6 of the spec's 0-6, flexible from 3+.
 struct FindCoordinatorRequest;
 
 struct FindCoordinatorResponse {
@@ -91,7 +91,7 @@ struct FindCoordinatorResponse {
 struct FindCoordinatorRequest {
   static constexpr int16_t kApiKey = 10;
   static constexpr int16_t kMinVersion = 4;
-  static constexpr int16_t kMaxVersion = 5;
+  static constexpr int16_t kMaxVersion = 6;
   static constexpr int16_t kFirstFlexibleVersion = 3;
   static constexpr const char* kName = "FindCoordinator";
   // validVersions in the 4.4.0 spec; we speak kMinVersion..kMaxVersion.

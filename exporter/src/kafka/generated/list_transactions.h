@@ -13,7 +13,7 @@
 // NOLINTBEGIN
 namespace kse::kafka {
 
-// ListTransactions (key 66): versions 0-1 of the spec's 0-2, flexible from 0+.
+// ListTransactions (key 66): versions 0-2 of the spec's 0-2, flexible from 0+.
 struct ListTransactionsRequest;
 
 struct ListTransactionsResponse {
@@ -94,7 +94,7 @@ struct ListTransactionsResponse {
 struct ListTransactionsRequest {
   static constexpr int16_t kApiKey = 66;
   static constexpr int16_t kMinVersion = 0;
-  static constexpr int16_t kMaxVersion = 1;
+  static constexpr int16_t kMaxVersion = 2;
   static constexpr int16_t kFirstFlexibleVersion = 0;
   static constexpr const char* kName = "ListTransactions";
   // validVersions in the 4.4.0 spec; we speak kMinVersion..kMaxVersion.
@@ -106,8 +106,10 @@ struct ListTransactionsRequest {
   std::vector<std::string> state_filters;
   // The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned.
   std::vector<int64_t> producer_id_filters;
-  // Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned. [versions 1]
+  // Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned. [versions 1-2]
   int64_t duration_filter = -1;
+  // The transactional ID regular expression pattern to filter by: if it is empty or null, all transactions are returned; Otherwise then only the transactions matching the given regular expression will be returned. [versions 2]
+  std::optional<std::string> transactional_id_pattern;
 
   void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
     [[maybe_unused]] constexpr bool flexible = true;
@@ -117,6 +119,9 @@ struct ListTransactionsRequest {
     for (const auto& e2 : producer_id_filters) w.int64(e2);
     if (version >= 1) {
       w.int64(duration_filter);
+    }
+    if (version >= 2) {
+      w.nullable_string(transactional_id_pattern, flexible);
     }
     w.tags();
   }
@@ -138,6 +143,9 @@ struct ListTransactionsRequest {
     }
     if (version >= 1) {
       duration_filter = r.field("DurationFilter").int64();
+    }
+    if (version >= 2) {
+      transactional_id_pattern = r.field("TransactionalIdPattern").nullable_string(flexible);
     }
     r.skip_tags();
   }
