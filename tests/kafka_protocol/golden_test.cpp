@@ -182,18 +182,18 @@ TEST(GoldenTest, ApiVersionsUnsupportedVersionAnswerIsInTheV0Layout) {
   EXPECT_EQ(response.api_keys[0].max_version, 2);
 }
 
-// --- Metadata (key 3): validVersions 0-12, flexible 9+; we implement 9-12 (all flexible).
+// --- Metadata (key 3): validVersions 0-13, flexible 9+; we implement 9-13 (all flexible).
 
 TEST(GoldenTest, Metadata) {
-  const Spec spec{3, 0, 12, 9};
-  expect_within_spec<MetadataRequest>(spec, {9, 10, 11, 12});
+  const Spec spec{3, 0, 13, 9};
+  expect_within_spec<MetadataRequest>(spec, {9, 10, 11, 12, 13});
   MetadataRequest all;
   all.topics = std::nullopt;  // every topic
   all.allow_auto_topic_creation = false;
   MetadataRequest named;
   named.topics = std::vector<MetadataRequest::Topic>{{Uuid{}, "t1"}};
   named.allow_auto_topic_creation = true;
-  for (int16_t v : {9, 10, 11, 12}) {
+  for (int16_t v : {9, 10, 11, 12, 13}) {
     SCOPED_TRACE("Metadata v" + std::to_string(v));
     expect_request_bytes(spec, all, v,
                          cat({{0x00},                   // Topics: null = all (nullable 1+)
@@ -238,8 +238,10 @@ TEST(GoldenTest, Metadata) {
         {0x80, 0x00, 0x00, 0x00},                                   // TopicAuthorizedOperations (8+)
         {0x00},                                                     // topic tags
         when(v <= 10, {0x80, 0x00, 0x00, 0x00}),                    // ClusterAuthorizedOperations (8-10)
+        when(v >= 13, {0x00, 0x00}),                                // ErrorCode (13+)
         {0x00}});                                                   // tags
     const auto response = decode_golden<MetadataRequest>(response_frame(true, body), v);
+    EXPECT_EQ(response.error_code, 0);
     ASSERT_EQ(response.brokers.size(), 2u);
     EXPECT_EQ(response.brokers[0].node_id, 1);
     EXPECT_EQ(response.brokers[0].host, "127.0.0.1");

@@ -37,6 +37,10 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
     mark_failed(cycle, "metadata", answer.error);
     co_return;
   }
+  if (answer->error_code != 0) {  // v13+: a top-level error, no cluster described
+    mark_failed(cycle, "metadata", kafka::error_name(answer->error_code));
+    co_return;
+  }
   auto& snapshot = cycle.snapshot;
   snapshot.cluster_id = answer->cluster_id.value_or("");
   snapshot.controller_id = answer->controller_id;

@@ -13,7 +13,7 @@
 // NOLINTBEGIN
 namespace kse::kafka {
 
-// Metadata (key 3): versions 9-12 of the spec's 0-13, flexible from 9+.
+// Metadata (key 3): versions 9-13 of the spec's 0-13, flexible from 9+.
 struct MetadataRequest;
 
 struct MetadataResponse {
@@ -95,7 +95,7 @@ struct MetadataResponse {
     int16_t error_code = 0;
     // The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated.
     std::optional<std::string> name = "";
-    // The topic id. Zero for non-existing topics queried by name. This is never zero when ErrorCode is zero. One of Name and TopicId is always populated. [versions 10-12, ignorable]
+    // The topic id. Zero for non-existing topics queried by name. This is never zero when ErrorCode is zero. One of Name and TopicId is always populated. [versions 10-13, ignorable]
     Uuid topic_id{};
     // True if the topic is internal. [ignorable]
     bool is_internal = false;
@@ -157,6 +157,8 @@ struct MetadataResponse {
   std::vector<Topic> topics;
   // 32-bit bitfield to represent authorized operations for this cluster. [versions 9-10]
   int32_t cluster_authorized_operations = INT32_MIN;
+  // The top-level error code, or 0 if there was no error. [versions 13, ignorable]
+  int16_t error_code = 0;
 
   void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
     [[maybe_unused]] constexpr bool flexible = true;
@@ -169,6 +171,9 @@ struct MetadataResponse {
     for (const auto& e8 : topics) e8.write(w, version);
     if (version <= 10) {
       w.int32(cluster_authorized_operations);
+    }
+    if (version >= 13) {
+      w.int16(error_code);
     }
     w.tags();
   }
@@ -194,6 +199,9 @@ struct MetadataResponse {
     if (version <= 10) {
       cluster_authorized_operations = r.field("ClusterAuthorizedOperations").int32();
     }
+    if (version >= 13) {
+      error_code = r.field("ErrorCode").int16();
+    }
     r.skip_tags();
   }
 
@@ -208,7 +216,7 @@ struct MetadataResponse {
 struct MetadataRequest {
   static constexpr int16_t kApiKey = 3;
   static constexpr int16_t kMinVersion = 9;
-  static constexpr int16_t kMaxVersion = 12;
+  static constexpr int16_t kMaxVersion = 13;
   static constexpr int16_t kFirstFlexibleVersion = 9;
   static constexpr const char* kName = "Metadata";
   // validVersions in the 4.4.0 spec; we speak kMinVersion..kMaxVersion.
@@ -217,7 +225,7 @@ struct MetadataRequest {
   using Response = MetadataResponse;
 
   struct Topic {
-    // The topic id. [versions 10-12, ignorable]
+    // The topic id. [versions 10-13, ignorable]
     Uuid topic_id{};
     // The topic name.
     std::optional<std::string> name = "";
