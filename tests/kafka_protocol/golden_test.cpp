@@ -268,16 +268,17 @@ TEST(GoldenTest, Metadata) {
   }
 }
 
-// --- ListOffsets (key 2): validVersions 0-9, flexible 6+; we implement 6-9.
+// --- ListOffsets (key 2): validVersions 1-11, flexible 6+; we implement 6-11.
 
 TEST(GoldenTest, ListOffsets) {
-  const Spec spec{2, 0, 9, 6};
-  expect_within_spec<ListOffsetsRequest>(spec, {6, 7, 8, 9});
+  const Spec spec{2, 1, 11, 6};
+  expect_within_spec<ListOffsetsRequest>(spec, {6, 7, 8, 9, 10, 11});
   ListOffsetsRequest request;
   request.replica_id = -1;  // a consumer (the spec has no default)
   request.isolation_level = 1;
   request.topics.push_back({"t1", {{3, 5, kLatestTimestamp}}});
-  for (int16_t v : {6, 7, 8, 9}) {
+  request.timeout_ms = 5000;
+  for (int16_t v : {6, 7, 8, 9, 10, 11}) {
     SCOPED_TRACE("ListOffsets v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
                          cat({{0xff, 0xff, 0xff, 0xff},           // ReplicaId -1 (a consumer)
@@ -290,6 +291,7 @@ TEST(GoldenTest, ListOffsets) {
                               repeat(0xff, 8),                    // Timestamp -1 (latest)
                               {0x00},                             // partition tags (MaxNumOffsets is v0 only)
                               {0x00},                             // topic tags
+                              when(v >= 10, {0x00, 0x00, 0x13, 0x88}),  // TimeoutMs (10+) 5000
                               {0x00}}));                          // tags
     const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                           // ThrottleTimeMs (2+)
                             {0x02}, {0x03}, text("t1"),                         // Topics: 1, "t1"

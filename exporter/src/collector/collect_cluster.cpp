@@ -101,8 +101,9 @@ awaitable<void> Collector::collect_offsets(Cycle& cycle) {
 namespace {
 
 kafka::ListOffsetsRequest offsets_request(const std::vector<model::TopicPartition>& partitions,
-                                          int64_t timestamp, int8_t isolation) {
+                                          int64_t timestamp, int8_t isolation, std::chrono::milliseconds timeout) {
   kafka::ListOffsetsRequest request;
+  request.timeout_ms = static_cast<int32_t>(timeout.count());  // v10+: how long the broker may wait on remote storage
   request.replica_id = -1;
   request.isolation_level = isolation;
   for (const auto& tp : partitions) {
@@ -135,7 +136,8 @@ awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, Off
   const int64_t timestamp = kind == OffsetKind::kEarliest ? kafka::kEarliestTimestamp : kafka::kLatestTimestamp;
   const int8_t isolation = kind == OffsetKind::kStable ? kafka::kReadCommitted : kafka::kReadUncommitted;
   auto answer =
-      co_await ask(cycle, leader, offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation));
+      co_await ask(cycle, leader, offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation,
+                                    cycle.budget(options_.request_timeout)));
   if (!answer) {
     mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error);
     co_return;

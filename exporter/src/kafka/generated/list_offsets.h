@@ -13,7 +13,7 @@
 // NOLINTBEGIN
 namespace kse::kafka {
 
-// ListOffsets (key 2): versions 6-9 of the spec's 1-11, flexible from 6+.
+// ListOffsets (key 2): versions 6-11 of the spec's 1-11, flexible from 6+.
 struct ListOffsetsRequest;
 
 struct ListOffsetsResponse {
@@ -114,7 +114,7 @@ struct ListOffsetsResponse {
 struct ListOffsetsRequest {
   static constexpr int16_t kApiKey = 2;
   static constexpr int16_t kMinVersion = 6;
-  static constexpr int16_t kMaxVersion = 9;
+  static constexpr int16_t kMaxVersion = 11;
   static constexpr int16_t kFirstFlexibleVersion = 6;
   static constexpr const char* kName = "ListOffsets";
   // validVersions in the 4.4.0 spec; we speak kMinVersion..kMaxVersion.
@@ -179,6 +179,8 @@ struct ListOffsetsRequest {
   int8_t isolation_level = 0;
   // Each topic in the request.
   std::vector<ListOffsetsTopic> topics;
+  // The timeout to await a response in milliseconds for requests that require reading from remote storage for topics enabled with tiered storage. [versions 10-11, ignorable]
+  int32_t timeout_ms = 0;
 
   void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
     [[maybe_unused]] constexpr bool flexible = true;
@@ -186,6 +188,9 @@ struct ListOffsetsRequest {
     w.int8(isolation_level);
     w.array_length(topics.size(), flexible);
     for (const auto& e4 : topics) e4.write(w, version);
+    if (version >= 10) {
+      w.int32(timeout_ms);
+    }
     w.tags();
   }
   void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
@@ -198,6 +203,9 @@ struct ListOffsetsRequest {
         topics.reserve(initial_capacity<ListOffsetsTopic>(r, n5));
         for (int32_t i6 = 0; i6 < n5; ++i6) topics.emplace_back().read(r, version);
       }
+    }
+    if (version >= 10) {
+      timeout_ms = r.field("TimeoutMs").int32();
     }
     r.skip_tags();
   }
