@@ -1,8 +1,9 @@
 // Golden bytes for every message and every version the client implements,
-// written by hand from Kafka 3.9's JSON specifications
-// (clients/src/main/resources/common/message/<Name>Request.json / Response.json).
-// No expected byte here comes from our Writer: requests are compared with the
-// literal bytes, and responses are literal frames decoded field by field.
+// written by hand from Kafka's JSON specifications (3.9, and 4.4 for the versions
+// added since: clients/src/main/resources/common/message/<Name>Request.json /
+// Response.json). No expected byte here comes from our Writer or from the generator
+// (tools/kafka-codegen): requests are compared with the literal bytes, and responses
+// are literal frames decoded field by field.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
