@@ -11,13 +11,20 @@
 #include <thread>
 
 #include "kafka/client/kafka_client.h"
-#include "kafka/messages/list_offsets.h"
-#include "kafka/messages/metadata.h"
+#include "kafka/generated/list_offsets.h"
+#include "kafka/generated/metadata.h"
 #include "kafka/protocol.h"
 
 namespace {
 
 using namespace kse::kafka;
+
+MetadataRequest every_topic() {
+  MetadataRequest request;
+  request.topics = std::nullopt;
+  request.allow_auto_topic_creation = false;
+  return request;
+}
 
 std::vector<uint8_t> metadata_frame(int topics, int partitions) {
   Writer w;
@@ -107,7 +114,7 @@ struct LiveClient {
     config.connect_timeout = std::chrono::seconds(2);
     client = std::make_unique<KafkaClient>(io, config);
     thread = std::thread([this] { io.run(); });
-    auto metadata = client->send_any_sync(MetadataRequest{}, std::chrono::seconds(3));
+    auto metadata = client->send_any_sync(every_topic(), std::chrono::seconds(3));
     if (!metadata.ok()) return;
     for (const auto& t : metadata.value().topics) {
       if (t.name != "position") continue;
@@ -122,7 +129,8 @@ struct LiveClient {
   }
   static ListOffsetsRequest request() {
     ListOffsetsRequest r;
-    r.topics.push_back({"position", {{0, -1, ListOffsetsRequest::kLatest}}});
+    r.replica_id = -1;  // a consumer
+    r.topics.push_back({"position", {{0, -1, kLatestTimestamp}}});
     return r;
   }
 };
@@ -177,7 +185,7 @@ struct DelayedConnection {
     auto& c = live();
     if (c.leader < 0) return;
     int leader_port = -1;
-    auto metadata = c.client->send_any_sync(MetadataRequest{}, std::chrono::seconds(3));
+    auto metadata = c.client->send_any_sync(every_topic(), std::chrono::seconds(3));
     if (!metadata.ok()) return;
     for (const auto& b : metadata.value().brokers) {
       if (b.node_id == c.leader) leader_port = b.port;

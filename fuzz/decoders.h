@@ -1,44 +1,21 @@
 #pragma once
 
-// The response decoders the fuzzer drives, in one list shared with the golden tests,
-// which write every golden frame into the seed corpus with the two bytes that pick
-// its decoder and version here.
+// The response decoders the fuzzer drives: the generated list of every API we speak,
+// shared with the golden tests, which write every golden frame into the seed corpus
+// with the two bytes that pick its decoder and version here.
 #include <cstdint>
 #include <span>
 #include <tuple>
 #include <type_traits>
 
-#include "kafka/messages/api_versions.h"
-#include "kafka/messages/describe_client_quotas.h"
-#include "kafka/messages/describe_cluster.h"
-#include "kafka/messages/describe_configs.h"
-#include "kafka/messages/describe_groups.h"
-#include "kafka/messages/describe_log_dirs.h"
-#include "kafka/messages/describe_producers.h"
-#include "kafka/messages/describe_quorum.h"
-#include "kafka/messages/describe_transactions.h"
-#include "kafka/messages/elect_leaders.h"
-#include "kafka/messages/find_coordinator.h"
-#include "kafka/messages/list_groups.h"
-#include "kafka/messages/list_offsets.h"
-#include "kafka/messages/list_partition_reassignments.h"
-#include "kafka/messages/list_transactions.h"
-#include "kafka/messages/metadata.h"
-#include "kafka/messages/offset_fetch.h"
-#include "kafka/messages/sasl.h"
+#include "kafka/consumer_protocol.h"
+#include "kafka/generated/all_apis.h"
 #include "kafka/protocol.h"
 
 namespace kse::fuzz {
 
-using FuzzedRequests =
-    std::tuple<kafka::ApiVersionsRequest, kafka::MetadataRequest, kafka::ListOffsetsRequest,
-               kafka::FindCoordinatorRequest, kafka::ListGroupsRequest, kafka::DescribeGroupsRequest,
-               kafka::OffsetFetchRequest, kafka::DescribeConfigsRequest, kafka::DescribeLogDirsRequest,
-               kafka::DescribeQuorumRequest, kafka::ListPartitionReassignmentsRequest,
-               kafka::ListTransactionsRequest, kafka::DescribeTransactionsRequest,
-               kafka::DescribeClientQuotasRequest, kafka::SaslHandshakeRequest,
-               kafka::SaslAuthenticateRequest, kafka::DescribeClusterRequest,
-               kafka::DescribeProducersRequest, kafka::ElectLeadersRequest>;
+// Every API of tools/kafka-codegen/apis.txt, in its order (a seed's first byte indexes it).
+using FuzzedRequests = kafka::AllRequests;
 
 constexpr uint8_t kDecoderCount = std::tuple_size_v<FuzzedRequests>;
 // The selector after the last response decoder: the consumer assignment inside DescribeGroups.

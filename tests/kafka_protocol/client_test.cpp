@@ -11,21 +11,20 @@
 #include <thread>
 
 #include "kafka/client/kafka_client.h"
-#include "kafka/messages/describe_client_quotas.h"
-#include "kafka/messages/describe_cluster.h"
-#include "kafka/messages/describe_groups.h"
-#include "kafka/messages/describe_producers.h"
-#include "kafka/messages/describe_quorum.h"
-#include "kafka/messages/describe_transactions.h"
-#include "kafka/messages/find_coordinator.h"
-#include "kafka/messages/list_transactions.h"
-#include "kafka/messages/list_offsets.h"
-#include "kafka/messages/metadata.h"
+#include "kafka/generated/all_apis.h"
 #include "support/kafka_tools.h"
 #include "support/test_support.h"
 
 namespace kse::kafka {
 namespace {
+
+// Metadata of every topic, auto-creating none (what the collector asks).
+MetadataRequest every_topic() {
+  MetadataRequest request;
+  request.topics = std::nullopt;
+  request.allow_auto_topic_creation = false;
+  return request;
+}
 
 std::string cluster_dir() {
   const char* dir = std::getenv("KSE_CLUSTER_DIR");
@@ -73,7 +72,7 @@ TEST_F(ClientTest, MetadataMatchesKafkaTopics) {
   std::map<std::string, kse::test::ToolTopic> tool;
   for (int attempt = 0; attempt < 10; ++attempt) {
     const auto before = describe();
-    result = client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5));
+    result = client_->send_any_sync(every_topic(), std::chrono::seconds(5));
     tool = describe();
     if (before.count("testing") && tool.count("testing") &&
         before.at("testing").partitions == tool.at("testing").partitions) {
@@ -112,7 +111,7 @@ TEST_F(ClientTest, DescribeProducersSeesTheIdempotentProducer) {
                                         "--topic testing --num-records 100 --record-size 10 --throughput -1 "
                                         "--producer-props bootstrap.servers=127.0.0.1:9092 enable.idempotence=true acks=all");
   ASSERT_EQ(produced.exit_code, 0) << produced.output;
-  auto metadata = client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5));
+  auto metadata = client_->send_any_sync(every_topic(), std::chrono::seconds(5));
   ASSERT_TRUE(metadata.ok());
   size_t producers = 0;
   for (const auto& t : metadata.value().topics) {
@@ -131,18 +130,18 @@ TEST_F(ClientTest, DescribeProducersSeesTheIdempotentProducer) {
 
 TEST_F(ClientTest, PausedBrokerTimesOutAloneAndRecovers) {
   start(plain());
-  ASSERT_TRUE(client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5)).ok());
+  ASSERT_TRUE(client_->send_any_sync(every_topic(), std::chrono::seconds(5)).ok());
   // Connected first, so the requests below are in flight on an open connection.
-  for (int32_t broker : {1, 2, 3}) ASSERT_TRUE(client_->send_sync(broker, MetadataRequest{}, std::chrono::seconds(5)).ok());
+  for (int32_t broker : {1, 2, 3}) ASSERT_TRUE(client_->send_sync(broker, every_topic(), std::chrono::seconds(5)).ok());
   ASSERT_EQ(kse::test::cluster_script("pause-broker 2").exit_code, 0);
   const auto sent = std::chrono::steady_clock::now();
   std::vector<std::future<Result<MetadataResponse>>> to_two;
   for (int i = 0; i < 10; ++i) {
-    to_two.push_back(boost::asio::co_spawn(io_, client_->send(2, MetadataRequest{}, std::chrono::seconds(2)),
+    to_two.push_back(boost::asio::co_spawn(io_, client_->send(2, every_topic(), std::chrono::seconds(2)),
                                            boost::asio::use_future));
   }
-  auto to_one = client_->send_sync(1, MetadataRequest{}, std::chrono::seconds(2));
-  auto to_three = client_->send_sync(3, MetadataRequest{}, std::chrono::seconds(2));
+  auto to_one = client_->send_sync(1, every_topic(), std::chrono::seconds(2));
+  auto to_three = client_->send_sync(3, every_topic(), std::chrono::seconds(2));
   std::vector<Result<MetadataResponse>> two;
   for (auto& future : to_two) two.push_back(future.get());
   const auto failed_after = std::chrono::steady_clock::now() - sent;
@@ -157,7 +156,7 @@ TEST_F(ClientTest, PausedBrokerTimesOutAloneAndRecovers) {
   EXPECT_LT(failed_after, std::chrono::milliseconds(3000));
   Result<MetadataResponse> again = Error{};
   for (int attempt = 0; attempt < 40 && !again.ok(); ++attempt) {
-    again = client_->send_sync(2, MetadataRequest{}, std::chrono::seconds(2));
+    again = client_->send_sync(2, every_topic(), std::chrono::seconds(2));
     if (!again.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   EXPECT_TRUE(again.ok()) << again.error().message;
@@ -165,7 +164,7 @@ TEST_F(ClientTest, PausedBrokerTimesOutAloneAndRecovers) {
 
 TEST_F(ClientTest, ListOffsetsAtEachLeaderMatchesKafkaGetOffsets) {
   start(plain());
-  auto metadata = client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5));
+  auto metadata = client_->send_any_sync(every_topic(), std::chrono::seconds(5));
   ASSERT_TRUE(metadata.ok()) << metadata.error().message;
   std::map<int32_t, int32_t> leader_of_partition;
   for (const auto& topic : metadata.value().topics) {
@@ -179,7 +178,8 @@ TEST_F(ClientTest, ListOffsetsAtEachLeaderMatchesKafkaGetOffsets) {
   for (const auto& [partition, leader] : leader_of_partition) {
     ASSERT_GE(leader, 0) << "position-" << partition << " has no leader";
     ListOffsetsRequest request;
-    request.topics.push_back({"position", {{partition, -1, ListOffsetsRequest::kLatest}}});
+    request.replica_id = -1;  // a consumer
+    request.topics.push_back({"position", {{partition, -1, kLatestTimestamp}}});
     auto answer = client_->send_sync(leader, request, std::chrono::seconds(5));
     ASSERT_TRUE(answer.ok()) << answer.error().message;
     const auto& answered = answer.value().topics.at(0).partitions.at(0);
@@ -192,7 +192,7 @@ TEST_F(ClientTest, ListOffsetsAtEachLeaderMatchesKafkaGetOffsets) {
 TEST_F(ClientTest, DescribeGroupsAtTheFoundCoordinatorSeesTheGroup) {
   start(plain());
   // send() reaches only brokers the metadata named.
-  ASSERT_TRUE(client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5)).ok());
+  ASSERT_TRUE(client_->send_any_sync(every_topic(), std::chrono::seconds(5)).ok());
   // A group with committed offsets and no member; the tool prints its coordinator.
   const std::string group = "kse-routing-test";
   const std::string bootstrap = "--bootstrap-server 127.0.0.1:9092 --group " + group;
@@ -201,7 +201,7 @@ TEST_F(ClientTest, DescribeGroupsAtTheFoundCoordinatorSeesTheGroup) {
   std::smatch match;
   ASSERT_TRUE(std::regex_search(state, match, std::regex(R"(:\d+ +\((\d+)\))"))) << state;
   const int32_t tool_coordinator = std::stoi(match[1]);
-  auto found = boost::asio::co_spawn(io_, client_->find_coordinators(FindCoordinatorRequest::kGroup, {group}, std::chrono::seconds(5)),
+  auto found = boost::asio::co_spawn(io_, client_->find_coordinators(kGroupCoordinator, {group}, std::chrono::seconds(5)),
                                      boost::asio::use_future)
                    .get();
   ASSERT_TRUE(found.ok()) << found.error().message;
@@ -226,7 +226,7 @@ Result<MetadataResponse> metadata_with(ClientConfig config, std::chrono::millise
   auto guard = boost::asio::make_work_guard(io);
   std::thread runner([&] { io.run(); });
   auto owned = std::make_unique<KafkaClient>(io, std::move(config));
-  auto result = owned->send_any_sync(MetadataRequest{}, timeout);
+  auto result = owned->send_any_sync(every_topic(), timeout);
   boost::asio::post(io, [o = std::move(owned), &guard]() mutable {
     o.reset();
     guard.reset();
@@ -315,7 +315,7 @@ TEST_F(ClientTest, TlsHostnameCheckIsOnByDefaultAndCanBeTurnedOff) {
 
 TEST_F(ClientTest, PipelinedRequestsAllAnswer) {
   start(plain());
-  auto metadata = client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5));
+  auto metadata = client_->send_any_sync(every_topic(), std::chrono::seconds(5));
   ASSERT_TRUE(metadata.ok());
   int32_t leader = -1;
   for (const auto& t : metadata.value().topics) {
@@ -328,7 +328,8 @@ TEST_F(ClientTest, PipelinedRequestsAllAnswer) {
   std::vector<std::future<Result<ListOffsetsResponse>>> futures;
   for (int i = 0; i < 1000; ++i) {
     ListOffsetsRequest request;
-    request.topics.push_back({"position", {{0, -1, ListOffsetsRequest::kLatest}}});
+    request.replica_id = -1;  // a consumer
+    request.topics.push_back({"position", {{0, -1, kLatestTimestamp}}});
     futures.push_back(boost::asio::co_spawn(io_, client_->send(leader, request, std::chrono::seconds(20)), boost::asio::use_future));
   }
   int answered = 0;
@@ -547,7 +548,7 @@ class OpenTransaction {
 
 TEST_F(ClientTest, TransactionsMatchKafkaTransactions) {
   start(plain());
-  ASSERT_TRUE(client_->send_any_sync(MetadataRequest{}, std::chrono::seconds(5)).ok());
+  ASSERT_TRUE(client_->send_any_sync(every_topic(), std::chrono::seconds(5)).ok());
   const std::string id = "kse-client-test-txn-" + std::to_string(getpid()) + "-" +
                          std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   OpenTransaction transaction(id, "testing", 0);
@@ -584,7 +585,7 @@ TEST_F(ClientTest, TransactionsMatchKafkaTransactions) {
 
   // DescribeTransactions goes to the coordinator FindCoordinator names.
   FindCoordinatorRequest find;
-  find.key_type = FindCoordinatorRequest::kTransaction;
+  find.key_type = kTransactionCoordinator;
   find.coordinator_keys = {id};
   auto coordinator = client_->send_any_sync(find, std::chrono::seconds(5));
   ASSERT_TRUE(coordinator.ok()) << coordinator.error().message;

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "kafka/client/kafka_client.h"
-#include "kafka/messages/metadata.h"
+#include "kafka/generated/metadata.h"
 
 namespace kse::kafka {
 namespace {

@@ -2,14 +2,14 @@
 // from the protocol's JSON specifications field by field.
 #include <gtest/gtest.h>
 
-#include "kafka/messages/api_versions.h"
-#include "kafka/messages/describe_groups.h"
-#include "kafka/messages/describe_log_dirs.h"
-#include "kafka/messages/describe_quorum.h"
-#include "kafka/messages/elect_leaders.h"
-#include "kafka/messages/list_offsets.h"
-#include "kafka/messages/metadata.h"
-#include "kafka/messages/offset_fetch.h"
+#include "kafka/consumer_protocol.h"
+#include "kafka/generated/api_versions.h"
+#include "kafka/generated/describe_log_dirs.h"
+#include "kafka/generated/describe_quorum.h"
+#include "kafka/generated/elect_leaders.h"
+#include "kafka/generated/list_offsets.h"
+#include "kafka/generated/metadata.h"
+#include "kafka/generated/offset_fetch.h"
 #include "kafka/protocol.h"
 
 namespace kse::kafka {
@@ -89,12 +89,15 @@ TEST(MessagesTest, ApiVersionsResponseAndTheV0Fallback) {
 
 TEST(MessagesTest, MetadataRequestGoldenBodies) {
   MetadataRequest all;
+  all.topics = std::nullopt;  // every topic
+  all.allow_auto_topic_creation = false;
   auto v12 = encode_request(all, 12, 1, "");
   EXPECT_EQ(Bytes(v12.begin() + 15, v12.end()), (Bytes{0x00, 0x00, 0x00, 0x00}));
   auto v10 = encode_request(all, 10, 1, "");
   EXPECT_EQ(Bytes(v10.begin() + 15, v10.end()), (Bytes{0x00, 0x00, 0x00, 0x00, 0x00}));
   MetadataRequest one;
-  one.topics = std::vector<std::string>{"p"};
+  one.topics = std::vector<MetadataRequest::Topic>{{Uuid{}, "p"}};
+  one.allow_auto_topic_creation = false;
   auto named = encode_request(one, 12, 1, "");
   Bytes expected = {0x02};
   expected.insert(expected.end(), 16, 0x00);  // zero topic id
@@ -154,8 +157,9 @@ TEST(MessagesTest, MetadataV12ResponseDecodes) {
 
 TEST(MessagesTest, ListOffsetsRequestAndResponse) {
   ListOffsetsRequest request;
+  request.replica_id = -1;  // a consumer (the spec has no default)
   request.isolation_level = 1;
-  request.topics.push_back({"t", {{0, -1, ListOffsetsRequest::kEarliest}}});
+  request.topics.push_back({"t", {{0, -1, kEarliestTimestamp}}});
   auto bytes = encode_request(request, 7, 9, "");
   EXPECT_EQ(Bytes(bytes.begin() + 15, bytes.end()),
             (Bytes{0xff, 0xff, 0xff, 0xff,  // replica id -1
@@ -237,7 +241,7 @@ TEST(MessagesTest, OffsetFetchV8RequestGoldenBytes) {
 
 TEST(MessagesTest, ElectLeadersRequestGoldenBodies) {
   ElectLeadersRequest request;
-  request.topic_partitions.push_back({"p", {2}});
+  request.topic_partitions = std::vector<ElectLeadersRequest::TopicPartitions>{{"p", {2}}};
   request.timeout_ms = 5000;
   auto v2 = encode_request(request, 2, 1, "");
   // Header v2: size 4, key 2, version 2, correlation 4, client id 2, tags 1 = 15 bytes.
@@ -269,11 +273,11 @@ TEST(MessagesTest, ElectLeadersV2Response) {
   w.tags();
   auto frame = with_header(1, true, w.bytes());
   auto response = decode_response<ElectLeadersRequest>(frame, 2);
-  ASSERT_EQ(response.results.size(), 1u);
-  EXPECT_EQ(response.results[0].topic, "p");
-  ASSERT_EQ(response.results[0].partitions.size(), 2u);
-  EXPECT_EQ(response.results[0].partitions[0].error_code, 84);
-  EXPECT_EQ(response.results[0].partitions[1].partition_id, 1);
+  ASSERT_EQ(response.replica_election_results.size(), 1u);
+  EXPECT_EQ(response.replica_election_results[0].topic, "p");
+  ASSERT_EQ(response.replica_election_results[0].partition_result.size(), 2u);
+  EXPECT_EQ(response.replica_election_results[0].partition_result[0].error_code, 84);
+  EXPECT_EQ(response.replica_election_results[0].partition_result[1].partition_id, 1);
   expect_every_prefix_fails<ElectLeadersRequest>(frame, 2);
 }
 

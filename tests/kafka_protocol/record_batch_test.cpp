@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "kafka/messages/fetch.h"
+#include "kafka/generated/fetch.h"
 #include "kafka/wire/codec.h"
 
 namespace kse::kafka {
@@ -103,7 +103,7 @@ TEST(RecordBatchTest, ACutShortOrGarbledAnswerNeverReadsPastItsBytes) {
 
 TEST(RecordBatchTest, FetchEncodesTheVersionsGates) {
   FetchRequest request;
-  request.topics.push_back({"position", {{3, -1, 42, 4096}}});
+  request.topics.push_back({"position", {{3, -1, 42, -1, 4096}}});
   Writer v4, v11;
   request.encode(v4, 4);
   request.encode(v11, 11);

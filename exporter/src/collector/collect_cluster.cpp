@@ -7,10 +7,10 @@
 #include "collector/cycle.h"
 #include "collector/kafka_calls.h"
 #include "collector/when_all.h"
-#include "kafka/messages/describe_configs.h"
-#include "kafka/messages/describe_log_dirs.h"
-#include "kafka/messages/list_offsets.h"
-#include "kafka/messages/metadata.h"
+#include "kafka/generated/describe_configs.h"
+#include "kafka/generated/describe_log_dirs.h"
+#include "kafka/generated/list_offsets.h"
+#include "kafka/generated/metadata.h"
 #include "kafka/protocol.h"
 
 namespace kse::collector {
@@ -18,12 +18,6 @@ namespace kse::collector {
 using boost::asio::awaitable;
 
 namespace {
-constexpr int64_t kLatestTimestamp = -1;
-constexpr int64_t kEarliestTimestamp = -2;
-constexpr int8_t kReadUncommitted = 0;
-constexpr int8_t kReadCommitted = 1;
-constexpr int8_t kTopicResource = 2;
-
 std::optional<int64_t> parse_long(const std::optional<std::string>& value) {
   if (!value) return std::nullopt;
   try {
@@ -41,6 +35,10 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   if (!answer) {
     mark_failed(cycle, "metadata", answer.error, answer.reason);
+    co_return;
+  }
+  if (answer->error_code != 0) {  // v13+: a top-level error, no cluster described
+    mark_failed(cycle, "metadata", kafka::error_name(answer->error_code));
     co_return;
   }
   auto& snapshot = cycle.snapshot;
@@ -103,8 +101,9 @@ awaitable<void> Collector::collect_offsets(Cycle& cycle) {
 namespace {
 
 kafka::ListOffsetsRequest offsets_request(const std::vector<model::TopicPartition>& partitions,
-                                          int64_t timestamp, int8_t isolation) {
+                                          int64_t timestamp, int8_t isolation, std::chrono::milliseconds timeout) {
   kafka::ListOffsetsRequest request;
+  request.timeout_ms = static_cast<int32_t>(timeout.count());  // v10+: how long the broker may wait on remote storage
   request.replica_id = -1;
   request.isolation_level = isolation;
   for (const auto& tp : partitions) {
@@ -112,8 +111,9 @@ kafka::ListOffsetsRequest offsets_request(const std::vector<model::TopicPartitio
       request.topics.emplace_back();
       request.topics.back().name = tp.topic;
     }
-    kafka::ListOffsetsRequestPartition partition;
+    kafka::ListOffsetsRequest::ListOffsetsPartition partition;
     partition.partition_index = tp.partition;
+    partition.current_leader_epoch = -1;
     partition.timestamp = timestamp;
     request.topics.back().partitions.push_back(partition);
   }
@@ -133,10 +133,11 @@ awaitable<void> Collector::collect_leader_offsets(Cycle& cycle, int32_t leader) 
 
 // A plain member coroutine: GCC 12 crashes emitting debug info for coroutine lambdas here.
 awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, OffsetKind kind) {
-  const int64_t timestamp = kind == OffsetKind::kEarliest ? kEarliestTimestamp : kLatestTimestamp;
-  const int8_t isolation = kind == OffsetKind::kStable ? kReadCommitted : kReadUncommitted;
+  const int64_t timestamp = kind == OffsetKind::kEarliest ? kafka::kEarliestTimestamp : kafka::kLatestTimestamp;
+  const int8_t isolation = kind == OffsetKind::kStable ? kafka::kReadCommitted : kafka::kReadUncommitted;
   auto answer =
-      co_await ask(cycle, leader, offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation));
+      co_await ask(cycle, leader, offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation,
+                                    cycle.budget(options_.request_timeout)));
   if (!answer) {
     mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error, answer.reason);
     co_return;
@@ -181,8 +182,8 @@ awaitable<void> Collector::collect_topic_configs(Cycle& cycle) {
   if (cycle.snapshot.topics.empty()) co_return;
   kafka::DescribeConfigsRequest request;
   for (const auto& topic : cycle.snapshot.topics) {
-    kafka::DescribeConfigsRequestResource resource;
-    resource.resource_type = kTopicResource;
+    kafka::DescribeConfigsRequest::DescribeConfigsResource resource;
+    resource.resource_type = kafka::kTopicResource;
     resource.resource_name = topic.name;
     resource.configuration_keys =
         std::vector<std::string>{"min.insync.replicas", "retention.bytes", "retention.ms"};

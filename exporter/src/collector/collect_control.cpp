@@ -5,11 +5,11 @@
 #include "collector/cycle.h"
 #include "collector/kafka_calls.h"
 #include "collector/when_all.h"
-#include "kafka/messages/describe_client_quotas.h"
-#include "kafka/messages/describe_quorum.h"
-#include "kafka/messages/describe_transactions.h"
-#include "kafka/messages/list_partition_reassignments.h"
-#include "kafka/messages/list_transactions.h"
+#include "kafka/generated/describe_client_quotas.h"
+#include "kafka/generated/describe_quorum.h"
+#include "kafka/generated/describe_transactions.h"
+#include "kafka/generated/list_partition_reassignments.h"
+#include "kafka/generated/list_transactions.h"
 #include "kafka/protocol.h"
 
 namespace kse::collector {
@@ -18,9 +18,9 @@ using boost::asio::awaitable;
 
 awaitable<void> Collector::collect_quorum(Cycle& cycle) {
   kafka::DescribeQuorumRequest request;
-  kafka::DescribeQuorumRequestTopic topic;
+  kafka::DescribeQuorumRequest::TopicData topic;
   topic.topic_name = "__cluster_metadata";
-  topic.partitions.push_back(kafka::DescribeQuorumRequestPartition{0});
+  topic.partitions.push_back(kafka::DescribeQuorumRequest::PartitionData{0});
   request.topics.push_back(std::move(topic));
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   if (!answer || answer->error_code != 0 || answer->topics.empty() ||

@@ -7,11 +7,12 @@
 #include "collector/cycle.h"
 #include "collector/kafka_calls.h"
 #include "collector/when_all.h"
-#include "kafka/messages/describe_groups.h"
-#include "kafka/messages/fetch.h"
-#include "kafka/messages/find_coordinator.h"
-#include "kafka/messages/list_groups.h"
-#include "kafka/messages/offset_fetch.h"
+#include "kafka/consumer_protocol.h"
+#include "kafka/generated/describe_groups.h"
+#include "kafka/generated/fetch.h"
+#include "kafka/generated/find_coordinator.h"
+#include "kafka/generated/list_groups.h"
+#include "kafka/generated/offset_fetch.h"
 #include "kafka/protocol.h"
 #include "kafka/wire/record_batch.h"
 
@@ -44,7 +45,7 @@ awaitable<void> Collector::collect_groups(Cycle& cycle) {
   std::vector<std::string> keys;
   for (const auto& [id, group] : found) keys.push_back(id);
   auto coordinators = to_answer(co_await client_.find_coordinators(
-      kafka::FindCoordinatorRequest::kGroup, std::move(keys),
+      kafka::kGroupCoordinator, std::move(keys),
       std::max(cycle.budget(options_.request_timeout), std::chrono::milliseconds(1))));
   count(cycle, kAnyBroker, "FindCoordinator", coordinators.outcome);
   if (coordinators) {
@@ -120,7 +121,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
   auto fetch_offsets = [&, this]() -> awaitable<void> {
     kafka::OffsetFetchRequest request;
     for (const auto& id : ids) {
-      kafka::OffsetFetchRequestGroup group;
+      kafka::OffsetFetchRequest::Group group;
       group.group_id = id;
       group.topics = std::nullopt;  // every partition the group committed
       request.groups.push_back(std::move(group));
@@ -204,7 +205,11 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader, std:
     auto& partitions = request.topics.back().partitions;
     // Two groups at two offsets of one partition: one Fetch asks each partition once.
     if (!partitions.empty() && partitions.back().partition == tp.partition) continue;
-    partitions.push_back({tp.partition, -1, read.fetch_offset, kRecordBytesPerPartition});
+    auto& partition = partitions.emplace_back();
+    partition.partition = tp.partition;
+    partition.current_leader_epoch = -1;
+    partition.fetch_offset = read.fetch_offset;
+    partition.partition_max_bytes = kRecordBytesPerPartition;
   }
   auto answer = co_await ask(cycle, leader, std::move(request));
   if (!answered(cycle, "record_times", leader, answer)) co_return;

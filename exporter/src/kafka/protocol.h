@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kafka/messages/message.h"
+#include "kafka/message.h"
 
 // Framing: int32 size, request header v1 (v2 in flexible versions), body; the
 // response header is v0 (v1 in flexible versions, except ApiVersions: always v0).
@@ -50,12 +50,33 @@ typename Request::Response decode_response(std::span<const uint8_t> frame, int16
   Reader r(frame, std::string(Request::kName) + " v" + std::to_string(version) + " response");
   r.field("CorrelationId").int32();
   if (is_flexible<Request>(version) && Request::kApiKey != 18) r.skip_tags();
+  // KIP-511: a broker that does not know our ApiVersions version answers in the v0 layout,
+  // with UNSUPPORTED_VERSION (35) in its first field.
+  if (Request::kApiKey == 18 && frame.size() >= 6 && frame[4] == 0 && frame[5] == 35) version = 0;
   auto response = Request::Response::decode(r, version);
   if (r.remaining() != 0) {
     r.field("<end>").fail(std::to_string(r.remaining()) + " unexpected trailing bytes");
   }
   return response;
 }
+
+// Values of request fields that the specs describe only in prose.
+// ListOffsets Partitions.Timestamp: the offset to look up.
+inline constexpr int64_t kLatestTimestamp = -1;
+inline constexpr int64_t kEarliestTimestamp = -2;
+// IsolationLevel of ListOffsets and Fetch.
+inline constexpr int8_t kReadUncommitted = 0;
+inline constexpr int8_t kReadCommitted = 1;
+// FindCoordinator KeyType.
+inline constexpr int8_t kGroupCoordinator = 0;
+inline constexpr int8_t kTransactionCoordinator = 1;
+// ElectLeaders ElectionType.
+inline constexpr int8_t kPreferredElection = 0;
+// DescribeConfigs ResourceType.
+inline constexpr int8_t kTopicResource = 2;
+// What ApiVersions v3+ tells the broker about us (KIP-511).
+inline constexpr const char* kClientSoftwareName = "kafka-sidecar-exporter";
+inline constexpr const char* kClientSoftwareVersion = "0.1.0";
 
 // The error codes the exporter acts on, by Kafka's numbers.
 inline constexpr int16_t kUnsupportedVersion = 35;

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "kafka/client/kafka_client.h"
-#include "kafka/messages/elect_leaders.h"
+#include "kafka/generated/elect_leaders.h"
 #include "kafka/protocol.h"
 
 namespace kse::probe {
@@ -37,19 +37,20 @@ LeaderRepair::LeaderRepair(std::string topic, std::optional<int32_t> only_broker
 boost::asio::awaitable<void> LeaderRepair::run(kafka::KafkaClient& client, const model::ClusterSnapshot& snapshot) {
   const auto now = std::chrono::steady_clock::now();
   if (now - last_election_ < std::chrono::seconds(30)) co_return;
-  kafka::ElectLeadersRequest::Topic topic{topic_, partitions_to_repair(snapshot, topic_, only_broker_)};
+  kafka::ElectLeadersRequest::TopicPartitions topic{topic_, partitions_to_repair(snapshot, topic_, only_broker_)};
   if (topic.partitions.empty()) co_return;
   last_election_ = now;
   kafka::ElectLeadersRequest request;
-  request.topic_partitions.push_back(topic);
+  request.election_type = kafka::kPreferredElection;
+  request.topic_partitions = std::vector{topic};
   request.timeout_ms = static_cast<int32_t>(timeout_.count());
   auto result = co_await client.send_any(std::move(request), timeout_);
   if (!result.ok()) {
     spdlog::warn("probe: preferred leader election on {} failed: {}", topic_, result.error().to_string());
     co_return;
   }
-  for (const auto& t : result.value().results) {
-    for (const auto& p : t.partitions) {
+  for (const auto& t : result.value().replica_election_results) {
+    for (const auto& p : t.partition_result) {
       if (p.error_code == 0 || p.error_code == kafka::kElectionNotNeeded) {
         spdlog::info("probe: {}-{} led by its preferred broker again", t.topic, p.partition_id);
       } else {

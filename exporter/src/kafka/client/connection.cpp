@@ -10,8 +10,9 @@
 #include <random>
 
 #include "kafka/client/sasl.h"
-#include "kafka/messages/api_versions.h"
-#include "kafka/messages/sasl.h"
+#include "kafka/generated/api_versions.h"
+#include "kafka/generated/sasl_authenticate.h"
+#include "kafka/generated/sasl_handshake.h"
 
 namespace kse::kafka {
 
@@ -272,6 +273,8 @@ awaitable<std::optional<Error>> BrokerConnection::connect(Deadline deadline) {
 
 awaitable<std::optional<Error>> BrokerConnection::handshake(Deadline deadline) {
   ApiVersionsRequest request;
+  request.client_software_name = kClientSoftwareName;
+  request.client_software_version = kClientSoftwareVersion;
   auto answer = co_await exchange_decoded(request, ApiVersionsRequest::kMaxVersion, deadline);
   if (answer.ok() && answer.value().error_code == 35) {
     // KIP-511: retry with the highest ApiVersions version the broker announced.

@@ -19,8 +19,8 @@
 #include "kafka/client/client_config.h"
 #include "kafka/client/connection.h"
 #include "kafka/client/result.h"
-#include "kafka/messages/find_coordinator.h"
-#include "kafka/messages/metadata.h"
+#include "kafka/generated/find_coordinator.h"
+#include "kafka/generated/metadata.h"
 
 // The exporter's Kafka client: bootstrap, one pipelined connection per broker,
 // per-request deadlines, routing to a given broker or any broker.
@@ -97,7 +97,7 @@ class KafkaClient {
     co_return *last;
   }
 
-  // Coordinators of many group ids (kGroup) or transactional ids (kTransaction), in one
+  // Coordinators of many group ids (kGroupCoordinator) or transactional ids (kTransactionCoordinator), in one
   // FindCoordinator; a key the broker could not place is absent from the answer.
   boost::asio::awaitable<Result<std::map<std::string, int32_t>>> find_coordinators(
       int8_t key_type, std::vector<std::string> keys, std::chrono::milliseconds timeout);

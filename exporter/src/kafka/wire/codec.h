@@ -26,6 +26,7 @@ class Writer {
  public:
   void int8(int8_t v) { bytes_.push_back(static_cast<uint8_t>(v)); }
   void int16(int16_t v) { put_be(static_cast<uint16_t>(v), 2); }
+  void uint16(uint16_t v) { put_be(v, 2); }
   void int32(int32_t v) { put_be(static_cast<uint32_t>(v), 4); }
   void int64(int64_t v) { put_be(static_cast<uint64_t>(v), 8); }
   void boolean(bool v) { int8(v ? 1 : 0); }
@@ -86,6 +87,8 @@ class Reader {
   int32_t array_length(bool flexible, size_t min_element_size = 1);
   // Skips a tagged-field section (unknown tags are skipped by their size).
   void skip_tags();
+  // Skips `n` bytes (a tagged field we do not know).
+  void skip(size_t n) { take(n); }
 
   size_t remaining() const { return data_.size() - position_; }
   [[noreturn]] void fail(const std::string& what) const;

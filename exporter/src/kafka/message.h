@@ -4,7 +4,7 @@
 
 #include "kafka/wire/codec.h"
 
-// Conventions every message pair follows (see messages/*.h):
+// Conventions every message pair follows (generated/*.h, from tools/kafka-codegen):
 //   struct XRequest {
 //     static constexpr int16_t kApiKey, kMinVersion, kMaxVersion, kFirstFlexibleVersion;
 //     static constexpr const char* kName;
