@@ -33,14 +33,8 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
   request.topics = std::nullopt;
   request.allow_auto_topic_creation = false;
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
-  if (!answer) {
-    mark_failed(cycle, "metadata", answer.error, answer.reason);
-    co_return;
-  }
-  if (answer->error_code != 0) {  // v13+: a top-level error, no cluster described
-    mark_failed(cycle, "metadata", kafka::error_name(answer->error_code));
-    co_return;
-  }
+  // v13+ may answer with a top-level error and no cluster described.
+  if (!answered(cycle, "metadata", kAnyBroker, answer)) co_return;
   auto& snapshot = cycle.snapshot;
   snapshot.cluster_id = answer->cluster_id.value_or("");
   snapshot.controller_id = answer->controller_id;
