@@ -209,6 +209,78 @@ TEST(ConfigTest, EnvironmentAndFlagsOverrideFile) {
   }
 }
 
+TEST(ConfigTest, EachKindRefusesWhatItDoesNotAllow) {
+  EXPECT_EQ(error_of("jmx:\n  brokers:\n    1: ftp://broker\n"),
+            "exporter.yml:3: key 'jmx.brokers.1': found 'ftp://broker', allowed an http:// or "
+            "https:// URL");
+  EXPECT_EQ(error_of("jmx:\n  brokers: [a]\n"),
+            "exporter.yml:2: key 'jmx.brokers': found a list, allowed a mapping of broker id to "
+            "Jolokia URL");
+  EXPECT_EQ(error_of("serve:\n  broker_ports: {x: 1}\n"),
+            "exporter.yml:2: key 'serve.broker_ports': found broker id 'x', allowed a broker id "
+            "(integer >= 0)");
+  EXPECT_EQ(error_of("serve:\n  broker_id: -1\n"),
+            "exporter.yml:2: key 'serve.broker_id': found '-1', allowed an integer 0..2147483647");
+  EXPECT_EQ(error_of("probe:\n  topic: [a]\n"),
+            "exporter.yml:2: key 'probe.topic': found a list, allowed a topic name");
+  EXPECT_EQ(error_of("log:\n  level: verbose\n"),
+            "exporter.yml:2: key 'log.level': found 'verbose', allowed one of trace debug info "
+            "warn error");
+  EXPECT_EQ(error_of("limits:\n  max_series: -1\n"),
+            "exporter.yml:2: key 'limits.max_series': found '-1', allowed an integer "
+            "0..9223372036854775807");
+  EXPECT_EQ(error_of("kafka:\n  bootstrap_servers: []\n"),
+            "exporter.yml:2: key 'kafka.bootstrap_servers': found an empty list, allowed at "
+            "least one entry");
+}
+
+TEST(ConfigTest, BrokerIdIsUnsetByNothing) {
+  Config config = load_text("serve:\n  broker_id: 3\n", "exporter.yml");
+  EXPECT_EQ(config.serve.broker_id, 3);
+  apply_override(config, "serve.broker_id=", "flag --set");
+  EXPECT_FALSE(config.serve.broker_id.has_value());
+}
+
+// The reference's default column, written back key by key, is accepted and changes nothing:
+// every key lands in the member it names and every default obeys its own key's rules.
+TEST(ConfigTest, EveryDocumentedDefaultReadsBackAsItself) {
+  const auto defaults = key_reference();
+  ASSERT_GE(defaults.size(), 40u);
+  Config config = load_text("", "exporter.yml");
+  for (const auto& row : defaults) {
+    EXPECT_NO_THROW(apply_override(config, row.key + "=" + row.value, "flag --set")) << row.key;
+  }
+  const auto read_back = key_reference(config);
+  ASSERT_EQ(read_back.size(), defaults.size());
+  for (size_t i = 0; i < defaults.size(); ++i) {
+    EXPECT_EQ(read_back[i].value, defaults[i].value) << defaults[i].key;
+  }
+  EXPECT_NO_THROW(validate(config));
+}
+
+TEST(ConfigTest, ReferenceShowsValuesAsTheyAreWritten) {
+  Config config = load_text("probe:\n  retention: 90s\nserve:\n  broker_ports: {2: 8002}\n",
+                            "exporter.yml");
+  std::map<std::string, std::string> values;
+  for (const auto& row : key_reference(config)) values[row.key] = row.value;
+  EXPECT_EQ(values.at("probe.retention"), "90s");
+  EXPECT_EQ(values.at("collect.interval"), "15s");
+  EXPECT_EQ(values.at("kafka.request_timeout"), "3s");
+  EXPECT_EQ(values.at("serve.broker_ports"), "{2: 8002}");
+  EXPECT_EQ(values.at("kafka.bootstrap_servers"), "[127.0.0.1:9092]");
+  EXPECT_EQ(values.at("serve.broker_id"), "");
+}
+
+TEST(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
+  for (const auto& row : key_reference()) {
+    std::string variable = "KSE_" + row.key;
+    for (char& c : variable) c = (c == '.') ? '_' : static_cast<char>(::toupper(c));
+    Config config = load_text("", "exporter.yml");
+    apply_environment(config, {variable + "=" + row.value});
+    EXPECT_EQ(config.origins[row.key], "environment " + variable);
+  }
+}
+
 TEST(ConfigTest, ParseDuration) {
   EXPECT_EQ(parse_duration("15s"), std::chrono::milliseconds(15000));
   EXPECT_EQ(parse_duration("250ms"), std::chrono::milliseconds(250));
