@@ -1,5 +1,5 @@
 // Jolokia answers flattened like JmxScraper, JVM series, and a bridge facing a broken agent.
-#include "jmx/jolokia.h"
+#include "jmx/jolokia/jolokia.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -10,8 +10,8 @@
 #include <cmath>
 #include <thread>
 
-#include "jmx/bridge.h"
-#include "jmx/jvm_metrics.h"
+#include "jmx/jolokia/bridge.h"
+#include "jmx/jolokia/jvm_metrics.h"
 
 namespace kse::jmx {
 namespace {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "jmx/rules.h"
+#include "jmx/rules/rules.h"
 #include "metrics/family.h"
 
 // One broker's JMX internals: each cycle a few bulk POSTs to its Jolokia agent,

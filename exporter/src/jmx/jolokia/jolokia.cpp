@@ -1,4 +1,4 @@
-#include "jmx/jolokia.h"
+#include "jmx/jolokia/jolokia.h"
 
 #include <algorithm>
 #include <array>

@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "jmx/jvm_metrics.h"
-#include "jmx/rule_engine.h"
+#include "jmx/jolokia/jvm_metrics.h"
+#include "jmx/rules/rule_engine.h"
 
 // The Jolokia 2 protocol side: bulk request bodies, and the walk over read
 // responses that hands each attribute to the rule engine the way jmx_exporter's

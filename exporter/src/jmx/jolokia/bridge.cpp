@@ -1,4 +1,4 @@
-#include "jmx/bridge.h"
+#include "jmx/jolokia/bridge.h"
 
 #include <simdjson.h>
 
@@ -9,10 +9,10 @@
 #include <unordered_set>
 
 #include "common/clock.h"
-#include "jmx/http_post.h"
-#include "jmx/jolokia.h"
-#include "jmx/jvm_metrics.h"
-#include "jmx/rule_engine.h"
+#include "jmx/jolokia/http_post.h"
+#include "jmx/jolokia/jolokia.h"
+#include "jmx/jolokia/jvm_metrics.h"
+#include "jmx/rules/rule_engine.h"
 
 namespace kse::jmx {
 
