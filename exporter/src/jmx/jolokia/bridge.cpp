@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unordered_set>
+#include <variant>
 
 #include "common/clock.h"
 #include "jmx/jolokia/http_post.h"
@@ -56,15 +58,6 @@ std::string path_escape(std::string_view text) {
   return out;
 }
 
-std::string body_of(const std::vector<std::string>& requests) {
-  std::string body = "[";
-  for (size_t i = 0; i < requests.size(); ++i) {
-    if (i > 0) body += ',';
-    body += requests[i];
-  }
-  return body + "]";
-}
-
 std::string short_text(std::string_view text) {
   std::string out(text.substr(0, 200));
   for (char& c : out) {
@@ -73,9 +66,90 @@ std::string short_text(std::string_view text) {
   return out;
 }
 
+// jmx_exporter's own three series, then ours.
+void add_scrape_families(std::vector<Family>& families, const BridgeStatus& status,
+                         int32_t owner) {
+  families.push_back(single("jmx_scrape_duration_seconds", "Time this JMX scrape took, in seconds.",
+                            MetricType::kGauge, status.last_collect_seconds, owner));
+  families.push_back(single("jmx_scrape_error", "Non-zero if this scrape failed.",
+                            MetricType::kGauge, status.up ? 0 : 1, owner));
+  if (status.up) {
+    families.push_back(single("jmx_scrape_cached_beans",
+                              "Number of beans with their matching rule cached", MetricType::kGauge,
+                              static_cast<double>(status.cached_beans), owner));
+  }
+  for (Family& f : jmx_status_families(owner, status)) families.push_back(std::move(f));
+}
+
+// What asked for one read of a bulk request, so its answer goes back there.
+struct RulePatternRead {};  // answer: {bean: {attribute: value}} for the rules
+struct RuleBeanRead {       // answer: {attribute: value} of one bean for the rules
+  std::string bean;
+};
+struct DomainListRead {};  // answer: {domain: ...} of every JMX domain
+struct DomainDescriptionsRead {
+  std::string domain;
+  std::vector<std::string> beans;  // the new beans it is asked for
+};
+struct BeanDescriptionsRead {
+  std::string bean;
+};
+struct ThreadStatesRead {};
+using ReadTag = std::variant<RulePatternRead, RuleBeanRead, JvmRead, DomainListRead,
+                             DomainDescriptionsRead, BeanDescriptionsRead, ThreadStatesRead>;
+
+struct Read {
+  ReadTag tag;
+  std::string request;  // one JSON object of the bulk body
+};
+
+template <class... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+template <class... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
+
+constexpr const char* kListDomains = R"({"type":"list","config":{"maxDepth":1}})";
+
+std::string body_of(const std::vector<Read>& reads) {
+  std::string body = "[";
+  for (size_t i = 0; i < reads.size(); ++i) {
+    if (i > 0) body += ',';
+    body += reads[i].request;
+  }
+  return body + "]";
+}
+
+// The value of a successful read whose value is a JSON object; none for e.g. no such bean.
+std::optional<element> object_value(element answer) {
+  element value;
+  int64_t status = 0;
+  if (answer.at_key("status").get(status) || status != 200) return std::nullopt;
+  if (answer.at_key("value").get(value) || value.type() != element_type::OBJECT) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::vector<std::string> domain_names(element value) {
+  std::vector<std::string> domains;
+  for (auto domain : simdjson::dom::object(value)) domains.emplace_back(domain.key);
+  return domains;
+}
+
+// The answers of a cycle's main bulk read, sorted by what asked for them.
+struct MainAnswers {
+  std::vector<element> pattern_values;
+  std::vector<std::pair<std::string, element>> bean_values;
+  std::vector<std::pair<JvmRead, element>> jvm;
+  std::vector<std::string> domains;  // empty unless the domains were listed
+};
+
 }  // namespace
 
 struct JolokiaBridge::State {
+  const BridgeConfig& config;
   std::shared_ptr<const RuleSet> rules;
   HttpTarget target;
   HttpOptions http;
@@ -87,11 +161,254 @@ struct JolokiaBridge::State {
   simdjson::dom::parser main_parser;
   simdjson::dom::parser extra_parser;
 
-  State(std::shared_ptr<const RuleSet> r) : rules(r), engine(r), catalog(r) {}
+  State(const BridgeConfig& c, std::shared_ptr<const RuleSet> r)
+      : config(c), rules(r), engine(r), catalog(r) {}
+
+  simdjson::dom::array post(simdjson::dom::parser& parser, const std::vector<Read>& reads,
+                            BridgeStatus& next);
+  void list_domains(BridgeStatus& next);
+  std::vector<Read> main_reads(bool refresh_domains) const;
+  MainAnswers sort_main_answers(const std::vector<Read>& reads, simdjson::dom::array answers);
+  std::vector<Read> description_reads(const MainAnswers& main) const;
+  void read_extras(const std::vector<Read>& reads, JvmSnapshot& jvm, BridgeStatus& next);
+  std::vector<Family> apply_rules(const MainAnswers& main, bool refresh_domains,
+                                  BridgeStatus& next);
+  std::vector<Family> jvm_families_of(JvmSnapshot& jvm, int64_t pid) const;
 };
 
+// One bulk POST; throws HttpError unless Jolokia answered every read.
+simdjson::dom::array JolokiaBridge::State::post(simdjson::dom::parser& parser,
+                                                const std::vector<Read>& reads,
+                                                BridgeStatus& next) {
+  const auto sent = std::chrono::steady_clock::now();
+  const HttpResponse response = http_post(target, body_of(reads), http);
+  next.jolokia_seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  ++next.posts;
+  next.response_bytes += response.body.size();
+  if (response.status == 401 || response.status == 403) {
+    throw HttpError("HTTP " + std::to_string(response.status) +
+                    " from Jolokia: check jmx username and password");
+  }
+  if (response.status != 200) {
+    throw HttpError("HTTP " + std::to_string(response.status) +
+                    " from Jolokia: " + short_text(response.body));
+  }
+  element root;
+  if (const auto parse_error = parser.parse(response.body).get(root)) {
+    throw HttpError(std::string("Jolokia answered with invalid JSON: ") +
+                    simdjson::error_message(parse_error));
+  }
+  if (root.type() != element_type::ARRAY) {
+    const auto message = root.at_key("error");
+    throw HttpError("Jolokia refused the bulk request: " +
+                    (message.error() || message.value_unsafe().type() != element_type::STRING
+                         ? short_text(simdjson::to_string(root))
+                         : short_text(std::string_view(message.value_unsafe()))));
+  }
+  simdjson::dom::array answers = root;
+  if (answers.size() != reads.size()) {
+    throw HttpError("Jolokia answered " + std::to_string(answers.size()) + " of " +
+                    std::to_string(reads.size()) + " requests");
+  }
+  return answers;
+}
+
+// Without includeObjectNames the rules read whole domains, which must be known first.
+void JolokiaBridge::State::list_domains(BridgeStatus& next) {
+  const auto answers = post(extra_parser, {{DomainListRead{}, kListDomains}}, next);
+  element value;
+  if (answers.at(0).at_key("value").get(value) || value.type() != element_type::OBJECT) {
+    throw HttpError("Jolokia's list of MBean domains has no value");
+  }
+  domains = domain_names(value);
+}
+
+// One read per domain a rule can match (or per includeObjectNames pattern), the JVM
+// reads, and the domain list when it is due again.
+std::vector<Read> JolokiaBridge::State::main_reads(bool refresh_domains) const {
+  const std::string read_config = kRequestConfig;
+  std::vector<Read> reads;
+  const auto read = [&](const std::string& mbean, ReadTag tag) {
+    reads.push_back({std::move(tag), R"({"type":"read","mbean":)" + json_quote(mbean) +
+                                         ",\"config\":" + read_config + "}"});
+  };
+  if (!rules->include.empty()) {
+    for (const ObjectNamePattern& pattern : rules->include) {
+      const auto domain = pattern.literal_domain();
+      if (domain && !rules->domain_wanted(*domain)) continue;
+      if (pattern.is_pattern()) {
+        read(pattern.text(), RulePatternRead{});
+      } else {
+        read(pattern.text(), RuleBeanRead{pattern.text()});
+      }
+    }
+  } else {
+    for (const std::string& domain : domains) {
+      if (rules->domain_wanted(domain)) read(domain + ":*", RulePatternRead{});
+    }
+  }
+  if (config.jvm_metrics) {
+    for (JvmRequest& jvm : jvm_read_requests(read_config)) {
+      reads.push_back({jvm.read, std::move(jvm.body)});
+    }
+  }
+  if (refresh_domains && !domains.empty() && rules->include.empty()) {
+    reads.push_back({DomainListRead{}, kListDomains});
+  }
+  return reads;
+}
+
+MainAnswers JolokiaBridge::State::sort_main_answers(const std::vector<Read>& reads,
+                                                    simdjson::dom::array answers) {
+  MainAnswers main;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    const element answer = answers.at(i);
+    std::visit(Overloaded{
+                   [&](const RulePatternRead&) {
+                     if (const auto value = object_value(answer)) {
+                       main.pattern_values.push_back(*value);
+                     }
+                   },
+                   [&](const RuleBeanRead& read) {
+                     if (const auto value = object_value(answer)) {
+                       main.bean_values.emplace_back(read.bean, *value);
+                     }
+                   },
+                   [&](JvmRead read) { main.jvm.emplace_back(read, answer); },
+                   [&](const DomainListRead&) {
+                     element value;
+                     if (!answer.at_key("value").get(value) &&
+                         value.type() == element_type::OBJECT) {
+                       main.domains = domain_names(value);
+                     }
+                   },
+                   [](const auto&) {},
+               },
+               reads[i].tag);
+  }
+  return main;
+}
+
+// New beans get their attribute descriptions listed once (jmx_exporter's help text):
+// one by one when a domain has few new ones, else the whole domain.
+std::vector<Read> JolokiaBridge::State::description_reads(const MainAnswers& main) const {
+  std::vector<Read> reads;
+  if (!config.attribute_descriptions) return reads;
+  const std::string read_config = kRequestConfig;
+  std::map<std::string, std::vector<std::string>> new_by_domain;
+  std::string name;
+  const auto note = [&](std::string_view bean) {
+    name.assign(bean);
+    if (descriptions.count(name) > 0) return;
+    const size_t colon = name.find(':');
+    if (colon != std::string::npos) new_by_domain[name.substr(0, colon)].push_back(name);
+  };
+  for (const element& value : main.pattern_values) {
+    for (auto bean : simdjson::dom::object(value)) note(bean.key);
+  }
+  for (const auto& [bean, value] : main.bean_values) note(bean);
+  for (auto& [domain, names] : new_by_domain) {
+    if (names.size() < kListOneByOneBelow) {
+      for (const std::string& bean : names) {
+        const std::string path =
+            path_escape(domain) + "/" + path_escape(bean.substr(domain.size() + 1));
+        reads.push_back({BeanDescriptionsRead{bean}, R"({"type":"list","path":)" +
+                                                         json_quote(path) +
+                                                         ",\"config\":" + read_config + "}"});
+      }
+    } else {
+      const std::string request = R"({"type":"list","path":)" + json_quote(path_escape(domain)) +
+                                  ",\"config\":" + read_config + "}";
+      reads.push_back({DomainDescriptionsRead{domain, std::move(names)}, request});
+    }
+  }
+  return reads;
+}
+
+// Thread states and attribute descriptions are extras: when their POST fails the cycle
+// goes on without them (descriptions are asked again next cycle).
+void JolokiaBridge::State::read_extras(const std::vector<Read>& reads, JvmSnapshot& jvm,
+                                       BridgeStatus& next) {
+  if (reads.empty()) return;
+  try {
+    const simdjson::dom::array answers = post(extra_parser, reads, next);
+    for (size_t i = 0; i < reads.size(); ++i) {
+      const element answer = answers.at(i);
+      element value;
+      int64_t status = 0;
+      const bool answered = !answer.at_key("status").get(status) && status == 200 &&
+                            !answer.at_key("value").get(value);
+      std::visit(Overloaded{
+                     [&](const ThreadStatesRead&) { parse_thread_info_response(answer, jvm); },
+                     [&](const DomainDescriptionsRead& read) {
+                       if (answered) parse_list_value(value, read.domain, descriptions);
+                     },
+                     [&](const BeanDescriptionsRead& read) {
+                       if (answered) parse_bean_info(value, descriptions[read.bean]);
+                     },
+                     [](const auto&) {},
+                 },
+                 reads[i].tag);
+    }
+    // Listed or not (a bean may vanish in between), never list these again.
+    for (const Read& read : reads) {
+      if (const auto* one = std::get_if<BeanDescriptionsRead>(&read.tag)) {
+        descriptions.try_emplace(one->bean);
+      } else if (const auto* domain = std::get_if<DomainDescriptionsRead>(&read.tag)) {
+        for (const std::string& bean : domain->beans) descriptions.try_emplace(bean);
+      }
+    }
+  } catch (const std::exception& e) {
+    next.extra_errors += 1;
+    next.last_extra_error = e.what();
+  }
+}
+
+std::vector<Family> JolokiaBridge::State::apply_rules(const MainAnswers& main,
+                                                      bool refresh_domains, BridgeStatus& next) {
+  engine.begin_cycle();
+  catalog.begin_cycle();
+  FeedStats stats;
+  for (const element& value : main.pattern_values) {
+    feed_pattern_read(simdjson::dom::object(value), catalog, descriptions, engine, stats);
+  }
+  for (const auto& [name, value] : main.bean_values) {
+    const KnownBean* bean = catalog.find_or_add(name);
+    if (bean == nullptr || !bean->wanted) continue;
+    const auto it = descriptions.find(name);
+    feed_bean(*bean, simdjson::dom::object(value),
+              it == descriptions.end() ? nullptr : &it->second, engine, stats);
+  }
+  catalog.end_cycle();
+  if (refresh_domains) {
+    for (auto it = descriptions.begin(); it != descriptions.end();) {
+      it = catalog.contains(it->first) ? std::next(it) : descriptions.erase(it);
+    }
+  }
+  std::vector<Family> families = engine.finish_cycle(config.broker_id);
+  // finish_cycle() publishes the cycle's cache counts.
+  next.beans = stats.beans;
+  next.attributes = stats.attributes;
+  next.cached_beans = engine.cached_beans();
+  next.cache_hits = engine.cache_hits();
+  next.cache_misses = engine.cache_misses();
+  return families;
+}
+
+// The JVM families, with the broker's memory from /proc when it runs on this host.
+std::vector<Family> JolokiaBridge::State::jvm_families_of(JvmSnapshot& jvm, int64_t pid) const {
+  if (jvm.start_time_ms) {
+    if (const auto memory = local_process_memory(config.proc_root, pid, *jvm.start_time_ms)) {
+      jvm.virtual_memory_bytes = memory->virtual_bytes;
+      jvm.resident_memory_bytes = memory->resident_bytes;
+    }
+  }
+  return jvm_families(jvm, config.broker_id);
+}
+
 JolokiaBridge::JolokiaBridge(BridgeConfig config, std::shared_ptr<const RuleSet> rules)
-    : config_(std::move(config)), state_(std::make_unique<State>(std::move(rules))) {
+    : config_(std::move(config)), state_(std::make_unique<State>(config_, std::move(rules))) {
   state_->http.connect_timeout = config_.connect_timeout;
   state_->http.read_timeout = config_.read_timeout;
   state_->http.max_body_bytes = config_.max_body_bytes;
@@ -112,6 +429,8 @@ JolokiaBridge::JolokiaBridge(BridgeConfig config, std::shared_ptr<const RuleSet>
 
 JolokiaBridge::~JolokiaBridge() = default;
 
+// One cycle: the domains when unknown, one bulk read for the rules and the JVM, one
+// for the extras it calls for, then the rules applied and the status families added.
 void JolokiaBridge::collect_once() {
   State& s = *state_;
   const auto started = std::chrono::steady_clock::now();
@@ -126,230 +445,43 @@ void JolokiaBridge::collect_once() {
   next.posts = 0;
   next.jolokia_seconds = 0;
   next.response_bytes = 0;
-  const std::string config = kRequestConfig;
   std::vector<Family> families;
   std::string error;
-
-  const auto post = [&](simdjson::dom::parser& parser,
-                        const std::vector<std::string>& requests) -> simdjson::dom::array {
-    const auto sent = std::chrono::steady_clock::now();
-    const HttpResponse response = http_post(s.target, body_of(requests), s.http);
-    next.jolokia_seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
-    ++next.posts;
-    next.response_bytes += response.body.size();
-    if (response.status == 401 || response.status == 403) {
-      throw HttpError("HTTP " + std::to_string(response.status) +
-                      " from Jolokia: check jmx username and password");
-    }
-    if (response.status != 200) {
-      throw HttpError("HTTP " + std::to_string(response.status) +
-                      " from Jolokia: " + short_text(response.body));
-    }
-    element root;
-    if (const auto parse_error = parser.parse(response.body).get(root)) {
-      throw HttpError(std::string("Jolokia answered with invalid JSON: ") +
-                      simdjson::error_message(parse_error));
-    }
-    if (root.type() != element_type::ARRAY) {
-      const auto message = root.at_key("error");
-      throw HttpError("Jolokia refused the bulk request: " +
-                      (message.error() || message.value_unsafe().type() != element_type::STRING
-                           ? short_text(simdjson::to_string(root))
-                           : short_text(std::string_view(message.value_unsafe()))));
-    }
-    simdjson::dom::array answers = root;
-    if (answers.size() != requests.size()) {
-      throw HttpError("Jolokia answered " + std::to_string(answers.size()) + " of " +
-                      std::to_string(requests.size()) + " requests");
-    }
-    return answers;
-  };
 
   try {
     if (!status_.last_error.empty() && s.target.host.empty()) throw HttpError(status_.last_error);
     const bool refresh_domains =
         s.domains.empty() || (config_.domain_refresh_cycles > 0 &&
                               s.cycle % static_cast<uint64_t>(config_.domain_refresh_cycles) == 0);
-    if (s.domains.empty() && s.rules->include.empty()) {
-      const auto answers = post(s.extra_parser, {R"({"type":"list","config":{"maxDepth":1}})"});
-      element value;
-      if (answers.at(0).at_key("value").get(value) || value.type() != element_type::OBJECT) {
-        throw HttpError("Jolokia's list of MBean domains has no value");
-      }
-      for (auto domain : simdjson::dom::object(value)) s.domains.emplace_back(domain.key);
-    }
+    if (s.domains.empty() && s.rules->include.empty()) s.list_domains(next);
 
-    // One read per domain a rule can match (or per includeObjectNames pattern).
-    std::vector<std::string> requests;
-    std::vector<std::string> single_beans;  // per request: the bean name when not a pattern
-    const auto read = [&](const std::string& mbean, bool pattern) {
-      requests.push_back(R"({"type":"read","mbean":)" + json_quote(mbean) +
-                         ",\"config\":" + config + "}");
-      single_beans.push_back(pattern ? std::string() : mbean);
-    };
-    if (!s.rules->include.empty()) {
-      for (const ObjectNamePattern& pattern : s.rules->include) {
-        const auto domain = pattern.literal_domain();
-        if (!domain || s.rules->domain_wanted(*domain)) read(pattern.text(), pattern.is_pattern());
-      }
-    } else {
-      for (const std::string& domain : s.domains) {
-        if (s.rules->domain_wanted(domain)) read(domain + ":*", true);
-      }
-    }
-    const size_t rule_reads = requests.size();
-    if (config_.jvm_metrics) {
-      for (std::string& r : jvm_read_requests(config)) requests.push_back(std::move(r));
-    }
-    const size_t jvm_end = requests.size();
-    if (refresh_domains && !s.domains.empty() && s.rules->include.empty()) {
-      requests.push_back(R"({"type":"list","config":{"maxDepth":1}})");
-    }
-    const simdjson::dom::array answers = post(s.main_parser, requests);
+    const std::vector<Read> reads = s.main_reads(refresh_domains);
+    const MainAnswers main = s.sort_main_answers(reads, s.post(s.main_parser, reads, next));
+    if (!main.domains.empty()) s.domains = main.domains;
 
-    std::vector<element> read_values;
-    std::vector<std::pair<std::string, element>> single_values;
-    for (size_t i = 0; i < rule_reads; ++i) {
-      const element answer = answers.at(i);
-      element value;
-      int64_t status = 0;
-      if (answer.at_key("status").get(status) || status != 200) continue;  // e.g. no such bean
-      if (answer.at_key("value").get(value) || value.type() != element_type::OBJECT) continue;
-      if (single_beans[i].empty()) {
-        read_values.push_back(value);
-      } else {
-        single_values.emplace_back(single_beans[i], value);
-      }
-    }
-    if (jvm_end < requests.size()) {
-      element value;
-      if (!answers.at(jvm_end).at_key("value").get(value) && value.type() == element_type::OBJECT) {
-        std::vector<std::string> domains;
-        for (auto domain : simdjson::dom::object(value)) domains.emplace_back(domain.key);
-        if (!domains.empty()) s.domains = std::move(domains);
-      }
-    }
-
-    // New beans get their attribute descriptions listed once (jmx_exporter's help text).
-    std::vector<std::string> extra_requests;
-    std::vector<std::string> listed_beans;
-    if (config_.attribute_descriptions) {
-      std::map<std::string, std::vector<std::string>> new_by_domain;
-      std::string name;
-      const auto note = [&](std::string_view bean) {
-        name.assign(bean);
-        if (s.descriptions.count(name) > 0) return;
-        const size_t colon = name.find(':');
-        if (colon != std::string::npos) new_by_domain[name.substr(0, colon)].push_back(name);
-      };
-      for (const element& value : read_values) {
-        for (auto bean : simdjson::dom::object(value)) note(bean.key);
-      }
-      for (const auto& single : single_values) note(single.first);
-      for (auto& [domain, names] : new_by_domain) {
-        if (names.size() < kListOneByOneBelow) {
-          for (const std::string& bean : names) {
-            extra_requests.push_back(R"({"type":"list","path":)" +
-                                     json_quote(path_escape(domain) + "/" +
-                                                path_escape(bean.substr(domain.size() + 1))) +
-                                     ",\"config\":" + config + "}");
-          }
-        } else {
-          extra_requests.push_back(R"({"type":"list","path":)" + json_quote(path_escape(domain)) +
-                                   ",\"config\":" + config + "}");
-        }
-        for (std::string& bean : names) listed_beans.push_back(std::move(bean));
-      }
-    }
     JvmSnapshot jvm;
     std::vector<int64_t> thread_ids;
     int64_t pid = -1;
-    if (config_.jvm_metrics) {
-      std::vector<element> jvm_answers;
-      for (size_t i = rule_reads; i < jvm_end; ++i) jvm_answers.push_back(answers.at(i));
-      parse_jvm_responses(jvm_answers, jvm, thread_ids, pid);
-      if (!thread_ids.empty()) extra_requests.push_back(thread_info_request(thread_ids, config));
+    for (const auto& [read, answer] : main.jvm) {
+      parse_jvm_response(read, answer, jvm, thread_ids, pid);
     }
-    // Thread states and attribute descriptions are extras: when their POST fails the cycle
-    // goes on without them (descriptions are asked again next cycle).
-    if (!extra_requests.empty()) {
-      try {
-        const simdjson::dom::array extra = post(s.extra_parser, extra_requests);
-        size_t index = 0;
-        for (auto answer : extra) {
-          const bool is_thread_info =
-              config_.jvm_metrics && !thread_ids.empty() && index + 1 == extra_requests.size();
-          ++index;
-          if (is_thread_info) {
-            parse_thread_info_response(answer, jvm);
-            continue;
-          }
-          element value;
-          int64_t status = 0;
-          if (answer.at_key("status").get(status) || status != 200) continue;
-          if (answer.at_key("value").get(value)) continue;
-          std::string_view path;
-          if (answer.at_key("request").at_key("path").get(path)) continue;
-          const size_t slash = path.find('/');
-          if (slash == std::string_view::npos) {
-            parse_list_value(value, path, s.descriptions);
-          } else {
-            const std::string bean =
-                std::string(path.substr(0, slash)) + ":" + std::string(path.substr(slash + 1));
-            parse_bean_info(value, s.descriptions[bean]);
-          }
-        }
-        // Listed or not (a bean may vanish in between), never list these again.
-        for (const std::string& name : listed_beans) s.descriptions.try_emplace(name);
-      } catch (const std::exception& e) {
-        next.extra_errors += 1;
-        next.last_extra_error = e.what();
-      }
+    std::vector<Read> extras = s.description_reads(main);
+    if (!thread_ids.empty()) {
+      extras.push_back({ThreadStatesRead{}, thread_info_request(thread_ids, kRequestConfig)});
     }
+    s.read_extras(extras, jvm, next);
 
-    s.engine.begin_cycle();
-    s.catalog.begin_cycle();
-    FeedStats stats;
-    for (const element& value : read_values) {
-      feed_pattern_read(simdjson::dom::object(value), s.catalog, s.descriptions, s.engine, stats);
-    }
-    for (const auto& [name, value] : single_values) {
-      const KnownBean* bean = s.catalog.find_or_add(name);
-      if (bean == nullptr || !bean->wanted) continue;
-      const auto it = s.descriptions.find(name);
-      feed_bean(*bean, simdjson::dom::object(value),
-                it == s.descriptions.end() ? nullptr : &it->second, s.engine, stats);
-    }
-    s.catalog.end_cycle();
-    if (refresh_domains) {
-      for (auto it = s.descriptions.begin(); it != s.descriptions.end();) {
-        it = s.catalog.contains(it->first) ? std::next(it) : s.descriptions.erase(it);
-      }
-    }
-    families = s.engine.finish_cycle(owner);
+    families = s.apply_rules(main, refresh_domains, next);
     if (config_.jvm_metrics) {
-      if (jvm.start_time_ms) {
-        if (const auto memory = local_process_memory(config_.proc_root, pid, *jvm.start_time_ms)) {
-          jvm.virtual_memory_bytes = memory->virtual_bytes;
-          jvm.resident_memory_bytes = memory->resident_bytes;
-        }
-      }
-      for (Family& f : jvm_families(jvm, owner)) families.push_back(std::move(f));
+      for (Family& f : s.jvm_families_of(jvm, pid)) families.push_back(std::move(f));
     }
-    next.beans = stats.beans;
-    next.attributes = stats.attributes;
-    next.cached_beans = s.engine.cached_beans();
-    next.cache_hits = s.engine.cache_hits();
-    next.cache_misses = s.engine.cache_misses();
   } catch (const std::exception& e) {
     error = e.what();
     families.clear();
   }
 
-  const double seconds =
+  next.last_collect_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  next.last_collect_seconds = seconds;
   if (error.empty()) {
     next.up = true;
     next.last_error.clear();
@@ -359,20 +491,9 @@ void JolokiaBridge::collect_once() {
     next.errors += 1;
     next.last_error = error;
   }
-  size_t samples = 0;
-  for (const Family& f : families) samples += f.samples.size();
-  next.samples = samples;
-  // jmx_exporter's own three series, then ours.
-  families.push_back(single("jmx_scrape_duration_seconds", "Time this JMX scrape took, in seconds.",
-                            MetricType::kGauge, seconds, owner));
-  families.push_back(single("jmx_scrape_error", "Non-zero if this scrape failed.",
-                            MetricType::kGauge, error.empty() ? 0 : 1, owner));
-  if (error.empty()) {
-    families.push_back(single("jmx_scrape_cached_beans",
-                              "Number of beans with their matching rule cached", MetricType::kGauge,
-                              static_cast<double>(next.cached_beans), owner));
-  }
-  for (Family& f : jmx_status_families(owner, next)) families.push_back(std::move(f));
+  next.samples = 0;
+  for (const Family& f : families) next.samples += f.samples.size();
+  add_scrape_families(families, next, owner);
 
   auto published = std::make_shared<const std::vector<Family>>(std::move(families));
   std::lock_guard lock(mutex_);
