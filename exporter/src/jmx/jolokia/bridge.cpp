@@ -32,14 +32,10 @@ constexpr const char* kRequestConfig =
 // Beans listed one by one below this many new ones in a domain; the whole domain above.
 constexpr size_t kListOneByOneBelow = 64;
 
-Family single(const char* name, const char* help, MetricType type, double value, int32_t owner,
-              std::vector<std::string> label_names = {},
+// A status family of one sample.
+Family single(std::string_view name, double value, int32_t owner,
               std::vector<std::string> label_values = {}) {
-  Family f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  f.label_names = std::move(label_names);
+  Family f = bridge_status_catalogue().make_family(name);
   metrics::Sample s;
   s.label_values = std::move(label_values);
   s.value = value;
@@ -69,14 +65,11 @@ std::string short_text(std::string_view text) {
 // jmx_exporter's own three series, then ours.
 void add_scrape_families(std::vector<Family>& families, const BridgeStatus& status,
                          int32_t owner) {
-  families.push_back(single("jmx_scrape_duration_seconds", "Time this JMX scrape took, in seconds.",
-                            MetricType::kGauge, status.last_collect_seconds, owner));
-  families.push_back(single("jmx_scrape_error", "Non-zero if this scrape failed.",
-                            MetricType::kGauge, status.up ? 0 : 1, owner));
+  families.push_back(single("jmx_scrape_duration_seconds", status.last_collect_seconds, owner));
+  families.push_back(single("jmx_scrape_error", status.up ? 0 : 1, owner));
   if (status.up) {
-    families.push_back(single("jmx_scrape_cached_beans",
-                              "Number of beans with their matching rule cached", MetricType::kGauge,
-                              static_cast<double>(status.cached_beans), owner));
+    families.push_back(
+        single("jmx_scrape_cached_beans", static_cast<double>(status.cached_beans), owner));
   }
   for (Family& f : jmx_status_families(owner, status)) families.push_back(std::move(f));
 }
@@ -551,23 +544,36 @@ std::vector<std::shared_ptr<const std::vector<Family>>> BridgeRunner::families()
 std::vector<Family> jmx_status_families(int32_t broker_id, const BridgeStatus& status) {
   const std::string broker = std::to_string(broker_id);
   std::vector<Family> out;
-  out.push_back(single("kafka_sidecar_jmx_up",
-                       "1 when the last cycle read the broker's JMX through Jolokia, else 0.",
-                       MetricType::kGauge, status.up ? 1 : 0, broker_id, {"broker"}, {broker}));
-  out.push_back(single("kafka_sidecar_jmx_errors_total",
-                       "Jolokia collection cycles that failed (connection, timeout, HTTP status, "
-                       "invalid answer).",
-                       MetricType::kCounter, static_cast<double>(status.errors), broker_id,
-                       {"broker"}, {broker}));
-  out.push_back(single("kafka_sidecar_jmx_collect_seconds",
-                       "Duration of the last Jolokia collection cycle, in seconds.",
-                       MetricType::kGauge, status.last_collect_seconds, broker_id, {"broker"},
-                       {broker}));
+  out.push_back(single("kafka_sidecar_jmx_up", status.up ? 1 : 0, broker_id, {broker}));
+  out.push_back(single("kafka_sidecar_jmx_errors_total", static_cast<double>(status.errors),
+                       broker_id, {broker}));
+  out.push_back(single("kafka_sidecar_jmx_collect_seconds", status.last_collect_seconds,
+                       broker_id, {broker}));
   out.push_back(single("kafka_sidecar_jmx_last_success_timestamp_seconds",
-                       "Unix time of the last successful Jolokia collection (0: never).",
-                       MetricType::kGauge, status.last_success_unix_seconds, broker_id, {"broker"},
-                       {broker}));
+                       status.last_success_unix_seconds, broker_id, {broker}));
   return out;
+}
+
+const metrics::Catalogue& bridge_status_catalogue() {
+  constexpr std::string_view kBroker = "the broker's port";
+  static const metrics::Catalogue families({
+      {"jmx_scrape_duration_seconds", MetricType::kGauge, {},
+       "Time this JMX scrape took, in seconds.", kBroker},
+      {"jmx_scrape_error", MetricType::kGauge, {}, "Non-zero if this scrape failed.", kBroker},
+      {"jmx_scrape_cached_beans", MetricType::kGauge, {},
+       "Number of beans with their matching rule cached", kBroker},
+      {"kafka_sidecar_jmx_up", MetricType::kGauge, {"broker"},
+       "1 when the last cycle read the broker's JMX through Jolokia, else 0.", kBroker},
+      {"kafka_sidecar_jmx_errors_total", MetricType::kCounter, {"broker"},
+       "Jolokia collection cycles that failed (connection, timeout, HTTP status, invalid "
+       "answer).",
+       kBroker},
+      {"kafka_sidecar_jmx_collect_seconds", MetricType::kGauge, {"broker"},
+       "Duration of the last Jolokia collection cycle, in seconds.", kBroker},
+      {"kafka_sidecar_jmx_last_success_timestamp_seconds", MetricType::kGauge, {"broker"},
+       "Unix time of the last successful Jolokia collection (0: never).", kBroker},
+  });
+  return families;
 }
 
 }  // namespace kse::jmx
