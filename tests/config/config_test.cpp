@@ -189,6 +189,34 @@ TEST(ConfigTest, CrossFieldChecks) {
   EXPECT_EQ(error_of("kafka: {request_timeout: 5s}\ncollect: {interval: 15s, timeout: 10s}\n"), "");
 }
 
+TEST(ConfigTest, CrossFieldMessagesNameKeyFoundAndAllowed) {
+  EXPECT_EQ(error_of("collect: {interval: 5s, timeout: 6s}\n"),
+            "exporter.yml:1: key 'collect.timeout': found 6000ms, allowed less than "
+            "collect.interval (5000ms)");
+  EXPECT_EQ(error_of("kafka:\n  sasl: {mechanism: PLAIN}\n"),
+            "exporter.yml: key 'kafka.sasl.username': found nothing, allowed a user name when "
+            "kafka.sasl.mechanism is PLAIN");
+  EXPECT_EQ(error_of("serve:\n  cluster_port: 7072\n"),
+            "exporter.yml:2: key 'serve.cluster_port': found 7072, which collides with the broker "
+            "ports from serve.broker_port_base 7071, allowed a port outside "
+            "broker_port_base..broker_port_base+63");
+  EXPECT_EQ(error_of("jmx:\n  enabled: true\n"),
+            "exporter.yml: key 'jmx.brokers': found nothing, allowed a mapping of broker id to "
+            "Jolokia URL when jmx.enabled is true");
+  for (const std::string section : {"serve", "kafka"}) {
+    Config config = load_text("", "exporter.yml");
+    (section == "serve" ? config.serve.tls.cert_file : config.kafka.tls.cert_file) = "cert.pem";
+    try {
+      validate(config);
+      ADD_FAILURE() << section;
+    } catch (const ConfigError& error) {
+      EXPECT_EQ(std::string(error.what()), "exporter.yml: key '" + section +
+                                               ".tls': found only one of cert_file and key_file, "
+                                               "allowed both or neither");
+    }
+  }
+}
+
 TEST(ConfigTest, EnvironmentAndFlagsOverrideFile) {
   Config config = load_text("serve:\n  cluster_port: 9400\n", "exporter.yml");
   apply_environment(config, {"KSE_SERVE_CLUSTER_PORT=9500", "KSE_KAFKA_SASL_PASSWORD=pw",

@@ -188,58 +188,63 @@ int64_t broker_port(const ServeConfig& serve, int32_t broker_id) {
   return static_cast<int64_t>(serve.broker_port_base) + broker_id - 1;
 }
 
+// The checks that involve more than one key, after every key has passed the schema.
 void validate(const Config& config) {
-  // Errors name the line of the key they are about, else the file.
-  const auto source_of = [&config](const std::string& key) {
-    auto it = config.origins.find(key);
-    return it != config.origins.end() ? it->second : config.source;
+  // Errors name the line of `origin_key`, else the file.
+  const auto refuse = [&config](const std::string& key, const std::string& found,
+                                const std::string& allowed, const std::string& origin_key) {
+    auto it = config.origins.find(origin_key);
+    const std::string where = it != config.origins.end() ? it->second : config.source;
+    throw ConfigError(where + ": key '" + key + "': found " + found + ", allowed " + allowed);
   };
+  const auto ms = [](Duration duration) { return std::to_string(duration.count()) + "ms"; };
+  const ServeConfig& serve = config.serve;
+
   std::map<int, std::string> used;
-  used[config.serve.cluster_port] = "serve.cluster_port";
-  for (const auto& [id, port] : config.serve.broker_ports) {
+  used[serve.cluster_port] = "serve.cluster_port";
+  for (const auto& [id, port] : serve.broker_ports) {
     const std::string key = "serve.broker_ports." + std::to_string(id);
     auto [it, inserted] = used.emplace(port, key);
     if (!inserted) {
-      throw ConfigError(source_of(key) + ": key '" + key + "': found port " + std::to_string(port) +
-                        " already used by '" + it->second + "', allowed a port no other key uses");
+      refuse(key, "port " + std::to_string(port) + " already used by '" + it->second + "'",
+             "a port no other key uses", key);
     }
   }
-  if (config.serve.broker_ports.empty() && config.serve.cluster_port >= config.serve.broker_port_base &&
-      config.serve.cluster_port < config.serve.broker_port_base + 64) {
-    throw ConfigError(source_of("serve.cluster_port") + ": key 'serve.cluster_port': found " +
-                      std::to_string(config.serve.cluster_port) +
-                      ", which collides with the broker ports from serve.broker_port_base " +
-                      std::to_string(config.serve.broker_port_base) +
-                      ", allowed a port outside broker_port_base..broker_port_base+63");
+  if (serve.broker_ports.empty() && serve.cluster_port >= serve.broker_port_base &&
+      serve.cluster_port < serve.broker_port_base + 64) {
+    refuse("serve.cluster_port",
+           std::to_string(serve.cluster_port) +
+               ", which collides with the broker ports from serve.broker_port_base " +
+               std::to_string(serve.broker_port_base),
+           "a port outside broker_port_base..broker_port_base+63", "serve.cluster_port");
   }
-  if (config.serve.tls.cert_file.empty() != config.serve.tls.key_file.empty()) {
-    throw ConfigError(source_of("serve.tls.cert_file") + ": key 'serve.tls': found only one of cert_file and key_file, " +
-                      "allowed both or neither");
+  if (serve.tls.cert_file.empty() != serve.tls.key_file.empty()) {
+    refuse("serve.tls", "only one of cert_file and key_file", "both or neither",
+           "serve.tls.cert_file");
   }
   if (config.kafka.tls.cert_file.empty() != config.kafka.tls.key_file.empty()) {
-    throw ConfigError(source_of("kafka.tls.cert_file") + ": key 'kafka.tls': found only one of cert_file and key_file, " +
-                      "allowed both or neither");
+    refuse("kafka.tls", "only one of cert_file and key_file", "both or neither",
+           "kafka.tls.cert_file");
   }
   if (config.kafka.sasl.mechanism != "none" && config.kafka.sasl.username.empty()) {
-    throw ConfigError(source_of("kafka.sasl.username") + ": key 'kafka.sasl.username': found nothing, allowed a user " +
-                      "name when kafka.sasl.mechanism is " + config.kafka.sasl.mechanism);
+    refuse("kafka.sasl.username", "nothing",
+           "a user name when kafka.sasl.mechanism is " + config.kafka.sasl.mechanism,
+           "kafka.sasl.username");
   }
   if (config.collect.timeout >= config.collect.interval) {
-    throw ConfigError(source_of("collect.timeout") + ": key 'collect.timeout': found " +
-                      std::to_string(config.collect.timeout.count()) + "ms, allowed less than " +
-                      "collect.interval (" + std::to_string(config.collect.interval.count()) +
-                      "ms)");
+    refuse("collect.timeout", ms(config.collect.timeout),
+           "less than collect.interval (" + ms(config.collect.interval) + ")", "collect.timeout");
   }
   // A hung broker costs one request timeout; the cycle needs room for that and for the
   // requests that follow it (FindCoordinator, group details, offsets) on the others.
   if (config.collect.timeout < 2 * config.kafka.request_timeout) {
-    throw ConfigError(source_of("kafka.request_timeout") + ": key 'kafka.request_timeout': found " +
-                      std::to_string(config.kafka.request_timeout.count()) + "ms, allowed at most half of " +
-                      "collect.timeout (" + std::to_string(config.collect.timeout.count()) + "ms)");
+    refuse("kafka.request_timeout", ms(config.kafka.request_timeout),
+           "at most half of collect.timeout (" + ms(config.collect.timeout) + ")",
+           "kafka.request_timeout");
   }
   if (config.jmx.enabled && config.jmx.brokers.empty()) {
-    throw ConfigError(source_of("jmx.brokers") + ": key 'jmx.brokers': found nothing, allowed a mapping of " +
-                      "broker id to Jolokia URL when jmx.enabled is true");
+    refuse("jmx.brokers", "nothing",
+           "a mapping of broker id to Jolokia URL when jmx.enabled is true", "jmx.brokers");
   }
 }
 

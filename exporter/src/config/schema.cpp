@@ -468,7 +468,9 @@ std::string allowed_text(const schema::Type& type) {
       return "a duration, at least " + duration_text(Duration(type.min));
     case Kind::kChoice: {
       std::string text;
-      for (const auto& choice : type.choices) text += (text.empty() ? "" : ", ") + ("`" + choice + "`");
+      for (const auto& choice : type.choices) {
+        text += (text.empty() ? "`" : ", `") + choice + "`";
+      }
       return "one of " + text;
     }
     case Kind::kRegex: return "a regular expression (PCRE2)";
