@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "http/server.h"
-#include "jmx/bridge.h"
-#include "jmx/http_post.h"
+#include "jmx/jolokia/bridge.h"
+#include "jmx/jolokia/http_post.h"
 #include "render/exposition.h"
 
 namespace asio = boost::asio;

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   std::optional<std::string> log_level;
   bool check_only = false;
   bool print_metrics_doc = false;
+  bool print_config_reference = false;
   cli.add_option("-c,--config", config_file, "YAML configuration file");
   cli.add_option("--bootstrap-servers", bootstrap, "Comma-separated host:port list")
       ->type_name("LIST");
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
   cli.add_flag("--check-config", check_only, "Validate the configuration and exit");
   cli.add_flag("--print-metrics-doc", print_metrics_doc,
                "Print the metric table of docs/metrics.md and exit");
+  cli.add_flag("--print-config-reference", print_config_reference,
+               "Print the key table of docs/configuration.md and exit");
   cli.set_version_flag("--version", std::string("kafka-sidecar-exporter ") + kse::kVersion);
 
   try {
@@ -74,6 +77,10 @@ int main(int argc, char** argv) {
 
   if (print_metrics_doc) {
     std::cout << kse::model::catalogue_markdown();
+    return 0;
+  }
+  if (print_config_reference) {
+    std::cout << kse::config::reference_markdown();
     return 0;
   }
 

@@ -189,6 +189,34 @@ TEST(ConfigTest, CrossFieldChecks) {
   EXPECT_EQ(error_of("kafka: {request_timeout: 5s}\ncollect: {interval: 15s, timeout: 10s}\n"), "");
 }
 
+TEST(ConfigTest, CrossFieldMessagesNameKeyFoundAndAllowed) {
+  EXPECT_EQ(error_of("collect: {interval: 5s, timeout: 6s}\n"),
+            "exporter.yml:1: key 'collect.timeout': found 6000ms, allowed less than "
+            "collect.interval (5000ms)");
+  EXPECT_EQ(error_of("kafka:\n  sasl: {mechanism: PLAIN}\n"),
+            "exporter.yml: key 'kafka.sasl.username': found nothing, allowed a user name when "
+            "kafka.sasl.mechanism is PLAIN");
+  EXPECT_EQ(error_of("serve:\n  cluster_port: 7072\n"),
+            "exporter.yml:2: key 'serve.cluster_port': found 7072, which collides with the broker "
+            "ports from serve.broker_port_base 7071, allowed a port outside "
+            "broker_port_base..broker_port_base+63");
+  EXPECT_EQ(error_of("jmx:\n  enabled: true\n"),
+            "exporter.yml: key 'jmx.brokers': found nothing, allowed a mapping of broker id to "
+            "Jolokia URL when jmx.enabled is true");
+  for (const std::string section : {"serve", "kafka"}) {
+    Config config = load_text("", "exporter.yml");
+    (section == "serve" ? config.serve.tls.cert_file : config.kafka.tls.cert_file) = "cert.pem";
+    try {
+      validate(config);
+      ADD_FAILURE() << section;
+    } catch (const ConfigError& error) {
+      EXPECT_EQ(std::string(error.what()), "exporter.yml: key '" + section +
+                                               ".tls': found only one of cert_file and key_file, "
+                                               "allowed both or neither");
+    }
+  }
+}
+
 TEST(ConfigTest, EnvironmentAndFlagsOverrideFile) {
   Config config = load_text("serve:\n  cluster_port: 9400\n", "exporter.yml");
   apply_environment(config, {"KSE_SERVE_CLUSTER_PORT=9500", "KSE_KAFKA_SASL_PASSWORD=pw",
@@ -206,6 +234,78 @@ TEST(ConfigTest, EnvironmentAndFlagsOverrideFile) {
     EXPECT_EQ(std::string(error.what()),
               "environment KSE_SERVE_CLUSTER_PORT: key 'serve.cluster_port': found 'x', allowed "
               "an integer 1..65535");
+  }
+}
+
+TEST(ConfigTest, EachKindRefusesWhatItDoesNotAllow) {
+  EXPECT_EQ(error_of("jmx:\n  brokers:\n    1: ftp://broker\n"),
+            "exporter.yml:3: key 'jmx.brokers.1': found 'ftp://broker', allowed an http:// or "
+            "https:// URL");
+  EXPECT_EQ(error_of("jmx:\n  brokers: [a]\n"),
+            "exporter.yml:2: key 'jmx.brokers': found a list, allowed a mapping of broker id to "
+            "Jolokia URL");
+  EXPECT_EQ(error_of("serve:\n  broker_ports: {x: 1}\n"),
+            "exporter.yml:2: key 'serve.broker_ports': found broker id 'x', allowed a broker id "
+            "(integer >= 0)");
+  EXPECT_EQ(error_of("serve:\n  broker_id: -1\n"),
+            "exporter.yml:2: key 'serve.broker_id': found '-1', allowed an integer 0..2147483647");
+  EXPECT_EQ(error_of("probe:\n  topic: [a]\n"),
+            "exporter.yml:2: key 'probe.topic': found a list, allowed a topic name");
+  EXPECT_EQ(error_of("log:\n  level: verbose\n"),
+            "exporter.yml:2: key 'log.level': found 'verbose', allowed one of trace debug info "
+            "warn error");
+  EXPECT_EQ(error_of("limits:\n  max_series: -1\n"),
+            "exporter.yml:2: key 'limits.max_series': found '-1', allowed an integer "
+            "0..9223372036854775807");
+  EXPECT_EQ(error_of("kafka:\n  bootstrap_servers: []\n"),
+            "exporter.yml:2: key 'kafka.bootstrap_servers': found an empty list, allowed at "
+            "least one entry");
+}
+
+TEST(ConfigTest, BrokerIdIsUnsetByNothing) {
+  Config config = load_text("serve:\n  broker_id: 3\n", "exporter.yml");
+  EXPECT_EQ(config.serve.broker_id, 3);
+  apply_override(config, "serve.broker_id=", "flag --set");
+  EXPECT_FALSE(config.serve.broker_id.has_value());
+}
+
+// The reference's default column, written back key by key, is accepted and changes nothing:
+// every key lands in the member it names and every default obeys its own key's rules.
+TEST(ConfigTest, EveryDocumentedDefaultReadsBackAsItself) {
+  const auto defaults = key_reference();
+  ASSERT_GE(defaults.size(), 40u);
+  Config config = load_text("", "exporter.yml");
+  for (const auto& row : defaults) {
+    EXPECT_NO_THROW(apply_override(config, row.key + "=" + row.value, "flag --set")) << row.key;
+  }
+  const auto read_back = key_reference(config);
+  ASSERT_EQ(read_back.size(), defaults.size());
+  for (size_t i = 0; i < defaults.size(); ++i) {
+    EXPECT_EQ(read_back[i].value, defaults[i].value) << defaults[i].key;
+  }
+  EXPECT_NO_THROW(validate(config));
+}
+
+TEST(ConfigTest, ReferenceShowsValuesAsTheyAreWritten) {
+  Config config = load_text("probe:\n  retention: 90s\nserve:\n  broker_ports: {2: 8002}\n",
+                            "exporter.yml");
+  std::map<std::string, std::string> values;
+  for (const auto& row : key_reference(config)) values[row.key] = row.value;
+  EXPECT_EQ(values.at("probe.retention"), "90s");
+  EXPECT_EQ(values.at("collect.interval"), "15s");
+  EXPECT_EQ(values.at("kafka.request_timeout"), "3s");
+  EXPECT_EQ(values.at("serve.broker_ports"), "{2: 8002}");
+  EXPECT_EQ(values.at("kafka.bootstrap_servers"), "[127.0.0.1:9092]");
+  EXPECT_EQ(values.at("serve.broker_id"), "");
+}
+
+TEST(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
+  for (const auto& row : key_reference()) {
+    std::string variable = "KSE_" + row.key;
+    for (char& c : variable) c = (c == '.') ? '_' : static_cast<char>(::toupper(c));
+    Config config = load_text("", "exporter.yml");
+    apply_environment(config, {variable + "=" + row.value});
+    EXPECT_EQ(config.origins[row.key], "environment " + variable);
   }
 }
 

@@ -55,5 +55,13 @@ TEST(ExporterCliTest, MetricsDocCommandPrintsTheTable) {
   EXPECT_NE(result.output.find("| `kafka_consumergroup_lag_seconds` | gauge |"), std::string::npos);
 }
 
+TEST(ExporterCliTest, ConfigReferenceCommandPrintsTheKeyTable) {
+  auto result = run_command(binary() + " --print-config-reference");
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.output.find("| `serve.cluster_port` | an integer 1..65535 | `9308` |"),
+            std::string::npos)
+      << result.output;
+}
+
 }  // namespace
 }  // namespace kse::test

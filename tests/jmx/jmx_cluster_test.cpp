@@ -12,7 +12,7 @@
 #include <set>
 #include <thread>
 
-#include "jmx/bridge.h"
+#include "jmx/jolokia/bridge.h"
 #include "prom_text.h"
 #include "support/kafka_tools.h"
 #include "support/test_support.h"

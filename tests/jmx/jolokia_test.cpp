@@ -1,5 +1,6 @@
-// Jolokia answers flattened like JmxScraper, JVM series, and a bridge facing a broken agent.
-#include "jmx/jolokia.h"
+// Jolokia answers flattened like JmxScraper, JVM series, and a bridge facing a working or a
+// broken agent.
+#include "jmx/jolokia/jolokia.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -8,10 +9,11 @@
 
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <thread>
 
-#include "jmx/bridge.h"
-#include "jmx/jvm_metrics.h"
+#include "jmx/jolokia/bridge.h"
+#include "jmx/jolokia/jvm_metrics.h"
 
 namespace kse::jmx {
 namespace {
@@ -272,6 +274,141 @@ TEST(JolokiaBridge, OversizedAnswerIsRefused) {
   expect_only_status(bridge, 0);
   EXPECT_NE(bridge.status().last_error.find("larger than the limit"), std::string::npos)
       << bridge.status().last_error;
+}
+
+// A loopback Jolokia agent answering each request of a bulk POST with `answer(request)`,
+// the value of one answer, or nothing for "no such bean".
+class BulkAgent {
+ public:
+  using Answer = std::function<std::optional<std::string>(simdjson::dom::element request)>;
+  explicit BulkAgent(Answer answer) : answer_(std::move(answer)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t size = sizeof address;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+    listen(fd_, 8);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int client = accept(fd_, nullptr, nullptr);
+        if (client < 0) break;
+        serve(client);
+        close(client);
+      }
+    });
+  }
+  ~BulkAgent() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/jolokia/"; }
+  int posts() const { return posts_; }
+
+ private:
+  void serve(int client) {
+    std::string text;
+    char buffer[65536];
+    size_t body_at = std::string::npos;
+    size_t length = 0;
+    for (;;) {
+      const ssize_t n = read(client, buffer, sizeof buffer);
+      if (n <= 0) return;
+      text.append(buffer, static_cast<size_t>(n));
+      if (body_at == std::string::npos && (body_at = text.find("\r\n\r\n")) != std::string::npos) {
+        body_at += 4;
+        const size_t header = text.find("ontent-Length: ");
+        length = header < body_at ? std::stoul(text.substr(header + 15)) : 0;
+      }
+      if (body_at != std::string::npos && text.size() >= body_at + length) break;
+    }
+    ++posts_;
+    simdjson::dom::parser parser;
+    std::string reply = "[";
+    for (auto request : simdjson::dom::array(parser.parse(text.substr(body_at)))) {
+      if (reply.size() > 1) reply += ',';
+      // Jolokia echoes each request in its answer.
+      const std::string echo = R"({"request":)" + simdjson::minify(request);
+      const auto value = answer_(request);
+      reply += echo + (value ? R"(,"status":200,"value":)" + *value + "}"
+                             : std::string(R"(,"status":404,"error":"no such bean"})"));
+    }
+    reply += "]";
+    const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 "Connection: close\r\nContent-Length: " +
+                                 std::to_string(reply.size()) + "\r\n\r\n" + reply;
+    (void)!write(client, response.data(), response.size());
+  }
+
+  Answer answer_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> posts_{0};
+  std::thread thread_;
+};
+
+std::optional<std::string> broker_answer(simdjson::dom::element request) {
+  std::string_view type;
+  std::string_view text;
+  if (request["type"].get(type)) return std::nullopt;
+  if (type == "list" && request["path"].get(text)) return R"({"kafka.server":{}})";
+  if (type == "list" && text == "kafka.server/type=BrokerTopicMetrics,name=MessagesInPerSec") {
+    return R"({"attr":{"Count":{"desc":"Messages written to the broker","type":"long"}}})";
+  }
+  if (type == "exec" && !request["operation"].get(text) && text == "getThreadInfo([J)") {
+    return R"([{"threadState":"RUNNABLE"},{"threadState":"WAITING"},{"threadState":"RUNNABLE"}])";
+  }
+  if (type == "exec") return "null";  // no deadlocked threads
+  if (request["mbean"].get(text)) return std::nullopt;
+  if (text == "kafka.server:*") {
+    return R"({"kafka.server:type=BrokerTopicMetrics,name=MessagesInPerSec":{"Count":42}})";
+  }
+  if (text == "java.lang:type=Threading") {
+    return R"({"ThreadCount":3,"DaemonThreadCount":2,"PeakThreadCount":4,)"
+           R"("TotalStartedThreadCount":9,"AllThreadIds":[1,2,3]})";
+  }
+  return std::nullopt;
+}
+
+TEST(JolokiaBridge, WorkingAgentGivesRuleJvmAndStatusSeries) {
+  BulkAgent agent(broker_answer);
+  BridgeConfig config;
+  config.broker_id = 4;
+  config.url = agent.url();
+  JolokiaBridge bridge(config, RuleSet::load_text("lowercaseOutputName: true\n", "t"));
+  bridge.collect_once();
+  ASSERT_TRUE(bridge.status().up) << bridge.status().last_error;
+  // The domains, the bulk read, then the new bean's description and the thread states.
+  EXPECT_EQ(agent.posts(), 3);
+  auto families = bridge.families();
+  const Family* messages = find(families, "kafka_server_brokertopicmetrics_count");
+  ASSERT_NE(messages, nullptr);
+  EXPECT_EQ(messages->samples.at(0).value, 42);
+  EXPECT_EQ(messages->samples.at(0).label_values, std::vector<std::string>{"MessagesInPerSec"});
+  const std::string help = messages->help;
+  EXPECT_EQ(help.rfind("Messages written to the broker", 0), 0u) << help;
+  EXPECT_EQ(find(families, "jvm_threads_current")->samples.at(0).value, 3);
+  EXPECT_EQ(find(families, "jvm_threads_deadlocked")->samples.at(0).value, 0);
+  const Family* states = find(families, "jvm_threads_state");
+  ASSERT_NE(states, nullptr);
+  for (const auto& sample : states->samples) {
+    const std::string& state = sample.label_values.at(0);
+    EXPECT_EQ(sample.value, state == "RUNNABLE" ? 2 : state == "WAITING" ? 1 : 0) << state;
+  }
+  EXPECT_EQ(find(families, "kafka_sidecar_jmx_up")->samples.at(0).value, 1);
+  EXPECT_EQ(find(families, "jmx_scrape_error")->samples.at(0).value, 0);
+  for (const Family& f : families) {
+    for (const auto& sample : f.samples) EXPECT_EQ(sample.owner, 4) << f.name;
+  }
+
+  // Descriptions are listed once: the next cycle is the bulk read and the thread states.
+  bridge.collect_once();
+  EXPECT_EQ(agent.posts(), 5);
+  families = bridge.families();
+  EXPECT_EQ(find(families, "kafka_server_brokertopicmetrics_count")->help, help);
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 #include <map>
 #include <random>
 
-#include "jmx/rule_engine.h"
-#include "jmx/rules.h"
+#include "jmx/rules/rule_engine.h"
+#include "jmx/rules/rules.h"
 
 namespace kse::jmx {
 namespace {

@@ -3,8 +3,8 @@
 
 #include <fstream>
 
-#include "jmx/java_regex.h"
-#include "jmx/rules.h"
+#include "jmx/rules/java_regex.h"
+#include "jmx/rules/rules.h"
 #include "support/test_support.h"
 
 namespace kse::jmx {

@@ -17,7 +17,7 @@
 #include "collector/collector.h"
 #include "common/clock.h"
 #include "http/server.h"
-#include "jmx/bridge.h"
+#include "jmx/jolokia/bridge.h"
 #include "kafka/client/kafka_client.h"
 #include "kafka/protocol.h"
 #include "kse/version.h"

@@ -12,8 +12,8 @@ constexpr std::string_view kWindow =
     " librdkafka's last statistics window (quantiles, _sum and _count of that window, not cumulative).";
 }  // namespace
 
-const std::vector<StatsFamilySpec>& catalogue() {
-  static const std::vector<StatsFamilySpec> specs = {
+const metrics::Catalogue& catalogue() {
+  static const metrics::Catalogue families({
       {"kafka_client_messages_sent_total", MetricType::kCounter, {}, "Messages transmitted (produced) to brokers.", kClient},
       {"kafka_client_message_bytes_sent_total", MetricType::kCounter, {}, "Message bytes (payload and key) transmitted to brokers.", kClient},
       {"kafka_client_messages_received_total", MetricType::kCounter, {}, "Messages consumed from brokers.", kClient},
@@ -60,37 +60,10 @@ const std::vector<StatsFamilySpec>& catalogue() {
       {"kafka_client_producer_epoch", MetricType::kGauge, {}, "Producer epoch of an idempotent or transactional producer.", kClient},
       {"kafka_client_stats_documents_total", MetricType::kCounter, {}, "Statistics documents received from librdkafka.", kClient},
       {"kafka_client_stats_parse_errors_total", MetricType::kCounter, {}, "Statistics documents rejected as malformed (the last good values are kept).", kClient},
-  };
-  return specs;
+  }, {"client_id", "client_type"}, kWindow);
+  return families;
 }
 
-std::string full_help(const StatsFamilySpec& spec) {
-  std::string help(spec.help);
-  if (spec.type == MetricType::kSummary) help += kWindow;
-  return help;
-}
-
-std::string catalogue_markdown() {
-  std::string out = "| family | type | labels | owner | help |\n| --- | --- | --- | --- | --- |\n";
-  for (const auto& spec : catalogue()) {
-    std::string labels = "client_id, client_type";
-    for (auto label : spec.labels) {
-      labels += ", ";
-      labels += label;
-    }
-    out += "| `";
-    out += spec.name;
-    out += "` | ";
-    out += metrics::type_name(spec.type);
-    out += " | ";
-    out += labels;
-    out += " | ";
-    out += spec.owner;
-    out += " | ";
-    out += full_help(spec);
-    out += " |\n";
-  }
-  return out;
-}
+std::string catalogue_markdown() { return catalogue().markdown("family"); }
 
 }  // namespace kse::client_stats

@@ -23,14 +23,8 @@ class Builder {
   Builder(std::string client_id, std::string client_type)
       : client_id_(std::move(client_id)), client_type_(std::move(client_type)) {
     for (const auto& spec : catalogue()) {
-      metrics::Family family;
-      family.name = std::string(spec.name);
-      family.help = full_help(spec);
-      family.type = spec.type;
-      family.label_names = {"client_id", "client_type"};
-      for (auto label : spec.labels) family.label_names.emplace_back(label);
       index_[spec.name] = families_.size();
-      families_.push_back(std::move(family));
+      families_.push_back(catalogue().make_family(spec));
     }
   }
 
@@ -366,13 +360,7 @@ void ClientStats::publish() {
                         : std::make_shared<std::vector<metrics::Family>>();
   for (const auto& [name, value] : {std::pair{"kafka_client_stats_documents_total", documents_},
                                     {"kafka_client_stats_parse_errors_total", parse_errors_}}) {
-    metrics::Family family;
-    family.name = name;
-    for (const auto& spec : catalogue()) {
-      if (spec.name == family.name) family.help = full_help(spec);
-    }
-    family.type = metrics::MetricType::kCounter;
-    family.label_names = {"client_id", "client_type"};
+    metrics::Family family = catalogue().make_family(name);
     family.samples.push_back({"", {client_id_, client_type_}, {}, static_cast<double>(value), metrics::kClusterOwner});
     out->push_back(std::move(family));
   }

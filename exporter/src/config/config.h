@@ -143,6 +143,21 @@ void apply_override(Config& config, const std::string& assignment, const std::st
 // Cross-field checks (ports distinct, files readable...). Throws ConfigError.
 void validate(const Config& config);
 
+// One key as docs/configuration.md lists it: what it accepts, its value, what it does.
+struct KeyReference {
+  std::string key;
+  std::string allowed;
+  std::string value;  // as it would be written in the file; empty when unset
+  std::string meaning;
+};
+
+// Every key the file, the environment and flags may set, in the schema's order, with the
+// value `values` holds (the defaults unless given).
+std::vector<KeyReference> key_reference(const Config& values = Config{});
+
+// The key table of docs/configuration.md, between its generated-section markers.
+std::string reference_markdown();
+
 // The port a broker's series are served on.
 int64_t broker_port(const ServeConfig& serve, int32_t broker_id);
 

@@ -1,7 +1,5 @@
 #include "model/catalogue.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 namespace kse::model {
@@ -19,8 +17,8 @@ constexpr std::string_view kExporter = "cluster port (sidecar: own port)";
 constexpr std::string_view kMeasured = "the broker measured";
 }  // namespace
 
-const std::vector<FamilySpec>& catalogue() {
-  static const std::vector<FamilySpec> specs = {
+const metrics::Catalogue& catalogue() {
+  static const metrics::Catalogue families({
       // Brokers and cluster
       {"kafka_brokers", MetricType::kGauge, {}, "Number of brokers in the cluster metadata.",
        kCluster, "model"},
@@ -229,38 +227,14 @@ const std::vector<FamilySpec>& catalogue() {
       {"kafka_probe_last_success_timestamp_seconds", MetricType::kGauge, {"broker"},
        "Unix time of the last probe message consumed back through this broker.", kMeasured,
        "probe"},
-  };
-  return specs;
+  });
+  return families;
 }
 
-const FamilySpec& spec(std::string_view name) {
-  for (const auto& candidate : catalogue()) {
-    if (candidate.name == name) return candidate;
-  }
-  std::fprintf(stderr, "metric family %.*s is missing from the catalogue\n",
-               static_cast<int>(name.size()), name.data());
-  std::abort();
-}
+const FamilySpec& spec(std::string_view name) { return catalogue().spec(name); }
 
-metrics::Family make_family(std::string_view name) {
-  const FamilySpec& s = spec(name);
-  metrics::Family family;
-  family.name = std::string(s.name);
-  family.help = std::string(s.help);
-  family.type = s.type;
-  for (auto label : s.labels) family.label_names.emplace_back(label);
-  return family;
-}
+metrics::Family make_family(std::string_view name) { return catalogue().make_family(name); }
 
-std::string catalogue_markdown() {
-  std::string out = "| name | type | labels | owner | help |\n| --- | --- | --- | --- | --- |\n";
-  for (const auto& s : catalogue()) {
-    std::string labels;
-    for (auto label : s.labels) labels += (labels.empty() ? "" : ", ") + std::string(label);
-    out += "| `" + std::string(s.name) + "` | " + metrics::type_name(s.type) + " | " + labels +
-           " | " + std::string(s.owner) + " | " + std::string(s.help) + " |\n";
-  }
-  return out;
-}
+std::string catalogue_markdown() { return catalogue().markdown("name"); }
 
 }  // namespace kse::model

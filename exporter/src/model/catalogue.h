@@ -1,24 +1,17 @@
 #pragma once
 
+#include <string>
 #include <string_view>
-#include <vector>
 
-#include "metrics/family.h"
+#include "metrics/catalogue.h"
 
 // Every family the exporter can serve, with its help text and owner: the single
 // source for the builders and for docs/metrics.md (a test keeps both equal).
 namespace kse::model {
 
-struct FamilySpec {
-  std::string_view name;
-  metrics::MetricType type;
-  std::vector<std::string_view> labels;
-  std::string_view help;
-  std::string_view owner;  // which port serves it
-  std::string_view source;  // module that produces it
-};
+using metrics::FamilySpec;
 
-const std::vector<FamilySpec>& catalogue();
+const metrics::Catalogue& catalogue();
 
 // The spec for `name`; aborts on a name missing from the catalogue (a programming error).
 const FamilySpec& spec(std::string_view name);

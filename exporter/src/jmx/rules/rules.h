@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "jmx/java_regex.h"
-#include "jmx/object_name.h"
+#include "jmx/rules/java_regex.h"
+#include "jmx/rules/object_name.h"
 
 // A jmx_exporter (0.20) rules file: the same keys, defaults and validation.
 namespace kse::jmx {

@@ -1,4 +1,4 @@
-#include "jmx/http_post.h"
+#include "jmx/jolokia/http_post.h"
 
 #include <openssl/ssl.h>
 

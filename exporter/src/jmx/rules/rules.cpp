@@ -1,4 +1,4 @@
-#include "jmx/rules.h"
+#include "jmx/rules/rules.h"
 
 #include <yaml-cpp/yaml.h>
 

@@ -1,4 +1,4 @@
-#include "jmx/java_regex.h"
+#include "jmx/rules/java_regex.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>

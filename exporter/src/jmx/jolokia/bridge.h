@@ -9,7 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "jmx/rules.h"
+#include "jmx/rules/rules.h"
+#include "metrics/catalogue.h"
 #include "metrics/family.h"
 
 // One broker's JMX internals: each cycle a few bulk POSTs to its Jolokia agent,
@@ -107,5 +108,9 @@ class BridgeRunner {
 
 // Status families alone (for a broker with no bridge yet, or in tests).
 std::vector<metrics::Family> jmx_status_families(int32_t broker_id, const BridgeStatus& status);
+
+// The families the bridge serves about itself whatever the rules (jmx_exporter's
+// jmx_scrape_* and our kafka_sidecar_jmx_*), as docs/jmx-metrics.md lists them.
+const metrics::Catalogue& bridge_status_catalogue();
 
 }  // namespace kse::jmx

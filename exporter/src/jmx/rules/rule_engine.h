@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "jmx/rules.h"
+#include "jmx/rules/rules.h"
 #include "metrics/family.h"
 
 // jmx_exporter's JmxCollector.Receiver: each MBean attribute value in, the

@@ -1,4 +1,4 @@
-#include "jmx/jolokia.h"
+#include "jmx/jolokia/jolokia.h"
 
 #include <algorithm>
 #include <array>
@@ -322,7 +322,7 @@ std::string json_quote(std::string_view text) {
   return out;
 }
 
-std::vector<std::string> jvm_read_requests(const std::string& config) {
+std::vector<JvmRequest> jvm_read_requests(const std::string& config) {
   const auto read = [&](const char* mbean, const char* attributes, const char* path = nullptr) {
     std::string r =
         R"({"type":"read","mbean":")" + std::string(mbean) + "\",\"attribute\":" + attributes;
@@ -334,112 +334,126 @@ std::vector<std::string> jvm_read_requests(const std::string& config) {
            std::string(operation) + "\",\"arguments\":[],\"config\":" + config + "}";
   };
   return {
-      read("java.lang:type=Memory",
-           R"(["HeapMemoryUsage","NonHeapMemoryUsage","ObjectPendingFinalizationCount"])"),
-      read("java.lang:type=MemoryPool,*", R"(["Usage","CollectionUsage"])"),
-      read("java.lang:type=GarbageCollector,*", R"(["CollectionCount","CollectionTime"])"),
-      read(
-          "java.lang:type=Threading",
-          R"(["ThreadCount","DaemonThreadCount","PeakThreadCount","TotalStartedThreadCount","AllThreadIds"])"),
-      exec("findDeadlockedThreads()"),
-      exec("findMonitorDeadlockedThreads()"),
-      read("java.lang:type=ClassLoading",
-           R"(["LoadedClassCount","TotalLoadedClassCount","UnloadedClassCount"])"),
-      read("java.lang:type=Runtime", R"("StartTime")"),
-      read("java.lang:type=Runtime", R"("Pid")"),
-      read("java.lang:type=Runtime", R"("SystemProperties")", "java.runtime.name"),
-      read("java.lang:type=Runtime", R"("SystemProperties")", "java.runtime.version"),
-      read("java.lang:type=Runtime", R"("SystemProperties")", "java.vm.vendor"),
-      read(
-          "java.lang:type=OperatingSystem",
-          R"(["ProcessCpuTime","OpenFileDescriptorCount","MaxFileDescriptorCount","CommittedVirtualMemorySize"])"),
-      read("java.nio:type=BufferPool,*", R"(["MemoryUsed","TotalCapacity","Count"])"),
+      {JvmRead::kMemory,
+       read("java.lang:type=Memory",
+            R"(["HeapMemoryUsage","NonHeapMemoryUsage","ObjectPendingFinalizationCount"])")},
+      {JvmRead::kMemoryPools,
+       read("java.lang:type=MemoryPool,*", R"(["Usage","CollectionUsage"])")},
+      {JvmRead::kGarbageCollectors,
+       read("java.lang:type=GarbageCollector,*", R"(["CollectionCount","CollectionTime"])")},
+      {JvmRead::kThreads,
+       read(
+           "java.lang:type=Threading",
+           R"(["ThreadCount","DaemonThreadCount","PeakThreadCount","TotalStartedThreadCount","AllThreadIds"])")},
+      {JvmRead::kDeadlockedThreads, exec("findDeadlockedThreads()")},
+      {JvmRead::kMonitorDeadlockedThreads, exec("findMonitorDeadlockedThreads()")},
+      {JvmRead::kClassLoading,
+       read("java.lang:type=ClassLoading",
+            R"(["LoadedClassCount","TotalLoadedClassCount","UnloadedClassCount"])")},
+      {JvmRead::kStartTime, read("java.lang:type=Runtime", R"("StartTime")")},
+      {JvmRead::kPid, read("java.lang:type=Runtime", R"("Pid")")},
+      {JvmRead::kRuntimeName,
+       read("java.lang:type=Runtime", R"("SystemProperties")", "java.runtime.name")},
+      {JvmRead::kRuntimeVersion,
+       read("java.lang:type=Runtime", R"("SystemProperties")", "java.runtime.version")},
+      {JvmRead::kVmVendor,
+       read("java.lang:type=Runtime", R"("SystemProperties")", "java.vm.vendor")},
+      {JvmRead::kOperatingSystem,
+       read(
+           "java.lang:type=OperatingSystem",
+           R"(["ProcessCpuTime","OpenFileDescriptorCount","MaxFileDescriptorCount","CommittedVirtualMemorySize"])")},
+      {JvmRead::kBufferPools,
+       read("java.nio:type=BufferPool,*", R"(["MemoryUsed","TotalCapacity","Count"])")},
   };
 }
 
-void parse_jvm_responses(const std::vector<element>& responses, JvmSnapshot& jvm,
-                         std::vector<int64_t>& thread_ids, int64_t& pid) {
-  const auto at = [&](size_t i) -> std::optional<element> {
-    return i < responses.size() ? value_of(responses[i]) : std::nullopt;
+void parse_jvm_response(JvmRead read, element response, JvmSnapshot& jvm,
+                        std::vector<int64_t>& thread_ids, int64_t& pid) {
+  const auto value = value_of(response);
+  if (!value) return;
+  const auto text = [&]() -> std::string {
+    return value->type() == element_type::STRING ? std::string(std::string_view(*value)) : "";
   };
-  if (const auto memory = at(0)) {
-    const auto heap = memory->at_key("HeapMemoryUsage");
-    const auto non_heap = memory->at_key("NonHeapMemoryUsage");
-    if (!heap.error()) jvm.heap = usage_of(heap.value_unsafe());
-    if (!non_heap.error()) jvm.non_heap = usage_of(non_heap.value_unsafe());
-    jvm.objects_pending_finalization = number_at(*memory, "ObjectPendingFinalizationCount");
-  }
-  if (const auto pools = at(1); pools && pools->type() == element_type::OBJECT) {
-    for (auto entry : object(*pools)) {
-      JvmSnapshot::Pool pool;
-      pool.name = name_part(entry.key);
-      const auto usage = entry.value.at_key("Usage");
-      if (usage.error()) continue;
-      const auto parsed = usage_of(usage.value_unsafe());
-      if (!parsed) continue;
-      pool.usage = *parsed;
-      const auto collection = entry.value.at_key("CollectionUsage");
-      if (!collection.error()) pool.collection_usage = usage_of(collection.value_unsafe());
-      jvm.pools.push_back(std::move(pool));
+  // A deadlock finder answers null when no thread is deadlocked.
+  const auto deadlocked = [&]() -> double {
+    return value->type() == element_type::ARRAY
+               ? static_cast<double>(simdjson::dom::array(*value).size())
+               : 0;
+  };
+  switch (read) {
+    case JvmRead::kMemory: {
+      const auto heap = value->at_key("HeapMemoryUsage");
+      const auto non_heap = value->at_key("NonHeapMemoryUsage");
+      if (!heap.error()) jvm.heap = usage_of(heap.value_unsafe());
+      if (!non_heap.error()) jvm.non_heap = usage_of(non_heap.value_unsafe());
+      jvm.objects_pending_finalization = number_at(*value, "ObjectPendingFinalizationCount");
+      return;
     }
-  }
-  if (const auto collectors = at(2); collectors && collectors->type() == element_type::OBJECT) {
-    for (auto entry : object(*collectors)) {
-      const auto count = number_at(entry.value, "CollectionCount");
-      const auto time = number_at(entry.value, "CollectionTime");
-      if (!count || !time) continue;
-      jvm.collectors.push_back({name_part(entry.key), *count, *time});
-    }
-  }
-  if (const auto threads = at(3)) {
-    jvm.threads_current = number_at(*threads, "ThreadCount");
-    jvm.threads_daemon = number_at(*threads, "DaemonThreadCount");
-    jvm.threads_peak = number_at(*threads, "PeakThreadCount");
-    jvm.threads_started = number_at(*threads, "TotalStartedThreadCount");
-    const auto ids = threads->at_key("AllThreadIds");
-    if (!ids.error() && ids.value_unsafe().type() == element_type::ARRAY) {
-      for (auto id : simdjson::dom::array(ids.value_unsafe())) {
-        if (const auto n = number_of(id)) thread_ids.push_back(static_cast<int64_t>(*n));
+    case JvmRead::kMemoryPools:
+      if (value->type() != element_type::OBJECT) return;
+      for (auto entry : object(*value)) {
+        JvmSnapshot::Pool pool;
+        pool.name = name_part(entry.key);
+        const auto usage = entry.value.at_key("Usage");
+        if (usage.error()) continue;
+        const auto parsed = usage_of(usage.value_unsafe());
+        if (!parsed) continue;
+        pool.usage = *parsed;
+        const auto collection = entry.value.at_key("CollectionUsage");
+        if (!collection.error()) pool.collection_usage = usage_of(collection.value_unsafe());
+        jvm.pools.push_back(std::move(pool));
       }
+      return;
+    case JvmRead::kGarbageCollectors:
+      if (value->type() != element_type::OBJECT) return;
+      for (auto entry : object(*value)) {
+        const auto count = number_at(entry.value, "CollectionCount");
+        const auto time = number_at(entry.value, "CollectionTime");
+        if (!count || !time) continue;
+        jvm.collectors.push_back({name_part(entry.key), *count, *time});
+      }
+      return;
+    case JvmRead::kThreads: {
+      jvm.threads_current = number_at(*value, "ThreadCount");
+      jvm.threads_daemon = number_at(*value, "DaemonThreadCount");
+      jvm.threads_peak = number_at(*value, "PeakThreadCount");
+      jvm.threads_started = number_at(*value, "TotalStartedThreadCount");
+      const auto ids = value->at_key("AllThreadIds");
+      if (!ids.error() && ids.value_unsafe().type() == element_type::ARRAY) {
+        for (auto id : simdjson::dom::array(ids.value_unsafe())) {
+          if (const auto n = number_of(id)) thread_ids.push_back(static_cast<int64_t>(*n));
+        }
+      }
+      return;
     }
-  }
-  for (size_t i : {4u, 5u}) {
-    if (const auto deadlocked = at(i)) {
-      const double cycles = deadlocked->type() == element_type::ARRAY
-                                ? static_cast<double>(simdjson::dom::array(*deadlocked).size())
-                                : 0;
-      (i == 4 ? jvm.threads_deadlocked : jvm.threads_deadlocked_monitor) = cycles;
-    }
-  }
-  if (const auto classes = at(6)) {
-    jvm.classes_loaded = number_at(*classes, "LoadedClassCount");
-    jvm.classes_loaded_total = number_at(*classes, "TotalLoadedClassCount");
-    jvm.classes_unloaded_total = number_at(*classes, "UnloadedClassCount");
-  }
-  if (const auto start = at(7)) jvm.start_time_ms = number_of(*start);
-  if (const auto process_id = at(8))
-    pid = static_cast<int64_t>(number_of(*process_id).value_or(-1));
-  const auto text_at = [&](size_t i) -> std::string {
-    const auto v = at(i);
-    return v && v->type() == element_type::STRING ? std::string(std::string_view(*v)) : "";
-  };
-  jvm.runtime_name = text_at(9);
-  jvm.runtime_version = text_at(10);
-  jvm.vm_vendor = text_at(11);
-  if (const auto os = at(12)) {
-    jvm.process_cpu_ns = number_at(*os, "ProcessCpuTime");
-    jvm.open_fds = number_at(*os, "OpenFileDescriptorCount");
-    jvm.max_fds = number_at(*os, "MaxFileDescriptorCount");
-    jvm.virtual_memory_bytes = number_at(*os, "CommittedVirtualMemorySize");
-  }
-  if (const auto buffers = at(13); buffers && buffers->type() == element_type::OBJECT) {
-    for (auto entry : object(*buffers)) {
-      const auto used = number_at(entry.value, "MemoryUsed");
-      const auto capacity = number_at(entry.value, "TotalCapacity");
-      const auto count = number_at(entry.value, "Count");
-      if (!used || !capacity || !count) continue;
-      jvm.buffer_pools.push_back({name_part(entry.key), *used, *capacity, *count});
-    }
+    case JvmRead::kDeadlockedThreads: jvm.threads_deadlocked = deadlocked(); return;
+    case JvmRead::kMonitorDeadlockedThreads: jvm.threads_deadlocked_monitor = deadlocked(); return;
+    case JvmRead::kClassLoading:
+      jvm.classes_loaded = number_at(*value, "LoadedClassCount");
+      jvm.classes_loaded_total = number_at(*value, "TotalLoadedClassCount");
+      jvm.classes_unloaded_total = number_at(*value, "UnloadedClassCount");
+      return;
+    case JvmRead::kStartTime: jvm.start_time_ms = number_of(*value); return;
+    case JvmRead::kPid: pid = static_cast<int64_t>(number_of(*value).value_or(-1)); return;
+    case JvmRead::kRuntimeName: jvm.runtime_name = text(); return;
+    case JvmRead::kRuntimeVersion: jvm.runtime_version = text(); return;
+    case JvmRead::kVmVendor: jvm.vm_vendor = text(); return;
+    case JvmRead::kOperatingSystem:
+      jvm.process_cpu_ns = number_at(*value, "ProcessCpuTime");
+      jvm.open_fds = number_at(*value, "OpenFileDescriptorCount");
+      jvm.max_fds = number_at(*value, "MaxFileDescriptorCount");
+      jvm.virtual_memory_bytes = number_at(*value, "CommittedVirtualMemorySize");
+      return;
+    case JvmRead::kBufferPools:
+      if (value->type() != element_type::OBJECT) return;
+      for (auto entry : object(*value)) {
+        const auto used = number_at(entry.value, "MemoryUsed");
+        const auto capacity = number_at(entry.value, "TotalCapacity");
+        const auto count = number_at(entry.value, "Count");
+        if (!used || !capacity || !count) continue;
+        jvm.buffer_pools.push_back({name_part(entry.key), *used, *capacity, *count});
+      }
+      return;
   }
 }
 

@@ -1,4 +1,4 @@
-#include "jmx/rule_engine.h"
+#include "jmx/rules/rule_engine.h"
 
 #include <algorithm>
 #include <charconv>

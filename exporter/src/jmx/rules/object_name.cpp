@@ -1,4 +1,4 @@
-#include "jmx/object_name.h"
+#include "jmx/rules/object_name.h"
 
 #include <algorithm>
 

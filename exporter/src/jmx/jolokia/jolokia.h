@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "jmx/jvm_metrics.h"
-#include "jmx/rule_engine.h"
+#include "jmx/jolokia/jvm_metrics.h"
+#include "jmx/rules/rule_engine.h"
 
 // The Jolokia 2 protocol side: bulk request bodies, and the walk over read
 // responses that hands each attribute to the rule engine the way jmx_exporter's
@@ -72,12 +72,32 @@ FeedStats feed_pattern_read_json(std::string_view json, BeanCatalog& catalog,
 // JSON string literal for `text`.
 std::string json_quote(std::string_view text);
 
-// The JVM requests appended to each cycle's bulk read, and how to read their answers.
-std::vector<std::string> jvm_read_requests(const std::string& config_json);
-// `responses` are the answers to jvm_read_requests(), in order. Fills `jvm`, and
-// `thread_ids` with java.lang:type=Threading AllThreadIds for the thread-state request.
-void parse_jvm_responses(const std::vector<simdjson::dom::element>& responses, JvmSnapshot& jvm,
-                         std::vector<int64_t>& thread_ids, int64_t& pid);
+// The JVM reads appended to each cycle's bulk read, each named for what its answer fills in.
+enum class JvmRead {
+  kMemory,
+  kMemoryPools,
+  kGarbageCollectors,
+  kThreads,  // also AllThreadIds, for the thread-state request
+  kDeadlockedThreads,
+  kMonitorDeadlockedThreads,
+  kClassLoading,
+  kStartTime,
+  kPid,
+  kRuntimeName,
+  kRuntimeVersion,
+  kVmVendor,
+  kOperatingSystem,
+  kBufferPools,
+};
+struct JvmRequest {
+  JvmRead read;
+  std::string body;
+};
+std::vector<JvmRequest> jvm_read_requests(const std::string& config_json);
+// Fills `jvm` from the answer to the read named `read`; kThreads also fills `thread_ids`
+// (AllThreadIds), kPid `pid`. A failed answer leaves everything as it was.
+void parse_jvm_response(JvmRead read, simdjson::dom::element response, JvmSnapshot& jvm,
+                        std::vector<int64_t>& thread_ids, int64_t& pid);
 std::string thread_info_request(const std::vector<int64_t>& thread_ids,
                                 const std::string& config_json);
 void parse_thread_info_response(simdjson::dom::element response, JvmSnapshot& jvm);

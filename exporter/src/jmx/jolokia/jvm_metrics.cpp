@@ -1,4 +1,4 @@
-#include "jmx/jvm_metrics.h"
+#include "jmx/jolokia/jvm_metrics.h"
 
 #include <unistd.h>
 

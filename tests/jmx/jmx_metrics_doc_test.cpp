@@ -1,0 +1,51 @@
+// docs/jmx-metrics.md lists the bridge's status families as the bridge serves them.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "jmx/jolokia/bridge.h"
+#include "support/test_support.h"
+
+namespace kse::jmx {
+namespace {
+
+constexpr std::string_view kBegin = "<!-- BEGIN GENERATED: bridge status families -->\n";
+constexpr std::string_view kEnd = "<!-- END GENERATED: bridge status families -->";
+
+TEST(JmxMetricsDoc, StatusTableMatchesTheBridge) {
+  std::ifstream file(kse::test::source_dir() + "/docs/jmx-metrics.md");
+  ASSERT_TRUE(file) << "docs/jmx-metrics.md is missing";
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  const std::string doc = buffer.str();
+  const auto begin = doc.find(kBegin);
+  const auto end = doc.find(kEnd);
+  ASSERT_NE(begin, std::string::npos) << "docs/jmx-metrics.md lacks the generated-section marker";
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(doc.substr(begin + kBegin.size(), end - begin - kBegin.size()),
+            bridge_status_catalogue().markdown("family"))
+      << "docs/jmx-metrics.md disagrees with bridge_status_catalogue(); regenerate the table";
+}
+
+// What a broker whose agent never answered serves is what the catalogue says.
+TEST(JmxMetricsDoc, ServedStatusFamiliesAreThoseOfTheCatalogue) {
+  BridgeConfig config;
+  config.broker_id = 5;
+  config.url = "http://127.0.0.1:1/jolokia/";
+  JolokiaBridge bridge(config, RuleSet::load_text("", "t"));
+  bridge.collect_once();
+  size_t served = 0;
+  for (const metrics::Family& family : bridge.families()) {
+    const metrics::FamilySpec& spec = bridge_status_catalogue().spec(family.name);
+    EXPECT_EQ(family.help, spec.help) << family.name;
+    EXPECT_EQ(family.type, spec.type) << family.name;
+    EXPECT_EQ(family.label_names.size(), spec.labels.size()) << family.name;
+    ++served;
+  }
+  // jmx_scrape_cached_beans only after a good cycle.
+  EXPECT_EQ(served, 6u);
+}
+
+}  // namespace
+}  // namespace kse::jmx
