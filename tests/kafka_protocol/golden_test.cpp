@@ -1199,6 +1199,74 @@ std::vector<std::string> all_api_names(std::index_sequence<I...>) {
   return {std::tuple_element_t<I, AllRequests>::kName...};
 }
 
+// --- ConsumerGroupDescribe (key 69): validVersions 0-1, flexible 0+.
+
+TEST(GoldenTest, ConsumerGroupDescribe) {
+  const Spec spec{69, 0, 1, 0};
+  expect_within_spec<ConsumerGroupDescribeRequest>(spec, {0, 1});
+  ConsumerGroupDescribeRequest request;
+  request.group_ids = {"g1"};
+  const Bytes topic_id = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+                          0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10};
+  for (int16_t v : {0, 1}) {
+    SCOPED_TRACE("ConsumerGroupDescribe v" + std::to_string(v));
+    expect_request_bytes(spec, request, v,
+                         cat({{0x02}, {0x03}, text("g1"),   // GroupIds ["g1"]
+                              {0x00},                        // IncludeAuthorizedOperations false
+                              {0x00}}));                     // tags
+    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                 // ThrottleTimeMs
+                            {0x02},                                   // Groups: 1
+                            {0x00, 0x00},                             // ErrorCode
+                            {0x00},                                   // ErrorMessage null
+                            {0x03}, text("g1"),                       // GroupId
+                            {0x07}, text("Stable"),                   // GroupState
+                            {0x00, 0x00, 0x00, 0x05},                 // GroupEpoch 5
+                            {0x00, 0x00, 0x00, 0x05},                 // AssignmentEpoch 5
+                            {0x08}, text("uniform"),                  // AssignorName
+                            {0x02},                                   // Members: 1
+                            {0x03}, text("m1"),                       // MemberId
+                            {0x00},                                   // InstanceId null
+                            {0x00},                                   // RackId null
+                            {0x00, 0x00, 0x00, 0x05},                 // MemberEpoch 5
+                            {0x03}, text("c1"),                       // ClientId
+                            {0x0b}, text("/127.0.0.1"),               // ClientHost
+                            {0x02}, {0x03}, text("t1"),               // SubscribedTopicNames ["t1"]
+                            {0x00},                                   // SubscribedTopicRegex null
+                            {0x02}, topic_id, {0x03}, text("t1"),     // Assignment: 1 topic, id, name
+                            {0x03, 0x00, 0x00, 0x00, 0x00,
+                             0x00, 0x00, 0x00, 0x02},                 //   Partitions [0, 2]
+                            {0x00},                                   //   topic tags
+                            {0x00},                                   // Assignment tags
+                            {0x01}, {0x00},                           // TargetAssignment: no topic, tags
+                            when(v >= 1, {0x01}),                     // MemberType (1+) consumer
+                            {0x00},                                   // member tags
+                            {0x80, 0x00, 0x00, 0x00},                 // AuthorizedOperations
+                            {0x00},                                   // group tags
+                            {0x00}});                                 // tags
+    const auto response = decode_golden<ConsumerGroupDescribeRequest>(response_frame(true, body), v);
+    ASSERT_EQ(response.groups.size(), 1u);
+    const auto& group = response.groups[0];
+    EXPECT_EQ(group.error_code, 0);
+    EXPECT_EQ(group.group_id, "g1");
+    EXPECT_EQ(group.group_state, "Stable");
+    EXPECT_EQ(group.group_epoch, 5);
+    EXPECT_EQ(group.assignor_name, "uniform");
+    ASSERT_EQ(group.members.size(), 1u);
+    const auto& member = group.members[0];
+    EXPECT_EQ(member.member_id, "m1");
+    EXPECT_EQ(member.instance_id, std::nullopt);
+    EXPECT_EQ(member.client_id, "c1");
+    EXPECT_EQ(member.client_host, "/127.0.0.1");
+    EXPECT_EQ(member.subscribed_topic_names, (std::vector<std::string>{"t1"}));
+    ASSERT_EQ(member.assignment.topic_partitions.size(), 1u);
+    EXPECT_EQ(member.assignment.topic_partitions[0].topic_name, "t1");
+    EXPECT_EQ(member.assignment.topic_partitions[0].partitions, (std::vector<int32_t>{0, 2}));
+    EXPECT_TRUE(member.target_assignment.topic_partitions.empty());
+    EXPECT_EQ(member.member_type, v >= 1 ? 1 : -1);
+    EXPECT_EQ(group.authorized_operations, INT32_MIN);
+  }
+}
+
 TEST(GoldenTest, ZzEveryGeneratedApiHasGoldenFrames) {
   if (covered_apis().empty()) GTEST_SKIP() << "runs after the other golden tests";
   for (const auto& name : all_api_names(std::make_index_sequence<std::tuple_size_v<AllRequests>>())) {

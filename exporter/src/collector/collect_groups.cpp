@@ -8,6 +8,7 @@
 #include "collector/kafka_calls.h"
 #include "collector/when_all.h"
 #include "kafka/consumer_protocol.h"
+#include "kafka/generated/consumer_group_describe.h"
 #include "kafka/generated/describe_groups.h"
 #include "kafka/generated/fetch.h"
 #include "kafka/generated/find_coordinator.h"
@@ -79,9 +80,17 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     return it != groups.end() && it->group_id == id ? &*it : nullptr;
   };
 
+  // Groups of the new consumer protocol (KIP-848) are described by ConsumerGroupDescribe;
+  // DescribeGroups knows only classic groups (it calls the others Dead, with no members).
+  std::vector<std::string> classic, consumer;
+  for (const auto& id : ids) {
+    const model::GroupState* group = group_of(id);
+    (group != nullptr && group->group_type == "consumer" ? consumer : classic).push_back(id);
+  }
+
   auto describe = [&, this]() -> awaitable<void> {
     kafka::DescribeGroupsRequest request;
-    request.groups = ids;
+    request.groups = classic;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
     if (!answer) {
       mark_failed(cycle, "groups", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
@@ -93,11 +102,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
       mark_error_code(cycle, "groups", described.error_code, [&] { return "group " + described.group_id; });
       if (group == nullptr || described.error_code != 0) continue;
       group->described = true;
-      // ListGroups already gave the state of groups of the new protocol, which
-      // DescribeGroups reports as Dead.
-      if (!(group->group_type == "consumer" && described.group_state == "Dead")) {
-        group->state = described.group_state;
-      }
+      group->state = described.group_state;
       for (const auto& member : described.members) {
         model::GroupMember m;
         m.member_id = member.member_id;
@@ -112,6 +117,35 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
           } catch (const std::exception&) {
             // A foreign assignor's bytes: the member still counts, without partitions.
           }
+        }
+        group->members.push_back(std::move(m));
+      }
+    }
+  };
+
+  auto describe_consumer_groups = [&, this]() -> awaitable<void> {
+    kafka::ConsumerGroupDescribeRequest request;
+    request.group_ids = consumer;
+    auto answer = co_await ask(cycle, coordinator, std::move(request));
+    if (!answer) {
+      mark_failed(cycle, "groups", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
+                  answer.reason);
+      co_return;
+    }
+    for (const auto& described : answer->groups) {
+      model::GroupState* group = group_of(described.group_id);
+      mark_error_code(cycle, "groups", described.error_code, [&] { return "group " + described.group_id; });
+      if (group == nullptr || described.error_code != 0) continue;
+      group->described = true;
+      group->state = described.group_state;
+      group->protocol_type = "consumer";
+      for (const auto& member : described.members) {
+        model::GroupMember m;
+        m.member_id = member.member_id;
+        m.client_id = member.client_id;
+        m.client_host = member.client_host;
+        for (const auto& topic : member.assignment.topic_partitions) {
+          for (int32_t partition : topic.partitions) m.assignment.push_back({topic.topic_name, partition});
         }
         group->members.push_back(std::move(m));
       }
@@ -150,7 +184,8 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
   };
 
   std::vector<awaitable<void>> tasks;
-  tasks.push_back(describe());
+  if (!classic.empty()) tasks.push_back(describe());
+  if (!consumer.empty()) tasks.push_back(describe_consumer_groups());
   tasks.push_back(fetch_offsets());
   co_await when_all(std::move(tasks));
 }

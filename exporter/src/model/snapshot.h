@@ -72,7 +72,7 @@ struct GroupState {
   // Committed offsets; partitions without a committed offset are absent.
   std::map<TopicPartition, int64_t> committed;
   bool offsets_known = false;  // OffsetFetch answered this cycle
-  bool described = false;      // DescribeGroups answered this cycle: members are known
+  bool described = false;      // DescribeGroups or ConsumerGroupDescribe answered: members known
 };
 
 struct ReplicaSize {

@@ -24,6 +24,7 @@
 #include "kafka/generated/describe_producers.h"
 #include "kafka/generated/elect_leaders.h"
 #include "kafka/generated/fetch.h"
+#include "kafka/generated/consumer_group_describe.h"
 
 // NOLINTBEGIN
 namespace kse::kafka {
@@ -50,7 +51,8 @@ using AllRequests = std::tuple<ApiVersionsRequest,
                                DescribeClusterRequest,
                                DescribeProducersRequest,
                                ElectLeadersRequest,
-                               FetchRequest>;
+                               FetchRequest,
+                               ConsumerGroupDescribeRequest>;
 
 }  // namespace kse::kafka
 // NOLINTEND
