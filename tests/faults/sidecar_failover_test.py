@@ -6,9 +6,12 @@ each serving its broker's port, and the cluster port served by exactly one of th
     port only across the three sidecars;
   * when that sidecar dies (SIGKILL) or stops (SIGTERM), the sidecar of broker 2 takes the
     cluster port over; when it comes back, broker 1's sidecar serves it again;
+  * when a partition's leader moves from broker 1 to broker 2, its series go from sidecar
+    1's port to sidecar 2's, served twice for at most one collection interval;
 
 Usage: sidecar_failover_test.py SOURCE_DIR BUILD_DIR
 """
+import json
 import pathlib
 import re
 import signal
@@ -18,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, http_get, wait_for  # noqa: E402
+from harness import Children, http_get, tool, wait_for  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
@@ -132,6 +135,49 @@ def main():
         dup = duplicates(lambda b: alive[b])
         if dup:
             fail(f"after sidecar 1 {fault} and came back, series served twice: {dup[:5]}")
+    leader_move()
+
+
+def leader_move():
+    """Leadership of a partition moves from broker 1 to broker 2 (preferred replica changed,
+    then a preferred election): the partition's series go from sidecar 1's port to sidecar
+    2's, and are served twice for at most one collection interval."""
+    topic = f"kse-sidecar-move-{int(time.time())}"
+    tool("kafka-topics", "--bootstrap-server", BOOTSTRAP, "--create", "--topic", topic, "--replica-assignment", "1:2:3")
+
+    def leader_on(broker):
+        text = page(PORTS[broker]) or ""
+        return f'kafka_topic_partition_leader{{topic="{topic}",partition="0"}} {broker}' in text
+
+    try:
+        wait_until(f"sidecar 1 serves {topic}-0, which broker 1 leads", 6 * INTERVAL_S + 10, lambda: leader_on(1))
+        plan = work / "move.json"
+        plan.write_text(json.dumps({"version": 1, "partitions": [{"topic": topic, "partition": 0,
+                                                                  "replicas": [2, 1, 3]}]}))
+        tool("kafka-reassign-partitions", "--bootstrap-server", BOOTSTRAP, "--reassignment-json-file", str(plan),
+             "--execute")
+        tool("kafka-leader-election", "--bootstrap-server", BOOTSTRAP, "--election-type", "PREFERRED", "--topic",
+             topic, "--partition", "0")
+        moved, twice_for, settled = time.time(), 0.0, None
+        while time.time() < moved + 6 * INTERVAL_S + 10:
+            dup = [d for d in duplicates(lambda b: True) if f'topic="{topic}"' in d]
+            now = time.time() - moved
+            if dup:
+                twice_for = now
+            elif leader_on(2) and not leader_on(1):
+                settled = now
+                break
+            time.sleep(0.25)
+        if settled is None:
+            fail(f"{topic}-0 never settled on sidecar 2's port alone after the leader moved to broker 2")
+        if twice_for > INTERVAL_S + 1:
+            fail(f"{topic}-0's series were served by two sidecars for {twice_for:.1f}s, more than one interval "
+                 f"({INTERVAL_S}s)")
+        print(f"leader move 1 -> 2: served by sidecar 2 alone {settled:.1f}s after the election; served twice for "
+              f"{twice_for:.1f}s (at most one interval, {INTERVAL_S}s)")
+    finally:
+        subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-topics", "--bootstrap-server", BOOTSTRAP,
+                        "--delete", "--topic", topic], capture_output=True, timeout=120)
 
 
 exit_code = 1
