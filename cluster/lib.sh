@@ -43,8 +43,8 @@ sasl_plaintext_port() { echo $((9095 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 # PROXIED listens on proxied_port and advertises proxy_port, where a fault-injecting
 # proxy of a test may forward to it: clients bootstrapped there reach every broker
 # through the proxy, and nothing else changes.
-proxied_port() { echo $((9096 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
-proxy_port() { echo $((19096 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
+proxied_port() { echo $((9098 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
+proxy_port() { echo $((19098 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 jolokia_port() { echo $((8777 + $1 + KSE_PORT_OFFSET)); }
 jmx_exporter_port() { echo $((7991 + KSE_PORT_OFFSET)); }
 node_dir() { echo "$KSE_CLUSTER_DIR/broker-$1"; }

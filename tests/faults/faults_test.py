@@ -587,6 +587,20 @@ def broker_lifecycle_scenario(exporter):
             if time.time() > deadline:
                 fail(f"broker lifecycle: moving {len(moves)} partition(s) off broker 4 did not complete in 120s")
             time.sleep(2)
+        # Stopped and holding no replica, but still registered (fenced): down, not gone.
+        last, fenced_seen = time.time(), False
+        for _ in range(5):
+            wait_cycle(last)
+            last = time.time()
+            page = scrape(port)
+            own = parse(page) if isinstance(page, str) else {}
+            if value(own, "kafka_broker_fenced", broker=4) == 1.0 and value(own, "kafka_broker_up", broker=4) == 0.0:
+                fenced_seen = True
+                break
+        if not fenced_seen:
+            fail("broker lifecycle: stopped broker 4, registered and holding no replica, is not served as fenced "
+                 "and down on its port")
+        say("broker lifecycle: broker 4 stopped with no replica left: served fenced and down, not gone")
         tool("kafka-cluster", "unregister", "--bootstrap-server", bootstrap(), "--id", "4")
         gone = time.time()
         last = time.time()

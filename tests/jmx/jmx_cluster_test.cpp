@@ -9,7 +9,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "jmx/jolokia/bridge.h"
@@ -230,6 +232,14 @@ std::string agent_rules() {
   return ::testing::AssertionSuccess();
 }
 
+// Kafka 4 registers some metrics under both kafka.server and org.apache.kafka.server;
+// a family fed by both takes the help of whichever bean the agent lists first (the MBean
+// server's order), so the bean's domain is left out of the help compared.
+std::string without_bean_domain(const std::string& help) {
+  static const std::regex bean_domain(R"(^(Attribute exposed for management )[\w.]+:)");
+  return std::regex_replace(help, bean_domain, "$1");
+}
+
 // Broker 1 runs the agent only while these tests need it.
 class JmxAgentComparison : public JmxCluster {
  protected:
@@ -290,7 +300,7 @@ class JmxAgentComparison : public JmxCluster {
       if (ours.type.count(name) == 0) continue;
       ++compared;
       EXPECT_EQ(ours.type.at(name), type) << name;
-      EXPECT_EQ(ours.help.at(name), agent_after.help.at(name)) << name;
+      EXPECT_EQ(without_bean_domain(ours.help.at(name)), without_bean_domain(agent_after.help.at(name))) << name;
     }
     EXPECT_GT(compared, 30u);
   }

@@ -32,9 +32,9 @@ ClusterSnapshot three_broker_snapshot() {
   ClusterSnapshot s;
   s.taken_at = Clock::time_point(std::chrono::seconds(1000));
   s.cluster_id = "abc";
-  s.brokers = {{1, "127.0.0.1", 9092, std::nullopt, true, true},
-               {2, "127.0.0.1", 9192, std::string("r2"), true, false},
-               {3, "127.0.0.1", 9292, std::nullopt, false, false}};
+  s.brokers = {{1, "127.0.0.1", 9092, std::nullopt, true, true, false},
+               {2, "127.0.0.1", 9192, std::string("r2"), true, false, false},
+               {3, "127.0.0.1", 9292, std::nullopt, false, false, true}};
   TopicState position;
   position.name = "position";
   position.min_insync_replicas = 2;
@@ -71,16 +71,32 @@ TEST(ModelTest, BrokersUpAndInfo) {
   EXPECT_EQ(dump(families, "kafka_broker_"),
             "kafka_broker_info{id=1,address=127.0.0.1:9092,rack=} 1 @-1\n"
             "kafka_broker_info{id=2,address=127.0.0.1:9192,rack=r2} 1 @-1\n"
+            // Broker 3 left the metadata but DescribeCluster still lists it, fenced: down, not gone.
+            "kafka_broker_fenced{broker=1} 0 @1\n"
+            "kafka_broker_fenced{broker=2} 0 @2\n"
+            "kafka_broker_fenced{broker=3} 1 @3\n"
             "kafka_broker_up{broker=1} 1 @1\n"
             "kafka_broker_up{broker=2} 0 @2\n"
             "kafka_broker_up{broker=3} 0 @3\n");
   EXPECT_EQ(dump(families, "kafka_brokers"), "kafka_brokers{} 2 @-1\n");
 }
 
+TEST(ModelTest, FencedIsAbsentWhereTheClusterCannotSay) {
+  ClusterSnapshot snapshot = three_broker_snapshot();
+  snapshot.brokers[2].fenced.reset();  // DescribeCluster before v2 does not list fenced brokers
+  auto families = build_cluster_families(snapshot, {}, {});
+  EXPECT_EQ(dump(families, "kafka_broker_fenced"),
+            "kafka_broker_fenced{broker=1} 0 @1\n"
+            "kafka_broker_fenced{broker=2} 0 @2\n");
+}
+
 TEST(ModelTest, WithoutMetadataBrokersAreUnreachableButNotCounted) {
   ClusterSnapshot snapshot = three_broker_snapshot();
   snapshot.collectors["metadata"] = {false, "Metadata: timed out", "timeout"};
-  for (auto& broker : snapshot.brokers) broker.reachable = false;
+  for (auto& broker : snapshot.brokers) {
+    broker.reachable = false;
+    broker.fenced.reset();  // as the collector leaves it when nothing answered
+  }
   auto families = build_cluster_families(snapshot, {}, {});
   EXPECT_EQ(dump(families, "kafka_broker"),
             "kafka_broker_up{broker=1} 0 @1\n"

@@ -6,6 +6,7 @@
 #include "collector/kafka_calls.h"
 #include "collector/when_all.h"
 #include "kafka/generated/describe_client_quotas.h"
+#include "kafka/generated/describe_cluster.h"
 #include "kafka/generated/describe_quorum.h"
 #include "kafka/generated/describe_transactions.h"
 #include "kafka/generated/list_partition_reassignments.h"
@@ -126,6 +127,24 @@ awaitable<void> Collector::collect_transaction_details(Cycle& cycle, int32_t coo
         for (int32_t partition : topic.partitions) txn.partitions.push_back({topic.topic, partition});
       }
     }
+  }
+}
+
+// Fenced brokers are missing from Metadata; DescribeCluster v2 (KIP-1073) lists them, so a
+// fenced broker is told apart from one that left.
+awaitable<void> Collector::collect_registrations(Cycle& cycle) {
+  kafka::DescribeClusterRequest request;
+  request.include_fenced_brokers = true;
+  auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
+  if (!answered(cycle, "registrations", kAnyBroker, answer)) co_return;
+  for (const auto& broker : answer->brokers) {
+    model::BrokerInfo info;
+    info.id = broker.broker_id;
+    info.host = broker.host;
+    info.port = broker.port;
+    info.rack = broker.rack;
+    info.fenced = broker.is_fenced;
+    cycle.registrations[broker.broker_id] = info;
   }
 }
 

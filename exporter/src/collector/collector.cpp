@@ -57,7 +57,7 @@ awaitable<ClusterSnapshot> Collector::collect() {
   cycle.deadline = started + options_.cycle_timeout;
   cycle.snapshot.taken_at = model::Clock::now();
   for (const char* name : {"metadata", "offsets", "groups", "log_dirs", "topic_configs", "quorum",
-                           "reassignments", "transactions", "quotas", "record_times"}) {
+                           "reassignments", "transactions", "quotas", "record_times", "registrations"}) {
     cycle.snapshot.collectors[name] = {};
   }
 
@@ -77,6 +77,7 @@ awaitable<ClusterSnapshot> Collector::collect() {
     tasks.push_back(collect_reassignments(cycle));
     tasks.push_back(collect_transactions(cycle));
     tasks.push_back(collect_quotas(cycle));
+    tasks.push_back(collect_registrations(cycle));
     co_await when_all(std::move(tasks));
   }
 
@@ -86,20 +87,31 @@ awaitable<ClusterSnapshot> Collector::collect() {
     for (const auto& broker : last_brokers_) {
       model::BrokerInfo unknown = broker;
       unknown.reachable = false;
+      unknown.fenced.reset();
       snapshot.brokers.push_back(unknown);
     }
   } else {
-    // A broker missing from the metadata that still holds replicas is down: it keeps a
-    // row (registered = false) so its port can say so. One that holds none has left the
-    // cluster (decommissioned, or unregistered after its replicas moved away) and is no
-    // longer reported.
+    // A broker missing from the metadata that is still registered (fenced, as
+    // DescribeCluster says) or still holds replicas is down: it keeps a row (registered =
+    // false) so its port can say so. One that is neither has left the cluster
+    // (decommissioned, or unregistered after its replicas moved away) and is no longer
+    // reported.
     std::set<int32_t> present;
     for (auto& broker : snapshot.brokers) {
       present.insert(broker.id);
       broker.reachable = !cycle.unreachable.count(broker.id);
+      auto registration = cycle.registrations.find(broker.id);
+      if (registration != cycle.registrations.end()) broker.fenced = registration->second.fenced;
+    }
+    auto fenced = [&](int32_t id) {
+      auto registration = cycle.registrations.find(id);
+      return registration != cycle.registrations.end() && registration->second.fenced.value_or(false);
+    };
+    for (const auto& [id, registration] : cycle.registrations) {
+      if (!present.count(id) && fenced(id) && !known_brokers_.count(id)) known_brokers_[id] = registration;
     }
     std::erase_if(known_brokers_, [&](const auto& entry) {
-      return !present.count(entry.first) && !cycle.replica_holders.count(entry.first);
+      return !present.count(entry.first) && !cycle.replica_holders.count(entry.first) && !fenced(entry.first);
     });
     // Replicas name brokers this process never saw registered (it started while they
     // were down): they are down too, not unknown.
@@ -115,6 +127,7 @@ awaitable<ClusterSnapshot> Collector::collect() {
         model::BrokerInfo down = broker;
         down.registered = false;
         down.reachable = false;
+        down.fenced = fenced(id) ? std::optional<bool>(true) : std::nullopt;
         snapshot.brokers.push_back(down);
       }
     }

@@ -81,6 +81,7 @@ class Collector {
   boost::asio::awaitable<void> collect_transaction_details(Cycle& cycle, int32_t coordinator,
                                                            std::vector<std::string> ids);
   boost::asio::awaitable<void> collect_quotas(Cycle& cycle);
+  boost::asio::awaitable<void> collect_registrations(Cycle& cycle);
 
   // One request of the cycle, to `broker` or to any broker (kAnyBroker), counted.
   template <typename Request>

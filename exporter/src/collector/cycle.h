@@ -26,6 +26,9 @@ struct Collector::Cycle {
   std::map<std::string, int32_t> group_coordinator;
   // Brokers a request of this cycle got no answer from.
   std::set<int32_t> unreachable;
+  // Every registered broker, fenced or not, as DescribeCluster listed it (id -> fenced);
+  // empty when it did not answer. Before Kafka 4.0 it lists unfenced brokers only.
+  std::map<int32_t, model::BrokerInfo> registrations;
 
   // Time left before the deadline, at most `cap`; zero or less once it has passed.
   std::chrono::milliseconds budget(std::chrono::milliseconds cap) const {

@@ -24,6 +24,10 @@ const metrics::Catalogue& catalogue() {
        kCluster, "model"},
       {"kafka_broker_info", MetricType::kGauge, {"id", "address", "rack"},
        "Broker facts from metadata; value is 1.", kCluster, "model"},
+      {"kafka_broker_fenced", MetricType::kGauge, {"broker"},
+       "1 if the broker is registered but fenced (stopped, or lost its controller session: down, not gone), "
+       "0 if registered and unfenced; absent where the cluster cannot say (DescribeCluster before v2, Kafka 4.0, lists no fenced broker).",
+       kBroker, "DescribeCluster"},
       {"kafka_broker_up", MetricType::kGauge, {"broker"},
        "1 if the broker is in the metadata and answered this cycle, 0 if it left or cannot be "
        "reached.",

@@ -75,6 +75,7 @@ void build_brokers(const ClusterSnapshot& snapshot, FamilySet& f) {
     }
     add(f["kafka_broker_up"], {std::to_string(broker.id)},
         broker.registered && broker.reachable ? 1 : 0, broker.id);
+    if (broker.fenced) add(f["kafka_broker_fenced"], {std::to_string(broker.id)}, *broker.fenced ? 1 : 0, broker.id);
   }
   if (metadata_up) add(f["kafka_brokers"], {}, static_cast<double>(registered));
   if (!snapshot.cluster_id.empty()) add(f["kafka_cluster_info"], {snapshot.cluster_id}, 1);

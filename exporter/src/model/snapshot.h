@@ -22,6 +22,9 @@ struct BrokerInfo {
   bool registered = true;
   // The exporter could talk to it this cycle.
   bool reachable = true;
+  // Registered but fenced (DescribeCluster v2, Kafka 4.0+): it is down, not gone.
+  // Unknown (no value) where the cluster cannot say.
+  std::optional<bool> fenced;
 };
 
 struct PartitionState {
