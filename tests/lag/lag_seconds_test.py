@@ -6,7 +6,10 @@ timestamps Kafka's console consumer prints, on the real cluster:
     of the record at its committed offset, to within a second;
   * a caught-up group on a topic that stayed idle, with the exporter started during the
     idle period: when one record arrives, the lag is that record's age (seconds), not the
-    length of the idle period, and the series is there from the exporter's first cycles.
+    length of the idle period, and the series is there from the exporter's first cycles;
+  * status, as Burrow judges it over the window: STOPPED (no member, offsets still), OK
+    (caught up), REWIND (offsets reset to earliest; lag then the first record's age),
+    STALLED (a member that reads but never commits).
 
 Usage: lag_seconds_test.py SOURCE_DIR BUILD_DIR
 """
@@ -29,6 +32,7 @@ BOOTSTRAP = "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292"
 CLUSTER_PORT, BROKER_BASE = 19208, 19271
 suffix = f"{int(time.time())}-{os.getpid()}"
 TOPIC, BEHIND, CAUGHT_UP = f"kse-lag-{suffix}", f"kse-lag-behind-{suffix}", f"kse-lag-caught-up-{suffix}"
+STUCK = f"kse-lag-stuck-{suffix}"
 IDLE_S = 30
 
 
@@ -163,6 +167,54 @@ filters: {{topic_include: "^{TOPIC}$"}}
                              f"{expected:.2f}s")
     print(f"after {IDLE_S}s idle, one new record: lag_seconds {served:.2f}, its age {expected:.2f}s")
 
+    # Offsets reset to earliest (as an operator replays a topic): REWIND within the window,
+    # and the lag is now the age of each partition's first record.
+    tool("kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP, "--group", BEHIND, "--topic", TOPIC,
+         "--reset-offsets", "--to-earliest", "--execute")
+    first = {p: record_timestamp(p, 0) for p in behind}
+    wait_status(BEHIND, "REWIND", "after --reset-offsets --to-earliest")
+    text = scrape_all()
+    for partition, created in first.items():
+        served = series(text, "kafka_consumergroup_lag_seconds", consumergroup=BEHIND, topic=TOPIC,
+                        partition=partition)
+        expected = collected_at(text) - created
+        if served is None or abs(served - expected) > 1.5:
+            raise AssertionError(f"after the rewind, {TOPIC}-{partition}: lag_seconds {served}, the record at offset "
+                                 f"0 is {expected:.2f}s old")
+    print(f"status: {BEHIND} REWIND after its offsets were reset to earliest; lag_seconds the age of each "
+          "partition's first record")
+
+    # A member that reads but never commits (a consumer stuck on a record it keeps failing
+    # on looks the same from outside): STALLED.
+    commit(STUCK, {p: 1 for p in behind})
+    children.start([root / "cluster" / "kafka-tool", "kafka-console-consumer", "--bootstrap-server", BOOTSTRAP,
+                    "--topic", TOPIC, "--group", STUCK, "--timeout-ms", "90000", "--consumer-property",
+                    "enable.auto.commit=false"], "stuck-consumer.log")
+    deadline = time.time() + 60
+    while not re.search(r"\bStable\b\s+1\s*$", tool("kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP,
+                                                     "--describe", "--state", "--group", STUCK), re.M):
+        if time.time() > deadline:
+            raise AssertionError(f"{STUCK} never became Stable with 1 member")
+        time.sleep(2)
+    wait_status(STUCK, "STALLED", "with a member that never commits")
+    committed = tool("kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP, "--describe", "--group", STUCK)
+    if not all(re.search(rf"^{STUCK}\s+{re.escape(TOPIC)}\s+{p}\s+1\s", committed, re.M) for p in behind):
+        raise AssertionError(f"kafka-consumer-groups does not show {STUCK} still at offset 1: {committed}")
+    print(f"status: {STUCK} STALLED (1 member, committed offsets still at 1 as kafka-consumer-groups shows)")
+
+
+def wait_status(group, status, when):
+    """The group's status becomes `status` within the window (3 cycles) and a few seconds."""
+    deadline = time.time() + 20
+    while True:
+        text = scrape_all()
+        found = re.findall(rf'^kafka_consumergroup_status\{{consumergroup="{group}",status="(\w+)"\}} 1$', text, re.M)
+        if found == [status]:
+            return
+        if time.time() > deadline:
+            raise AssertionError(f"{group} {when}: kafka_consumergroup_status {found}, expected {status}")
+        time.sleep(1)
+
 
 exit_code = 1
 try:
@@ -178,4 +230,7 @@ finally:
     children.stop()
     subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-topics", "--bootstrap-server", BOOTSTRAP,
                     "--delete", "--topic", TOPIC], capture_output=True, timeout=120)
+    for group in (BEHIND, CAUGHT_UP, STUCK):
+        subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP,
+                        "--delete", "--group", group], capture_output=True, timeout=120)
 sys.exit(exit_code)
