@@ -12,6 +12,7 @@
 
 #include "app/app.h"
 #include "config/config.h"
+#include "config/web_config.h"
 #include "kse/version.h"
 #include "model/catalogue.h"
 
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   std::optional<int> cluster_port;
   std::optional<std::string> listen_address;
   std::optional<std::string> log_level;
+  std::optional<std::string> web_config_file;
   bool check_only = false;
   bool print_metrics_doc = false;
   bool print_config_reference = false;
@@ -55,6 +57,9 @@ int main(int argc, char** argv) {
   cli.add_option("--cluster-port", cluster_port, "Port of the cluster-wide series");
   cli.add_option("--listen-address", listen_address, "Address the HTTP ports bind to");
   cli.add_option("--log-level", log_level, "trace, debug, info, warn or error");
+  cli.add_option("--web.config.file", web_config_file,
+                 "TLS and basic auth of the HTTP ports, in the Prometheus exporter-toolkit format")
+      ->type_name("FILE");
   cli.add_option("--set", overrides, "Override any key: section.key=value (repeatable)")
       ->type_name("KEY=VALUE");
   cli.add_flag("--check-config", check_only, "Validate the configuration and exit");
@@ -85,6 +90,7 @@ int main(int argc, char** argv) {
   }
 
   kse::config::Config config;
+  kse::config::WebConfig web_config;
   try {
     config = config_file.empty() ? kse::config::load_text("", "<defaults>")
                                  : kse::config::load_file(config_file);
@@ -108,10 +114,17 @@ int main(int argc, char** argv) {
     if (log_level) {
       kse::config::apply_override(config, "log.level=" + *log_level, "flag --log-level");
     }
+    if (web_config_file) {
+      kse::config::apply_override(config, "serve.web_config_file=" + *web_config_file,
+                                  "flag --web.config.file");
+    }
     for (const auto& assignment : overrides) {
       kse::config::apply_override(config, assignment, "flag --set");
     }
     kse::config::validate(config);
+    if (!config.serve.web_config_file.empty()) {
+      web_config = kse::config::load_web_config(config.serve.web_config_file);
+    }
   } catch (const kse::config::ConfigError& error) {
     std::cerr << "kafka-sidecar-exporter: configuration error: " << error.what() << "\n";
     return kConfigErrorExit;
@@ -121,5 +134,5 @@ int main(int argc, char** argv) {
     std::cout << "configuration OK (" << config.source << ")\n";
     return 0;
   }
-  return kse::app::run(config);
+  return kse::app::run(config, web_config);
 }

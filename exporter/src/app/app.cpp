@@ -368,7 +368,7 @@ class Exporter {
 
 }  // namespace
 
-int run(const config::Config& config) {
+int run(const config::Config& config, const config::WebConfig& web) {
   spdlog::set_level(spdlog::level::from_str(config.log.level));
   spdlog::info("kafka-sidecar-exporter {} starting: bootstrap {}, interval {} ms{}", kVersion,
                fmt::join(config.kafka.bootstrap_servers, ","), config.collect.interval.count(),
@@ -380,6 +380,15 @@ int run(const config::Config& config) {
   server_options.tls_key_file = config.serve.tls.key_file;
   server_options.basic_auth_username = config.serve.basic_auth.username;
   server_options.basic_auth_password = config.serve.basic_auth.password;
+  if (!web.tls.cert_file.empty()) {
+    server_options.tls_cert_file = web.tls.cert_file;
+    server_options.tls_key_file = web.tls.key_file;
+    server_options.tls_client_auth_type = web.tls.client_auth_type;
+    server_options.tls_client_ca_file = web.tls.client_ca_file;
+    server_options.tls_min_version = web.tls.min_version;
+    server_options.tls_max_version = web.tls.max_version;
+  }
+  server_options.bcrypt_users = web.basic_auth_users;
   try {
     http::HttpServer server(server_options);
     // The ports known before the first cycle open at once, so a busy port stops us here.

@@ -222,6 +222,14 @@ void validate(const Config& config) {
     refuse("serve.tls", "only one of cert_file and key_file", "both or neither",
            "serve.tls.cert_file");
   }
+  if (!serve.web_config_file.empty() &&
+      (!serve.tls.cert_file.empty() || !serve.basic_auth.username.empty())) {
+    refuse("serve.web_config_file",
+           "it together with " +
+               std::string(!serve.tls.cert_file.empty() ? "serve.tls" : "serve.basic_auth"),
+           "either serve.web_config_file or serve.tls/serve.basic_auth, not both",
+           "serve.web_config_file");
+  }
   if (config.kafka.tls.cert_file.empty() != config.kafka.tls.key_file.empty()) {
     refuse("kafka.tls", "only one of cert_file and key_file", "both or neither",
            "kafka.tls.cert_file");

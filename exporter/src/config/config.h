@@ -72,6 +72,8 @@ struct ServeConfig {
   int http_threads = 16;
   ServeTlsConfig tls;
   BasicAuthConfig basic_auth;
+  // Exporter-toolkit web configuration; read by load_web_config() once the keys are merged.
+  std::string web_config_file;
 };
 
 struct FilterConfig {

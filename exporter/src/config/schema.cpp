@@ -283,6 +283,10 @@ const std::vector<Key>& keys() {
       {KSE_KEY(serve.basic_auth.username), string(),
        "require HTTP basic auth with this user on every port"},
       {KSE_KEY(serve.basic_auth.password), string(), "password of `serve.basic_auth.username`"},
+      {KSE_KEY(serve.web_config_file), readable_file(),
+       "TLS, client certificates and bcrypt basic auth in the Prometheus exporter-toolkit "
+       "format (flag `--web.config.file`); recommended over `serve.tls` and "
+       "`serve.basic_auth`, which it excludes"},
       {KSE_KEY(filters.topic_include), regex(), "topics to report"},
       {KSE_KEY(filters.topic_exclude), regex(), "topics not to report, among those included"},
       {KSE_KEY(filters.group_include), regex(), "consumer groups to report"},

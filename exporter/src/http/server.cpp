@@ -1,15 +1,20 @@
 #include "http/server.h"
 
 #include <civetweb.h>
+#include <dlfcn.h>
+#include <openssl/ssl.h>
 
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "common/base64.h"
+#include "render/openmetrics.h"
 
 namespace kse::http {
 
@@ -47,6 +52,85 @@ bool accepts_gzip(const char* header) {
   return false;
 }
 
+// The quality ("q=") of one Accept item, 1 when absent.
+double quality(std::string_view params) {
+  const size_t q = params.find("q=");
+  if (q == std::string_view::npos) return 1;
+  return std::strtod(std::string(params.substr(q + 2)).c_str(), nullptr);
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// OpenMetrics when the Accept header ranks application/openmetrics-text (version 1.0.0
+// or none named) above every text/plain or wildcard it accepts, as Prometheus's does.
+bool prefers_openmetrics(const char* header) {
+  if (header == nullptr) return false;
+  double openmetrics = 0;
+  double text = 0;
+  std::string_view rest(header);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const size_t semicolon = item.find(';');
+    const std::string_view type = trim(item.substr(0, semicolon));
+    const std::string_view params =
+        semicolon == std::string_view::npos ? std::string_view() : item.substr(semicolon + 1);
+    if (type == "application/openmetrics-text") {
+      const size_t version = params.find("version=");
+      if (version == std::string_view::npos ||
+          params.substr(version + 8).starts_with("1.0.0")) {
+        openmetrics = std::max(openmetrics, quality(params));
+      }
+    } else if (type == "text/plain" || type == "text/*" || type == "*/*") {
+      text = std::max(text, quality(params));
+    }
+  }
+  return openmetrics > 0 && openmetrics > text;
+}
+
+// The values of `name[]` in a query string; an empty set when it names none.
+std::set<std::string, std::less<>> requested_families(const char* query) {
+  std::set<std::string, std::less<>> names;
+  if (query == nullptr) return names;
+  std::string_view rest(query);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const size_t equals = pair.find('=');
+    if (equals == std::string_view::npos) continue;
+    const std::string raw_key(pair.substr(0, equals));
+    const std::string raw_value(pair.substr(equals + 1));
+    std::string key(raw_key.size() + 1, '\0');
+    std::string value(raw_value.size() + 1, '\0');
+    const int key_length = mg_url_decode(raw_key.c_str(), static_cast<int>(raw_key.size()),
+                                         key.data(), static_cast<int>(key.size()), 1);
+    const int value_length = mg_url_decode(raw_value.c_str(), static_cast<int>(raw_value.size()),
+                                           value.data(), static_cast<int>(value.size()), 1);
+    if (key_length < 0 || value_length < 0) continue;
+    key.resize(static_cast<size_t>(key_length));
+    value.resize(static_cast<size_t>(value_length));
+    if (key == "name[]" && !value.empty()) names.insert(value);
+  }
+  return names;
+}
+
+int tls_version(const std::string& name) {
+  if (name == "TLS10") return TLS1_VERSION;
+  if (name == "TLS11") return TLS1_1_VERSION;
+  if (name == "TLS13") return TLS1_3_VERSION;
+  return TLS1_2_VERSION;
+}
+
+// Accepts whatever certificate the client shows: RequestClientCert and RequireAnyClientCert
+// ask for one without checking who signed it.
+int accept_any_certificate(int, X509_STORE_CTX*) { return 1; }
+
 // Compares every byte whatever the first difference, so timing does not reveal the password.
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -63,12 +147,37 @@ struct HttpServer::Port {
   std::string role;
   mg_context* context = nullptr;
   std::shared_ptr<const render::RenderedPage> page;  // guarded by server->mutex_
+  // The OpenMetrics text and gzip of `openmetrics_source`, guarded by server->mutex_.
+  std::shared_ptr<const render::RenderedPage> openmetrics_source;
+  std::shared_ptr<const std::pair<std::string, std::string>> openmetrics;
 };
+
+std::string tls_unavailable_reason() {
+  if (mg_check_feature(2) == 0) return "this civetweb has no TLS support";
+  // civetweb 1.15 (Debian 12) loads libssl.so at run time and calls SSL_get_peer_certificate
+  // after every handshake; OpenSSL 3 no longer exports it, so the call jumps to null.
+  void* libssl = ::dlopen("libssl.so", RTLD_LAZY | RTLD_LOCAL);
+  if (libssl == nullptr) libssl = ::dlopen("libssl.so.3", RTLD_LAZY | RTLD_LOCAL);
+  if (libssl == nullptr) return "civetweb cannot load libssl.so (install libssl-dev)";
+  const bool usable = ::dlsym(libssl, "SSL_get_peer_certificate") != nullptr;
+  ::dlclose(libssl);
+  if (usable || std::string_view(CIVETWEB_VERSION) >= "1.16") return "";
+  return std::string("civetweb ") + CIVETWEB_VERSION +
+         " calls SSL_get_peer_certificate, which this OpenSSL no longer has, and would crash on "
+         "the first TLS connection";
+}
 
 HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
   std::call_once(library_once, [] { mg_init_library(MG_FEATURES_TLS); });
-  if (!options_.tls_cert_file.empty() && mg_check_feature(2) == 0) {
-    throw ServerError("TLS for the HTTP ports was asked for, but this civetweb has no TLS support");
+  if (!options_.tls_cert_file.empty()) {
+    const std::string reason = tls_unavailable_reason();
+    if (!reason.empty()) {
+      throw ServerError("TLS for the HTTP ports was asked for, but " + reason +
+                        "; terminate TLS in front of the exporter (a reverse proxy) instead");
+    }
+  }
+  if (!options_.bcrypt_users.empty()) {
+    bcrypt_users_ = std::make_unique<BcryptUsers>(options_.bcrypt_users);
   }
   not_ready_reason_ = std::make_shared<const std::string>("no collection cycle has completed yet");
 }
@@ -108,18 +217,18 @@ void HttpServer::ensure_port(int number, const std::string& role) {
       "listening_ports", listen.c_str(), "num_threads", threads.c_str(),
       "request_timeout_ms", "10000", "enable_keep_alive", "yes",
       "keep_alive_timeout_ms", "30000", "max_request_size", "16384"};
-  std::string certificate_bundle;
+  // civetweb's option makes it set TLS up at all; init_tls then loads the certificate,
+  // the separate key file, the client CA and the versions, which its options cannot.
   if (tls) {
-    // civetweb wants the key and certificate in one PEM file.
-    certificate_bundle = options_.tls_cert_file;
     civet_options.push_back("ssl_certificate");
-    civet_options.push_back(certificate_bundle.c_str());
+    civet_options.push_back(options_.tls_cert_file.c_str());
   }
   civet_options.push_back(nullptr);
   mg_callbacks callbacks{};
+  if (tls) callbacks.init_ssl = &HttpServer::init_tls;
   mg_init_data init{};
   init.callbacks = &callbacks;
-  init.user_data = nullptr;
+  init.user_data = this;
   init.configuration_options = civet_options.data();
   mg_error_data error{};
   char error_text[256] = {0};
@@ -170,12 +279,76 @@ int HttpServer::handle(mg_connection* connection, void* port) {
   return p->server->serve(connection, *p);
 }
 
-bool HttpServer::authorized(mg_connection* connection) const {
+int HttpServer::init_tls(void* ssl_context, void* server) {
+  const ServerOptions& options = static_cast<HttpServer*>(server)->options_;
+  auto* context = static_cast<SSL_CTX*>(ssl_context);
+  if (SSL_CTX_use_certificate_chain_file(context, options.tls_cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(context, options.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(context) != 1) {
+    return -1;
+  }
+  if (SSL_CTX_set_min_proto_version(context, tls_version(options.tls_min_version)) != 1) return -1;
+  if (!options.tls_max_version.empty() &&
+      SSL_CTX_set_max_proto_version(context, tls_version(options.tls_max_version)) != 1) {
+    return -1;
+  }
+  const std::string& type = options.tls_client_auth_type;
+  if (!options.tls_client_ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(context, options.tls_client_ca_file.c_str(), nullptr) != 1) {
+      return -1;
+    }
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.tls_client_ca_file.c_str());
+    if (names != nullptr) SSL_CTX_set_client_CA_list(context, names);
+  }
+  if (type == "RequestClientCert") {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, &accept_any_certificate);
+  } else if (type == "RequireAnyClientCert") {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                       &accept_any_certificate);
+  } else if (type == "VerifyClientCertIfGiven") {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+  } else if (type == "RequireAndVerifyClientCert") {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  } else {
+    SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nullptr);
+  }
+  return 1;  // civetweb loads no certificate of its own
+}
+
+bool HttpServer::authorized(mg_connection* connection) {
+  if (bcrypt_users_) {
+    const char* header = mg_get_header(connection, "Authorization");
+    if (header == nullptr || std::strncmp(header, "Basic ", 6) != 0) return false;
+    const auto decoded = common::base64_decode(trim(header + 6));
+    if (!decoded) return false;
+    const size_t colon = decoded->find(':');
+    if (colon == std::string::npos) return false;
+    return bcrypt_users_->verify(decoded->substr(0, colon),
+                                 std::string_view(*decoded).substr(colon + 1));
+  }
   if (options_.basic_auth_username.empty()) return true;
   const char* header = mg_get_header(connection, "Authorization");
   const std::string expected =
       "Basic " + common::base64_encode(options_.basic_auth_username + ":" + options_.basic_auth_password);
   return header != nullptr && constant_time_equal(header, expected);
+}
+
+std::shared_ptr<const std::pair<std::string, std::string>> HttpServer::openmetrics_of(
+    Port& port, const std::shared_ptr<const render::RenderedPage>& page) {
+  {
+    std::lock_guard lock(mutex_);
+    if (port.openmetrics_source == page) return port.openmetrics;
+  }
+  std::string text = page->text_head ? *page->text_head : std::string();
+  text += page->text;
+  std::string converted = render::openmetrics_from_text(text);
+  std::string compressed = render::gzip_compress(converted);
+  auto made = std::make_shared<const std::pair<std::string, std::string>>(std::move(converted),
+                                                                           std::move(compressed));
+  std::lock_guard lock(mutex_);
+  port.openmetrics_source = page;
+  port.openmetrics = made;
+  return made;
 }
 
 int HttpServer::serve(mg_connection* connection, Port& port) {
@@ -201,15 +374,41 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
       send(connection, 503, "Service Unavailable", "text/plain", "no metrics yet: the first collection cycle has not finished\n");
       return 503;
     }
-    const bool gzip = accepts_gzip(mg_get_header(connection, "Accept-Encoding")) && !page->gzip.empty();
-    const std::string* head = gzip ? page->gzip_head.get() : page->text_head.get();
+    const bool gzip = accepts_gzip(mg_get_header(connection, "Accept-Encoding"));
+    const bool openmetrics = prefers_openmetrics(mg_get_header(connection, "Accept"));
+    const auto families = requested_families(request->query_string);
+    const std::string_view content_type =
+        openmetrics ? render::kOpenMetricsContentType : render::kTextContentType;
+    const auto write_head = [&](size_t length, bool compressed) {
+      mg_printf(connection,
+                "HTTP/1.1 200 OK\r\nContent-Type: %.*s\r\nContent-Length: %zu\r\n"
+                "Vary: Accept, Accept-Encoding\r\n%s\r\n",
+                static_cast<int>(content_type.size()), content_type.data(), length,
+                compressed ? "Content-Encoding: gzip\r\n" : "");
+    };
+    if (!families.empty() || openmetrics) {
+      std::shared_ptr<const std::pair<std::string, std::string>> converted;
+      std::string body;
+      if (!families.empty()) {
+        // A subset is rare (a debugging curl): rendered per request, never cached.
+        std::string text = page->text_head ? *page->text_head : std::string();
+        text += page->text;
+        body = render::filter_families(text, families);
+        if (openmetrics) body = render::openmetrics_from_text(body);
+        if (gzip) body = render::gzip_compress(body);
+      } else {
+        converted = openmetrics_of(port, page);
+      }
+      const std::string& out = converted ? (gzip ? converted->second : converted->first) : body;
+      write_head(out.size(), gzip);
+      if (method != "HEAD") mg_write(connection, out.data(), out.size());
+      return 200;
+    }
+    const bool compressed = gzip && !page->gzip.empty();
+    const std::string* head = compressed ? page->gzip_head.get() : page->text_head.get();
     const std::string_view first = head ? std::string_view(*head) : std::string_view();
-    const std::string_view rest = gzip ? page->gzip : page->text;
-    mg_printf(connection,
-              "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-              "Content-Length: %zu\r\n%s\r\n",
-              first.size() + rest.size(),
-              gzip ? "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n" : "Vary: Accept-Encoding\r\n");
+    const std::string_view rest = compressed ? page->gzip : page->text;
+    write_head(first.size() + rest.size(), compressed);
     if (method != "HEAD") {
       mg_write(connection, first.data(), first.size());
       mg_write(connection, rest.data(), rest.size());

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "http/bcrypt_users.h"
 #include "render/exposition.h"
 
 struct mg_context;
@@ -14,15 +15,23 @@ struct mg_connection;
 
 // The exporter's HTTP ports (civetweb, one context per port so ports come and go
 // at runtime): /metrics serves the page rendered by the last cycle, /healthz,
-// /ready and a small index page.
+// /ready and a small index page. /metrics answers OpenMetrics 1.0 to a client whose
+// Accept header prefers it, and only the families named by `name[]` when given.
 namespace kse::http {
 
 struct ServerOptions {
   std::string listen_address = "0.0.0.0";
   std::string tls_cert_file;  // PEM; with tls_key_file, the ports speak HTTPS
   std::string tls_key_file;
-  std::string basic_auth_username;
+  // The exporter-toolkit's names: NoClientCert, RequestClientCert, RequireAnyClientCert,
+  // VerifyClientCertIfGiven, RequireAndVerifyClientCert.
+  std::string tls_client_auth_type = "NoClientCert";
+  std::string tls_client_ca_file;
+  std::string tls_min_version = "TLS12";  // TLS10..TLS13
+  std::string tls_max_version;            // empty: the newest
+  std::string basic_auth_username;  // plaintext password (serve.basic_auth)
   std::string basic_auth_password;
+  std::map<std::string, std::string> bcrypt_users;  // user -> bcrypt hash (web config)
   int threads_per_port = 16;
 };
 
@@ -30,6 +39,9 @@ class ServerError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Why the HTTP ports cannot speak TLS with this civetweb and OpenSSL; empty when they can.
+std::string tls_unavailable_reason();
 
 class HttpServer {
  public:
@@ -52,9 +64,14 @@ class HttpServer {
   struct Port;
   static int handle(mg_connection* connection, void* port);
   int serve(mg_connection* connection, Port& port);
-  bool authorized(mg_connection* connection) const;
+  bool authorized(mg_connection* connection);
+  static int init_tls(void* ssl_context, void* server);
+  // The OpenMetrics text (and its gzip) of the page a port serves, made on first request.
+  std::shared_ptr<const std::pair<std::string, std::string>> openmetrics_of(Port& port,
+      const std::shared_ptr<const render::RenderedPage>& page);
 
   ServerOptions options_;
+  std::unique_ptr<BcryptUsers> bcrypt_users_;
   mutable std::mutex mutex_;
   std::map<int, std::unique_ptr<Port>> ports_;
   std::atomic<bool> ready_{false};
