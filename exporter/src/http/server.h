@@ -24,6 +24,7 @@ struct ServerOptions {
   std::string basic_auth_username;
   std::string basic_auth_password;
   int threads_per_port = 16;
+  std::string metrics_path = "/metrics";  // served besides /metrics
 };
 
 class ServerError : public std::runtime_error {
