@@ -43,6 +43,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md ${KSE_PACKAGING_DIR}/copyright
         DESTINATION ${KSE_DOC_DIR} COMPONENT exporter)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/configuration.md ${PROJECT_SOURCE_DIR}/docs/metrics.md
               ${PROJECT_SOURCE_DIR}/docs/alerts.md ${PROJECT_SOURCE_DIR}/docs/jmx-metrics.md
+              ${PROJECT_SOURCE_DIR}/docs/compatibility.md
+              ${PROJECT_SOURCE_DIR}/docs/migrating-from-kafka_exporter.md
         DESTINATION ${KSE_DOC_DIR}/docs COMPONENT exporter)
 # Debian wants the changelog and manual page compressed, without a timestamp in the gzip header.
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${KSE_PACKAGING_DIR}/changelog)

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "app/app.h"
 #include "config/config.h"
+#include "config/kafka_exporter_flags.h"
 #include "config/web_config.h"
 #include "kse/version.h"
 #include "model/catalogue.h"
@@ -36,7 +38,9 @@ int main(int argc, char** argv) {
   CLI::App cli{"kafka-sidecar-exporter " + std::string(kse::kVersion) +
                ": Prometheus metrics for a Kafka cluster, one port per broker.\n"
                "Configuration: defaults < YAML file < KSE_* environment < flags "
-               "(see docs/configuration.md)."};
+               "(see docs/configuration.md).\n"
+               "danielqsj/kafka_exporter's flags (--kafka.server, --web.listen-address, ...) "
+               "are accepted too: see docs/migrating-from-kafka_exporter.md."};
   std::string config_file;
   std::vector<std::string> overrides;
   std::optional<std::string> bootstrap;
@@ -69,8 +73,19 @@ int main(int argc, char** argv) {
                "Print the key table of docs/configuration.md and exit");
   cli.set_version_flag("--version", std::string("kafka-sidecar-exporter ") + kse::kVersion);
 
+  // kafka_exporter's flags are taken out first; CLI11 reads what is left.
+  kse::config::KafkaExporterFlags kafka_exporter_flags;
   try {
-    cli.parse(argc, argv);
+    kafka_exporter_flags = kse::config::extract_kafka_exporter_flags({argv + 1, argv + argc});
+  } catch (const kse::config::ConfigError& error) {
+    std::cerr << "kafka-sidecar-exporter: configuration error: " << error.what() << "\n";
+    return kConfigErrorExit;
+  }
+  std::vector<std::string> remaining = kafka_exporter_flags.remaining;
+  std::reverse(remaining.begin(), remaining.end());  // CLI11 takes the arguments reversed
+
+  try {
+    cli.parse(remaining);
   } catch (const CLI::CallForHelp& e) {
     return cli.exit(e);
   } catch (const CLI::CallForVersion& e) {
@@ -118,6 +133,7 @@ int main(int argc, char** argv) {
       kse::config::apply_override(config, "serve.web_config_file=" + *web_config_file,
                                   "flag --web.config.file");
     }
+    kse::config::apply_kafka_exporter_flags(config, kafka_exporter_flags);
     for (const auto& assignment : overrides) {
       kse::config::apply_override(config, assignment, "flag --set");
     }
@@ -130,6 +146,7 @@ int main(int argc, char** argv) {
     return kConfigErrorExit;
   }
 
+  for (const auto& note : kafka_exporter_flags.notes) spdlog::info("{}", note);
   if (check_only) {
     std::cout << "configuration OK (" << config.source << ")\n";
     return 0;

@@ -18,6 +18,16 @@ TEST(PagePlanTest, ClusterPageFirstThenBrokersAndEachOwnerOnItsOwnPage) {
   EXPECT_EQ(pages.slot_of(4), PagePlan::kNotServed);
 }
 
+TEST(PagePlanTest, SinglePortPutsEveryOwnerOnTheClusterPage) {
+  config::ServeConfig serve;
+  serve.single_port = true;
+  const PagePlan pages = plan_pages(plan_ports(serve, {1, 2}, {1, 2}), {9308});
+  EXPECT_EQ(pages.ports, (std::vector<int>{9308}));
+  EXPECT_EQ(pages.slot_of(-1), 0u);
+  EXPECT_EQ(pages.slot_of(1), 0u);
+  EXPECT_EQ(pages.slot_of(7), 0u);
+}
+
 TEST(PagePlanTest, APortThatDidNotOpenHasNoPage) {
   PortPlan ports;
   ports.cluster_port = 9308;

@@ -13,6 +13,16 @@ TEST(PortPlanTest, AllBrokersAndTheClusterPortByDefault) {
   EXPECT_EQ(plan.exporter_owner, -1);
 }
 
+TEST(PortPlanTest, SinglePortOpensOnlyTheClusterPort) {
+  config::ServeConfig serve;
+  serve.single_port = true;
+  serve.cluster_port = 18308;
+  PortPlan plan = plan_ports(serve, {1, 2, 3}, {1, 2, 3});
+  EXPECT_TRUE(plan.broker_ports.empty());
+  EXPECT_EQ(plan.cluster_port, 18308);
+  EXPECT_TRUE(plan.single_port);
+}
+
 TEST(PortPlanTest, ExplicitPortsWinOthersFollowTheirId) {
   config::ServeConfig serve;
   serve.broker_ports = {{1, 8001}};

@@ -88,7 +88,8 @@ TEST(ConfigTest, BadYamlNamesLine) {
 TEST(ConfigTest, UnknownKeyNamesLineKeyAndAllowed) {
   EXPECT_EQ(error_of("serve:\n  clustr_port: 9308\n"),
             "exporter.yml:2: unknown key 'serve.clustr_port', allowed here: basic_auth, "
-            "broker_id, broker_port_base, broker_ports, cluster_port, http_threads, listen_address, tls, web_config_file");
+            "broker_id, broker_port_base, broker_ports, cluster_port, http_threads, listen_address, "
+            "metrics_path, single_port, tls, web_config_file");
   EXPECT_EQ(error_of("servr: {}\n"),
             "exporter.yml:1: unknown key 'servr', allowed here: collect, filters, jmx, kafka, "
             "limits, log, probe, serve");
@@ -102,7 +103,8 @@ TEST(ConfigTest, WrongTypeNamesFoundAndAllowed) {
             "exporter.yml:2: key 'probe.enabled': found 'maybe', allowed true or false");
   EXPECT_EQ(error_of("serve: 5\n"),
             "exporter.yml:1: key 'serve': found '5', allowed a mapping with keys basic_auth, "
-            "broker_id, broker_port_base, broker_ports, cluster_port, http_threads, listen_address, tls, web_config_file");
+            "broker_id, broker_port_base, broker_ports, cluster_port, http_threads, listen_address, "
+            "metrics_path, single_port, tls, web_config_file");
   EXPECT_EQ(error_of("kafka:\n  bootstrap_servers: {a: b}\n"),
             "exporter.yml:2: key 'kafka.bootstrap_servers': found a mapping, allowed a list of "
             "strings");

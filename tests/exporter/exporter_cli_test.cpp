@@ -1,7 +1,11 @@
 // The binary's command line: --help, --version and configuration errors (one line, exit 2).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "support/test_support.h"
 
@@ -47,6 +51,52 @@ TEST(ExporterCliTest, CheckConfigAcceptsTheShippedExample) {
   auto result = run_command("cd " + source_dir() + " && " + binary() +
                             " --check-config -c exporter/examples/local-cluster.yml");
   EXPECT_EQ(result.exit_code, 0) << result.output;
+}
+
+TEST(ExporterCliTest, KafkaExporterFlagsAreReadWithOurs) {
+  const std::string path = "/tmp/kse-cli-test-kafka-exporter.yml";
+  std::ofstream(path) << "serve:\n  cluster_port: 9400\n";
+  auto result = run_command(binary() + " --check-config -c " + path +
+                            " --kafka.server 127.0.0.1:9092 --kafka.server=127.0.0.1:9192"
+                            " --web.listen-address=:18308 --sasl.enabled --sasl.username=alice"
+                            " --sasl.password=alice-secret --kafka.version=2.0.0");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("kafka_exporter flag --kafka.version ignored: the exporter asks "
+                               "each broker which request versions it speaks (ApiVersions)"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("configuration OK (" + path + ")"), std::string::npos)
+      << result.output;
+}
+
+TEST(ExporterCliTest, RefusedKafkaExporterFlagsAreOneLineAndExitTwo) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--use.consumelag.zookeeper", "flag --use.consumelag.zookeeper: not supported"},
+      {"--sasl.enabled --sasl.username=u --sasl.mechanism=gssapi",
+       "flag --sasl.mechanism: 'gssapi' is not supported yet; supported: plain, scram-sha256, "
+       "scram-sha512"},
+      {"--sasl.mechanism=awsiam", "flag --sasl.mechanism: 'awsiam' is not supported yet"},
+      {"--no-offset.show-all", "flag --offset.show-all: false is not supported"},
+      {"--kafka.labels=cluster=prod", "flag --kafka.labels: not supported yet"},
+      {"--tls.server-name=kafka", "flag --tls.server-name: not supported yet"},
+      {"--server.tls.mutual-auth-enabled", "flag --server.tls.mutual-auth-enabled: not supported"},
+      {"--web.listen-address=9308", "flag --web.listen-address: found '9308'"},
+      {"--kafka.server=kafka", "flag --kafka.server: key 'kafka.bootstrap_servers': found 'kafka'"},
+      {"--web.telemetry-path=/healthz", "flag --web.telemetry-path: key 'serve.metrics_path'"},
+      {"'--topic.filter=('", "flag --topic.filter: key 'filters.topic_include'"},
+      {"--sasl.enabled=perhaps", "flag --sasl.enabled: found 'perhaps'"},
+      {"--kafka.server", "flag --kafka.server: needs a value"},
+      {"--kafka.server=127.0.0.1:9092 --broker-id 1",
+       "kafka_exporter flags: key 'serve.single_port': found true with serve.broker_id set"},
+  };
+  for (const auto& [flags, message] : cases) {
+    auto result = run_command(binary() + " " + flags);
+    EXPECT_EQ(result.exit_code, 2) << flags;
+    EXPECT_EQ(result.output.rfind("kafka-sidecar-exporter: configuration error: " + message, 0),
+              0u)
+        << flags << ": " << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  }
 }
 
 TEST(ExporterCliTest, MetricsDocCommandPrintsTheTable) {

@@ -40,7 +40,7 @@ TEST(PackagedFilesTest, ManualPageNamesEveryFlagOfHelp) {
   ASSERT_EQ(help.exit_code, 0);
   const std::string manual = read_file(source_dir() + "/packaging/deb/kafka-sidecar-exporter.1");
   ASSERT_FALSE(manual.empty());
-  const std::regex flag("--[a-z][a-z-]*");
+  const std::regex flag("--[a-z][a-z.-]*[a-z]");
   std::set<std::string> flags;
   for (std::sregex_iterator it(help.output.begin(), help.output.end(), flag), end; it != end;
        ++it) {

@@ -376,6 +376,7 @@ int run(const config::Config& config, const config::WebConfig& web) {
   http::ServerOptions server_options;
   server_options.listen_address = config.serve.listen_address;
   server_options.threads_per_port = config.serve.http_threads;
+  server_options.metrics_path = config.serve.metrics_path;
   server_options.tls_cert_file = config.serve.tls.cert_file;
   server_options.tls_key_file = config.serve.tls.key_file;
   server_options.basic_auth_username = config.serve.basic_auth.username;

@@ -5,6 +5,7 @@
 namespace kse::app {
 
 size_t PagePlan::slot_of(int32_t owner) const {
+  if (single_page) return cluster_slot.value_or(kNotServed);
   auto it = slot_of_broker.find(owner);
   if (it != slot_of_broker.end()) return it->second;
   if (owner >= 0) return kNotServed;
@@ -13,6 +14,7 @@ size_t PagePlan::slot_of(int32_t owner) const {
 
 PagePlan plan_pages(const PortPlan& ports, const std::set<int>& open) {
   PagePlan plan;
+  plan.single_page = ports.single_port;
   if (ports.cluster_port && open.count(*ports.cluster_port)) {
     plan.cluster_slot = plan.ports.size();
     plan.ports.push_back(*ports.cluster_port);

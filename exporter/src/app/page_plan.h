@@ -21,6 +21,7 @@ struct PagePlan {
   std::vector<int> ports;  // slot -> port: the cluster port first, then brokers in id order
   std::map<int32_t, size_t> slot_of_broker;
   std::optional<size_t> cluster_slot;
+  bool single_page = false;  // serve.single_port: every owner's series on the cluster page
 
   // A broker's series go to its own page only (never to the cluster page: another
   // sidecar's, or a broker without an open port); cluster series (negative owner) to the

@@ -8,6 +8,11 @@ namespace kse::app {
 PortPlan plan_ports(const config::ServeConfig& serve, const std::vector<int32_t>& known_brokers,
                     const std::vector<int32_t>& live_brokers) {
   PortPlan plan;
+  if (serve.single_port) {
+    plan.cluster_port = serve.cluster_port;
+    plan.single_port = true;
+    return plan;
+  }
   if (serve.broker_id) {
     // A sidecar runs next to its broker, alone on its host or pod: serve.broker_ports'
     // entry, else the base itself.

@@ -19,6 +19,8 @@ struct PortPlan {
   std::optional<int> cluster_port;
   // Who serves the exporter's own series: the cluster port, or the sidecar's own port.
   int32_t exporter_owner = -1;
+  // serve.single_port: every series goes to the cluster port.
+  bool single_port = false;
 };
 
 // `known_brokers` are all broker ids seen so far; `live_brokers` those in the latest

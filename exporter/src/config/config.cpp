@@ -210,7 +210,19 @@ void validate(const Config& config) {
              "a port no other key uses", key);
     }
   }
-  if (serve.broker_ports.empty() && serve.cluster_port >= serve.broker_port_base &&
+  if (serve.single_port && serve.broker_id) {
+    refuse("serve.single_port", "true with serve.broker_id set",
+           "single_port or sidecar mode (serve.broker_id), not both", "serve.single_port");
+  }
+  const std::string& path = serve.metrics_path;
+  if (path.empty() || path.front() != '/' || path == "/" || path == "/healthz" ||
+      path == "/ready") {
+    refuse("serve.metrics_path", "'" + serve.metrics_path + "'",
+           "a path starting with / other than /, /healthz and /ready", "serve.metrics_path");
+  }
+  // With one port there are no broker ports to collide with.
+  if (!serve.single_port && serve.broker_ports.empty() &&
+      serve.cluster_port >= serve.broker_port_base &&
       serve.cluster_port < serve.broker_port_base + 64) {
     refuse("serve.cluster_port",
            std::to_string(serve.cluster_port) +

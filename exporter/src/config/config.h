@@ -68,6 +68,9 @@ struct ServeConfig {
   int broker_port_base = 7071;
   std::map<int32_t, int> broker_ports;  // explicit broker id -> port
   std::optional<int32_t> broker_id;     // sidecar mode when set
+  // kafka_exporter's layout: every family on the cluster port, no broker ports.
+  bool single_port = false;
+  std::string metrics_path = "/metrics";  // served besides /metrics
   // Per port: a keep-alive connection holds a thread while it is open.
   int http_threads = 16;
   ServeTlsConfig tls;

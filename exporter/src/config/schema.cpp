@@ -276,6 +276,12 @@ const std::vector<Key>& keys() {
       {KSE_KEY(serve.broker_id), optional_integer(0, INT32_MAX),
        "sidecar mode: serve only this broker's port, plus the cluster port when it is the lowest "
        "live broker id"},
+      {KSE_KEY(serve.single_port), boolean(),
+       "serve every family on `serve.cluster_port` and open no broker ports (kafka_exporter's "
+       "layout; any kafka_exporter flag turns it on); not with `serve.broker_id`"},
+      {KSE_KEY(serve.metrics_path), name("a path starting with /"),
+       "a second path the metrics page is served on, besides `/metrics` (kafka_exporter's "
+       "`--web.telemetry-path`)"},
       {KSE_KEY(serve.tls.cert_file), pem_certificates(),
        "serve HTTPS instead of HTTP with this certificate; needs `serve.tls.key_file`"},
       {KSE_KEY(serve.tls.key_file), pem_private_key(),

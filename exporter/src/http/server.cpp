@@ -364,7 +364,7 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
     send(connection, 405, "Method Not Allowed", "text/plain", "only GET and HEAD\n", "Allow: GET, HEAD\r\n");
     return 405;
   }
-  if (path == "/metrics") {
+  if (path == "/metrics" || path == options_.metrics_path) {
     std::shared_ptr<const render::RenderedPage> page;
     {
       std::lock_guard lock(mutex_);

@@ -33,6 +33,7 @@ struct ServerOptions {
   std::string basic_auth_password;
   std::map<std::string, std::string> bcrypt_users;  // user -> bcrypt hash (web config)
   int threads_per_port = 16;
+  std::string metrics_path = "/metrics";  // served besides /metrics
 };
 
 class ServerError : public std::runtime_error {
