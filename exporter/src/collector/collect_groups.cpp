@@ -88,21 +88,28 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     (group != nullptr && group->group_type == "consumer" ? consumer : classic).push_back(id);
   }
 
+  // Hands each group of the coordinator's answer that came back without an error to `use`;
+  // a failed request or a group's error code fails the groups collector, saying why.
+  auto each_group = [&, this](auto& answer, auto use) {
+    if (!answer) {
+      mark_failed(cycle, "groups", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
+                  answer.reason);
+      return;
+    }
+    for (const auto& entry : answer->groups) {
+      model::GroupState* group = group_of(entry.group_id);
+      mark_error_code(cycle, "groups", entry.error_code, [&] { return "group " + entry.group_id; });
+      if (group != nullptr && entry.error_code == 0) use(*group, entry);
+    }
+  };
+
   auto describe = [&, this]() -> awaitable<void> {
     kafka::DescribeGroupsRequest request;
     request.groups = classic;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    if (!answer) {
-      mark_failed(cycle, "groups", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
-                  answer.reason);
-      co_return;
-    }
-    for (const auto& described : answer->groups) {
-      model::GroupState* group = group_of(described.group_id);
-      mark_error_code(cycle, "groups", described.error_code, [&] { return "group " + described.group_id; });
-      if (group == nullptr || described.error_code != 0) continue;
-      group->described = true;
-      group->state = described.group_state;
+    each_group(answer, [](model::GroupState& group, const auto& described) {
+      group.described = true;
+      group.state = described.group_state;
       for (const auto& member : described.members) {
         model::GroupMember m;
         m.member_id = member.member_id;
@@ -118,27 +125,19 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
             // A foreign assignor's bytes: the member still counts, without partitions.
           }
         }
-        group->members.push_back(std::move(m));
+        group.members.push_back(std::move(m));
       }
-    }
+    });
   };
 
   auto describe_consumer_groups = [&, this]() -> awaitable<void> {
     kafka::ConsumerGroupDescribeRequest request;
     request.group_ids = consumer;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    if (!answer) {
-      mark_failed(cycle, "groups", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
-                  answer.reason);
-      co_return;
-    }
-    for (const auto& described : answer->groups) {
-      model::GroupState* group = group_of(described.group_id);
-      mark_error_code(cycle, "groups", described.error_code, [&] { return "group " + described.group_id; });
-      if (group == nullptr || described.error_code != 0) continue;
-      group->described = true;
-      group->state = described.group_state;
-      group->protocol_type = "consumer";
+    each_group(answer, [](model::GroupState& group, const auto& described) {
+      group.described = true;
+      group.state = described.group_state;
+      group.protocol_type = "consumer";
       for (const auto& member : described.members) {
         model::GroupMember m;
         m.member_id = member.member_id;
@@ -147,9 +146,9 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
         for (const auto& topic : member.assignment.topic_partitions) {
           for (int32_t partition : topic.partitions) m.assignment.push_back({topic.topic_name, partition});
         }
-        group->members.push_back(std::move(m));
+        group.members.push_back(std::move(m));
       }
-    }
+    });
   };
 
   auto fetch_offsets = [&, this]() -> awaitable<void> {
@@ -162,25 +161,17 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     }
     request.require_stable = false;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    if (!answer) {
-      mark_failed(cycle, "groups", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
-                  answer.reason);
-      co_return;
-    }
-    for (const auto& fetched : answer->groups) {
-      model::GroupState* group = group_of(fetched.group_id);
-      mark_error_code(cycle, "groups", fetched.error_code, [&] { return "group " + fetched.group_id; });
-      if (group == nullptr || fetched.error_code != 0) continue;
-      group->offsets_known = true;
+    each_group(answer, [this](model::GroupState& group, const auto& fetched) {
+      group.offsets_known = true;
       for (const auto& topic : fetched.topics) {
         if (!topics_.accepts(topic.name)) continue;
         for (const auto& p : topic.partitions) {
           if (p.error_code == 0 && p.committed_offset >= 0) {
-            group->committed[{topic.name, p.partition_index}] = p.committed_offset;
+            group.committed[{topic.name, p.partition_index}] = p.committed_offset;
           }
         }
       }
-    }
+    });
   };
 
   std::vector<awaitable<void>> tasks;
