@@ -148,6 +148,7 @@ TEST(ExporterServingTest, JoiningBrokerGetsItsPortAndKeepsItAfterLeaving) {
   }
   EXPECT_EQ(page["kafka_broker_up{broker=\"4\"}"], 0) << "broker 4's port keeps saying it is gone";
   EXPECT_EQ(scrape(19608)["kafka_brokers"], 3);
+  EXPECT_EQ(remove_extra_broker(4), "") << "broker 4 stays registered (fenced) for the suites that follow";
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "support/test_support.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <sstream>
+#include <thread>
 
 namespace kse::test {
 
@@ -50,6 +52,21 @@ CommandResult run_command(const std::string& command, std::chrono::seconds timeo
 CommandResult kafka_tool(const std::string& tool, const std::string& arguments,
                          std::chrono::seconds timeout) {
   return run_command(source_dir() + "/cluster/kafka-tool " + tool + " " + arguments, timeout);
+}
+
+std::string remove_extra_broker(int id) {
+  cluster_script("stop-broker " + std::to_string(id));
+  std::string last;
+  // Kafka unregisters a broker once its controller session has ended (fenced).
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    auto result = kafka_tool("kafka-cluster", std::string("unregister --bootstrap-server ") + kBootstrap +
+                                                  " --id " + std::to_string(id),
+                             std::chrono::seconds(60));
+    if (result.exit_code == 0) return "";
+    last = result.output;
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+  return last.empty() ? "unregister failed" : last;
 }
 
 CommandResult cluster_script(const std::string& arguments, std::chrono::seconds timeout) {

@@ -31,6 +31,11 @@ CommandResult cluster_script(const std::string& arguments,
 
 std::vector<std::string> split_lines(const std::string& text);
 
+// Decommissions an extra broker (4..9) a test added: stops it and unregisters it, so it
+// is not left registered and fenced (a broker down) for the suites that follow.
+// Returns the last tool output when the broker could not be unregistered within 60 s.
+std::string remove_extra_broker(int id);
+
 inline constexpr const char* kBootstrap = "127.0.0.1:9092";
 
 }  // namespace kse::test

@@ -22,18 +22,12 @@ void for_each_line(std::string_view text, Line line) {
   }
 }
 
-std::string_view metric_name(std::string_view sample) {
-  return sample.substr(0, sample.find_first_of("{ "));
-}
-
 }  // namespace
 
 std::string openmetrics_from_text(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 16 + 8);
   std::string_view pending_help;  // HELP comes before TYPE, which decides the family name
-  bool counter = false;
-  std::string_view counter_name;  // the 0.0.4 family name of the current counter
   for_each_line(text, [&](std::string_view line) {
     if (line.starts_with(kHelp)) {
       pending_help = line;
@@ -44,10 +38,16 @@ std::string openmetrics_from_text(std::string_view text) {
       const size_t space = rest.find(' ');
       std::string_view name = rest.substr(0, space);
       std::string_view type = space == std::string_view::npos ? "" : rest.substr(space + 1);
-      counter = type == "counter";
-      counter_name = name;
       std::string_view family = name;
-      if (counter && ends_with(family, kTotal)) family.remove_suffix(kTotal.size());
+      if (type == "counter" && ends_with(family, kTotal)) {
+        family.remove_suffix(kTotal.size());
+      } else if (type == "counter") {
+        // An OpenMetrics counter's samples end in _total, which would rename the series
+        // Prometheus stores (the JMX exporter's `..._bytesinpersec` counters, say) and
+        // leave the dashboards and rules built on the 0.0.4 names empty: such a
+        // family goes out as unknown, under its own name.
+        type = "unknown";
+      }
       if (type == "untyped") type = "unknown";
       if (!pending_help.empty()) {
         std::string_view help = pending_help.substr(kHelp.size());
@@ -71,14 +71,7 @@ std::string openmetrics_from_text(std::string_view text) {
       return;
     }
     if (line.empty() || line.front() == '#') return;
-    // A counter whose 0.0.4 name lacks `_total` has samples of that bare name.
-    if (counter && !ends_with(counter_name, kTotal) && metric_name(line) == counter_name) {
-      out += counter_name;
-      out += kTotal;
-      out += line.substr(counter_name.size());
-    } else {
-      out += line;
-    }
+    out += line;
     out += '\n';
   });
   out += "# EOF\n";
