@@ -20,6 +20,9 @@ namespace {
 
 constexpr auto kTopologyEvery = std::chrono::seconds(10);
 constexpr int kAdminTimeoutMs = 10000;
+// The topology read blocks the probe's thread, and so a stop: kept short (it is retried
+// at the next topology check).
+constexpr int kMetadataTimeoutMs = 3000;
 
 // Loss timeout: well past librdkafka's own delivery timeout, so a message is
 // either failed by the producer or lost after being acknowledged.
@@ -234,7 +237,7 @@ void Probe::run() {
 void Probe::refresh_topology() {
   rd_kafka_topic_t* topic = rd_kafka_topic_new(handles_->producer, options_.topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
-  const auto error = rd_kafka_metadata(handles_->producer, 0, topic, &metadata, kAdminTimeoutMs);
+  const auto error = rd_kafka_metadata(handles_->producer, 0, topic, &metadata, kMetadataTimeoutMs);
   rd_kafka_topic_destroy(topic);
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
     spdlog::warn("probe: metadata: {}", rd_kafka_err2str(error));
