@@ -9,7 +9,10 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdlib>
 #include <set>
+#include <thread>
 
 #include "app/page_plan.h"
 #include "app/peer_check.h"
@@ -368,6 +371,9 @@ class Exporter {
 
 }  // namespace
 
+// The longest a stop may take once a signal came.
+constexpr auto kStopBound = std::chrono::seconds(10);
+
 int run(const config::Config& config, const config::WebConfig& web) {
   spdlog::set_level(spdlog::level::from_str(config.log.level));
   spdlog::info("kafka-sidecar-exporter {} starting: bootstrap {}, interval {} ms{}", kVersion,
@@ -403,6 +409,16 @@ int run(const config::Config& config, const config::WebConfig& web) {
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& error, int signal) {
       if (!error) spdlog::info("signal {} received, stopping", signal);
+      // librdkafka can hold its clients' teardown for a request timeout while a broker
+      // hangs; a stop must not wait for that (orchestrators kill after 30 s). Nothing
+      // here is durable, so past the bound the process exits without the rest.
+      std::thread([] {
+        std::this_thread::sleep_for(kStopBound);
+        spdlog::warn("stopping took more than {} s (a client waits on a hung broker): exiting now",
+                     std::chrono::duration_cast<std::chrono::seconds>(kStopBound).count());
+        spdlog::default_logger()->flush();
+        std::_Exit(0);
+      }).detach();
       io.stop();
     });
     if (exporter.probing()) asio::co_spawn(io, exporter.run_probe_pages(), asio::detached);
