@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -30,56 +31,50 @@ void send(mg_connection* connection, int status, const char* status_text, const 
   mg_write(connection, body.data(), body.size());
 }
 
-// Accept-Encoding names gzip (or *) with a non-zero quality ("gzip;q=0" refuses it).
-bool accepts_gzip(const char* header) {
-  if (header == nullptr) return false;
-  std::string_view rest(header);
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    const size_t semicolon = item.find(';');
-    std::string_view coding = item.substr(0, semicolon);
-    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
-    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
-    if (coding != "gzip" && coding != "*") continue;
-    if (semicolon == std::string_view::npos) return true;
-    std::string_view params = item.substr(semicolon + 1);
-    const size_t q = params.find("q=");
-    if (q == std::string_view::npos) return true;
-    return std::strtod(std::string(params.substr(q + 2)).c_str(), nullptr) > 0;
-  }
-  return false;
-}
-
-// The quality ("q=") of one Accept item, 1 when absent.
-double quality(std::string_view params) {
-  const size_t q = params.find("q=");
-  if (q == std::string_view::npos) return 1;
-  return std::strtod(std::string(params.substr(q + 2)).c_str(), nullptr);
-}
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
 }
 
-// OpenMetrics when the Accept header ranks application/openmetrics-text (version 1.0.0
-// or none named) above every text/plain or wildcard it accepts, as Prometheus's does.
-bool prefers_openmetrics(const char* header) {
-  if (header == nullptr) return false;
-  double openmetrics = 0;
-  double text = 0;
+// Calls use(value, parameters) for each comma-separated item of an Accept-style header,
+// the value trimmed, the parameters those after its first ';' (empty when none).
+template <typename Use>
+void for_each_item(const char* header, Use use) {
+  if (header == nullptr) return;
   std::string_view rest(header);
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
+    const std::string_view item = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     const size_t semicolon = item.find(';');
-    const std::string_view type = trim(item.substr(0, semicolon));
-    const std::string_view params =
-        semicolon == std::string_view::npos ? std::string_view() : item.substr(semicolon + 1);
+    use(trim(item.substr(0, semicolon)),
+        semicolon == std::string_view::npos ? std::string_view() : item.substr(semicolon + 1));
+  }
+}
+
+// The quality ("q=") of one item, 1 when absent.
+double quality(std::string_view params) {
+  const size_t q = params.find("q=");
+  if (q == std::string_view::npos) return 1;
+  return std::strtod(std::string(params.substr(q + 2)).c_str(), nullptr);
+}
+
+// Accept-Encoding names gzip (or *) with a non-zero quality ("gzip;q=0" refuses it).
+bool accepts_gzip(const char* header) {
+  std::optional<bool> accepted;  // the first gzip or * item decides
+  for_each_item(header, [&](std::string_view coding, std::string_view params) {
+    if (!accepted && (coding == "gzip" || coding == "*")) accepted = quality(params) > 0;
+  });
+  return accepted.value_or(false);
+}
+
+// OpenMetrics when the Accept header ranks application/openmetrics-text (version 1.0.0
+// or none named) above every text/plain or wildcard it accepts, as Prometheus's does.
+bool prefers_openmetrics(const char* header) {
+  double openmetrics = 0;
+  double text = 0;
+  for_each_item(header, [&](std::string_view type, std::string_view params) {
     if (type == "application/openmetrics-text") {
       const size_t version = params.find("version=");
       if (version == std::string_view::npos ||
@@ -89,7 +84,7 @@ bool prefers_openmetrics(const char* header) {
     } else if (type == "text/plain" || type == "text/*" || type == "*/*") {
       text = std::max(text, quality(params));
     }
-  }
+  });
   return openmetrics > 0 && openmetrics > text;
 }
 
