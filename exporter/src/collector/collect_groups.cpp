@@ -103,18 +103,24 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     }
   };
 
+  // A member as both describe APIs name it; the assignment is each one's own.
+  auto member_of = [](const auto& member) {
+    model::GroupMember m;
+    m.member_id = member.member_id;
+    m.client_id = member.client_id;
+    m.client_host = member.client_host;
+    return m;
+  };
+
   auto describe = [&, this]() -> awaitable<void> {
     kafka::DescribeGroupsRequest request;
     request.groups = classic;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    each_group(answer, [](model::GroupState& group, const auto& described) {
+    each_group(answer, [&](model::GroupState& group, const auto& described) {
       group.described = true;
       group.state = described.group_state;
       for (const auto& member : described.members) {
-        model::GroupMember m;
-        m.member_id = member.member_id;
-        m.client_id = member.client_id;
-        m.client_host = member.client_host;
+        model::GroupMember m = member_of(member);
         if (described.protocol_type == "consumer" && !member.member_assignment.empty()) {
           try {
             auto assignment = kafka::decode_consumer_assignment(member.member_assignment);
@@ -134,15 +140,12 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     kafka::ConsumerGroupDescribeRequest request;
     request.group_ids = consumer;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    each_group(answer, [](model::GroupState& group, const auto& described) {
+    each_group(answer, [&](model::GroupState& group, const auto& described) {
       group.described = true;
       group.state = described.group_state;
       group.protocol_type = "consumer";
       for (const auto& member : described.members) {
-        model::GroupMember m;
-        m.member_id = member.member_id;
-        m.client_id = member.client_id;
-        m.client_host = member.client_host;
+        model::GroupMember m = member_of(member);
         for (const auto& topic : member.assignment.topic_partitions) {
           for (int32_t partition : topic.partitions) m.assignment.push_back({topic.topic_name, partition});
         }
