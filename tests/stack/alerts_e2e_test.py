@@ -17,6 +17,7 @@ To run in minutes, the rules are rewritten into the temporary directory: every
 says so). Broker 2 is always started again, and the test waits until Kafka reports
 no under-replicated partition before it ends.
 Usage: alerts_e2e_test.py PROJECT_ROOT BUILD_DIR"""
+import functools
 import http.server
 import json
 import os
@@ -34,7 +35,8 @@ import yaml
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, http_get, kafka_tool, prometheus_query  # noqa: E402
+import harness  # noqa: E402
+from harness import Children, http_get, prometheus_query, tool  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 exporter_binary = build / "exporter" / "kafka-sidecar-exporter"
@@ -89,19 +91,8 @@ def wait_until(what, seconds, attempt, pause=1.0, restoring=False):
         time.sleep(pause)
 
 
-def cluster(*args, timeout=180):
-    done = subprocess.run([str(root / "cluster" / "kafka-cluster"), *args], capture_output=True, text=True,
-                          timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"kafka-cluster {' '.join(args)} failed: {done.stderr.strip()}")
-    return done.stdout
-
-
-def tool(*args, timeout=120):
-    done = kafka_tool(*args, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"{args[0]} failed: {done.stderr.strip()[-500:]}")
-    return done.stdout
+# The shared helpers, with this test's 180 s bound on a cluster command.
+cluster = functools.partial(harness.cluster, timeout=180)
 
 
 def under_replicated_topics():
