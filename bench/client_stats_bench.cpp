@@ -43,7 +43,9 @@ std::string rewrite(simdjson::dom::object object, Replace replace) {
   return out + "}";
 }
 
-std::string broker_name(int id) { return "127.0.0.1:" + std::to_string(9000 + 100 * id + 92) + "/" + std::to_string(id); }
+std::string broker_name(int id) {
+  return "127.0.0.1:" + std::to_string(9000 + 100 * id + 92) + "/" + std::to_string(id);
+}
 
 std::string topic_name(int topic) { return "bench-topic-" + std::to_string(topic); }
 
@@ -69,18 +71,20 @@ std::string synthetic_document(const std::string& captured) {
       for (int partition = 0; partition < kPartitionsPerTopic; ++partition) {
         if (leader_of(topic, partition) != id) continue;
         if (toppars.size() > 1) toppars += ',';
-        toppars += quoted(topic_name(topic) + "-" + std::to_string(partition)) + ":{\"topic\":" +
-                   quoted(topic_name(topic)) + ",\"partition\":" + std::to_string(partition) + "}";
+        toppars += quoted(topic_name(topic) + "-" + std::to_string(partition)) +
+                   ":{\"topic\":" + quoted(topic_name(topic)) +
+                   ",\"partition\":" + std::to_string(partition) + "}";
       }
     }
     toppars += "}";
     if (id > 1) brokers += ',';
-    brokers += quoted(broker_name(id)) + ":" + rewrite(broker_template, [&](std::string_view key) -> std::string {
-      if (key == "name") return quoted(broker_name(id));
-      if (key == "nodeid") return std::to_string(id);
-      if (key == "toppars") return toppars;
-      return "";
-    });
+    brokers +=
+        quoted(broker_name(id)) + ":" + rewrite(broker_template, [&](std::string_view key) -> std::string {
+          if (key == "name") return quoted(broker_name(id));
+          if (key == "nodeid") return std::to_string(id);
+          if (key == "toppars") return toppars;
+          return "";
+        });
   }
   brokers += "}";
 
@@ -100,11 +104,12 @@ std::string synthetic_document(const std::string& captured) {
     }
     partitions += "}";
     if (topic > 0) topics += ',';
-    topics += quoted(topic_name(topic)) + ":" + rewrite(topic_template, [&](std::string_view key) -> std::string {
-      if (key == "topic") return quoted(topic_name(topic));
-      if (key == "partitions") return partitions;
-      return "";
-    });
+    topics +=
+        quoted(topic_name(topic)) + ":" + rewrite(topic_template, [&](std::string_view key) -> std::string {
+          if (key == "topic") return quoted(topic_name(topic));
+          if (key == "partitions") return partitions;
+          return "";
+        });
   }
   topics += "}";
 
@@ -130,13 +135,16 @@ void BM_ParseStats(benchmark::State& state, const char* captured_file) {
     benchmark::DoNotOptimize(families.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * document.size()));
-  state.counters["docs_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["docs_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["document_bytes"] = static_cast<double>(document.size());
   state.counters["series"] = static_cast<double>(series);
 }
 
-BENCHMARK_CAPTURE(BM_ParseStats, producer_5_brokers_1000_partitions, "producer.json")->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_ParseStats, consumer_5_brokers_1000_partitions, "consumer.json")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ParseStats, producer_5_brokers_1000_partitions, "producer.json")
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ParseStats, consumer_5_brokers_1000_partitions, "consumer.json")
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

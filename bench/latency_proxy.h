@@ -27,7 +27,8 @@ using asio::ip::tcp;
 
 class DelayedPipe : public std::enable_shared_from_this<DelayedPipe> {
  public:
-  DelayedPipe(std::shared_ptr<tcp::socket> from, std::shared_ptr<tcp::socket> to, std::chrono::microseconds one_way)
+  DelayedPipe(std::shared_ptr<tcp::socket> from, std::shared_ptr<tcp::socket> to,
+              std::chrono::microseconds one_way)
       : from_(std::move(from)), to_(std::move(to)), one_way_(one_way), timer_(from_->get_executor()) {}
 
   void start() {
@@ -45,10 +46,11 @@ class DelayedPipe : public std::enable_shared_from_this<DelayedPipe> {
     std::vector<char> buffer(64 * 1024);
     for (;;) {
       boost::system::error_code error;
-      const size_t n = co_await self->from_->async_read_some(asio::buffer(buffer),
-                                                             asio::redirect_error(asio::use_awaitable, error));
+      const size_t n = co_await self->from_->async_read_some(
+          asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, error));
       if (error) break;
-      self->queue_.push_back({std::chrono::steady_clock::now() + self->one_way_, {buffer.begin(), buffer.begin() + static_cast<long>(n)}});
+      self->queue_.push_back({std::chrono::steady_clock::now() + self->one_way_,
+                              {buffer.begin(), buffer.begin() + static_cast<long>(n)}});
       self->timer_.cancel_one();
     }
     self->closed_ = true;
@@ -70,7 +72,8 @@ class DelayedPipe : public std::enable_shared_from_this<DelayedPipe> {
         co_await self->timer_.async_wait(asio::redirect_error(asio::use_awaitable, error));
         continue;
       }
-      co_await asio::async_write(*self->to_, asio::buffer(chunk.bytes), asio::redirect_error(asio::use_awaitable, error));
+      co_await asio::async_write(*self->to_, asio::buffer(chunk.bytes),
+                                 asio::redirect_error(asio::use_awaitable, error));
       if (error) break;
       self->queue_.pop_front();
     }
@@ -89,8 +92,10 @@ class DelayedPipe : public std::enable_shared_from_this<DelayedPipe> {
 class LatencyProxy {
  public:
   LatencyProxy(asio::io_context& io, int upstream_port, std::chrono::microseconds one_way)
-      : io_(io), acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        upstream_port_(upstream_port), one_way_(one_way) {
+      : io_(io),
+        acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        upstream_port_(upstream_port),
+        one_way_(one_way) {
     asio::co_spawn(io_, accept_loop(this), asio::detached);
   }
   int port() const { return acceptor_.local_endpoint().port(); }

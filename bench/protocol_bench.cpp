@@ -104,7 +104,8 @@ BENCHMARK(BM_DecodeListOffsets_100000)->Unit(benchmark::kMillisecond);
 
 struct LiveClient {
   boost::asio::io_context io;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard{io.get_executor()};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard{
+      io.get_executor()};
   std::unique_ptr<KafkaClient> client;
   std::thread thread;
   int32_t leader = -1;
@@ -124,7 +125,10 @@ struct LiveClient {
     }
   }
   ~LiveClient() {
-    boost::asio::post(io, [this] { client.reset(); guard.reset(); });
+    boost::asio::post(io, [this] {
+      client.reset();
+      guard.reset();
+    });
     thread.join();
   }
   static ListOffsetsRequest request() {
@@ -159,8 +163,9 @@ void BM_ListOffsets1000_Pipelined(benchmark::State& state) {
     std::vector<std::future<Result<ListOffsetsResponse>>> futures;
     futures.reserve(1000);
     for (int i = 0; i < 1000; ++i) {
-      futures.push_back(boost::asio::co_spawn(c.io, c.client->send(c.leader, LiveClient::request(), std::chrono::seconds(10)),
-                                              boost::asio::use_future));
+      futures.push_back(boost::asio::co_spawn(
+          c.io, c.client->send(c.leader, LiveClient::request(), std::chrono::seconds(10)),
+          boost::asio::use_future));
     }
     for (auto& f : futures) {
       if (!f.get().ok()) return state.SkipWithError("a pipelined request failed");
@@ -176,7 +181,8 @@ BENCHMARK(BM_ListOffsets1000_Pipelined)->Unit(benchmark::kMillisecond)->Iteratio
 // round trips saved are what pipelining buys.
 struct DelayedConnection {
   boost::asio::io_context io;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard{io.get_executor()};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard{
+      io.get_executor()};
   std::unique_ptr<kse::bench::LatencyProxy> proxy;
   ClientConfig config;
   std::shared_ptr<BrokerConnection> connection;
@@ -193,7 +199,8 @@ struct DelayedConnection {
     if (leader_port < 0) return;
     proxy = std::make_unique<kse::bench::LatencyProxy>(io, leader_port, one_way);
     config.connect_timeout = std::chrono::seconds(2);
-    connection = std::make_shared<BrokerConnection>(io, c.leader, "127.0.0.1", proxy->port(), config, nullptr);
+    connection =
+        std::make_shared<BrokerConnection>(io, c.leader, "127.0.0.1", proxy->port(), config, nullptr);
     thread = std::thread([this] { io.run(); });
   }
   ~DelayedConnection() {
@@ -207,8 +214,10 @@ struct DelayedConnection {
     if (thread.joinable()) thread.join();
   }
   std::future<Result<ListOffsetsResponse>> send() {
-    return boost::asio::co_spawn(io, connection->send(LiveClient::request(), std::chrono::steady_clock::now() + std::chrono::seconds(30)),
-                                 boost::asio::use_future);
+    return boost::asio::co_spawn(
+        io,
+        connection->send(LiveClient::request(), std::chrono::steady_clock::now() + std::chrono::seconds(30)),
+        boost::asio::use_future);
   }
 };
 

@@ -40,7 +40,8 @@ void BM_Ours_BuildAndRender(benchmark::State& state) {
   size_t bytes = 0;
   for (auto _ : state) {
     auto families = build_ours();
-    auto texts = kse::render::render_slots({&families}, 4, [](int32_t owner) { return static_cast<size_t>(owner); });
+    auto texts =
+        kse::render::render_slots({&families}, 4, [](int32_t owner) { return static_cast<size_t>(owner); });
     bytes = texts[1].size() + texts[2].size() + texts[3].size();
     benchmark::DoNotOptimize(texts);
   }
@@ -52,7 +53,8 @@ BENCHMARK(BM_Ours_BuildAndRender)->Unit(benchmark::kMillisecond);
 void BM_Ours_RenderOnly(benchmark::State& state) {
   auto families = build_ours();
   for (auto _ : state) {
-    auto texts = kse::render::render_slots({&families}, 4, [](int32_t owner) { return static_cast<size_t>(owner); });
+    auto texts =
+        kse::render::render_slots({&families}, 4, [](int32_t owner) { return static_cast<size_t>(owner); });
     benchmark::DoNotOptimize(texts);
   }
 }

@@ -58,8 +58,8 @@ struct GroupTotals {
 
 class ConsumerInstance {
  public:
-  ConsumerInstance(const ConsumerOptions& options, int number, GroupTotals& totals,
-                   MetricsEndpoint& metrics, bool with_stats)
+  ConsumerInstance(const ConsumerOptions& options, int number, GroupTotals& totals, MetricsEndpoint& metrics,
+                   bool with_stats)
       : options_(options),
         number_(number),
         totals_(totals),
@@ -71,12 +71,10 @@ class ConsumerInstance {
                                             {{"topic", options.topic}, {"group", options.group}})) {
     context_.tool_name = kToolName;
     if (with_stats) context_.stats = std::make_shared<client_stats::ClientStats>();
-    const std::string base_id =
-        options.common.client_id.empty() ? kToolName : options.common.client_id;
+    const std::string base_id = options.common.client_id.empty() ? kToolName : options.common.client_id;
     KafkaConfig config;
     config.set("bootstrap.servers", options.common.bootstrap_servers);
-    config.set("client.id",
-               options.concurrency == 1 ? base_id : fmt::format("{}-{}", base_id, number));
+    config.set("client.id", options.concurrency == 1 ? base_id : fmt::format("{}-{}", base_id, number));
     config.set("group.id", options.group);
     config.set("auto.offset.reset", options.offset_reset);
     config.set("isolation.level", options.isolation);
@@ -92,8 +90,7 @@ class ConsumerInstance {
     const rd_kafka_resp_err_t error = rd_kafka_subscribe(client_.get(), topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      throw WorkloadError(
-          fmt::format("cannot subscribe to {}: {}", options.topic, rd_kafka_err2str(error)));
+      throw WorkloadError(fmt::format("cannot subscribe to {}: {}", options.topic, rd_kafka_err2str(error)));
     }
   }
 
@@ -141,8 +138,8 @@ class ConsumerInstance {
     if (options_.max_messages == 0) ++totals_.consumed;
     consumed_counter_.Increment();
     totals_.last_message_ms = now_epoch_ms();
-    const auto identity = parse_position_identity(std::string_view(
-        static_cast<const char*>(message.payload), message.payload ? message.len : 0));
+    const auto identity = parse_position_identity(
+        std::string_view(static_cast<const char*>(message.payload), message.payload ? message.len : 0));
     if (!identity) {
       ++totals_.invalid;
     } else if (totals_.duplicates.seen_before(identity->courier_id, identity->index)) {
@@ -158,8 +155,7 @@ class ConsumerInstance {
     // Nothing stored since the last commit is not an error.
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       ++totals_.commit_errors;
-      std::fprintf(stderr, "%s-%d: commit failed: %s\n", kToolName, number_,
-                   rd_kafka_err2str(error));
+      std::fprintf(stderr, "%s-%d: commit failed: %s\n", kToolName, number_, rd_kafka_err2str(error));
     }
   }
 
@@ -172,9 +168,8 @@ class ConsumerInstance {
       std::fprintf(stderr, "%s-%d: close: %s\n", kToolName, number_, rd_kafka_error_string(error));
       rd_kafka_error_destroy(error);
     } else {
-      const auto deadline =
-          Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double>(options_.close_timeout_s));
+      const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                               std::chrono::duration<double>(options_.close_timeout_s));
       while (!rd_kafka_consumer_closed(client_.get()) && Clock::now() < deadline) {
         rd_kafka_event_t* event = rd_kafka_queue_poll(close_queue, 100);
         if (event == nullptr) continue;
@@ -182,8 +177,8 @@ class ConsumerInstance {
         rd_kafka_event_destroy(event);
       }
       if (!rd_kafka_consumer_closed(client_.get())) {
-        std::fprintf(stderr, "%s-%d: the group was not left cleanly within %.0f s\n", kToolName,
-                     number_, options_.close_timeout_s);
+        std::fprintf(stderr, "%s-%d: the group was not left cleanly within %.0f s\n", kToolName, number_,
+                     options_.close_timeout_s);
       }
     }
     rd_kafka_queue_destroy(close_queue);
@@ -232,28 +227,25 @@ int run_group(const ConsumerOptions& options) {
     });
   }
 
-  const auto deadline = options.duration_s
-                            ? start + std::chrono::duration_cast<Clock::duration>(
-                                          std::chrono::duration<double>(*options.duration_s))
-                            : Clock::time_point::max();
+  const auto deadline = options.duration_s ? start + std::chrono::duration_cast<Clock::duration>(
+                                                         std::chrono::duration<double>(*options.duration_s))
+                                           : Clock::time_point::max();
   const auto report_every = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(std::max(options.common.report_interval_s, 0.1)));
   auto next_report = start + report_every;
   uint64_t consumed_at_last_report = 0;
   auto last_report = start;
-  while (!stop_requested() && !totals.stop && totals.instances_running > 0 &&
-         Clock::now() < deadline) {
+  while (!stop_requested() && !totals.stop && totals.instances_running > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(50));
     if (options.idle_exit_s && totals.consumed > 0 &&
-        now_epoch_ms() - totals.last_message_ms >
-            static_cast<int64_t>(*options.idle_exit_s * 1000)) {
+        now_epoch_ms() - totals.last_message_ms > static_cast<int64_t>(*options.idle_exit_s * 1000)) {
       break;
     }
     if (options.common.report_interval_s > 0 && Clock::now() >= next_report) {
       const uint64_t consumed = totals.consumed;
       const double window = std::chrono::duration<double>(Clock::now() - last_report).count();
-      std::fprintf(stderr, "%s: consumed=%llu rate_per_s=%.1f duplicates=%llu invalid=%llu\n",
-                   kToolName, static_cast<unsigned long long>(consumed),
+      std::fprintf(stderr, "%s: consumed=%llu rate_per_s=%.1f duplicates=%llu invalid=%llu\n", kToolName,
+                   static_cast<unsigned long long>(consumed),
                    static_cast<double>(consumed - consumed_at_last_report) / window,
                    static_cast<unsigned long long>(totals.duplicates.duplicates()),
                    static_cast<unsigned long long>(totals.invalid.load()));
@@ -287,13 +279,11 @@ int run_group(const ConsumerOptions& options) {
 
 int main(int argc, char** argv) {
   kse::workload::ConsumerOptions options;
-  CLI::App cli{
-      "courier-consumer: a consumer group reading the couriers' positions, counting duplicates"};
+  CLI::App cli{"courier-consumer: a consumer group reading the couriers' positions, counting duplicates"};
   options.common.add_to(cli);
   cli.add_option("--topic", options.topic, "Topic to read")->capture_default_str();
   cli.add_option("--group", options.group, "group.id")->capture_default_str();
-  cli.add_option("--concurrency", options.concurrency,
-                 "Consumer instances of the group in this process")
+  cli.add_option("--concurrency", options.concurrency, "Consumer instances of the group in this process")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   cli.add_option("--isolation", options.isolation, "isolation.level")
@@ -305,15 +295,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_flag("--manual-commit", options.manual_commit,
                "Commit synchronously after each batch instead of auto-commit");
-  cli.add_option("--auto-commit-interval-ms", options.auto_commit_interval_ms,
-                 "auto.commit.interval.ms")
+  cli.add_option("--auto-commit-interval-ms", options.auto_commit_interval_ms, "auto.commit.interval.ms")
       ->check(CLI::Range(1, 86400000))
       ->capture_default_str();
   cli.add_option("--offset-reset", options.offset_reset, "auto.offset.reset")
       ->check(CLI::IsMember({"earliest", "latest"}))
       ->capture_default_str();
-  cli.add_option("--batch-delay-ms", options.batch_delay_ms,
-                 "Pause after each batch: a slow consumer")
+  cli.add_option("--batch-delay-ms", options.batch_delay_ms, "Pause after each batch: a slow consumer")
       ->check(CLI::Range(0, 3600000))
       ->capture_default_str();
   cli.add_option("--duration-s", options.duration_s, "Stop after this many seconds")
@@ -324,11 +312,9 @@ int main(int argc, char** argv) {
   cli.add_option("--idle-exit-s", options.idle_exit_s,
                  "Stop when no message arrived for this long after the first one")
       ->check(CLI::Range(0.1, 86400.0));
-  cli.add_option("--close-timeout-s", options.close_timeout_s,
-                 "Longest wait to leave the group at the end")
+  cli.add_option("--close-timeout-s", options.close_timeout_s, "Longest wait to leave the group at the end")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
-  return kse::workload::run_tool(kse::workload::kToolName, cli, argc, argv, [&] {
-    return kse::workload::run_group(options);
-  });
+  return kse::workload::run_tool(kse::workload::kToolName, cli, argc, argv,
+                                 [&] { return kse::workload::run_group(options); });
 }

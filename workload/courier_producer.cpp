@@ -60,20 +60,18 @@ class CourierProducer {
   explicit CourierProducer(const ProducerOptions& options)
       : options_(options),
         metrics_(options.common.metrics_address, options.common.metrics_port),
-        sent_counter_(metrics_.counter("courier_messages_sent_total",
-                                       "Messages handed to the Kafka client.", topic_label())),
+        sent_counter_(metrics_.counter("courier_messages_sent_total", "Messages handed to the Kafka client.",
+                                       topic_label())),
         delivered_counter_(metrics_.counter("courier_messages_delivered_total",
-                                            "Messages acknowledged by the brokers.",
-                                            topic_label())),
-        failed_counter_(metrics_.counter("courier_messages_failed_total",
-                                         "Messages whose delivery failed.", topic_label())) {
+                                            "Messages acknowledged by the brokers.", topic_label())),
+        failed_counter_(metrics_.counter("courier_messages_failed_total", "Messages whose delivery failed.",
+                                         topic_label())) {
     context_.tool_name = kToolName;
     if (metrics_.serving()) context_.stats = std::make_shared<client_stats::ClientStats>();
     context_.on_delivery = [this](const rd_kafka_message_t& message) { on_delivery(message); };
     KafkaConfig config;
     config.set("bootstrap.servers", options.common.bootstrap_servers);
-    config.set("client.id",
-               options.common.client_id.empty() ? kToolName : options.common.client_id);
+    config.set("client.id", options.common.client_id.empty() ? kToolName : options.common.client_id);
     config.set("acks", options.acks);
     config.set("message.timeout.ms", std::to_string(options.delivery_timeout_ms));
     if (options.batch_size) config.set("batch.size", std::to_string(*options.batch_size));
@@ -82,8 +80,7 @@ class CourierProducer {
     if (options.max_in_flight) {
       config.set("max.in.flight.requests.per.connection", std::to_string(*options.max_in_flight));
     }
-    if (options.idempotence)
-      config.set("enable.idempotence", *options.idempotence ? "true" : "false");
+    if (options.idempotence) config.set("enable.idempotence", *options.idempotence ? "true" : "false");
     config.set_all(options.common.properties);
     client_ = create_client(RD_KAFKA_PRODUCER, config, context_, options.common.stats_interval_ms);
     if (context_.stats) metrics_.serve_client_stats({context_.stats});
@@ -106,16 +103,14 @@ class CourierProducer {
     while (more_to_send && !stop_requested() && !context_.fatal_error && Clock::now() < deadline) {
       more_to_send = false;
       for (auto& courier : couriers) {
-        if (options_.messages_per_courier > 0 &&
-            courier.next_index() >= options_.messages_per_courier) {
+        if (options_.messages_per_courier > 0 && courier.next_index() >= options_.messages_per_courier) {
           continue;
         }
         if (!send(courier, random)) {
           more_to_send = false;
           break;
         }
-        if (options_.messages_per_courier == 0 ||
-            courier.next_index() < options_.messages_per_courier) {
+        if (options_.messages_per_courier == 0 || courier.next_index() < options_.messages_per_courier) {
           more_to_send = true;
         }
       }
@@ -131,9 +126,8 @@ class CourierProducer {
 
     const int flush_ms = static_cast<int>(options_.flush_timeout_s * 1000);
     if (rd_kafka_flush(client_.get(), flush_ms) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-      std::fprintf(stderr, "%s: %llu messages still undelivered after the %.0f s flush timeout\n",
-                   kToolName, static_cast<unsigned long long>(counts_.outstanding()),
-                   options_.flush_timeout_s);
+      std::fprintf(stderr, "%s: %llu messages still undelivered after the %.0f s flush timeout\n", kToolName,
+                   static_cast<unsigned long long>(counts_.outstanding()), options_.flush_timeout_s);
     }
     const double elapsed = seconds_since(start);
     std::printf(
@@ -147,8 +141,7 @@ class CourierProducer {
         elapsed > 0 ? static_cast<double>(counts_.delivered) / elapsed : 0.0);
     std::fflush(stdout);
     linger_after();
-    const bool all_delivered =
-        counts_.failed == 0 && counts_.rejected == 0 && counts_.outstanding() == 0;
+    const bool all_delivered = counts_.failed == 0 && counts_.rejected == 0 && counts_.outstanding() == 0;
     return all_delivered && !context_.fatal_error ? 0 : 1;
   }
 
@@ -165,11 +158,10 @@ class CourierProducer {
     const std::string key = courier.key();
     const std::string value = courier.next_message(now_epoch_ms(), random);
     while (true) {
-      const rd_kafka_resp_err_t error =
-          rd_kafka_producev(client_.get(), RD_KAFKA_V_TOPIC(options_.topic.c_str()),
-                            RD_KAFKA_V_KEY(key.data(), key.size()),
-                            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      const rd_kafka_resp_err_t error = rd_kafka_producev(
+          client_.get(), RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (error == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (error != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         ++counts_.rejected;
@@ -219,12 +211,11 @@ class CourierProducer {
 
   void report_progress(Clock::time_point start) {
     const double elapsed = seconds_since(start);
-    std::fprintf(
-        stderr, "%s: enqueued=%llu delivered=%llu failed=%llu in_queue=%d rate_per_s=%.1f\n",
-        kToolName, static_cast<unsigned long long>(counts_.enqueued.load()),
-        static_cast<unsigned long long>(counts_.delivered.load()),
-        static_cast<unsigned long long>(counts_.failed.load()), rd_kafka_outq_len(client_.get()),
-        elapsed > 0 ? static_cast<double>(counts_.delivered) / elapsed : 0.0);
+    std::fprintf(stderr, "%s: enqueued=%llu delivered=%llu failed=%llu in_queue=%d rate_per_s=%.1f\n",
+                 kToolName, static_cast<unsigned long long>(counts_.enqueued.load()),
+                 static_cast<unsigned long long>(counts_.delivered.load()),
+                 static_cast<unsigned long long>(counts_.failed.load()), rd_kafka_outq_len(client_.get()),
+                 elapsed > 0 ? static_cast<double>(counts_.delivered) / elapsed : 0.0);
   }
 
   // Keeps serving /metrics (and statistics) so a scrape sees the final numbers.
@@ -266,17 +257,15 @@ int main(int argc, char** argv) {
   cli.add_option("--acks", options.acks, "acks: all, -1, 0 or 1")
       ->check(CLI::IsMember({"all", "-1", "0", "1"}))
       ->capture_default_str();
-  cli.add_option("--batch-size", options.batch_size, "batch.size in bytes")
-      ->check(CLI::Range(1, 2147483647));
+  cli.add_option("--batch-size", options.batch_size, "batch.size in bytes")->check(CLI::Range(1, 2147483647));
   cli.add_option("--linger-ms", options.linger_ms, "linger.ms")->check(CLI::Range(0, 900000));
   cli.add_option("--retries", options.retries, "retries")->check(CLI::Range(0, 2147483647));
   cli.add_option("--max-in-flight", options.max_in_flight, "max.in.flight.requests.per.connection")
       ->check(CLI::Range(1, 1000000));
   cli.add_option("--idempotence", options.idempotence, "enable.idempotence (true or false)");
-  auto* sync = cli.add_flag("--sync", options.sync,
-                            "Wait for each message's delivery report before the next");
-  cli.add_flag("--async{false}", options.sync, "Do not wait for delivery reports (default)")
-      ->excludes(sync);
+  auto* sync =
+      cli.add_flag("--sync", options.sync, "Wait for each message's delivery report before the next");
+  cli.add_flag("--async{false}", options.sync, "Do not wait for delivery reports (default)")->excludes(sync);
   cli.add_option("--delivery-timeout-ms", options.delivery_timeout_ms,
                  "message.timeout.ms: a message not acknowledged by then fails")
       ->check(CLI::Range(1, 2147483647))

@@ -61,25 +61,23 @@ class TransactionalProducer {
   explicit TransactionalProducer(const TransactionOptions& options)
       : options_(options),
         metrics_(options.common.metrics_address, options.common.metrics_port),
-        sent_counter_(metrics_.counter("courier_messages_sent_total",
-                                       "Messages handed to the Kafka client.", topic_label())),
+        sent_counter_(metrics_.counter("courier_messages_sent_total", "Messages handed to the Kafka client.",
+                                       topic_label())),
         delivered_counter_(metrics_.counter("courier_messages_delivered_total",
-                                            "Messages acknowledged by the brokers.",
+                                            "Messages acknowledged by the brokers.", topic_label())),
+        failed_counter_(metrics_.counter("courier_messages_failed_total", "Messages whose delivery failed.",
+                                         topic_label())),
+        committed_counter_(metrics_.counter("courier_transactions_committed_total", "Transactions committed.",
                                             topic_label())),
-        failed_counter_(metrics_.counter("courier_messages_failed_total",
-                                         "Messages whose delivery failed.", topic_label())),
-        committed_counter_(metrics_.counter("courier_transactions_committed_total",
-                                            "Transactions committed.", topic_label())),
-        aborted_counter_(metrics_.counter("courier_transactions_aborted_total",
-                                          "Transactions aborted.", topic_label())) {
+        aborted_counter_(
+            metrics_.counter("courier_transactions_aborted_total", "Transactions aborted.", topic_label())) {
     context_.tool_name = kToolName;
     if (metrics_.serving()) context_.stats = std::make_shared<client_stats::ClientStats>();
     context_.on_delivery = [this](const rd_kafka_message_t& message) { on_delivery(message); };
     KafkaConfig config;
     config.set("bootstrap.servers", options.common.bootstrap_servers);
-    config.set("client.id", options.common.client_id.empty()
-                                ? fmt::format("{}-{}", kToolName, options.id)
-                                : options.common.client_id);
+    config.set("client.id", options.common.client_id.empty() ? fmt::format("{}-{}", kToolName, options.id)
+                                                             : options.common.client_id);
     config.set("transactional.id", fmt::format("tx-position{}", options.id));
     config.set("enable.idempotence", "true");
     config.set("transaction.timeout.ms", std::to_string(options.transaction_timeout_ms));
@@ -97,11 +95,10 @@ class TransactionalProducer {
     int64_t written = 0;
     uint64_t transaction_number = 0;
     const bool until_stopped = options_.messages == 0;
-    while ((until_stopped || written < options_.messages) && !stop_requested() &&
-           !context_.fatal_error) {
-      const int64_t size =
-          until_stopped ? options_.transaction_size
-                        : std::min<int64_t>(options_.transaction_size, options_.messages - written);
+    while ((until_stopped || written < options_.messages) && !stop_requested() && !context_.fatal_error) {
+      const int64_t size = until_stopped
+                               ? options_.transaction_size
+                               : std::min<int64_t>(options_.transaction_size, options_.messages - written);
       ++transaction_number;
       check(rd_kafka_begin_transaction(client_.get()), "begin transaction");
       int64_t produced = 0;
@@ -142,8 +139,8 @@ class TransactionalProducer {
   }
 
   Ending ending_of(uint64_t transaction_number) const {
-    const bool abort = options_.abort_every > 0 &&
-                       transaction_number % static_cast<uint64_t>(options_.abort_every) == 0;
+    const bool abort =
+        options_.abort_every > 0 && transaction_number % static_cast<uint64_t>(options_.abort_every) == 0;
     return abort ? Ending::kAbort : Ending::kCommit;
   }
 
@@ -151,11 +148,10 @@ class TransactionalProducer {
     const std::string key = courier.key();
     const std::string value = courier.next_message(now_epoch_ms(), random);
     while (true) {
-      const rd_kafka_resp_err_t error =
-          rd_kafka_producev(client_.get(), RD_KAFKA_V_TOPIC(options_.topic.c_str()),
-                            RD_KAFKA_V_KEY(key.data(), key.size()),
-                            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      const rd_kafka_resp_err_t error = rd_kafka_producev(
+          client_.get(), RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (error == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (error != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         std::fprintf(stderr, "%s: cannot produce to %s: %s\n", kToolName, options_.topic.c_str(),
@@ -173,8 +169,7 @@ class TransactionalProducer {
   // last stable offset stays below the high watermark until it ends.
   void hold_open(uint64_t messages) {
     if (rd_kafka_flush(client_.get(), options_.api_timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      std::fprintf(stderr, "%s: the open transaction's messages were not all delivered\n",
-                   kToolName);
+      std::fprintf(stderr, "%s: the open transaction's messages were not all delivered\n", kToolName);
     }
     counts_.open_messages = messages;
     std::printf(
@@ -275,20 +270,17 @@ int main(int argc, char** argv) {
                               "What to do with a last, incomplete transaction")
                    ->check(CLI::IsMember({"commit", "abort", "open"}))
                    ->capture_default_str();
-  auto* leave_open =
-      cli.add_flag("--leave-open", options.leave_open,
-                   "Same as --last-transaction open: keep it open until --hold-s or a signal")
-          ->excludes(last);
+  auto* leave_open = cli.add_flag("--leave-open", options.leave_open,
+                                  "Same as --last-transaction open: keep it open until --hold-s or a signal")
+                         ->excludes(last);
   cli.add_flag("--abort-last", options.abort_last, "Same as --last-transaction abort")
       ->excludes(last)
       ->excludes(leave_open);
-  cli.add_option("--abort-every", options.abort_every,
-                 "Abort every Nth complete transaction (0 = none)")
+  cli.add_option("--abort-every", options.abort_every, "Abort every Nth complete transaction (0 = none)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cli.add_option(
-         "--hold-s", options.hold_s,
-         "How long an open transaction is kept open (0 = until SIGINT/SIGTERM); it is then aborted")
+  cli.add_option("--hold-s", options.hold_s,
+                 "How long an open transaction is kept open (0 = until SIGINT/SIGTERM); it is then aborted")
       ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();
   cli.add_option("--couriers", options.couriers, "Couriers whose positions are written in turn")

@@ -1,6 +1,7 @@
 // Scrape cost of broker internals: our bridge (collect in the background, serve a
-// page pre-rendered by the daemon's renderer from the daemon's HTTP server) against the JMX exporter agent (walk the MBeans on each scrape),
-// on the same broker with the same rules. Also broker CPU per minute for each.
+// page pre-rendered by the daemon's renderer from the daemon's HTTP server) against the JMX exporter agent
+// (walk the MBeans on each scrape), on the same broker with the same rules. Also broker CPU per minute for
+// each.
 //
 //   jmx_bench run  --jolokia URL --agent URL --rules FILE [--rounds N] [--cpu-window S]
 //   jmx_bench dump --jolokia URL --rules FILE [--broker N]   (our page, to stdout)
@@ -123,9 +124,9 @@ std::string arg(const std::map<std::string, std::string>& args, const std::strin
 
 // The broker's pid as its JVM reports it.
 long broker_pid(const std::string& jolokia_url) {
-  const auto response = kse::jmx::http_post(
-      kse::jmx::parse_http_url(jolokia_url),
-      R"({"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid"})", {});
+  const auto response =
+      kse::jmx::http_post(kse::jmx::parse_http_url(jolokia_url),
+                          R"({"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid"})", {});
   const size_t at = response.body.find("\"value\":");
   return at == std::string::npos ? -1 : std::atol(response.body.c_str() + at + 8);
 }
@@ -180,20 +181,17 @@ int run(const std::map<std::string, std::string>& args) {
   const auto status = bridge.status();
   const Stats cycle = stats_of(cycles), rendered = stats_of(renders), our = stats_of(ours),
               their = stats_of(theirs);
-  std::printf(
-      "== %s: %zu beans, %zu attributes, %zu samples, %zu POSTs/cycle, %.1f MB JSON/cycle\n",
-      label.c_str(), status.beans, status.attributes, status.samples, status.posts,
-      static_cast<double>(status.response_bytes) / 1e6);
+  std::printf("== %s: %zu beans, %zu attributes, %zu samples, %zu POSTs/cycle, %.1f MB JSON/cycle\n",
+              label.c_str(), status.beans, status.attributes, status.samples, status.posts,
+              static_cast<double>(status.response_bytes) / 1e6);
   std::printf("bridge cycle (background):  first %s, then median %s (min %s), cache hits %zu\n",
-              ms(cold_cycle).c_str(), ms(cycle.median).c_str(), ms(cycle.min).c_str(),
-              status.cache_hits);
-  std::printf("  of which Jolokia answering: %s in the last cycle\n",
-              ms(status.jolokia_seconds).c_str());
+              ms(cold_cycle).c_str(), ms(cycle.median).c_str(), ms(cycle.min).c_str(), status.cache_hits);
+  std::printf("  of which Jolokia answering: %s in the last cycle\n", ms(status.jolokia_seconds).c_str());
   std::printf("render page once per cycle: median %s\n", ms(rendered.median).c_str());
   std::printf("scrape of our port:         median %s (min %s), %zu bytes\n", ms(our.median).c_str(),
               ms(our.min).c_str(), our_bytes);
-  std::printf("scrape of the JMX agent:    median %s (min %s), %zu bytes\n",
-              ms(their.median).c_str(), ms(their.min).c_str(), their_bytes);
+  std::printf("scrape of the JMX agent:    median %s (min %s), %zu bytes\n", ms(their.median).c_str(),
+              ms(their.min).c_str(), their_bytes);
   std::printf("scrape ratio agent/ours:    %.0fx (target >= 50x)\n", their.median / our.median);
 
   if (cpu_window > 0) {

@@ -12,8 +12,11 @@
 int main(int argc, char** argv) {
   const int port = argc > 1 ? std::atoi(argv[1]) : 19700;
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 60;
-  kse::metrics::Family family{"kafka_topic_partition_current_offset", "Log-end offset of the partition.",
-                              kse::metrics::MetricType::kGauge, {"topic", "partition"}, {}};
+  kse::metrics::Family family{"kafka_topic_partition_current_offset",
+                              "Log-end offset of the partition.",
+                              kse::metrics::MetricType::kGauge,
+                              {"topic", "partition"},
+                              {}};
   for (int t = 0; t < 1000; ++t) {
     for (int p = 0; p < 100; ++p) {
       kse::metrics::Sample sample;

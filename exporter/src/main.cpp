@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
   bool print_metrics_doc = false;
   bool print_config_reference = false;
   cli.add_option("-c,--config", config_file, "YAML configuration file");
-  cli.add_option("--bootstrap-servers", bootstrap, "Comma-separated host:port list")
-      ->type_name("LIST");
+  cli.add_option("--bootstrap-servers", bootstrap, "Comma-separated host:port list")->type_name("LIST");
   cli.add_option("--broker-id", broker_id,
                  "Sidecar mode: serve only this broker's port (and the cluster port when this "
                  "is the lowest live broker id)");
@@ -107,8 +106,8 @@ int main(int argc, char** argv) {
   kse::config::Config config;
   kse::config::WebConfig web_config;
   try {
-    config = config_file.empty() ? kse::config::load_text("", "<defaults>")
-                                 : kse::config::load_file(config_file);
+    config =
+        config_file.empty() ? kse::config::load_text("", "<defaults>") : kse::config::load_file(config_file);
     kse::config::apply_environment(config, environment_entries());
     if (bootstrap) {
       kse::config::apply_override(config, "kafka.bootstrap_servers=" + *bootstrap,
@@ -123,8 +122,7 @@ int main(int argc, char** argv) {
                                   "flag --cluster-port");
     }
     if (listen_address) {
-      kse::config::apply_override(config, "serve.listen_address=" + *listen_address,
-                                  "flag --listen-address");
+      kse::config::apply_override(config, "serve.listen_address=" + *listen_address, "flag --listen-address");
     }
     if (log_level) {
       kse::config::apply_override(config, "log.level=" + *log_level, "flag --log-level");

@@ -54,8 +54,8 @@ TEST(PortPlanTest, APortThatIsTakenOrInvalidIsNotServed) {
   PortPlan plan = plan_ports(serve, {1, 2, 3, 5, 60000}, {1, 2, 3, 5});
   EXPECT_EQ(plan.broker_ports.at(1), 9307);
   EXPECT_EQ(plan.broker_ports.at(5), 9309);
-  EXPECT_FALSE(plan.broker_ports.count(2));  // 9308 is the cluster port
-  EXPECT_FALSE(plan.broker_ports.count(3));  // 9309 is broker 5's
+  EXPECT_FALSE(plan.broker_ports.count(2));      // 9308 is the cluster port
+  EXPECT_FALSE(plan.broker_ports.count(3));      // 9309 is broker 5's
   EXPECT_FALSE(plan.broker_ports.count(60000));  // beyond 65535
   EXPECT_EQ(plan.unserved, (std::map<int32_t, int64_t>{{2, 9308}, {3, 9309}, {60000, 69306}}));
 }

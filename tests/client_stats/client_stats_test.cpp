@@ -20,7 +20,9 @@
 namespace kse::client_stats {
 namespace {
 
-std::string data_file(const std::string& name) { return test::source_dir() + "/tests/client_stats/data/" + name; }
+std::string data_file(const std::string& name) {
+  return test::source_dir() + "/tests/client_stats/data/" + name;
+}
 
 std::string read(const std::string& path) {
   std::ifstream file(path);
@@ -46,13 +48,15 @@ const metrics::Family* find(const std::vector<metrics::Family>& families, const 
 
 // The value of the sample whose label values end with `tail` (after client_id,
 // client_type) and whose suffix / quantile match; -1 when absent.
-double value(const std::vector<metrics::Family>& families, const std::string& name, std::vector<std::string> tail = {},
-             const std::string& suffix = "", const std::string& quantile = "", int32_t* owner = nullptr) {
+double value(const std::vector<metrics::Family>& families, const std::string& name,
+             std::vector<std::string> tail = {}, const std::string& suffix = "",
+             const std::string& quantile = "", int32_t* owner = nullptr) {
   const auto* family = find(families, name);
   if (family == nullptr) return -1;
   for (const auto& sample : family->samples) {
     if (sample.suffix != suffix) continue;
-    if (std::vector<std::string>(sample.label_values.begin() + 2, sample.label_values.end()) != tail) continue;
+    if (std::vector<std::string>(sample.label_values.begin() + 2, sample.label_values.end()) != tail)
+      continue;
     const bool has_quantile = !sample.extra_labels.empty();
     if (quantile.empty() == has_quantile) continue;
     if (has_quantile && sample.extra_labels[0].value != quantile) continue;
@@ -64,18 +68,23 @@ double value(const std::vector<metrics::Family>& families, const std::string& na
 
 TEST(ClientStatsTest, ProducerDocument) {
   const auto families = parse_stats(read(data_file("producer.json")));
-  EXPECT_EQ(value(families, "kafka_client_messages_sent_total"), python_value("producer.json", "d['txmsgs']"));
-  EXPECT_EQ(value(families, "kafka_client_message_bytes_sent_total"), python_value("producer.json", "d['txmsg_bytes']"));
+  EXPECT_EQ(value(families, "kafka_client_messages_sent_total"),
+            python_value("producer.json", "d['txmsgs']"));
+  EXPECT_EQ(value(families, "kafka_client_message_bytes_sent_total"),
+            python_value("producer.json", "d['txmsg_bytes']"));
   EXPECT_EQ(value(families, "kafka_client_requests_sent_total"), python_value("producer.json", "d['tx']"));
-  EXPECT_NEAR(value(families, "kafka_client_age_seconds"), python_value("producer.json", "d['age'] / 1e6"), 1e-9);
+  EXPECT_NEAR(value(families, "kafka_client_age_seconds"), python_value("producer.json", "d['age'] / 1e6"),
+              1e-9);
   const auto& sample = find(families, "kafka_client_messages_sent_total")->samples.at(0);
   EXPECT_EQ(sample.label_values, (std::vector<std::string>{"capture-producer", "producer"}));
   for (int p = 0; p < 5; ++p) {
     const std::string partition = std::to_string(p);
     int32_t owner = -2;
-    EXPECT_EQ(value(families, "kafka_client_partition_messages_sent_total", {"testing", partition}, "", "", &owner),
-              python_value("producer.json", "d['topics']['testing']['partitions']['" + partition + "']['txmsgs']"));
-    EXPECT_EQ(owner, python_value("producer.json", "d['topics']['testing']['partitions']['" + partition + "']['leader']"));
+    EXPECT_EQ(
+        value(families, "kafka_client_partition_messages_sent_total", {"testing", partition}, "", "", &owner),
+        python_value("producer.json", "d['topics']['testing']['partitions']['" + partition + "']['txmsgs']"));
+    EXPECT_EQ(owner, python_value("producer.json",
+                                  "d['topics']['testing']['partitions']['" + partition + "']['leader']"));
   }
   EXPECT_EQ(value(families, "kafka_client_partition_messages_sent_total", {"testing", "-1"}), -1)
       << "the unassigned pseudo-partition is left out";
@@ -86,12 +95,14 @@ TEST(ClientStatsTest, ProducerDocument) {
                                                 "][0]['state'] == 'UP'"));
     EXPECT_EQ(owner, std::stoi(broker));
     EXPECT_EQ(value(families, "kafka_client_broker_requests_sent_total", {broker}),
-              python_value("producer.json", "[b for b in d['brokers'].values() if b['nodeid'] == " + broker + "][0]['tx']"));
+              python_value("producer.json",
+                           "[b for b in d['brokers'].values() if b['nodeid'] == " + broker + "][0]['tx']"));
   }
   // The document was taken while the producer sent, under a produce quota on broker 1:
   // its windows hold samples, each a summary in base units.
   const std::string topic = "d['topics']['testing']";
-  ASSERT_GT(python_value("producer.json", topic + "['batchsize']['cnt']"), 0) << "recapture: no batch in the window";
+  ASSERT_GT(python_value("producer.json", topic + "['batchsize']['cnt']"), 0)
+      << "recapture: no batch in the window";
   EXPECT_EQ(value(families, "kafka_client_topic_batch_size_bytes", {"testing"}, "_count"),
             python_value("producer.json", topic + "['batchsize']['cnt']"));
   EXPECT_EQ(value(families, "kafka_client_topic_batch_size_bytes", {"testing"}, "_sum"),
@@ -101,7 +112,8 @@ TEST(ClientStatsTest, ProducerDocument) {
   EXPECT_EQ(value(families, "kafka_client_topic_batch_count_messages", {"testing"}, "_sum"),
             python_value("producer.json", topic + "['batchcnt']['sum']"));
   const std::string broker1 = "[b for b in d['brokers'].values() if b['nodeid'] == 1][0]";
-  ASSERT_GT(python_value("producer.json", broker1 + "['throttle']['cnt']"), 0) << "recapture: broker 1 did not throttle";
+  ASSERT_GT(python_value("producer.json", broker1 + "['throttle']['cnt']"), 0)
+      << "recapture: broker 1 did not throttle";
   EXPECT_EQ(value(families, "kafka_client_broker_throttle_seconds", {"1"}, "_count"),
             python_value("producer.json", broker1 + "['throttle']['cnt']"));
   EXPECT_NEAR(value(families, "kafka_client_broker_throttle_seconds", {"1"}, "", "0.99"),
@@ -116,21 +128,27 @@ TEST(ClientStatsTest, ProducerDocument) {
 
 TEST(ClientStatsTest, ConsumerDocument) {
   const auto families = parse_stats(read(data_file("consumer.json")));
-  EXPECT_EQ(value(families, "kafka_client_messages_received_total"), python_value("consumer.json", "d['rxmsgs']"));
-  EXPECT_EQ(value(families, "kafka_client_group_rebalances_total"), python_value("consumer.json", "d['cgrp']['rebalance_cnt']"));
+  EXPECT_EQ(value(families, "kafka_client_messages_received_total"),
+            python_value("consumer.json", "d['rxmsgs']"));
+  EXPECT_EQ(value(families, "kafka_client_group_rebalances_total"),
+            python_value("consumer.json", "d['cgrp']['rebalance_cnt']"));
   EXPECT_EQ(value(families, "kafka_client_group_assignment_partitions"),
             python_value("consumer.json", "d['cgrp']['assignment_size']"));
   EXPECT_EQ(value(families, "kafka_client_group_state", {"up", "steady"}), 1);
   // Lag and committed offset only where librdkafka knows them.
   for (int p = 0; p < 5; ++p) {
     const std::string partition = std::to_string(p);
-    const double lag = python_value("consumer.json", "d['topics']['testing']['partitions']['" + partition + "']['consumer_lag']");
-    EXPECT_EQ(value(families, "kafka_client_partition_consumer_lag", {"testing", partition}), lag < 0 ? -1 : lag);
+    const double lag = python_value(
+        "consumer.json", "d['topics']['testing']['partitions']['" + partition + "']['consumer_lag']");
+    EXPECT_EQ(value(families, "kafka_client_partition_consumer_lag", {"testing", partition}),
+              lag < 0 ? -1 : lag);
     EXPECT_EQ(value(families, "kafka_client_partition_fetch_state", {"testing", partition, "active"}), 1);
   }
   // rtt as a summary of the window, in seconds.
-  const std::string broker1 = "[b for b in d['brokers'].values() if b['nodeid'] == 1 and b['source'] != 'logical'][0]";
-  EXPECT_EQ(value(families, "kafka_client_broker_rtt_seconds", {"1"}, "_count"), python_value("consumer.json", broker1 + "['rtt']['cnt']"));
+  const std::string broker1 =
+      "[b for b in d['brokers'].values() if b['nodeid'] == 1 and b['source'] != 'logical'][0]";
+  EXPECT_EQ(value(families, "kafka_client_broker_rtt_seconds", {"1"}, "_count"),
+            python_value("consumer.json", broker1 + "['rtt']['cnt']"));
   EXPECT_NEAR(value(families, "kafka_client_broker_rtt_seconds", {"1"}, "", "0.99"),
               python_value("consumer.json", broker1 + "['rtt']['p99'] / 1e6"), 1e-12);
   EXPECT_NEAR(value(families, "kafka_client_broker_rtt_seconds", {"1"}, "_sum"),
@@ -140,8 +158,10 @@ TEST(ClientStatsTest, ConsumerDocument) {
 TEST(ClientStatsTest, TransactionalDocument) {
   const auto families = parse_stats(read(data_file("transactional.json")));
   EXPECT_EQ(value(families, "kafka_client_transaction_state", {"Assigned", "Ready"}), 1);
-  EXPECT_EQ(value(families, "kafka_client_producer_id"), python_value("transactional.json", "d['eos']['producer_id']"));
-  EXPECT_EQ(value(families, "kafka_client_producer_epoch"), python_value("transactional.json", "d['eos']['producer_epoch']"));
+  EXPECT_EQ(value(families, "kafka_client_producer_id"),
+            python_value("transactional.json", "d['eos']['producer_id']"));
+  EXPECT_EQ(value(families, "kafka_client_producer_epoch"),
+            python_value("transactional.json", "d['eos']['producer_epoch']"));
 }
 
 // The coordinator handles (GroupCoordinator, TxnCoordinator) repeat a broker's id:
@@ -195,7 +215,8 @@ TEST(ClientStatsTest, WrongTypesNameTheField) {
   }
   EXPECT_THROW(parse_stats("[1, 2]"), StatsParseError);
   EXPECT_THROW(parse_stats("{\"brokers\": {}}"), StatsParseError);
-  EXPECT_THROW(parse_stats("{\"client_id\": \"c\", \"type\": \"producer\", \"brokers\": []}"), StatsParseError);
+  EXPECT_THROW(parse_stats("{\"client_id\": \"c\", \"type\": \"producer\", \"brokers\": []}"),
+               StatsParseError);
 }
 
 TEST(ClientStatsTest, BadDocumentKeepsTheLastGoodValuesAndCountsAnError) {
@@ -206,7 +227,8 @@ TEST(ClientStatsTest, BadDocumentKeepsTheLastGoodValuesAndCountsAnError) {
   EXPECT_EQ(stats.parse_errors(), 1u);
   EXPECT_NE(stats.last_error().find("not valid JSON"), std::string::npos) << stats.last_error();
   const auto families = *stats.families();
-  EXPECT_EQ(value(families, "kafka_client_messages_sent_total"), python_value("producer.json", "d['txmsgs']"));
+  EXPECT_EQ(value(families, "kafka_client_messages_sent_total"),
+            python_value("producer.json", "d['txmsgs']"));
   EXPECT_EQ(value(families, "kafka_client_stats_parse_errors_total"), 1);
   EXPECT_EQ(value(families, "kafka_client_stats_documents_total"), 2);
 }
@@ -216,7 +238,8 @@ TEST(ClientStatsTest, RandomDamageNeverCrashes) {
   std::mt19937 random(12345);
   for (int round = 0; round < 2000; ++round) {
     std::string damaged = json;
-    for (int i = 0; i < 1 + round % 8; ++i) damaged[random() % damaged.size()] = static_cast<char>(random() % 256);
+    for (int i = 0; i < 1 + round % 8; ++i)
+      damaged[random() % damaged.size()] = static_cast<char>(random() % 256);
     try {
       parse_stats(damaged);
     } catch (const StatsParseError&) {
@@ -242,7 +265,9 @@ TEST(ClientStatsTest, PrometheusCollectableCarriesTheSameValues) {
       found = true;
       EXPECT_EQ(metric.summary.quantile.size(), 3u);
       EXPECT_EQ(static_cast<double>(metric.summary.sample_count),
-                python_value("consumer.json", "[b for b in d['brokers'].values() if b['nodeid'] == 1 and b['source'] != 'logical'][0]['rtt']['cnt']"));
+                python_value("consumer.json",
+                             "[b for b in d['brokers'].values() if b['nodeid'] == 1 and b['source'] != "
+                             "'logical'][0]['rtt']['cnt']"));
     }
   }
   EXPECT_TRUE(found);
@@ -254,7 +279,8 @@ TEST(ClientStatsTest, TheDocumentedThreeLinesServeTheClientThroughAnExposer) {
   prometheus::Exposer exposer{"127.0.0.1:0"};
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char error[256];
-  ASSERT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", "127.0.0.1:1", error, sizeof error), RD_KAFKA_CONF_OK);
+  ASSERT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", "127.0.0.1:1", error, sizeof error),
+            RD_KAFKA_CONF_OK);
   ASSERT_EQ(rd_kafka_conf_set(conf, "client.id", "three-lines", error, sizeof error), RD_KAFKA_CONF_OK);
   ASSERT_EQ(rd_kafka_conf_set(conf, "log_level", "0", error, sizeof error), RD_KAFKA_CONF_OK);
 
@@ -264,7 +290,8 @@ TEST(ClientStatsTest, TheDocumentedThreeLinesServeTheClientThroughAnExposer) {
 
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   ASSERT_NE(producer, nullptr) << error;
-  const std::string url = "http://127.0.0.1:" + std::to_string(exposer.GetListeningPorts().at(0)) + "/metrics";
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(exposer.GetListeningPorts().at(0)) + "/metrics";
   std::string page;
   for (int i = 0; i < 50 && page.find("kafka_client_age_seconds{") == std::string::npos; ++i) {
     rd_kafka_poll(producer, 100);

@@ -90,7 +90,8 @@ TEST(ClusterTest, ThreeBrokersAreRegistered) {
     return result.exit_code == 0 && brokers.size() == 3;
   });
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(brokers, (std::map<int, std::string>{{1, "127.0.0.1:9092"}, {2, "127.0.0.1:9192"}, {3, "127.0.0.1:9292"}}))
+  EXPECT_EQ(brokers,
+            (std::map<int, std::string>{{1, "127.0.0.1:9092"}, {2, "127.0.0.1:9192"}, {3, "127.0.0.1:9292"}}))
       << result.output;
 }
 
@@ -103,7 +104,8 @@ TEST(ClusterTest, ThreeControllersFormTheKraftQuorum) {
   const int leader = std::stoi(status.count("LeaderId") ? status["LeaderId"] : "-1");
   EXPECT_TRUE(leader >= 1 && leader <= 3) << result.output;
   // Controllers on 9093/9193/9293, as in controller.quorum.voters.
-  for (const char* endpoint : {"CONTROLLER://127.0.0.1:9093", "CONTROLLER://127.0.0.1:9193", "CONTROLLER://127.0.0.1:9293"}) {
+  for (const char* endpoint :
+       {"CONTROLLER://127.0.0.1:9093", "CONTROLLER://127.0.0.1:9193", "CONTROLLER://127.0.0.1:9293"}) {
     EXPECT_NE(status["CurrentVoters"].find(endpoint), std::string::npos) << endpoint << "\n" << result.output;
   }
 }
@@ -112,7 +114,8 @@ TEST(ClusterTest, StatusAndEnvDescribeTheRunningCluster) {
   auto status = cluster_script("status", 30s);
   ASSERT_EQ(status.exit_code, 0) << status.output;
   for (int id = 1; id <= 3; ++id) {
-    const std::regex line("broker " + std::to_string(id) + ": (running|paused) \\(pid \\d+\\), 127\\.0\\.0\\.1:" +
+    const std::regex line("broker " + std::to_string(id) +
+                          ": (running|paused) \\(pid \\d+\\), 127\\.0\\.0\\.1:" +
                           std::to_string(9092 + (id - 1) * 100) + ", jolokia " + std::to_string(8777 + id));
     EXPECT_TRUE(std::regex_search(status.output, line)) << status.output;
   }
@@ -128,15 +131,17 @@ TEST(ClusterTest, StatusAndEnvDescribeTheRunningCluster) {
   EXPECT_EQ(vars["CONTROLLERS"], "127.0.0.1:9093,127.0.0.1:9193,127.0.0.1:9293");
   EXPECT_EQ(vars["QUORUM_VOTERS"], "1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293");
   // Brokers 1..3 first; a broker added by `add-broker` (another suite) may follow.
-  EXPECT_EQ(vars["JOLOKIA"].rfind(
-                "http://127.0.0.1:8778/jolokia/,http://127.0.0.1:8779/jolokia/,http://127.0.0.1:8780/jolokia/", 0),
-            0u)
+  EXPECT_EQ(
+      vars["JOLOKIA"].rfind(
+          "http://127.0.0.1:8778/jolokia/,http://127.0.0.1:8779/jolokia/,http://127.0.0.1:8780/jolokia/", 0),
+      0u)
       << vars["JOLOKIA"];
   EXPECT_EQ(vars["BROKER_1"], "127.0.0.1:9092");
   EXPECT_EQ(vars["BROKER_2_JOLOKIA"], "http://127.0.0.1:8779/jolokia/");
   EXPECT_FALSE(vars["CLUSTER_ID"].empty()) << env.output;
   EXPECT_EQ(vars["CLUSTER_ID"].size(), 22u) << "a Kafka Uuid in base64: " << vars["CLUSTER_ID"];
-  auto quorum = quorum_status(kafka_tool("kafka-metadata-quorum", bootstrap_arg() + " describe --status").output);
+  auto quorum =
+      quorum_status(kafka_tool("kafka-metadata-quorum", bootstrap_arg() + " describe --status").output);
   EXPECT_EQ(quorum["ClusterId"], vars["CLUSTER_ID"]) << "the id kafka-storage format wrote";
 }
 
@@ -185,7 +190,8 @@ TEST(ClusterTest, SeedTopicsAreDescribedAsSpecified) {
   }
 
   // The same facts from the broker's point of view: kafka-configs shows the override.
-  auto configs = kafka_tool("kafka-configs", bootstrap_arg() + " --describe --entity-type topics --entity-name position");
+  auto configs = kafka_tool("kafka-configs",
+                            bootstrap_arg() + " --describe --entity-type topics --entity-name position");
   ASSERT_EQ(configs.exit_code, 0) << configs.output;
   EXPECT_NE(configs.output.find("min.insync.replicas=2"), std::string::npos) << configs.output;
 }
@@ -198,7 +204,8 @@ TEST(ClusterTest, JolokiaAgentAnswersOnEveryBroker) {
     // BrokerState 3 is RUNNING.
     bool running = eventually(
         [&] {
-          auto state = run_command("curl -sf -m 10 '" + base + "/read/kafka.server:type=KafkaServer,name=BrokerState/Value'", 30s);
+          auto state = run_command(
+              "curl -sf -m 10 '" + base + "/read/kafka.server:type=KafkaServer,name=BrokerState/Value'", 30s);
           return state.output.find("\"value\":3") != std::string::npos;
         },
         60s);
@@ -210,21 +217,25 @@ TEST(ClusterTest, ToolsProduceAndConsumeWithKeys) {
   // A topic of this test only: the seed's topics keep the offsets other suites check.
   const std::string topic = "kse-cluster-test";
   kafka_tool("kafka-topics", bootstrap_arg() + " --delete --if-exists --topic " + topic);
-  bool created = eventually([&] {
-    return kafka_tool("kafka-topics", bootstrap_arg() + " --create --if-not-exists --topic " + topic +
-                                          " --partitions 1 --replication-factor 3")
-               .exit_code == 0;
-  }, 60s);
+  bool created = eventually(
+      [&] {
+        return kafka_tool("kafka-topics", bootstrap_arg() + " --create --if-not-exists --topic " + topic +
+                                              " --partitions 1 --replication-factor 3")
+                   .exit_code == 0;
+      },
+      60s);
   ASSERT_TRUE(created);
 
-  auto produced = run_command("printf 'courier-1:pos-1\\ncourier-2:pos-2\\ncourier-1:pos-3\\n' | " + source_dir() +
-                              "/cluster/kafka-tool kafka-console-producer " + bootstrap_arg() + " --topic " + topic +
-                              " --property parse.key=true --property key.separator=: --producer-property acks=all");
+  auto produced =
+      run_command("printf 'courier-1:pos-1\\ncourier-2:pos-2\\ncourier-1:pos-3\\n' | " + source_dir() +
+                  "/cluster/kafka-tool kafka-console-producer " + bootstrap_arg() + " --topic " + topic +
+                  " --property parse.key=true --property key.separator=: --producer-property acks=all");
   ASSERT_EQ(produced.exit_code, 0) << produced.output;
 
-  auto consumed = kafka_tool("kafka-console-consumer", bootstrap_arg() + " --topic " + topic +
-                                                           " --from-beginning --max-messages 3 --timeout-ms 30000"
-                                                           " --property print.key=true --property key.separator=:");
+  auto consumed =
+      kafka_tool("kafka-console-consumer", bootstrap_arg() + " --topic " + topic +
+                                               " --from-beginning --max-messages 3 --timeout-ms 30000"
+                                               " --property print.key=true --property key.separator=:");
   ASSERT_EQ(consumed.exit_code, 0) << consumed.output;
   for (const char* record : {"courier-1:pos-1", "courier-2:pos-2", "courier-1:pos-3"}) {
     EXPECT_NE(consumed.output.find(record), std::string::npos) << consumed.output;
@@ -255,7 +266,7 @@ TEST(ClusterTest, KafkaToolRejectsAnUnknownTool) {
 TEST(ClusterTest, SecureListenerAcceptsTheThreeMechanisms) {
   auto env = cluster_script("env", 30s);
   ASSERT_NE(env.output.find("SECURE=1"), std::string::npos) << "the test cluster runs with --secure\n"
-                                                             << env.output;
+                                                            << env.output;
   std::string ca;
   for (const auto& line : split_lines(env.output)) {
     if (line.rfind("CA_FILE=", 0) == 0) ca = line.substr(8);
@@ -274,13 +285,14 @@ TEST(ClusterTest, SecureListenerAcceptsTheThreeMechanisms) {
                                               {"PLAIN", "alice", "not-her-password", false},
                                               {"SCRAM-SHA-256", "scram-user", "wrong", false},
                                               {"SCRAM-SHA-512", "scram-user", "wrong", false}}) {
-    const std::string module = login.mechanism == "PLAIN" ? "org.apache.kafka.common.security.plain.PlainLoginModule"
-                                                          : "org.apache.kafka.common.security.scram.ScramLoginModule";
+    const std::string module = login.mechanism == "PLAIN"
+                                   ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                                   : "org.apache.kafka.common.security.scram.ScramLoginModule";
     {
       std::ofstream out(properties);
-      out << "security.protocol=SASL_SSL\nsasl.mechanism=" << login.mechanism << "\nsasl.jaas.config=" << module
-          << " required username=\"" << login.user << "\" password=\"" << login.password
-          << "\";\nssl.truststore.type=PEM\nssl.truststore.location=" << ca << "\n";
+      out << "security.protocol=SASL_SSL\nsasl.mechanism=" << login.mechanism
+          << "\nsasl.jaas.config=" << module << " required username=\"" << login.user << "\" password=\""
+          << login.password << "\";\nssl.truststore.type=PEM\nssl.truststore.location=" << ca << "\n";
     }
     auto result = kafka_tool("kafka-broker-api-versions",
                              "--bootstrap-server 127.0.0.1:9094 --command-config " + properties, 60s);
@@ -293,7 +305,8 @@ TEST(ClusterTest, SecureListenerAcceptsTheThreeMechanisms) {
       }
     } else {
       EXPECT_NE(result.exit_code, 0) << what << " was accepted\n" << result.output;
-      EXPECT_NE(result.output.find("Authentication failed"), std::string::npos) << what << "\n" << result.output;
+      EXPECT_NE(result.output.find("Authentication failed"), std::string::npos) << what << "\n"
+                                                                                << result.output;
     }
   }
 }

@@ -84,8 +84,8 @@ class CollectorTruthTest : public ::testing::Test {
   }
 
   static std::string describe(const std::string& topic) {
-    auto result = kafka_tool("kafka-topics", std::string("--bootstrap-server ") + kBootstrap +
-                                                 " --describe --topic " + topic);
+    auto result = kafka_tool(
+        "kafka-topics", std::string("--bootstrap-server ") + kBootstrap + " --describe --topic " + topic);
     EXPECT_EQ(result.exit_code, 0) << result.output;
     return result.output;
   }
@@ -99,11 +99,11 @@ class CollectorTruthTest : public ::testing::Test {
   }
 
   static void produce(const std::string& topic, int count) {
-    auto result = kafka_tool(
-        "kafka-producer-perf-test",
-        "--topic " + topic + " --num-records " + std::to_string(count) +
-            " --record-size 100 --throughput -1 --producer-props bootstrap.servers=" + kBootstrap +
-            " acks=all linger.ms=5");
+    auto result =
+        kafka_tool("kafka-producer-perf-test",
+                   "--topic " + topic + " --num-records " + std::to_string(count) +
+                       " --record-size 100 --throughput -1 --producer-props bootstrap.servers=" + kBootstrap +
+                       " acks=all linger.ms=5");
     ASSERT_EQ(result.exit_code, 0) << result.output;
   }
 
@@ -144,8 +144,10 @@ TEST_F(CollectorTruthTest, OffsetsAfterProducingAKnownNumberOfMessages) {
   for (const auto& p : topic(before, "truth-offsets")->partitions) sum_before += p.latest_offset.value_or(-1);
   produce("truth-offsets", 3000);
   auto after = collect();
-  auto tool = kse::test::parse_get_offsets(
-      kafka_tool("kafka-get-offsets", std::string("--bootstrap-server ") + kBootstrap + " --topic truth-offsets").output);
+  auto tool =
+      kse::test::parse_get_offsets(kafka_tool("kafka-get-offsets", std::string("--bootstrap-server ") +
+                                                                       kBootstrap + " --topic truth-offsets")
+                                       .output);
   int64_t sum_after = 0;
   for (const auto& p : topic(after, "truth-offsets")->partitions) {
     ASSERT_TRUE(p.latest_offset.has_value());
@@ -163,7 +165,8 @@ TEST_F(CollectorTruthTest, GroupLagAfterACommitAtAKnownOffset) {
   // Commit half of each partition's log end (a reset is capped at the log end, and the
   // producer may have filled one partition only).
   auto ends = kse::test::parse_get_offsets(
-      kafka_tool("kafka-get-offsets", std::string("--bootstrap-server ") + kBootstrap + " --topic truth-lag").output);
+      kafka_tool("kafka-get-offsets", std::string("--bootstrap-server ") + kBootstrap + " --topic truth-lag")
+          .output);
   ASSERT_EQ(ends.size(), 2u);
   std::map<int32_t, int64_t> committed;
   std::string csv;
@@ -172,15 +175,17 @@ TEST_F(CollectorTruthTest, GroupLagAfterACommitAtAKnownOffset) {
     csv += "truth-lag," + std::to_string(tp.second) + "," + std::to_string(end / 2) + "\n";
   }
   kse::test::run_command("printf '" + csv + "' > /tmp/kse-truth-lag.csv");
-  auto reset = kafka_tool("kafka-consumer-groups",
-                          std::string("--bootstrap-server ") + kBootstrap +
-                              " --group truth-group --reset-offsets --from-file /tmp/kse-truth-lag.csv --execute");
+  auto reset =
+      kafka_tool("kafka-consumer-groups",
+                 std::string("--bootstrap-server ") + kBootstrap +
+                     " --group truth-group --reset-offsets --from-file /tmp/kse-truth-lag.csv --execute");
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
   auto snapshot = collect();
   ASSERT_TRUE(snapshot.collectors["groups"].up) << snapshot.collectors["groups"].error;
   auto described = kse::test::parse_group_describe(
-      kafka_tool("kafka-consumer-groups", std::string("--bootstrap-server ") + kBootstrap +
-                                              " --describe --group truth-group").output);
+      kafka_tool("kafka-consumer-groups",
+                 std::string("--bootstrap-server ") + kBootstrap + " --describe --group truth-group")
+          .output);
   ASSERT_EQ(described.size(), 2u);
   auto families = model::build_cluster_families(snapshot, {}, {});
   for (const auto& row : described) {
@@ -190,7 +195,8 @@ TEST_F(CollectorTruthTest, GroupLagAfterACommitAtAKnownOffset) {
     for (const auto& family : families) {
       if (family.name != "kafka_consumergroup_lag") continue;
       for (const auto& sample : family.samples) {
-        if (sample.label_values == std::vector<std::string>{"truth-group", "truth-lag", std::to_string(row.partition)}) {
+        if (sample.label_values ==
+            std::vector<std::string>{"truth-group", "truth-lag", std::to_string(row.partition)}) {
           found = true;
           EXPECT_EQ(sample.value, static_cast<double>(*row.lag)) << "partition " << row.partition;
         }
@@ -241,7 +247,8 @@ TEST_F(CollectorTruthTest, KilledBrokerMakesItsPartitionsUnderReplicatedAndComes
   auto tool_urp = [] {
     return kse::test::parse_topics_describe(
         kafka_tool("kafka-topics", std::string("--bootstrap-server ") + kBootstrap +
-                                       " --describe --under-replicated-partitions").output);
+                                       " --describe --under-replicated-partitions")
+            .output);
   };
   // The controller drops broker 2 from the ISRs after its session times out.
   model::ClusterSnapshot down;
@@ -312,8 +319,10 @@ TEST_F(CollectorTruthTest, UnderMinIsrWhenTwoOfThreeReplicasAreDown) {
   }
   auto tool = kse::test::parse_topics_describe(
       kafka_tool("kafka-topics", std::string("--bootstrap-server ") + kBootstrap +
-                                     " --describe --under-min-isr-partitions --topic truth-min-isr").output);
-  kafka_tool("kafka-topics", std::string("--bootstrap-server ") + kBootstrap + " --delete --topic truth-min-isr");
+                                     " --describe --under-min-isr-partitions --topic truth-min-isr")
+          .output);
+  kafka_tool("kafka-topics",
+             std::string("--bootstrap-server ") + kBootstrap + " --delete --topic truth-min-isr");
   for (int attempt = 0; attempt < 30 && topic(collect(), "truth-min-isr") != nullptr; ++attempt) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
@@ -328,8 +337,8 @@ TEST_F(CollectorTruthTest, UnderMinIsrWhenTwoOfThreeReplicasAreDown) {
 // ListPartitionReassignments), and those must not hold up the other brokers' answers.
 TEST_F(CollectorTruthTest, PausedBrokerTimesOutAloneWithinTheCycle) {
   ASSERT_TRUE(settled()) << "the cluster never answered for every partition before the pause";
-  const auto quorum = kafka_tool("kafka-metadata-quorum", std::string("--bootstrap-server ") + kBootstrap +
-                                                              " describe --status");
+  const auto quorum = kafka_tool("kafka-metadata-quorum",
+                                 std::string("--bootstrap-server ") + kBootstrap + " describe --status");
   const auto at = quorum.output.find("LeaderId:");
   ASSERT_NE(at, std::string::npos) << quorum.output;
   const int32_t paused = std::stoi(quorum.output.substr(at + 9));
@@ -365,8 +374,11 @@ TEST_F(CollectorTruthTest, AnAuthorizationErrorFailsOnlyItsCollector) {
     GTEST_SKIP() << "the cluster runs without its SASL listeners (cluster/kafka-cluster start --secure)";
   }
   const std::string acl = std::string("--bootstrap-server ") + kBootstrap + " --topic testing --force ";
-  ASSERT_EQ(kafka_tool("kafka-acls", acl + "--add --allow-principal User:alice --operation Describe").exit_code, 0);
-  ASSERT_EQ(kafka_tool("kafka-acls", acl + "--add --deny-principal User:alice --operation DescribeConfigs").exit_code, 0);
+  ASSERT_EQ(
+      kafka_tool("kafka-acls", acl + "--add --allow-principal User:alice --operation Describe").exit_code, 0);
+  ASSERT_EQ(kafka_tool("kafka-acls", acl + "--add --deny-principal User:alice --operation DescribeConfigs")
+                .exit_code,
+            0);
   kafka::ClientConfig config;
   config.bootstrap_servers = {"127.0.0.1:9095"};
   config.sasl = {"PLAIN", "alice", "alice-secret"};

@@ -160,8 +160,9 @@ TEST(ConfigTest, TlsFileWithoutReadPermission) {
     const std::string config = dir + "/exporter.yml";
     std::ofstream(config) << "kafka:\n  tls:\n    ca_file: " + path + "\n";
     ::chmod(config.c_str(), 0644);
-    const auto result = test::run_command("setpriv --reuid=65534 --regid=65534 --clear-groups " + test::build_dir() +
-                                          "/exporter/kafka-sidecar-exporter --check-config -c " + config + " 2>&1");
+    const auto result =
+        test::run_command("setpriv --reuid=65534 --regid=65534 --clear-groups " + test::build_dir() +
+                          "/exporter/kafka-sidecar-exporter --check-config -c " + config + " 2>&1");
     EXPECT_EQ(result.exit_code, 2) << result.output;
     EXPECT_NE(result.output.find(config + ":3: key 'kafka.tls.ca_file': found '" + path +
                                  "' (Permission denied), allowed a readable file"),
@@ -182,8 +183,7 @@ TEST(ConfigTest, BadRegexAndChoice) {
 TEST(ConfigTest, CrossFieldChecks) {
   EXPECT_NE(error_of("collect: {interval: 5s, timeout: 6s}\n").find("less than collect.interval"),
             std::string::npos);
-  EXPECT_NE(error_of("kafka:\n  sasl: {mechanism: PLAIN}\n").find("kafka.sasl.username"),
-            std::string::npos);
+  EXPECT_NE(error_of("kafka:\n  sasl: {mechanism: PLAIN}\n").find("kafka.sasl.username"), std::string::npos);
   // A hung broker must cost one request timeout, not the whole cycle.
   EXPECT_EQ(error_of("kafka: {request_timeout: 6s}\ncollect: {interval: 15s, timeout: 10s}\n"),
             "exporter.yml:1: key 'kafka.request_timeout': found 6000ms, allowed at most half of "
@@ -289,8 +289,7 @@ TEST(ConfigTest, EveryDocumentedDefaultReadsBackAsItself) {
 }
 
 TEST(ConfigTest, ReferenceShowsValuesAsTheyAreWritten) {
-  Config config = load_text("probe:\n  retention: 90s\nserve:\n  broker_ports: {2: 8002}\n",
-                            "exporter.yml");
+  Config config = load_text("probe:\n  retention: 90s\nserve:\n  broker_ports: {2: 8002}\n", "exporter.yml");
   std::map<std::string, std::string> values;
   for (const auto& row : key_reference(config)) values[row.key] = row.value;
   EXPECT_EQ(values.at("probe.retention"), "90s");

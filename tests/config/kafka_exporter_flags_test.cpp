@@ -51,8 +51,7 @@ TEST(KafkaExporterFlagsTest, AnyFlagMeansOnePortAndNoProbe) {
 
 TEST(KafkaExporterFlagsTest, KafkaServerRepeatsAndTakesCommaLists) {
   Config config = configure({"--kafka.server=a:9092", "--kafka.server", "b:9192,c:9292"});
-  EXPECT_EQ(config.kafka.bootstrap_servers,
-            (std::vector<std::string>{"a:9092", "b:9192", "c:9292"}));
+  EXPECT_EQ(config.kafka.bootstrap_servers, (std::vector<std::string>{"a:9092", "b:9192", "c:9292"}));
   EXPECT_EQ(error_of({"--kafka.server=kafka"}),
             "flag --kafka.server: key 'kafka.bootstrap_servers': found 'kafka', allowed host:port "
             "with port 1..65535");
@@ -91,14 +90,12 @@ TEST(KafkaExporterFlagsTest, SaslMechanisms) {
   EXPECT_EQ(configure({"--sasl.enabled", "--sasl.username=u", "--sasl.mechanism=scram-sha256"})
                 .kafka.sasl.mechanism,
             "SCRAM-SHA-256");
-  EXPECT_EQ(configure({"--sasl.enabled=true", "--sasl.username=u", "--sasl.mechanism",
-                       "SCRAM-SHA512"})
+  EXPECT_EQ(configure({"--sasl.enabled=true", "--sasl.username=u", "--sasl.mechanism", "SCRAM-SHA512"})
                 .kafka.sasl.mechanism,
             "SCRAM-SHA-512");
   // As in kafka_exporter, a mechanism or a user without --sasl.enabled changes nothing.
   EXPECT_EQ(configure({"--sasl.mechanism=scram-sha512"}).kafka.sasl.mechanism, "none");
-  Config off = configure({"--no-sasl.enabled"},
-                         "kafka: {sasl: {mechanism: PLAIN, username: u}}\n");
+  Config off = configure({"--no-sasl.enabled"}, "kafka: {sasl: {mechanism: PLAIN, username: u}}\n");
   EXPECT_EQ(off.kafka.sasl.mechanism, "none");
   EXPECT_EQ(error_of({"--sasl.enabled", "--sasl.username=u", "--sasl.mechanism=gssapi"}),
             "flag --sasl.mechanism: 'gssapi' is not supported yet; supported: plain, "
@@ -123,22 +120,24 @@ TEST(KafkaExporterFlagsTest, KafkaTls) {
   Config config = configure({"--tls.enabled", "--tls.insecure-skip-tls-verify"});
   EXPECT_TRUE(config.kafka.tls.enabled);
   EXPECT_FALSE(config.kafka.tls.verify_hostname);
-  EXPECT_TRUE(configure({"--tls.enabled", "--no-tls.insecure-skip-tls-verify"})
-                  .kafka.tls.verify_hostname);
-  EXPECT_FALSE(
-      configure({"--no-tls.enabled"}, "kafka: {tls: {enabled: true}}\n").kafka.tls.enabled);
+  EXPECT_TRUE(configure({"--tls.enabled", "--no-tls.insecure-skip-tls-verify"}).kafka.tls.verify_hostname);
+  EXPECT_FALSE(configure({"--no-tls.enabled"}, "kafka: {tls: {enabled: true}}\n").kafka.tls.enabled);
   EXPECT_EQ(error_of({"--tls.ca-file=/nonexistent/ca.pem"}),
             "flag --tls.ca-file: key 'kafka.tls.ca_file': found '/nonexistent/ca.pem' (No such "
             "file or directory), allowed a readable file");
-  EXPECT_EQ(error_of({"--tls.cert-file=/nonexistent/c.pem"}).rfind("flag --tls.cert-file: key "
-                                                                   "'kafka.tls.cert_file'", 0),
+  EXPECT_EQ(error_of({"--tls.cert-file=/nonexistent/c.pem"})
+                .rfind("flag --tls.cert-file: key "
+                       "'kafka.tls.cert_file'",
+                       0),
             0u);
-  EXPECT_EQ(error_of({"--tls.key-file=/nonexistent/k.pem"}).rfind("flag --tls.key-file: key "
-                                                                  "'kafka.tls.key_file'", 0),
+  EXPECT_EQ(error_of({"--tls.key-file=/nonexistent/k.pem"})
+                .rfind("flag --tls.key-file: key "
+                       "'kafka.tls.key_file'",
+                       0),
             0u);
-  EXPECT_EQ(error_of({"--tls.server-name=kafka.example.org"}).rfind(
-                "flag --tls.server-name: not supported yet", 0),
-            0u);
+  EXPECT_EQ(
+      error_of({"--tls.server-name=kafka.example.org"}).rfind("flag --tls.server-name: not supported yet", 0),
+      0u);
   EXPECT_EQ(error_of({"--tls.server-name="}), "");
 }
 
@@ -152,23 +151,23 @@ TEST(KafkaExporterFlagsTest, ServerTls) {
   // Without --server.tls.enabled kafka_exporter serves plain HTTP; so do we.
   Config config = configure({"--server.tls.cert-file=/nonexistent/c.pem"});
   EXPECT_EQ(config.serve.tls.cert_file, "");
-  EXPECT_EQ(error_of({"--server.tls.mutual-auth-enabled"}).rfind(
-                "flag --server.tls.mutual-auth-enabled: not supported yet", 0),
+  EXPECT_EQ(error_of({"--server.tls.mutual-auth-enabled"})
+                .rfind("flag --server.tls.mutual-auth-enabled: not supported yet", 0),
             0u);
   EXPECT_EQ(error_of({"--no-server.tls.mutual-auth-enabled"}), "");
 }
 
 TEST(KafkaExporterFlagsTest, FiltersFindTheirPatternAnywhereInTheName) {
-  Config config = configure({"--topic.filter=^orders", "--topic.exclude=tmp",
-                             "--group.filter=svc-(a|b)", "--group.exclude", "^$"});
+  Config config = configure(
+      {"--topic.filter=^orders", "--topic.exclude=tmp", "--group.filter=svc-(a|b)", "--group.exclude", "^$"});
   EXPECT_EQ(config.filters.topic_include, ".*(?:^orders).*");
   EXPECT_EQ(config.filters.topic_exclude, ".*(?:tmp).*");
   EXPECT_EQ(config.filters.group_include, ".*(?:svc-(a|b)).*");
   EXPECT_EQ(config.filters.group_exclude, ".*(?:^$).*");
-  EXPECT_EQ(error_of({"--topic.filter=(orders"}).rfind(
-                "flag --topic.filter: key 'filters.topic_include': found '.*(?:(orders).*' "
-                "(missing closing parenthesis",
-                0),
+  EXPECT_EQ(error_of({"--topic.filter=(orders"})
+                .rfind("flag --topic.filter: key 'filters.topic_include': found '.*(?:(orders).*' "
+                       "(missing closing parenthesis",
+                       0),
             0u);
 }
 
@@ -180,11 +179,18 @@ TEST(KafkaExporterFlagsTest, LogLevel) {
 }
 
 TEST(KafkaExporterFlagsTest, FlagsWithNothingToDoAreAcceptedAndSaySo) {
-  const std::vector<std::string> arguments = {
-      "--kafka.version=2.0.0", "--refresh.metadata=1m30s", "--concurrent.enable",
-      "--topic.workers=100",   "--verbosity=0",            "--log.enable-sarama",
-      "--zookeeper.server=localhost:2181", "--offset.show-all", "--no-use.consumelag.zookeeper",
-      "--kafka.labels=",       "--log.format=logfmt",      "--server.tls.ca-file=/x"};
+  const std::vector<std::string> arguments = {"--kafka.version=2.0.0",
+                                              "--refresh.metadata=1m30s",
+                                              "--concurrent.enable",
+                                              "--topic.workers=100",
+                                              "--verbosity=0",
+                                              "--log.enable-sarama",
+                                              "--zookeeper.server=localhost:2181",
+                                              "--offset.show-all",
+                                              "--no-use.consumelag.zookeeper",
+                                              "--kafka.labels=",
+                                              "--log.format=logfmt",
+                                              "--server.tls.ca-file=/x"};
   EXPECT_EQ(error_of(arguments), "");
   const auto notes = notes_of(arguments);
   EXPECT_EQ(notes.size(), 9u);
@@ -196,20 +202,16 @@ TEST(KafkaExporterFlagsTest, FlagsWithNothingToDoAreAcceptedAndSaySo) {
             "500ms");
   EXPECT_EQ(error_of({"--topic.workers=0"}),
             "flag --topic.workers: found '0', allowed an integer of at least 1");
-  EXPECT_EQ(error_of({"--verbosity=x"}),
-            "flag --verbosity: found 'x', allowed an integer of at least 0");
+  EXPECT_EQ(error_of({"--verbosity=x"}), "flag --verbosity: found 'x', allowed an integer of at least 0");
 }
 
 TEST(KafkaExporterFlagsTest, FlagsThatWouldLieAreRefused) {
-  EXPECT_EQ(error_of({"--use.consumelag.zookeeper"}).rfind(
-                "flag --use.consumelag.zookeeper: not supported", 0),
+  EXPECT_EQ(
+      error_of({"--use.consumelag.zookeeper"}).rfind("flag --use.consumelag.zookeeper: not supported", 0),
+      0u);
+  EXPECT_EQ(error_of({"--no-offset.show-all"}).rfind("flag --offset.show-all: false is not supported", 0),
             0u);
-  EXPECT_EQ(error_of({"--no-offset.show-all"}).rfind(
-                "flag --offset.show-all: false is not supported", 0),
-            0u);
-  EXPECT_EQ(error_of({"--kafka.labels=cluster=prod"})
-                .rfind("flag --kafka.labels: not supported yet", 0),
-            0u);
+  EXPECT_EQ(error_of({"--kafka.labels=cluster=prod"}).rfind("flag --kafka.labels: not supported yet", 0), 0u);
 }
 
 TEST(KafkaExporterFlagsTest, FlagsWinOverTheFile) {

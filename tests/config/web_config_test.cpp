@@ -33,14 +33,21 @@ class WebConfigTest : public testing::Test {
 TEST_F(WebConfigTest, ReadsEveryKey) {
   const WebConfig web = parse_web_config(
       "tls_server_config:\n"
-      "  cert_file: " + pem_ + "\n"
-      "  key_file: " + pem_ + "\n"
-      "  client_auth_type: RequireAndVerifyClientCert\n"
-      "  client_ca_file: " + pem_ + "\n"
-      "  min_version: TLS12\n"
-      "  max_version: TLS13\n"
-      "basic_auth_users:\n"
-      "  prometheus: " + std::string(kHash) + "\n",
+      "  cert_file: " +
+          pem_ +
+          "\n"
+          "  key_file: " +
+          pem_ +
+          "\n"
+          "  client_auth_type: RequireAndVerifyClientCert\n"
+          "  client_ca_file: " +
+          pem_ +
+          "\n"
+          "  min_version: TLS12\n"
+          "  max_version: TLS13\n"
+          "basic_auth_users:\n"
+          "  prometheus: " +
+          std::string(kHash) + "\n",
       "web.yml");
   EXPECT_EQ(web.tls.cert_file, pem_);
   EXPECT_EQ(web.tls.key_file, pem_);

@@ -65,8 +65,7 @@ TEST(ExporterCliTest, KafkaExporterFlagsAreReadWithOurs) {
                                "each broker which request versions it speaks (ApiVersions)"),
             std::string::npos)
       << result.output;
-  EXPECT_NE(result.output.find("configuration OK (" + path + ")"), std::string::npos)
-      << result.output;
+  EXPECT_NE(result.output.find("configuration OK (" + path + ")"), std::string::npos) << result.output;
 }
 
 TEST(ExporterCliTest, RefusedKafkaExporterFlagsAreOneLineAndExitTwo) {
@@ -92,8 +91,7 @@ TEST(ExporterCliTest, RefusedKafkaExporterFlagsAreOneLineAndExitTwo) {
   for (const auto& [flags, message] : cases) {
     auto result = run_command(binary() + " " + flags);
     EXPECT_EQ(result.exit_code, 2) << flags;
-    EXPECT_EQ(result.output.rfind("kafka-sidecar-exporter: configuration error: " + message, 0),
-              0u)
+    EXPECT_EQ(result.output.rfind("kafka-sidecar-exporter: configuration error: " + message, 0), 0u)
         << flags << ": " << result.output;
     EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
   }
@@ -108,8 +106,7 @@ TEST(ExporterCliTest, MetricsDocCommandPrintsTheTable) {
 TEST(ExporterCliTest, ConfigReferenceCommandPrintsTheKeyTable) {
   auto result = run_command(binary() + " --print-config-reference");
   EXPECT_EQ(result.exit_code, 0);
-  EXPECT_NE(result.output.find("| `serve.cluster_port` | an integer 1..65535 | `9308` |"),
-            std::string::npos)
+  EXPECT_NE(result.output.find("| `serve.cluster_port` | an integer 1..65535 | `9308` |"), std::string::npos)
       << result.output;
 }
 

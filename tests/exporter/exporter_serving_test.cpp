@@ -14,7 +14,8 @@ namespace {
 // series line "name{labels}" -> value, from one port's page; a series that appears
 // twice on the same page is a test failure.
 std::map<std::string, double> scrape(int port, const std::string& curl_flags = "") {
-  auto result = run_command("curl -sf -m 10 " + curl_flags + " http://127.0.0.1:" + std::to_string(port) + "/metrics");
+  auto result =
+      run_command("curl -sf -m 10 " + curl_flags + " http://127.0.0.1:" + std::to_string(port) + "/metrics");
   std::map<std::string, double> series;
   if (result.exit_code != 0) return series;
   for (const auto& line : split_lines(result.output)) {
@@ -27,14 +28,24 @@ std::map<std::string, double> scrape(int port, const std::string& curl_flags = "
 }
 
 std::vector<std::string> common_flags() {
-  return {"--bootstrap-servers", "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292",
-          "--listen-address", "127.0.0.1", "--set", "collect.interval=2s", "--set",
-          "collect.timeout=1500ms", "--set", "kafka.request_timeout=750ms", "--set", "probe.enabled=false"};
+  return {"--bootstrap-servers",
+          "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292",
+          "--listen-address",
+          "127.0.0.1",
+          "--set",
+          "collect.interval=2s",
+          "--set",
+          "collect.timeout=1500ms",
+          "--set",
+          "kafka.request_timeout=750ms",
+          "--set",
+          "probe.enabled=false"};
 }
 
 TEST(ExporterServingTest, EachSeriesExactlyOnceAndOnItsOwnersPort) {
   auto flags = common_flags();
-  for (const char* f : {"--cluster-port", "19308", "--set", "serve.broker_port_base=17071"}) flags.push_back(f);
+  for (const char* f : {"--cluster-port", "19308", "--set", "serve.broker_port_base=17071"})
+    flags.push_back(f);
   ExporterProcess exporter(flags, "/tmp/kse-serving-test.log");
   ASSERT_TRUE(ExporterProcess::wait_ready(19308, std::chrono::seconds(30)));
   std::this_thread::sleep_for(std::chrono::seconds(3));  // a second cycle: derived series too
@@ -60,15 +71,21 @@ TEST(ExporterServingTest, EachSeriesExactlyOnceAndOnItsOwnersPort) {
     EXPECT_EQ(run_command(base + "/ready").exit_code, 0) << "port " << port;
     const auto index = run_command(base + "/").output;
     for (const char* link : {"href=\"/metrics\"", "href=\"/healthz\"", "href=\"/ready\""}) {
-      EXPECT_NE(index.find(link), std::string::npos) << "port " << port << " index lacks " << link << ":\n" << index;
+      EXPECT_NE(index.find(link), std::string::npos) << "port " << port << " index lacks " << link << ":\n"
+                                                     << index;
     }
   }
   for (int broker : {1, 2, 3}) {
     EXPECT_EQ(pages[17070 + broker]["kafka_broker_up{broker=\"" + std::to_string(broker) + "\"}"], 1);
   }
   // Partition offsets on the leader's port, equal to kafka-get-offsets.
-  auto topics = parse_topics_describe(kafka_tool("kafka-topics", std::string("--bootstrap-server ") + kBootstrap + " --describe --topic position").output);
-  auto offsets = parse_get_offsets(kafka_tool("kafka-get-offsets", std::string("--bootstrap-server ") + kBootstrap + " --topic position").output);
+  auto topics =
+      parse_topics_describe(kafka_tool("kafka-topics", std::string("--bootstrap-server ") + kBootstrap +
+                                                           " --describe --topic position")
+                                .output);
+  auto offsets = parse_get_offsets(
+      kafka_tool("kafka-get-offsets", std::string("--bootstrap-server ") + kBootstrap + " --topic position")
+          .output);
   for (const auto& partition : topics["position"].partitions) {
     const std::string key = "kafka_topic_partition_current_offset{topic=\"position\",partition=\"" +
                             std::to_string(partition.partition) + "\"}";
@@ -80,7 +97,8 @@ TEST(ExporterServingTest, EachSeriesExactlyOnceAndOnItsOwnersPort) {
   EXPECT_EQ(scrape(17071, "--compressed"), scrape(17071));
   auto encoding = [](const std::string& accept) {
     return run_command("curl -s -o /dev/null -D - -m 5 -H 'Accept-Encoding: " + accept +
-                       "' http://127.0.0.1:17071/metrics | grep -ci '^content-encoding: gzip'").output;
+                       "' http://127.0.0.1:17071/metrics | grep -ci '^content-encoding: gzip'")
+        .output;
   };
   EXPECT_EQ(encoding("gzip"), "1\n");
   EXPECT_EQ(encoding("br, gzip;q=0.5"), "1\n");
@@ -90,10 +108,13 @@ TEST(ExporterServingTest, EachSeriesExactlyOnceAndOnItsOwnersPort) {
   EXPECT_NE(root.output.find("broker 2"), std::string::npos);
   auto missing = run_command("curl -s -o /dev/null -w '%{http_code}' -m 5 http://127.0.0.1:17072/nope");
   EXPECT_EQ(missing.output, "404");
-  auto post = run_command("curl -s -o /dev/null -w '%{http_code}' -m 5 -X POST http://127.0.0.1:17072/metrics");
+  auto post =
+      run_command("curl -s -o /dev/null -w '%{http_code}' -m 5 -X POST http://127.0.0.1:17072/metrics");
   EXPECT_EQ(post.output, "405");
   // A second exporter on the same cluster port says which port is busy and exits 1.
-  auto clash = run_command(build_dir() + "/exporter/kafka-sidecar-exporter --listen-address 127.0.0.1 --cluster-port 19308 --set serve.broker_port_base=17171 2>&1");
+  auto clash = run_command(build_dir() +
+                           "/exporter/kafka-sidecar-exporter --listen-address 127.0.0.1 --cluster-port 19308 "
+                           "--set serve.broker_port_base=17171 2>&1");
   EXPECT_EQ(clash.exit_code, 1);
   EXPECT_NE(clash.output.find("cannot serve port 19308"), std::string::npos) << clash.output;
   EXPECT_EQ(exporter.stop(), 0);
@@ -103,14 +124,17 @@ TEST(ExporterServingTest, SidecarsSplitThePortsAndTheLowestIdServesTheCluster) {
   std::vector<std::unique_ptr<ExporterProcess>> sidecars;
   for (int broker : {1, 2, 3}) {
     auto flags = common_flags();
-    for (std::string f : {std::string("--cluster-port"), std::string("19309"), std::string("--broker-id"),
-                          std::to_string(broker), std::string("--set"),
-                          "serve.broker_ports={" + std::to_string(broker) + ": " + std::to_string(17270 + broker) + "}"}) {
+    for (std::string f :
+         {std::string("--cluster-port"), std::string("19309"), std::string("--broker-id"),
+          std::to_string(broker), std::string("--set"),
+          "serve.broker_ports={" + std::to_string(broker) + ": " + std::to_string(17270 + broker) + "}"}) {
       flags.push_back(f);
     }
-    sidecars.push_back(std::make_unique<ExporterProcess>(flags, "/tmp/kse-sidecar-" + std::to_string(broker) + ".log"));
+    sidecars.push_back(
+        std::make_unique<ExporterProcess>(flags, "/tmp/kse-sidecar-" + std::to_string(broker) + ".log"));
   }
-  for (int broker : {1, 2, 3}) ASSERT_TRUE(ExporterProcess::wait_ready(17270 + broker, std::chrono::seconds(30)));
+  for (int broker : {1, 2, 3})
+    ASSERT_TRUE(ExporterProcess::wait_ready(17270 + broker, std::chrono::seconds(30)));
   std::this_thread::sleep_for(std::chrono::seconds(3));
   std::map<std::string, int> count;
   for (int port : {19309, 17271, 17272, 17273}) {
@@ -130,7 +154,8 @@ TEST(ExporterServingTest, SidecarsSplitThePortsAndTheLowestIdServesTheCluster) {
 // it stops, the port stays and says so.
 TEST(ExporterServingTest, JoiningBrokerGetsItsPortAndKeepsItAfterLeaving) {
   auto flags = common_flags();
-  for (const char* f : {"--cluster-port", "19608", "--set", "serve.broker_port_base=19671"}) flags.push_back(f);
+  for (const char* f : {"--cluster-port", "19608", "--set", "serve.broker_port_base=19671"})
+    flags.push_back(f);
   ExporterProcess exporter(flags, "/tmp/kse-joining-broker-test.log");
   ASSERT_TRUE(ExporterProcess::wait_ready(19608, std::chrono::seconds(30)));
   EXPECT_TRUE(scrape(19674).empty()) << "no port for broker 4 before it exists";

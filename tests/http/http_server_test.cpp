@@ -34,8 +34,8 @@ int free_port() {
 }
 
 std::shared_ptr<const render::RenderedPage> page() {
-  metrics::Family counter{"kafka_sidecar_requests_total", "Requests sent.", metrics::MetricType::kCounter,
-                          {"api"}, {}};
+  metrics::Family counter{
+      "kafka_sidecar_requests_total", "Requests sent.", metrics::MetricType::kCounter, {"api"}, {}};
   metrics::Sample sample;
   sample.label_values = {"Metadata"};
   sample.value = 3;
@@ -122,7 +122,8 @@ TEST_F(HttpServerTest, BcryptBasicAuth) {
   start(options);
   const Reply missing = get(url());
   EXPECT_EQ(missing.status, 401);
-  EXPECT_NE(missing.headers.find("WWW-Authenticate: Basic realm=\"kafka-sidecar-exporter\""), std::string::npos);
+  EXPECT_NE(missing.headers.find("WWW-Authenticate: Basic realm=\"kafka-sidecar-exporter\""),
+            std::string::npos);
   const Reply wrong = get(url(), "-u prometheus:wrong");
   EXPECT_EQ(wrong.status, 401);
   EXPECT_NE(wrong.headers.find("WWW-Authenticate: Basic"), std::string::npos);
@@ -154,8 +155,9 @@ TEST_F(HttpServerTest, ContentTypeFollowsAccept) {
       "-H 'Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
       "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'";
   const Reply openmetrics = get(url(), prometheus);
-  EXPECT_NE(openmetrics.headers.find("Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"),
-            std::string::npos);
+  EXPECT_NE(
+      openmetrics.headers.find("Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"),
+      std::string::npos);
   EXPECT_NE(openmetrics.body.find("# TYPE kafka_sidecar_requests counter\n"
                                   "kafka_sidecar_requests_total{api=\"Metadata\"} 3\n"),
             std::string::npos);

@@ -51,14 +51,11 @@ bool wait_until(Predicate predicate, seconds timeout) {
   return predicate();
 }
 
-std::string seed_rules_path() {
-  return kse::test::source_dir() + "/../shared/seed-assets/kafka_broker.yml";
-}
+std::string seed_rules_path() { return kse::test::source_dir() + "/../shared/seed-assets/kafka_broker.yml"; }
 
 std::string agent_page() {
-  return kse::test::run_command(
-             "curl -sf -m 120 http://127.0.0.1:" + std::to_string(kAgentPort) + "/metrics",
-             seconds(130))
+  return kse::test::run_command("curl -sf -m 120 http://127.0.0.1:" + std::to_string(kAgentPort) + "/metrics",
+                                seconds(130))
       .output;
 }
 
@@ -109,8 +106,8 @@ TEST_F(JmxCluster, OurRulesGiveBrokerOnesInternals) {
   // Leadership may move during a read: agree on two consecutive looks.
   for (int attempt = 0; attempt < 3; ++attempt) {
     const auto before = leaders_and_replicas();
-    ours = test::series_of(
-        collect_with(kse::test::source_dir() + "/exporter/kafka-broker-rules.yml", &status));
+    ours =
+        test::series_of(collect_with(kse::test::source_dir() + "/exporter/kafka-broker-rules.yml", &status));
     truth = leaders_and_replicas();
     if (before == truth) break;
   }
@@ -123,8 +120,7 @@ TEST_F(JmxCluster, OurRulesGiveBrokerOnesInternals) {
   EXPECT_EQ(value_or_nan(ours, "jmx_scrape_error{}"), 0);
   EXPECT_GE(value_or_nan(ours, "kafka_server_replicamanager_underreplicatedpartitions{}"), 0);
   EXPECT_GE(value_or_nan(ours, "kafka_controller_kafkacontroller_activecontrollercount{}"), 0);
-  EXPECT_GT(value_or_nan(
-                ours, "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_total{}"),
+  EXPECT_GT(value_or_nan(ours, "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_total{}"),
             0);
   EXPECT_GT(value_or_nan(ours, "kafka_network_socketserver_networkprocessoravgidlepercent{}"), 0);
   EXPECT_GT(value_or_nan(ours, "jvm_memory_bytes_used{area=\"heap\"}"), 0);
@@ -146,8 +142,7 @@ TEST_F(JmxCluster, OurRulesGiveBrokerOnesInternals) {
   EXPECT_TRUE(bytes_in);
   EXPECT_TRUE(connections);
   // Every sample is served on broker 1's port.
-  for (const auto& f :
-       collect_with(kse::test::source_dir() + "/exporter/kafka-broker-rules.yml", nullptr)) {
+  for (const auto& f : collect_with(kse::test::source_dir() + "/exporter/kafka-broker-rules.yml", nullptr)) {
     for (const auto& s : f.samples) ASSERT_EQ(s.owner, kBroker) << f.name;
   }
 }
@@ -167,7 +162,7 @@ const std::map<std::string, std::string> kAgentOnly = {
 bool timing_dependent(const std::string& key) {
   const std::string name = test::name_of(key);
   return name == "kafka_server_socketservermetrics_connections" ||  // per client software
-         key.find("request=\"") != std::string::npos ||  // request types/versions seen so far
+         key.find("request=\"") != std::string::npos ||             // request types/versions seen so far
          name.rfind("kafka_server_fetcherlagmetrics_", 0) == 0;
 }
 
@@ -216,18 +211,22 @@ std::string agent_rules() {
   unsetenv("KSE_JMX_EXPORTER_CONFIG");
   if (restart.exit_code != 0) return ::testing::AssertionFailure() << restart.output;
   const bool agent = !rules.empty();
-  if (!wait_until([agent] { return port_open(kJolokiaPort) && port_open(kAgentPort) == agent; }, seconds(180))) {
-    return ::testing::AssertionFailure() << "broker 1 came back without Jolokia on " << kJolokiaPort
-                                         << (agent ? " or the JMX exporter agent on " + std::to_string(kAgentPort) : "");
+  if (!wait_until([agent] { return port_open(kJolokiaPort) && port_open(kAgentPort) == agent; },
+                  seconds(180))) {
+    return ::testing::AssertionFailure()
+           << "broker 1 came back without Jolokia on " << kJolokiaPort
+           << (agent ? " or the JMX exporter agent on " + std::to_string(kAgentPort) : "");
   }
   // The tests after this one compare ISRs: leave only once broker 1 is back in all of them.
   const auto settled = [] {
-    const auto urp = kse::test::kafka_tool(
-        "kafka-topics", std::string("--bootstrap-server ") + kse::test::kBootstrap + " --describe --under-replicated-partitions");
+    const auto urp =
+        kse::test::kafka_tool("kafka-topics", std::string("--bootstrap-server ") + kse::test::kBootstrap +
+                                                  " --describe --under-replicated-partitions");
     return urp.exit_code == 0 && urp.output.find("Partition:") == std::string::npos;
   };
   if (!wait_until(settled, seconds(120))) {
-    return ::testing::AssertionFailure() << "partitions still under-replicated 120 s after broker 1 restarted";
+    return ::testing::AssertionFailure()
+           << "partitions still under-replicated 120 s after broker 1 restarted";
   }
   return ::testing::AssertionSuccess();
 }
@@ -255,7 +254,8 @@ class JmxAgentComparison : public JmxCluster {
     if (!port_open(kAgentPort) || agent_rules() != rules) {
       ASSERT_TRUE(restart_broker_1_with_agent(rules));
     }
-    ASSERT_TRUE(wait_until([] { return agent_page().find("\n# TYPE kafka_") != std::string::npos; }, seconds(240)))
+    ASSERT_TRUE(
+        wait_until([] { return agent_page().find("\n# TYPE kafka_") != std::string::npos; }, seconds(240)))
         << "the agent on " << kAgentPort << " serves no kafka_ family";
 
     const SeriesSet agent_before = test::parse_exposition(agent_page());
@@ -300,7 +300,8 @@ class JmxAgentComparison : public JmxCluster {
       if (ours.type.count(name) == 0) continue;
       ++compared;
       EXPECT_EQ(ours.type.at(name), type) << name;
-      EXPECT_EQ(without_bean_domain(ours.help.at(name)), without_bean_domain(agent_after.help.at(name))) << name;
+      EXPECT_EQ(without_bean_domain(ours.help.at(name)), without_bean_domain(agent_after.help.at(name)))
+          << name;
     }
     EXPECT_GT(compared, 30u);
   }

@@ -32,10 +32,9 @@ TEST(JolokiaFeed, PatternReadWithCompositeAndTabularValues) {
   RuleEngine engine(rules);
   BeanCatalog catalog(rules);
   AttributeDescriptions descriptions;
-  descriptions["java.lang:type=Memory"]["HeapMemoryUsage"] = {
-      "HeapMemoryUsage", "javax.management.openmbean.CompositeData"};
-  descriptions["kafka.server:type=raft-metrics"]["commit-latency-max"] = {"The maximum time.",
-                                                                          "double"};
+  descriptions["java.lang:type=Memory"]["HeapMemoryUsage"] = {"HeapMemoryUsage",
+                                                              "javax.management.openmbean.CompositeData"};
+  descriptions["kafka.server:type=raft-metrics"]["commit-latency-max"] = {"The maximum time.", "double"};
   engine.begin_cycle();
   catalog.begin_cycle();
   const auto stats = feed_pattern_read_json(R"({
@@ -55,11 +54,9 @@ TEST(JolokiaFeed, PatternReadWithCompositeAndTabularValues) {
   ASSERT_NE(heap, nullptr);
   EXPECT_EQ(heap->samples.at(0).value, 2);
   EXPECT_EQ(heap->samples.at(0).owner, 2);
-  EXPECT_EQ(heap->help,
-            "java.lang.management.MemoryUsage java.lang:name=null,type=Memory,attribute=used");
+  EXPECT_EQ(heap->help, "java.lang.management.MemoryUsage java.lang:name=null,type=Memory,attribute=used");
   EXPECT_EQ(find(families, "java_lang_Memory_Verbose")->samples.at(0).value, 0);
-  const Family* after =
-      find(families, "java_lang_GarbageCollector_LastGcInfo_memoryUsageAfterGc_used");
+  const Family* after = find(families, "java_lang_GarbageCollector_LastGcInfo_memoryUsageAfterGc_used");
   ASSERT_NE(after, nullptr);
   EXPECT_EQ(after->label_names, (std::vector<std::string>{"name", "key"}));
   EXPECT_EQ(after->samples.at(0).label_values,
@@ -74,9 +71,8 @@ TEST(JolokiaFeed, PatternReadWithCompositeAndTabularValues) {
   const Family* nan = find(families, "kafka_server_raft_metrics_commit_latency_max");
   ASSERT_NE(nan, nullptr);
   EXPECT_TRUE(std::isnan(nan->samples.at(0).value));
-  EXPECT_EQ(
-      nan->help,
-      "The maximum time. kafka.server:name=null,type=raft-metrics,attribute=commit-latency-max");
+  EXPECT_EQ(nan->help,
+            "The maximum time. kafka.server:name=null,type=raft-metrics,attribute=commit-latency-max");
   EXPECT_EQ(find(families, "kafka_server_raft_metrics_unknown_null"), nullptr);
 }
 
@@ -86,9 +82,8 @@ TEST(JolokiaFeed, ExcludedBeansAreSkipped) {
   BeanCatalog catalog(rules);
   engine.begin_cycle();
   catalog.begin_cycle();
-  feed_pattern_read_json(
-      R"({"kafka.server:type=A": {"V": 1}, "kafka.server:type=A,name=B": {"V": 2}})", catalog, {},
-      engine);
+  feed_pattern_read_json(R"({"kafka.server:type=A": {"V": 1}, "kafka.server:type=A,name=B": {"V": 2}})",
+                         catalog, {}, engine);
   const auto families = engine.finish_cycle(1);
   ASSERT_EQ(families.size(), 1u);
   EXPECT_EQ(families[0].name, "kafka_server_A_V");
@@ -133,8 +128,7 @@ TEST(JvmMetrics, LocalProcessMemoryOfThisProcess) {
 // A TCP server on loopback answering every connection with `reply` (or nothing).
 class FakeAgent {
  public:
-  explicit FakeAgent(std::string reply, bool silent = false)
-      : reply_(std::move(reply)), silent_(silent) {
+  explicit FakeAgent(std::string reply, bool silent = false) : reply_(std::move(reply)), silent_(silent) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -187,8 +181,7 @@ void expect_only_status(const JolokiaBridge& bridge, int32_t broker) {
   EXPECT_NE(find(families, "kafka_sidecar_jmx_last_success_timestamp_seconds"), nullptr);
   EXPECT_EQ(find(families, "jmx_scrape_error")->samples[0].value, 1);
   for (const Family& f : families) {
-    EXPECT_TRUE(f.name.rfind("kafka_sidecar_jmx_", 0) == 0 || f.name.rfind("jmx_scrape_", 0) == 0)
-        << f.name;
+    EXPECT_TRUE(f.name.rfind("kafka_sidecar_jmx_", 0) == 0 || f.name.rfind("jmx_scrape_", 0) == 0) << f.name;
     for (const auto& s : f.samples) EXPECT_EQ(s.owner, broker);
   }
   EXPECT_FALSE(bridge.status().up);
@@ -212,8 +205,7 @@ TEST(JolokiaBridge, GarbageAnswerGivesStatusOnly) {
   JolokiaBridge bridge(config, RuleSet::load_text("", "t"));
   bridge.collect_once();
   expect_only_status(bridge, 2);
-  EXPECT_NE(bridge.status().last_error.find("invalid JSON"), std::string::npos)
-      << bridge.status().last_error;
+  EXPECT_NE(bridge.status().last_error.find("invalid JSON"), std::string::npos) << bridge.status().last_error;
 }
 
 TEST(JolokiaBridge, SlowAgentTimesOut) {
@@ -227,8 +219,7 @@ TEST(JolokiaBridge, SlowAgentTimesOut) {
   bridge.collect_once();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1200));
   expect_only_status(bridge, 3);
-  EXPECT_NE(bridge.status().last_error.find("timed out"), std::string::npos)
-      << bridge.status().last_error;
+  EXPECT_NE(bridge.status().last_error.find("timed out"), std::string::npos) << bridge.status().last_error;
 }
 
 TEST(JolokiaBridge, ASlowBrokerDoesNotDelayTheOthers) {
@@ -337,9 +328,10 @@ class BulkAgent {
                              : std::string(R"(,"status":404,"error":"no such bean"})"));
     }
     reply += "]";
-    const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                 "Connection: close\r\nContent-Length: " +
-                                 std::to_string(reply.size()) + "\r\n\r\n" + reply;
+    const std::string response =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        "Connection: close\r\nContent-Length: " +
+        std::to_string(reply.size()) + "\r\n\r\n" + reply;
     (void)!write(client, response.data(), response.size());
   }
 

@@ -35,8 +35,7 @@ SeriesSet parse_exposition(const std::string& text) {
     if (line.empty()) continue;
     if (line.rfind("# HELP ", 0) == 0) {
       const size_t space = line.find(' ', 7);
-      set.help[line.substr(7, space - 7)] =
-          space == std::string::npos ? "" : line.substr(space + 1);
+      set.help[line.substr(7, space - 7)] = space == std::string::npos ? "" : line.substr(space + 1);
       continue;
     }
     if (line.rfind("# TYPE ", 0) == 0) {

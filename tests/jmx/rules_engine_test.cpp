@@ -15,8 +15,7 @@ using metrics::Family;
 struct Bean {
   ObjectName name;
   std::string prefix;
-  explicit Bean(const std::string& text)
-      : name(parse_object_name(text)), prefix(name.match_prefix()) {}
+  explicit Bean(const std::string& text) : name(parse_object_name(text)), prefix(name.match_prefix()) {}
   BeanRef ref() const { return {name.domain, &name.properties, prefix}; }
 };
 
@@ -34,8 +33,7 @@ std::map<std::string, double> series(const std::vector<Family>& families) {
   for (const Family& f : families) {
     for (const auto& s : f.samples) {
       std::map<std::string, std::string> labels;
-      for (size_t i = 0; i < f.label_names.size(); ++i)
-        labels[f.label_names[i]] = s.label_values[i];
+      for (size_t i = 0; i < f.label_names.size(); ++i) labels[f.label_names[i]] = s.label_values[i];
       for (const auto& l : s.extra_labels) labels[l.name] = l.value;
       std::string key = f.name + s.suffix + "{";
       bool first = true;
@@ -70,10 +68,8 @@ const Family* find(const std::vector<Family>& families, const std::string& name)
   return nullptr;
 }
 
-const Input kCassandra{"org.apache.cassandra.metrics:type=Compaction,name=PendingTasks",
-                       {},
-                       "Value",
-                       JmxValue::of_integer(42)};
+const Input kCassandra{
+    "org.apache.cassandra.metrics:type=Compaction,name=PendingTasks", {}, "Value", JmxValue::of_integer(42)};
 const Input kHadoop{"hadoop:service=DataNode,name=DataNodeActivity-ams-hdd001-50010",
                     {},
                     "replaceBlockOpMinTime",
@@ -82,9 +78,7 @@ const Input kHadoop{"hadoop:service=DataNode,name=DataNodeActivity-ams-hdd001-50
 TEST(RulesEngine, DefaultRuleExportsEverything) {
   const auto out = collect("", {kCassandra, kHadoop});
   EXPECT_EQ(out.at("org_apache_cassandra_metrics_Compaction_Value{name=\"PendingTasks\"}"), 42);
-  EXPECT_EQ(
-      out.at("hadoop_DataNode_replaceBlockOpMinTime{name=\"DataNodeActivity-ams-hdd001-50010\"}"),
-      200);
+  EXPECT_EQ(out.at("hadoop_DataNode_replaceBlockOpMinTime{name=\"DataNodeActivity-ams-hdd001-50010\"}"), 200);
 }
 
 TEST(RulesEngine, DefaultRuleIsUntypedWithDescriptionAndBeanInHelp) {
@@ -107,8 +101,7 @@ TEST(RulesEngine, HelpOmitsDescriptionEqualToAttributeName) {
            "ObjectPendingFinalizationCount"};
   const auto families = run(engine, {in});
   ASSERT_EQ(families.size(), 1u);
-  EXPECT_EQ(families[0].help,
-            "java.lang:name=null,type=Memory,attribute=ObjectPendingFinalizationCount");
+  EXPECT_EQ(families[0].help, "java.lang:name=null,type=Memory,attribute=ObjectPendingFinalizationCount");
 }
 
 TEST(RulesEngine, LowercaseOutputNameAndLabelNames) {
@@ -192,16 +185,14 @@ rules:
 }
 
 TEST(RulesEngine, ValueStaticCaptureAndNonNumber) {
-  EXPECT_EQ(collect("rules:\n- pattern: 'hadoop<.+-500(10)>'\n  name: foo\n  value: 1\n", {kHadoop})
-                .at("foo{}"),
-            1);
   EXPECT_EQ(
-      collect("rules:\n- pattern: 'hadoop<.+-500(10)>'\n  name: foo\n  value: $1\n", {kHadoop})
-          .at("foo{}"),
+      collect("rules:\n- pattern: 'hadoop<.+-500(10)>'\n  name: foo\n  value: 1\n", {kHadoop}).at("foo{}"),
+      1);
+  EXPECT_EQ(
+      collect("rules:\n- pattern: 'hadoop<.+-500(10)>'\n  name: foo\n  value: $1\n", {kHadoop}).at("foo{}"),
       10);
   EXPECT_EQ(
-      collect("rules:\n- pattern: 'hadoop<.+-500(10)>'\n  name: foo\n  value: ''\n", {kHadoop})
-          .at("foo{}"),
+      collect("rules:\n- pattern: 'hadoop<.+-500(10)>'\n  name: foo\n  value: ''\n", {kHadoop}).at("foo{}"),
       200);
   EXPECT_TRUE(collect("rules:\n- pattern: 'hadoop<.+-500(10)>'\n  name: foo\n  value: a\n"
                       "- pattern: '.*'\n  name: bar\n",
@@ -278,13 +269,12 @@ TEST(RulesEngine, SafeNameLikeJmxExporter) {
 }
 
 TEST(RulesEngine, CompositeAttributesFlattenIntoAttrKeys) {
-  const auto out =
-      collect(R"(
+  const auto out = collect(R"(
 rules:
 - pattern: 'java.lang<type=Memory><HeapMemoryUsage>(\w+)'
   name: heap_$1
 )",
-              {{"java.lang:type=Memory", {"HeapMemoryUsage"}, "used", JmxValue::of_integer(9)}});
+                           {{"java.lang:type=Memory", {"HeapMemoryUsage"}, "used", JmxValue::of_integer(9)}});
   EXPECT_EQ(out.at("heap_used{}"), 9);
 }
 
@@ -322,10 +312,7 @@ rules:
 )";
   const auto out = collect(
       rules,
-      {{"kafka.log:type=Log,name=Size,topic=position,partition=3",
-        {},
-        "Value",
-        JmxValue::of_integer(1234)},
+      {{"kafka.log:type=Log,name=Size,topic=position,partition=3", {}, "Value", JmxValue::of_integer(1234)},
        {"kafka.server:type=ReplicaManager,name=LeaderCount", {}, "Value", JmxValue::of_integer(7)},
        {"kafka.network:type=RequestMetrics,name=TotalTimeMs,request=Produce,error=NONE",
         {},
@@ -345,8 +332,7 @@ rules:
         JmxValue::of_double(std::nan(""))}});
   EXPECT_EQ(out.at("kafka_log_log_size{partition=\"3\",topic=\"position\"}"), 1234);
   EXPECT_EQ(out.at("kafka_server_replicamanager_leadercount{}"), 7);
-  EXPECT_EQ(out.at("kafka_network_requestmetrics_totaltimems{error=\"NONE\",request=\"Produce\"}"),
-            5);
+  EXPECT_EQ(out.at("kafka_network_requestmetrics_totaltimems{error=\"NONE\",request=\"Produce\"}"), 5);
   EXPECT_EQ(out.at("kafka_network_requestmetrics_totaltimems{quantile=\"0.99\",request=\"Produce\","
                    "version=\"9\"}"),
             12.5);
@@ -376,9 +362,9 @@ rules:
 }
 
 TEST(RulesEngine, DuplicateSeriesKeepTheFirst) {
-  const auto out = collect("rules:\n- pattern: 'k<type=(\\w+)'\n  name: same\n",
-                           {{"k:type=A", {}, "V", JmxValue::of_integer(1)},
-                            {"k:type=B", {}, "V", JmxValue::of_integer(2)}});
+  const auto out = collect(
+      "rules:\n- pattern: 'k<type=(\\w+)'\n  name: same\n",
+      {{"k:type=A", {}, "V", JmxValue::of_integer(1)}, {"k:type=B", {}, "V", JmxValue::of_integer(2)}});
   EXPECT_EQ(out.at("same{}"), 1);
 }
 
@@ -392,11 +378,9 @@ rules:
 - pattern: 'k<type=A><>V: (true|false)'
   name: bool_$1
 )";
-  EXPECT_EQ(collect(rules, {{"k:type=A", {}, "V", JmxValue::of_double(5)}}).count("double_5{}"),
-            1u);
+  EXPECT_EQ(collect(rules, {{"k:type=A", {}, "V", JmxValue::of_double(5)}}).count("double_5{}"), 1u);
   EXPECT_EQ(collect(rules, {{"k:type=A", {}, "V", JmxValue::of_integer(5)}}).count("long_5{}"), 1u);
-  EXPECT_EQ(
-      collect(rules, {{"k:type=A", {}, "V", JmxValue::of_boolean(true)}}).count("bool_true{}"), 1u);
+  EXPECT_EQ(collect(rules, {{"k:type=A", {}, "V", JmxValue::of_boolean(true)}}).count("bool_true{}"), 1u);
   EXPECT_EQ(java_double_string(1e7), "1.0E7");
   EXPECT_EQ(java_double_string(1234567.5), "1234567.5");
   EXPECT_EQ(java_double_string(0.001), "0.001");
@@ -449,8 +433,8 @@ rules:
 
 TEST(RulesEngine, CacheForgetsBeansThatDisappear) {
   RuleEngine engine(RuleSet::load_text("rules:\n- pattern: 'k<type=(\\w+)'\n  name: k_$1\n", "t"));
-  run(engine, {{"k:type=A", {}, "V", JmxValue::of_integer(1)},
-               {"k:type=B", {}, "V", JmxValue::of_integer(1)}});
+  run(engine,
+      {{"k:type=A", {}, "V", JmxValue::of_integer(1)}, {"k:type=B", {}, "V", JmxValue::of_integer(1)}});
   EXPECT_EQ(engine.cache_entries(), 2u);
   const auto out = series(run(engine, {{"k:type=A", {}, "V", JmxValue::of_integer(1)}}));
   EXPECT_EQ(engine.cache_entries(), 1u);
@@ -487,14 +471,11 @@ rules:
   for (int cycle = 0; cycle < 30; ++cycle) {
     std::vector<Input> inputs;
     for (int b = 0; b < 6; ++b) {
-      const std::string bean =
-          "k:type=" + std::string(1, "ABCXYZ"[b]) + ",name=n" + std::to_string(b);
+      const std::string bean = "k:type=" + std::string(1, "ABCXYZ"[b]) + ",name=n" + std::to_string(b);
       const double v = static_cast<double>(random() % 1000) / 2.0;
       inputs.push_back({bean, {}, "Value", JmxValue::of_double(v)});
-      inputs.push_back(
-          {bean, {}, "Count", JmxValue::of_integer(static_cast<double>(random() % 100))});
-      inputs.push_back(
-          {bean, {"Usage"}, "used", JmxValue::of_integer(static_cast<double>(random() % 7))});
+      inputs.push_back({bean, {}, "Count", JmxValue::of_integer(static_cast<double>(random() % 100))});
+      inputs.push_back({bean, {"Usage"}, "used", JmxValue::of_integer(static_cast<double>(random() % 7))});
       inputs.push_back({bean, {}, "Flag", JmxValue::of_boolean(random() % 2 == 0)});
     }
     EXPECT_EQ(series(run(cached, inputs)), series(run(fresh, inputs))) << "cycle " << cycle;

@@ -26,10 +26,9 @@ TEST(RulesFile, ErrorsNameFileLineRuleIndexAndKey) {
             "broker.yml:2: rules[0].name: missing: a rule with help or labels must have a name");
   EXPECT_EQ(error_of("rules:\n- name: x\n"),
             "broker.yml:2: rules[0].pattern: missing: a rule with a name must have a pattern");
-  EXPECT_EQ(
-      error_of("rules:\n- pattern: a\n  name: x\n  lables: {a: b}\n"),
-      "broker.yml:4: rules[0].lables: unknown key, allowed pattern, name, value, valueFactor, "
-      "help, type, labels, attrNameSnakeCase, cache");
+  EXPECT_EQ(error_of("rules:\n- pattern: a\n  name: x\n  lables: {a: b}\n"),
+            "broker.yml:4: rules[0].lables: unknown key, allowed pattern, name, value, valueFactor, "
+            "help, type, labels, attrNameSnakeCase, cache");
   EXPECT_NE(error_of("rules:\n- pattern: 'a(b'\n  name: x\n")
                 .find("broker.yml:2: rules[0].pattern: invalid regular expression 'a(b'"),
             std::string::npos);
@@ -88,12 +87,11 @@ blacklistObjectNames: ["java.lang:type=Memory", "java.lang:type=GarbageCollector
                                         "t");
   EXPECT_TRUE(rules->object_wanted(parse_object_name("java.lang:type=Threading")));
   EXPECT_FALSE(rules->object_wanted(parse_object_name("java.lang:type=Memory")));
-  EXPECT_FALSE(rules->object_wanted(
-      parse_object_name("java.lang:type=GarbageCollector,name=G1 Young Generation")));
+  EXPECT_FALSE(
+      rules->object_wanted(parse_object_name("java.lang:type=GarbageCollector,name=G1 Young Generation")));
   EXPECT_FALSE(rules->object_wanted(parse_object_name("kafka.server:type=X")));
   // The new names win over the old ones.
-  const auto both =
-      RuleSet::load_text("includeObjectNames: ['a:*']\nwhitelistObjectNames: ['b:*']\n", "t");
+  const auto both = RuleSet::load_text("includeObjectNames: ['a:*']\nwhitelistObjectNames: ['b:*']\n", "t");
   EXPECT_TRUE(both->object_wanted(parse_object_name("a:type=x")));
   EXPECT_FALSE(both->object_wanted(parse_object_name("b:type=x")));
 }
@@ -104,10 +102,10 @@ excludeObjectNameAttributes:
   "java.lang:type=OperatingSystem": [ObjectName, SystemLoadAverage]
 )",
                                         "t");
-  EXPECT_TRUE(rules->attribute_excluded(parse_object_name("java.lang:type=OperatingSystem"),
-                                        "SystemLoadAverage"));
-  EXPECT_FALSE(rules->attribute_excluded(parse_object_name("java.lang:type=OperatingSystem"),
-                                         "ProcessCpuTime"));
+  EXPECT_TRUE(
+      rules->attribute_excluded(parse_object_name("java.lang:type=OperatingSystem"), "SystemLoadAverage"));
+  EXPECT_FALSE(
+      rules->attribute_excluded(parse_object_name("java.lang:type=OperatingSystem"), "ProcessCpuTime"));
 }
 
 TEST(RulesFile, DomainsTheRulesCanMatch) {
@@ -174,8 +172,7 @@ TEST(JavaRegex, RightmostMatchLikeGreedyPrefix) {
   EXPECT_EQ(captures.group("a=b=c: ", 1), "b");
   EXPECT_EQ(JavaRegex("c: (\\d+)").probe_prefix("a=b=c: ", "0123456789", &captures),
             JavaRegex::Probe::kDependsOnSuffix);
-  EXPECT_EQ(JavaRegex("zzz").probe_prefix("a=b=c: ", "0123456789", &captures),
-            JavaRegex::Probe::kNoMatch);
+  EXPECT_EQ(JavaRegex("zzz").probe_prefix("a=b=c: ", "0123456789", &captures), JavaRegex::Probe::kNoMatch);
 }
 
 }  // namespace

@@ -38,7 +38,10 @@ class ClientTest : public ::testing::Test {
     thread_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
-    boost::asio::post(io_, [this] { client_.reset(); guard_.reset(); });
+    boost::asio::post(io_, [this] {
+      client_.reset();
+      guard_.reset();
+    });
     if (thread_.joinable()) thread_.join();
   }
   static ClientConfig plain() {
@@ -52,11 +55,13 @@ class ClientTest : public ::testing::Test {
     return kse::test::cluster_script("env").output.find("SECURE=1") != std::string::npos;
   }
   static bool port_open(int port) {
-    return kse::test::run_command("bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) + "'").exit_code == 0;
+    return kse::test::run_command("bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) + "'")
+               .exit_code == 0;
   }
 
   boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_{io_.get_executor()};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_{
+      io_.get_executor()};
   std::unique_ptr<KafkaClient> client_;
   std::thread thread_;
 };
@@ -65,7 +70,8 @@ TEST_F(ClientTest, MetadataMatchesKafkaTopics) {
   start(plain());
   const auto describe = [] {
     return kse::test::parse_topics_describe(
-        kse::test::kafka_tool("kafka-topics", "--bootstrap-server 127.0.0.1:9092 --describe --topic testing").output);
+        kse::test::kafka_tool("kafka-topics", "--bootstrap-server 127.0.0.1:9092 --describe --topic testing")
+            .output);
   };
   // Compared on a cluster that held still: the tool says the same before and after.
   Result<MetadataResponse> result = Error{};
@@ -101,15 +107,18 @@ TEST_F(ClientTest, DescribeClusterMatchesTheQuorumTool) {
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(result.value().error_code, 0);
   EXPECT_EQ(result.value().brokers.size(), 3u);
-  auto tool = kse::test::kafka_tool("kafka-metadata-quorum", "--bootstrap-server 127.0.0.1:9092 describe --status");
-  EXPECT_NE(tool.output.find("ClusterId:              " + result.value().cluster_id), std::string::npos) << tool.output;
+  auto tool =
+      kse::test::kafka_tool("kafka-metadata-quorum", "--bootstrap-server 127.0.0.1:9092 describe --status");
+  EXPECT_NE(tool.output.find("ClusterId:              " + result.value().cluster_id), std::string::npos)
+      << tool.output;
 }
 
 TEST_F(ClientTest, DescribeProducersSeesTheIdempotentProducer) {
   start(plain());
-  auto produced = kse::test::kafka_tool("kafka-producer-perf-test",
-                                        "--topic testing --num-records 100 --record-size 10 --throughput -1 "
-                                        "--producer-props bootstrap.servers=127.0.0.1:9092 enable.idempotence=true acks=all");
+  auto produced = kse::test::kafka_tool(
+      "kafka-producer-perf-test",
+      "--topic testing --num-records 100 --record-size 10 --throughput -1 "
+      "--producer-props bootstrap.servers=127.0.0.1:9092 enable.idempotence=true acks=all");
   ASSERT_EQ(produced.exit_code, 0) << produced.output;
   auto metadata = client_->send_any_sync(every_topic(), std::chrono::seconds(5));
   ASSERT_TRUE(metadata.ok());
@@ -132,7 +141,8 @@ TEST_F(ClientTest, PausedBrokerTimesOutAloneAndRecovers) {
   start(plain());
   ASSERT_TRUE(client_->send_any_sync(every_topic(), std::chrono::seconds(5)).ok());
   // Connected first, so the requests below are in flight on an open connection.
-  for (int32_t broker : {1, 2, 3}) ASSERT_TRUE(client_->send_sync(broker, every_topic(), std::chrono::seconds(5)).ok());
+  for (int32_t broker : {1, 2, 3})
+    ASSERT_TRUE(client_->send_sync(broker, every_topic(), std::chrono::seconds(5)).ok());
   ASSERT_EQ(kse::test::cluster_script("pause-broker 2").exit_code, 0);
   const auto sent = std::chrono::steady_clock::now();
   std::vector<std::future<Result<MetadataResponse>>> to_two;
@@ -173,7 +183,8 @@ TEST_F(ClientTest, ListOffsetsAtEachLeaderMatchesKafkaGetOffsets) {
   }
   ASSERT_EQ(leader_of_partition.size(), 5u);
   auto offsets = kse::test::parse_get_offsets(
-      kse::test::kafka_tool("kafka-get-offsets", "--bootstrap-server 127.0.0.1:9092 --topic position").output);
+      kse::test::kafka_tool("kafka-get-offsets", "--bootstrap-server 127.0.0.1:9092 --topic position")
+          .output);
   ASSERT_EQ(offsets.size(), 5u);
   for (const auto& [partition, leader] : leader_of_partition) {
     ASSERT_GE(leader, 0) << "position-" << partition << " has no leader";
@@ -196,13 +207,17 @@ TEST_F(ClientTest, DescribeGroupsAtTheFoundCoordinatorSeesTheGroup) {
   // A group with committed offsets and no member; the tool prints its coordinator.
   const std::string group = "kse-routing-test";
   const std::string bootstrap = "--bootstrap-server 127.0.0.1:9092 --group " + group;
-  ASSERT_EQ(kse::test::kafka_tool("kafka-consumer-groups", bootstrap + " --topic testing --reset-offsets --to-earliest --execute").exit_code, 0);
+  ASSERT_EQ(kse::test::kafka_tool("kafka-consumer-groups",
+                                  bootstrap + " --topic testing --reset-offsets --to-earliest --execute")
+                .exit_code,
+            0);
   const auto state = kse::test::kafka_tool("kafka-consumer-groups", bootstrap + " --describe --state").output;
   std::smatch match;
   ASSERT_TRUE(std::regex_search(state, match, std::regex(R"(:\d+ +\((\d+)\))"))) << state;
   const int32_t tool_coordinator = std::stoi(match[1]);
-  auto found = boost::asio::co_spawn(io_, client_->find_coordinators(kGroupCoordinator, {group}, std::chrono::seconds(5)),
-                                     boost::asio::use_future)
+  auto found = boost::asio::co_spawn(
+                   io_, client_->find_coordinators(kGroupCoordinator, {group}, std::chrono::seconds(5)),
+                   boost::asio::use_future)
                    .get();
   ASSERT_TRUE(found.ok()) << found.error().message;
   ASSERT_TRUE(found.value().count(group)) << "no coordinator for " << group;
@@ -211,7 +226,8 @@ TEST_F(ClientTest, DescribeGroupsAtTheFoundCoordinatorSeesTheGroup) {
   DescribeGroupsRequest describe;
   describe.groups = {group};
   auto described = client_->send_sync(coordinator, describe, std::chrono::seconds(5));
-  kse::test::kafka_tool("kafka-consumer-groups", "--bootstrap-server 127.0.0.1:9092 --delete --group " + group);
+  kse::test::kafka_tool("kafka-consumer-groups",
+                        "--bootstrap-server 127.0.0.1:9092 --delete --group " + group);
   ASSERT_TRUE(described.ok()) << described.error().message;
   ASSERT_EQ(described.value().groups.size(), 1u);
   // Anywhere but the coordinator the answer is NOT_COORDINATOR (16).
@@ -273,14 +289,16 @@ TEST_F(ClientTest, SaslLoginsOverSslAndPlaintext) {
         EXPECT_NE(result.error().message.find("'" + c.user + "'"), std::string::npos);
         EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5)) << "no retry loop";
       } else {
-        EXPECT_EQ(result.value().brokers.at(0).port % 100, listener.port % 100) << "brokers advertised on the same listener";
+        EXPECT_EQ(result.value().brokers.at(0).port % 100, listener.port % 100)
+            << "brokers advertised on the same listener";
         EXPECT_EQ(result.value().brokers.size(), 3u);
       }
     }
   }
 }
 
-// User admin on the SASL_SSL listener of broker 1, reached as `host`, trusting `ca` of the cluster's certificates.
+// User admin on the SASL_SSL listener of broker 1, reached as `host`, trusting `ca` of the cluster's
+// certificates.
 ClientConfig admin_over_tls(const std::string& host, const std::string& ca, bool verify_hostname) {
   ClientConfig config;
   config.bootstrap_servers = {host + ":9094"};
@@ -293,7 +311,8 @@ ClientConfig admin_over_tls(const std::string& host, const std::string& ca, bool
 }
 
 TEST_F(ClientTest, TlsHostnameCheckIsOnByDefaultAndCanBeTurnedOff) {
-  if (!secure_cluster()) GTEST_SKIP() << "the cluster runs without its SASL_SSL listener (cluster/kafka-cluster start --secure)";
+  if (!secure_cluster())
+    GTEST_SKIP() << "the cluster runs without its SASL_SSL listener (cluster/kafka-cluster start --secure)";
   ASSERT_TRUE(port_open(9094)) << "the cluster was started --secure but nothing listens on 9094";
   // "127.1" reaches 127.0.0.1 but is not a name the broker's certificate holds
   // (IP:127.0.0.1, DNS:localhost): a client that checks names refuses it.
@@ -330,7 +349,8 @@ TEST_F(ClientTest, PipelinedRequestsAllAnswer) {
     ListOffsetsRequest request;
     request.replica_id = -1;  // a consumer
     request.topics.push_back({"position", {{0, -1, kLatestTimestamp}}});
-    futures.push_back(boost::asio::co_spawn(io_, client_->send(leader, request, std::chrono::seconds(20)), boost::asio::use_future));
+    futures.push_back(boost::asio::co_spawn(io_, client_->send(leader, request, std::chrono::seconds(20)),
+                                            boost::asio::use_future));
   }
   int answered = 0;
   std::string first_error;
@@ -339,14 +359,14 @@ TEST_F(ClientTest, PipelinedRequestsAllAnswer) {
     if (result.ok() && result.value().topics.at(0).partitions.at(0).error_code == 0) {
       ++answered;
     } else if (first_error.empty()) {
-      first_error = result.ok() ? "error code " + std::to_string(result.value().topics.at(0).partitions.at(0).error_code)
+      first_error = result.ok() ? "error code " +
+                                      std::to_string(result.value().topics.at(0).partitions.at(0).error_code)
                                 : result.error().message;
     }
   }
   EXPECT_EQ(first_error, "");
   EXPECT_EQ(answered, 1000);
 }
-
 
 // Rows of a column-aligned table printed by Kafka's tools, from the header line that
 // starts with `first_column`; each row maps column name to cell (an empty last cell is absent).
@@ -384,7 +404,8 @@ std::string status_value(const std::string& output, const std::string& name) {
 std::set<int32_t> ids_in(const std::string& voters_json) {
   std::set<int32_t> ids;
   static const std::regex id_field("\"id\": ([0-9]+)");
-  for (auto it = std::sregex_iterator(voters_json.begin(), voters_json.end(), id_field); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(voters_json.begin(), voters_json.end(), id_field);
+       it != std::sregex_iterator(); ++it) {
     ids.insert(std::stoi((*it)[1].str()));
   }
   return ids;
@@ -488,11 +509,11 @@ class OpenTransaction {
   OpenTransaction(const std::string& transactional_id, const std::string& topic, int32_t partition) {
     char error[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-             {"bootstrap.servers", kse::test::kBootstrap},
-             {"transactional.id", transactional_id},
-             {"transaction.timeout.ms", "120000"},
-             {"socket.timeout.ms", "10000"}}) {
+    for (const auto& [key, value] :
+         std::vector<std::pair<std::string, std::string>>{{"bootstrap.servers", kse::test::kBootstrap},
+                                                          {"transactional.id", transactional_id},
+                                                          {"transaction.timeout.ms", "120000"},
+                                                          {"socket.timeout.ms", "10000"}}) {
       if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
         error_ = key + ": " + error;
         rd_kafka_conf_destroy(conf);
@@ -570,8 +591,8 @@ TEST_F(ClientTest, TransactionsMatchKafkaTransactions) {
     return found;
   };
   const auto listed = list_everywhere();
-  const auto tool_list = parse_tool_table(kse::test::kafka_tool("kafka-transactions", bootstrap + " list").output,
-                                          "TransactionalId");
+  const auto tool_list = parse_tool_table(
+      kse::test::kafka_tool("kafka-transactions", bootstrap + " list").output, "TransactionalId");
   ASSERT_EQ(listed.size(), 1u) << "exactly one coordinator holds " << id;
   const std::map<std::string, std::string>* tool_row = nullptr;
   for (const auto& row : tool_list) {
@@ -597,7 +618,8 @@ TEST_F(ClientTest, TransactionsMatchKafkaTransactions) {
     request.transactional_ids = {id};
     auto described = client_->send_sync(coordinator_id, request, std::chrono::seconds(5));
     EXPECT_TRUE(described.ok()) << described.error().message;
-    return described.ok() ? described.value().transaction_states.at(0) : DescribeTransactionsResponse::TransactionState{};
+    return described.ok() ? described.value().transaction_states.at(0)
+                          : DescribeTransactionsResponse::TransactionState{};
   };
   auto tool_describe = [&] {
     auto rows = parse_tool_table(
@@ -619,14 +641,16 @@ TEST_F(ClientTest, TransactionsMatchKafkaTransactions) {
   EXPECT_EQ(ours.transaction_timeout_ms, 120000);
   EXPECT_EQ(std::to_string(ours.transaction_start_time_ms), tool.at("CurrentTransactionStartTimeMs"));
   ASSERT_EQ(ours.topics.size(), 1u);
-  EXPECT_EQ(ours.topics[0].topic + "-" + std::to_string(ours.topics[0].partitions.at(0)), tool.at("TopicPartitions"));
+  EXPECT_EQ(ours.topics[0].topic + "-" + std::to_string(ours.topics[0].partitions.at(0)),
+            tool.at("TopicPartitions"));
 
   // After the abort both sides see the transaction completed, with the same epoch.
   ASSERT_TRUE(transaction.abort()) << transaction.error();
   DescribeTransactionsResponse::TransactionState aborted;
   for (int attempt = 0; attempt < 40 && aborted.transaction_state != "CompleteAbort"; ++attempt) {
     aborted = describe();
-    if (aborted.transaction_state != "CompleteAbort") std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (aborted.transaction_state != "CompleteAbort")
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   EXPECT_EQ(aborted.transaction_state, "CompleteAbort");
   const auto tool_aborted = tool_describe();
@@ -640,11 +664,14 @@ TEST_F(ClientTest, TransactionsMatchKafkaTransactions) {
 // Quota values from `kafka-configs --describe --entity-type users|clients` for one entity:
 // "Quota configs for user-principal 'x' are consumer_byte_rate=2048.0, producer_byte_rate=1024.0".
 std::map<std::string, double> tool_quotas(const std::string& entity_type, const std::string& name) {
-  const auto output = kse::test::kafka_tool("kafka-configs", std::string("--bootstrap-server ") + kse::test::kBootstrap +
-                                                                 " --describe --entity-type " + entity_type).output;
+  const auto output =
+      kse::test::kafka_tool("kafka-configs", std::string("--bootstrap-server ") + kse::test::kBootstrap +
+                                                 " --describe --entity-type " + entity_type)
+          .output;
   std::map<std::string, double> values;
   for (const auto& line : kse::test::split_lines(output)) {
-    if (line.rfind("Quota configs for ", 0) != 0 || line.find(" '" + name + "' are ") == std::string::npos) continue;
+    if (line.rfind("Quota configs for ", 0) != 0 || line.find(" '" + name + "' are ") == std::string::npos)
+      continue;
     std::istringstream list(line.substr(line.find(" are ") + 5));
     for (std::string pair; std::getline(list, pair, ',');) {
       const auto start = pair.find_first_not_of(' ');
@@ -657,12 +684,13 @@ std::map<std::string, double> tool_quotas(const std::string& entity_type, const 
 }
 
 // Our quotas for exactly one entity {entity_type: name}; empty when there are none.
-std::map<std::string, double> our_quotas(const DescribeClientQuotasResponse& response, const std::string& entity_type,
-                                         const std::string& name) {
+std::map<std::string, double> our_quotas(const DescribeClientQuotasResponse& response,
+                                         const std::string& entity_type, const std::string& name) {
   std::map<std::string, double> values;
   if (!response.entries) return values;
   for (const auto& entry : *response.entries) {
-    if (entry.entity.size() != 1 || entry.entity[0].entity_type != entity_type || entry.entity[0].entity_name != name) {
+    if (entry.entity.size() != 1 || entry.entity[0].entity_type != entity_type ||
+        entry.entity[0].entity_name != name) {
       continue;
     }
     for (const auto& value : entry.values) values[value.key] = value.value;
@@ -678,10 +706,15 @@ class QuotaCleanup {
     if (removed_) return;
     removed_ = true;
     const std::string bootstrap = std::string("--bootstrap-server ") + kse::test::kBootstrap;
-    kse::test::kafka_tool("kafka-configs", bootstrap + " --alter --delete-config producer_byte_rate,consumer_byte_rate"
-                                                       " --entity-type users --entity-name " + name_);
-    kse::test::kafka_tool("kafka-configs", bootstrap + " --alter --delete-config producer_byte_rate"
-                                                       " --entity-type clients --entity-name " + name_);
+    kse::test::kafka_tool("kafka-configs",
+                          bootstrap +
+                              " --alter --delete-config producer_byte_rate,consumer_byte_rate"
+                              " --entity-type users --entity-name " +
+                              name_);
+    kse::test::kafka_tool("kafka-configs", bootstrap +
+                                               " --alter --delete-config producer_byte_rate"
+                                               " --entity-type clients --entity-name " +
+                                               name_);
   }
   QuotaCleanup(const QuotaCleanup&) = delete;
   QuotaCleanup& operator=(const QuotaCleanup&) = delete;
@@ -696,11 +729,16 @@ TEST_F(ClientTest, DescribeClientQuotasMatchesKafkaConfigs) {
   const std::string name = "kse-quota-test-" + std::to_string(getpid());
   const std::string bootstrap = std::string("--bootstrap-server ") + kse::test::kBootstrap;
   QuotaCleanup cleanup(name);
-  auto user = kse::test::kafka_tool("kafka-configs", bootstrap + " --alter --add-config producer_byte_rate=1024,"
-                                                                 "consumer_byte_rate=2048 --entity-type users --entity-name " + name);
+  auto user = kse::test::kafka_tool("kafka-configs",
+                                    bootstrap +
+                                        " --alter --add-config producer_byte_rate=1024,"
+                                        "consumer_byte_rate=2048 --entity-type users --entity-name " +
+                                        name);
   ASSERT_EQ(user.exit_code, 0) << user.output;
-  auto client = kse::test::kafka_tool("kafka-configs", bootstrap + " --alter --add-config producer_byte_rate=4096"
-                                                                   " --entity-type clients --entity-name " + name);
+  auto client = kse::test::kafka_tool("kafka-configs", bootstrap +
+                                                           " --alter --add-config producer_byte_rate=4096"
+                                                           " --entity-type clients --entity-name " +
+                                                           name);
   ASSERT_EQ(client.exit_code, 0) << client.output;
 
   DescribeClientQuotasRequest one_user;
@@ -728,7 +766,8 @@ TEST_F(ClientTest, DescribeClientQuotasMatchesKafkaConfigs) {
   };
   const auto tool_user = tool_quotas("users", name);
   const auto tool_client = tool_quotas("clients", name);
-  EXPECT_EQ(tool_user, (std::map<std::string, double>{{"consumer_byte_rate", 2048}, {"producer_byte_rate", 1024}}));
+  EXPECT_EQ(tool_user,
+            (std::map<std::string, double>{{"consumer_byte_rate", 2048}, {"producer_byte_rate", 1024}}));
   EXPECT_EQ(tool_client, (std::map<std::string, double>{{"producer_byte_rate", 4096}}));
   EXPECT_EQ(describe_until(one_user, "user", 2), tool_user);
   EXPECT_EQ(describe_until(one_client, "client-id", 1), tool_client);

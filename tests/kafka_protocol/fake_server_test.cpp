@@ -20,7 +20,8 @@ using tcp = boost::asio::ip::tcp;
 class FakeBroker {
  public:
   template <typename F>
-  explicit FakeBroker(F behave) : acceptor_(io_, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
+  explicit FakeBroker(F behave)
+      : acceptor_(io_, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
     port_ = acceptor_.local_endpoint().port();
     thread_ = std::thread([this, behave] {
       boost::system::error_code error;

@@ -67,9 +67,17 @@ template <typename Request>
 void expect_request_bytes(const Spec& spec, const Request& request, int16_t version, const Bytes& body) {
   const auto hi = [](int16_t v) { return static_cast<uint8_t>(static_cast<uint16_t>(v) >> 8); };
   const auto lo = [](int16_t v) { return static_cast<uint8_t>(v & 0xff); };
-  Bytes header = {hi(spec.api_key), lo(spec.api_key), hi(version), lo(version),
-                  0x00, 0x00, 0x00, 0x2a,  // CorrelationId 42
-                  0x00, 0x01, 'k'};        // ClientId "k"
+  Bytes header = {hi(spec.api_key),
+                  lo(spec.api_key),
+                  hi(version),
+                  lo(version),
+                  0x00,
+                  0x00,
+                  0x00,
+                  0x2a,  // CorrelationId 42
+                  0x00,
+                  0x01,
+                  'k'};                                // ClientId "k"
   if (spec.flexible(version)) header.push_back(0x00);  // header v2: no tagged fields
   const auto size = static_cast<uint32_t>(header.size() + body.size());
   Bytes expected = {static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
@@ -103,8 +111,8 @@ void write_fuzz_seed(const std::string& name, uint8_t selector, uint8_t version_
   if (dir == nullptr) return;
   std::filesystem::create_directories(dir);
   const std::string bytes(frame.begin(), frame.end());
-  const auto path = std::filesystem::path(dir) /
-                    (name + "_" + std::to_string(std::hash<std::string>{}(bytes) % 1000000));
+  const auto path =
+      std::filesystem::path(dir) / (name + "_" + std::to_string(std::hash<std::string>{}(bytes) % 1000000));
   std::ofstream out(path, std::ios::binary);
   out.put(static_cast<char>(selector)).put(static_cast<char>(version_offset)) << bytes;
 }
@@ -119,8 +127,9 @@ std::set<std::string>& covered_apis() {
 template <typename Request>
 typename Request::Response decode_golden(const Bytes& frame, int16_t version) {
   covered_apis().insert(Request::kName);
-  write_fuzz_seed(std::string(Request::kName) + "_v" + std::to_string(version), fuzz::decoder_index<Request>(),
-                  static_cast<uint8_t>(version - Request::kMinVersion), frame);
+  write_fuzz_seed(std::string(Request::kName) + "_v" + std::to_string(version),
+                  fuzz::decoder_index<Request>(), static_cast<uint8_t>(version - Request::kMinVersion),
+                  frame);
   expect_every_prefix_fails<Request>(frame, version);
   Bytes trailing = frame;
   trailing.push_back(0x00);
@@ -142,24 +151,27 @@ TEST(GoldenTest, ApiVersions) {
     SCOPED_TRACE("ApiVersions v" + std::to_string(v));
     const bool flexible = v >= 3;
     expect_request_bytes(spec, request, v,
-                         when(flexible, cat({{0x04}, text("kse"),     // ClientSoftwareName (3+)
-                                             {0x06}, text("1.2.3"),   // ClientSoftwareVersion (3+)
-                                             {0x00}})));              // tags
-    const Bytes api_keys =
-        flexible ? cat({{0x03},                                                // ApiKeys: 2 (compact)
-                        {0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00},            // 18: 0..4, tags
-                        {0x00, 0x03, 0x00, 0x00, 0x00, 0x0c, 0x00}})           // 3: 0..12, tags
-                 : cat({{0x00, 0x00, 0x00, 0x02},                              // ApiKeys: 2
-                        {0x00, 0x12, 0x00, 0x00, 0x00, 0x04},                  // 18: 0..4
-                        {0x00, 0x03, 0x00, 0x00, 0x00, 0x0c}});                // 3: 0..12
-    const Bytes body = cat({{0x00, 0x00},                                     // ErrorCode
-                            api_keys,
-                            when(v >= 1, {0x00, 0x00, 0x00, 0x05}),           // ThrottleTimeMs (1+)
-                            // Tagged fields as a 3.9 broker sends them: SupportedFeatures (tag 0)
-                            // [{metadata.version 1..21}] and FinalizedFeaturesEpoch (tag 1) 300.
-                            when(flexible, cat({{0x02, 0x00, 0x17, 0x02, 0x11}, text("metadata.version"),
-                                                {0x00, 0x01, 0x00, 0x15, 0x00},
-                                                {0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x2c}}))});
+                         when(flexible, cat({{0x04},
+                                             text("kse"),  // ClientSoftwareName (3+)
+                                             {0x06},
+                                             text("1.2.3"),  // ClientSoftwareVersion (3+)
+                                             {0x00}})));     // tags
+    const Bytes api_keys = flexible ? cat({{0x03},           // ApiKeys: 2 (compact)
+                                           {0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00},   // 18: 0..4, tags
+                                           {0x00, 0x03, 0x00, 0x00, 0x00, 0x0c, 0x00}})  // 3: 0..12, tags
+                                    : cat({{0x00, 0x00, 0x00, 0x02},                     // ApiKeys: 2
+                                           {0x00, 0x12, 0x00, 0x00, 0x00, 0x04},         // 18: 0..4
+                                           {0x00, 0x03, 0x00, 0x00, 0x00, 0x0c}});       // 3: 0..12
+    const Bytes body =
+        cat({{0x00, 0x00},  // ErrorCode
+             api_keys,
+             when(v >= 1, {0x00, 0x00, 0x00, 0x05}),  // ThrottleTimeMs (1+)
+             // Tagged fields as a 3.9 broker sends them: SupportedFeatures (tag 0)
+             // [{metadata.version 1..21}] and FinalizedFeaturesEpoch (tag 1) 300.
+             when(flexible, cat({{0x02, 0x00, 0x17, 0x02, 0x11},
+                                 text("metadata.version"),
+                                 {0x00, 0x01, 0x00, 0x15, 0x00},
+                                 {0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x2c}}))});
     const auto response = decode_golden<ApiVersionsRequest>(response_frame(false, body), v);
     EXPECT_EQ(response.error_code, 0);
     ASSERT_EQ(response.api_keys.size(), 2u);
@@ -174,9 +186,9 @@ TEST(GoldenTest, ApiVersions) {
 
 TEST(GoldenTest, ApiVersionsUnsupportedVersionAnswerIsInTheV0Layout) {
   // KIP-511: asked at v3 by a broker that only knows 0-2, the body is v0 with error 35.
-  const Bytes body = {0x00, 0x23,                                   // ErrorCode 35 UNSUPPORTED_VERSION
-                      0x00, 0x00, 0x00, 0x01,                       // ApiKeys: 1 (classic array)
-                      0x00, 0x12, 0x00, 0x00, 0x00, 0x02};          // 18: 0..2
+  const Bytes body = {0x00, 0x23,                           // ErrorCode 35 UNSUPPORTED_VERSION
+                      0x00, 0x00, 0x00, 0x01,               // ApiKeys: 1 (classic array)
+                      0x00, 0x12, 0x00, 0x00, 0x00, 0x02};  // 18: 0..2
   const auto response = decode_golden<ApiVersionsRequest>(response_frame(false, body), 3);
   EXPECT_EQ(response.error_code, 35);
   ASSERT_EQ(response.api_keys.size(), 1u);
@@ -197,50 +209,59 @@ TEST(GoldenTest, Metadata) {
   for (int16_t v : {9, 10, 11, 12, 13}) {
     SCOPED_TRACE("Metadata v" + std::to_string(v));
     expect_request_bytes(spec, all, v,
-                         cat({{0x00},                   // Topics: null = all (nullable 1+)
-                              {0x00},                   // AllowAutoTopicCreation (4+)
-                              when(v <= 10, {0x00}),    // IncludeClusterAuthorizedOperations (8-10)
-                              {0x00},                   // IncludeTopicAuthorizedOperations (8+)
-                              {0x00}}));                // tags
+                         cat({{0x00},                 // Topics: null = all (nullable 1+)
+                              {0x00},                 // AllowAutoTopicCreation (4+)
+                              when(v <= 10, {0x00}),  // IncludeClusterAuthorizedOperations (8-10)
+                              {0x00},                 // IncludeTopicAuthorizedOperations (8+)
+                              {0x00}}));              // tags
     expect_request_bytes(spec, named, v,
-                         cat({{0x02},                                  // Topics: 1
-                              when(v >= 10, repeat(0x00, 16)),          // TopicId (10+): zero
-                              {0x03}, text("t1"),                       // Name
-                              {0x00},                                   // topic tags
-                              {0x01},                                   // AllowAutoTopicCreation
+                         cat({{0x02},                           // Topics: 1
+                              when(v >= 10, repeat(0x00, 16)),  // TopicId (10+): zero
+                              {0x03},
+                              text("t1"),  // Name
+                              {0x00},      // topic tags
+                              {0x01},      // AllowAutoTopicCreation
                               when(v <= 10, {0x00}),
                               {0x00},
                               {0x00}}));
     Bytes topic_id;
     for (uint8_t b = 1; b <= 16; ++b) topic_id.push_back(b);
-    const Bytes body = cat({
-        {0x00, 0x00, 0x00, 0x00},                                   // ThrottleTimeMs (3+)
-        {0x03},                                                     // Brokers: 2
-        {0x00, 0x00, 0x00, 0x01}, kLocalhost, {0x00, 0x00, 0x23, 0x84},  // 1 127.0.0.1:9092
-        {0x03}, text("r1"), {0x00},                                 // Rack "r1", tags
-        {0x00, 0x00, 0x00, 0x02}, kLocalhost, {0x00, 0x00, 0x23, 0xe8},  // 2 127.0.0.1:9192
-        {0x00}, {0x00},                                             // Rack null, tags
-        {0x04}, text("cid"),                                        // ClusterId (2+)
-        {0x00, 0x00, 0x00, 0x02},                                   // ControllerId (1+)
-        {0x02},                                                     // Topics: 1
-        {0x00, 0x00},                                               // ErrorCode
-        {0x03}, text("t1"),                                         // Name
-        when(v >= 10, topic_id),                                    // TopicId (10+)
-        {0x00},                                                     // IsInternal (1+)
-        {0x02},                                                     // Partitions: 1
-        {0x00, 0x00},                                               // ErrorCode
-        {0x00, 0x00, 0x00, 0x00},                                   // PartitionIndex 0
-        {0x00, 0x00, 0x00, 0x01},                                   // LeaderId 1
-        {0x00, 0x00, 0x00, 0x07},                                   // LeaderEpoch (7+) 7
-        {0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02},     // ReplicaNodes [1, 2]
-        {0x02, 0x00, 0x00, 0x00, 0x01},                             // IsrNodes [1]
-        {0x02, 0x00, 0x00, 0x00, 0x02},                             // OfflineReplicas (5+) [2]
-        {0x00},                                                     // partition tags
-        {0x80, 0x00, 0x00, 0x00},                                   // TopicAuthorizedOperations (8+)
-        {0x00},                                                     // topic tags
-        when(v <= 10, {0x80, 0x00, 0x00, 0x00}),                    // ClusterAuthorizedOperations (8-10)
-        when(v >= 13, {0x00, 0x00}),                                // ErrorCode (13+)
-        {0x00}});                                                   // tags
+    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs (3+)
+                            {0x03},                    // Brokers: 2
+                            {0x00, 0x00, 0x00, 0x01},
+                            kLocalhost,
+                            {0x00, 0x00, 0x23, 0x84},  // 1 127.0.0.1:9092
+                            {0x03},
+                            text("r1"),
+                            {0x00},  // Rack "r1", tags
+                            {0x00, 0x00, 0x00, 0x02},
+                            kLocalhost,
+                            {0x00, 0x00, 0x23, 0xe8},  // 2 127.0.0.1:9192
+                            {0x00},
+                            {0x00},  // Rack null, tags
+                            {0x04},
+                            text("cid"),               // ClusterId (2+)
+                            {0x00, 0x00, 0x00, 0x02},  // ControllerId (1+)
+                            {0x02},                    // Topics: 1
+                            {0x00, 0x00},              // ErrorCode
+                            {0x03},
+                            text("t1"),                                              // Name
+                            when(v >= 10, topic_id),                                 // TopicId (10+)
+                            {0x00},                                                  // IsInternal (1+)
+                            {0x02},                                                  // Partitions: 1
+                            {0x00, 0x00},                                            // ErrorCode
+                            {0x00, 0x00, 0x00, 0x00},                                // PartitionIndex 0
+                            {0x00, 0x00, 0x00, 0x01},                                // LeaderId 1
+                            {0x00, 0x00, 0x00, 0x07},                                // LeaderEpoch (7+) 7
+                            {0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02},  // ReplicaNodes [1, 2]
+                            {0x02, 0x00, 0x00, 0x00, 0x01},                          // IsrNodes [1]
+                            {0x02, 0x00, 0x00, 0x00, 0x02},           // OfflineReplicas (5+) [2]
+                            {0x00},                                   // partition tags
+                            {0x80, 0x00, 0x00, 0x00},                 // TopicAuthorizedOperations (8+)
+                            {0x00},                                   // topic tags
+                            when(v <= 10, {0x80, 0x00, 0x00, 0x00}),  // ClusterAuthorizedOperations (8-10)
+                            when(v >= 13, {0x00, 0x00}),              // ErrorCode (13+)
+                            {0x00}});                                 // tags
     const auto response = decode_golden<MetadataRequest>(response_frame(true, body), v);
     EXPECT_EQ(response.error_code, 0);
     ASSERT_EQ(response.brokers.size(), 2u);
@@ -282,33 +303,38 @@ TEST(GoldenTest, ListOffsets) {
   for (int16_t v : {6, 7, 8, 9, 10, 11}) {
     SCOPED_TRACE("ListOffsets v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
-                         cat({{0xff, 0xff, 0xff, 0xff},           // ReplicaId -1 (a consumer)
-                              {0x01},                             // IsolationLevel (2+) read_committed
-                              {0x02},                             // Topics: 1
-                              {0x03}, text("t1"),                 // Name
-                              {0x02},                             // Partitions: 1
-                              {0x00, 0x00, 0x00, 0x03},           // PartitionIndex 3
-                              {0x00, 0x00, 0x00, 0x05},           // CurrentLeaderEpoch (4+) 5
-                              repeat(0xff, 8),                    // Timestamp -1 (latest)
-                              {0x00},                             // partition tags (MaxNumOffsets is v0 only)
-                              {0x00},                             // topic tags
+                         cat({{0xff, 0xff, 0xff, 0xff},  // ReplicaId -1 (a consumer)
+                              {0x01},                    // IsolationLevel (2+) read_committed
+                              {0x02},                    // Topics: 1
+                              {0x03},
+                              text("t1"),                // Name
+                              {0x02},                    // Partitions: 1
+                              {0x00, 0x00, 0x00, 0x03},  // PartitionIndex 3
+                              {0x00, 0x00, 0x00, 0x05},  // CurrentLeaderEpoch (4+) 5
+                              repeat(0xff, 8),           // Timestamp -1 (latest)
+                              {0x00},                    // partition tags (MaxNumOffsets is v0 only)
+                              {0x00},                    // topic tags
                               when(v >= 10, {0x00, 0x00, 0x13, 0x88}),  // TimeoutMs (10+) 5000
-                              {0x00}}));                          // tags
-    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                           // ThrottleTimeMs (2+)
-                            {0x02}, {0x03}, text("t1"),                         // Topics: 1, "t1"
-                            {0x03},                                             // Partitions: 2
-                            {0x00, 0x00, 0x00, 0x03},                           // PartitionIndex 3
-                            {0x00, 0x00},                                       // ErrorCode
-                            repeat(0xff, 8),                                    // Timestamp (1+) -1
-                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x92},   // Offset (1+) 4242
-                            {0x00, 0x00, 0x00, 0x05},                           // LeaderEpoch (4+) 5
-                            {0x00},                                             // tags
-                            {0x00, 0x00, 0x00, 0x04},                           // PartitionIndex 4
-                            {0x00, 0x06},                                       // NOT_LEADER_OR_FOLLOWER
-                            repeat(0xff, 8), repeat(0xff, 8), repeat(0xff, 4),  // -1, -1, -1
-                            {0x00},                                             // tags
-                            {0x00},                                             // topic tags
-                            {0x00}});                                           // tags
+                              {0x00}}));                                // tags
+    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                   // ThrottleTimeMs (2+)
+                            {0x02},
+                            {0x03},
+                            text("t1"),                                        // Topics: 1, "t1"
+                            {0x03},                                            // Partitions: 2
+                            {0x00, 0x00, 0x00, 0x03},                          // PartitionIndex 3
+                            {0x00, 0x00},                                      // ErrorCode
+                            repeat(0xff, 8),                                   // Timestamp (1+) -1
+                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x92},  // Offset (1+) 4242
+                            {0x00, 0x00, 0x00, 0x05},                          // LeaderEpoch (4+) 5
+                            {0x00},                                            // tags
+                            {0x00, 0x00, 0x00, 0x04},                          // PartitionIndex 4
+                            {0x00, 0x06},                                      // NOT_LEADER_OR_FOLLOWER
+                            repeat(0xff, 8),
+                            repeat(0xff, 8),
+                            repeat(0xff, 4),  // -1, -1, -1
+                            {0x00},           // tags
+                            {0x00},           // topic tags
+                            {0x00}});         // tags
     const auto response = decode_golden<ListOffsetsRequest>(response_frame(true, body), v);
     ASSERT_EQ(response.topics.size(), 1u);
     EXPECT_EQ(response.topics[0].name, "t1");
@@ -337,18 +363,20 @@ TEST(GoldenTest, ListGroups) {
   for (int16_t v : {3, 4, 5}) {
     SCOPED_TRACE("ListGroups v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
-                         cat({when(v >= 4, cat({{0x02, 0x07}, text("Stable")})),    // StatesFilter (4+)
-                              when(v >= 5, cat({{0x02, 0x08}, text("classic")})),   // TypesFilter (5+)
-                              {0x00}}));                                            // tags
-    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                               // ThrottleTimeMs (1+)
-                            {0x00, 0x00},                                           // ErrorCode
-                            {0x02},                                                 // Groups: 1
-                            {0x02}, text("g"),                                      // GroupId
-                            {0x09}, text("consumer"),                               // ProtocolType
-                            when(v >= 4, cat({{0x07}, text("Stable")})),            // GroupState (4+)
-                            when(v >= 5, cat({{0x08}, text("classic")})),           // GroupType (5+)
-                            {0x00},                                                 // group tags
-                            {0x00}});                                               // tags
+                         cat({when(v >= 4, cat({{0x02, 0x07}, text("Stable")})),   // StatesFilter (4+)
+                              when(v >= 5, cat({{0x02, 0x08}, text("classic")})),  // TypesFilter (5+)
+                              {0x00}}));                                           // tags
+    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                              // ThrottleTimeMs (1+)
+                            {0x00, 0x00},                                          // ErrorCode
+                            {0x02},                                                // Groups: 1
+                            {0x02},
+                            text("g"),  // GroupId
+                            {0x09},
+                            text("consumer"),                              // ProtocolType
+                            when(v >= 4, cat({{0x07}, text("Stable")})),   // GroupState (4+)
+                            when(v >= 5, cat({{0x08}, text("classic")})),  // GroupType (5+)
+                            {0x00},                                        // group tags
+                            {0x00}});                                      // tags
     const auto response = decode_golden<ListGroupsRequest>(response_frame(true, body), v);
     EXPECT_EQ(response.error_code, 0);
     ASSERT_EQ(response.groups.size(), 1u);
@@ -367,35 +395,43 @@ TEST(GoldenTest, DescribeGroups) {
   DescribeGroupsRequest request;
   request.groups = {"g"};
   expect_request_bytes(spec, request, 5,
-                       {0x02, 0x02, 'g',   // Groups: ["g"]
-                        0x00,              // IncludeAuthorizedOperations (3+)
-                        0x00});            // tags
+                       {0x02, 0x02, 'g',  // Groups: ["g"]
+                        0x00,             // IncludeAuthorizedOperations (3+)
+                        0x00});           // tags
   // ConsumerProtocolAssignment v0 (never flexible): {t: [0, 3]}, no user data.
-  const Bytes assignment = {0x00, 0x00,                          // Version 0
-                            0x00, 0x00, 0x00, 0x01,              // AssignedPartitions: 1
-                            0x00, 0x01, 't',                     // Topic "t"
-                            0x00, 0x00, 0x00, 0x02,              // Partitions: 2
-                            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
-                            0xff, 0xff, 0xff, 0xff};             // UserData null
+  const Bytes assignment = {0x00, 0x00,              // Version 0
+                            0x00, 0x00, 0x00, 0x01,  // AssignedPartitions: 1
+                            0x00, 0x01, 't',         // Topic "t"
+                            0x00, 0x00, 0x00, 0x02,  // Partitions: 2
+                            0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                            0x00, 0x03, 0xff, 0xff, 0xff, 0xff};  // UserData null
   ASSERT_EQ(assignment.size(), 25u);
-  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},             // ThrottleTimeMs
-                          {0x02},                               // Groups: 1
-                          {0x00, 0x00},                         // ErrorCode
-                          {0x02}, text("g"),                    // GroupId
-                          {0x07}, text("Stable"),               // GroupState
-                          {0x09}, text("consumer"),             // ProtocolType
-                          {0x06}, text("range"),                // ProtocolData
-                          {0x02},                               // Members: 1
-                          {0x03}, text("m1"),                   // MemberId
-                          {0x00},                               // GroupInstanceId (4+) null
-                          {0x03}, text("c1"),                   // ClientId
-                          {0x0b}, text("/127.0.0.1"),           // ClientHost
-                          {0x01},                               // MemberMetadata: empty bytes
-                          {0x1a}, assignment,                   // MemberAssignment: 25 bytes
-                          {0x00},                               // member tags
-                          {0x80, 0x00, 0x00, 0x00},             // AuthorizedOperations (3+)
-                          {0x00},                               // group tags
-                          {0x00}});                             // tags
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                          {0x02},                    // Groups: 1
+                          {0x00, 0x00},              // ErrorCode
+                          {0x02},
+                          text("g"),  // GroupId
+                          {0x07},
+                          text("Stable"),  // GroupState
+                          {0x09},
+                          text("consumer"),  // ProtocolType
+                          {0x06},
+                          text("range"),  // ProtocolData
+                          {0x02},         // Members: 1
+                          {0x03},
+                          text("m1"),  // MemberId
+                          {0x00},      // GroupInstanceId (4+) null
+                          {0x03},
+                          text("c1"),  // ClientId
+                          {0x0b},
+                          text("/127.0.0.1"),  // ClientHost
+                          {0x01},              // MemberMetadata: empty bytes
+                          {0x1a},
+                          assignment,                // MemberAssignment: 25 bytes
+                          {0x00},                    // member tags
+                          {0x80, 0x00, 0x00, 0x00},  // AuthorizedOperations (3+)
+                          {0x00},                    // group tags
+                          {0x00}});                  // tags
   const auto response = decode_golden<DescribeGroupsRequest>(response_frame(true, body), 5);
   ASSERT_EQ(response.groups.size(), 1u);
   const auto& group = response.groups[0];
@@ -423,48 +459,57 @@ TEST(GoldenTest, OffsetFetch) {
   const Spec spec{9, 0, 9, 6};
   expect_within_spec<OffsetFetchRequest>(spec, {8, 9});
   OffsetFetchRequest request;
-  request.groups.push_back({"g", std::string("m1"), 3, std::vector<OffsetFetchRequest::Topics>{{"t1", {0, 1}}}});
+  request.groups.push_back(
+      {"g", std::string("m1"), 3, std::vector<OffsetFetchRequest::Topics>{{"t1", {0, 1}}}});
   request.groups.push_back({"h", std::nullopt, -1, std::nullopt});
   request.require_stable = true;
   for (int16_t v : {8, 9}) {
     SCOPED_TRACE("OffsetFetch v" + std::to_string(v));
     expect_request_bytes(
         spec, request, v,
-        cat({{0x03},                                                         // Groups: 2
-             {0x02}, text("g"),                                              // GroupId
-             when(v >= 9, cat({{0x03}, text("m1")})),                        // MemberId (9+)
-             when(v >= 9, {0x00, 0x00, 0x00, 0x03}),                         // MemberEpoch (9+)
-             {0x02}, {0x03}, text("t1"),                                     // Topics: 1, "t1"
-             {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01},         // PartitionIndexes [0, 1]
-             {0x00},                                                         // topic tags
-             {0x00},                                                         // group tags
-             {0x02}, text("h"),                                              // GroupId
-             when(v >= 9, {0x00}),                                           // MemberId (9+) null
-             when(v >= 9, {0xff, 0xff, 0xff, 0xff}),                         // MemberEpoch (9+) -1
-             {0x00},                                                         // Topics null: all
-             {0x00},                                                         // group tags
-             {0x01},                                                         // RequireStable (7+)
-             {0x00}}));                                                      // tags
-    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                                   // ThrottleTimeMs
-                            {0x02}, {0x02}, text("g"),                                  // Groups: 1, "g"
-                            {0x02}, {0x03}, text("t1"),                                 // Topics: 1, "t1"
-                            {0x03},                                                     // Partitions: 2
-                            {0x00, 0x00, 0x00, 0x00},                                   // PartitionIndex 0
-                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x64},           // CommittedOffset 100
-                            {0x00, 0x00, 0x00, 0x02},                                   // CommittedLeaderEpoch 2
-                            {0x01},                                                     // Metadata ""
-                            {0x00, 0x00},                                               // ErrorCode
-                            {0x00},                                                     // tags
-                            {0x00, 0x00, 0x00, 0x01},                                   // PartitionIndex 1
-                            repeat(0xff, 8),                                            // CommittedOffset -1
-                            {0xff, 0xff, 0xff, 0xff},                                   // CommittedLeaderEpoch -1
-                            {0x00},                                                     // Metadata null
-                            {0x00, 0x00},                                               // ErrorCode
-                            {0x00},                                                     // tags
-                            {0x00},                                                     // topic tags
-                            {0x00, 0x00},                                               // group ErrorCode
-                            {0x00},                                                     // group tags
-                            {0x00}});                                                   // tags
+        cat({{0x03},  // Groups: 2
+             {0x02},
+             text("g"),                                // GroupId
+             when(v >= 9, cat({{0x03}, text("m1")})),  // MemberId (9+)
+             when(v >= 9, {0x00, 0x00, 0x00, 0x03}),   // MemberEpoch (9+)
+             {0x02},
+             {0x03},
+             text("t1"),                                              // Topics: 1, "t1"
+             {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01},  // PartitionIndexes [0, 1]
+             {0x00},                                                  // topic tags
+             {0x00},                                                  // group tags
+             {0x02},
+             text("h"),                                // GroupId
+             when(v >= 9, {0x00}),                     // MemberId (9+) null
+             when(v >= 9, {0xff, 0xff, 0xff, 0xff}),   // MemberEpoch (9+) -1
+             {0x00},                                   // Topics null: all
+             {0x00},                                   // group tags
+             {0x01},                                   // RequireStable (7+)
+             {0x00}}));                                // tags
+    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                            {0x02},
+                            {0x02},
+                            text("g"),  // Groups: 1, "g"
+                            {0x02},
+                            {0x03},
+                            text("t1"),                                        // Topics: 1, "t1"
+                            {0x03},                                            // Partitions: 2
+                            {0x00, 0x00, 0x00, 0x00},                          // PartitionIndex 0
+                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x64},  // CommittedOffset 100
+                            {0x00, 0x00, 0x00, 0x02},                          // CommittedLeaderEpoch 2
+                            {0x01},                                            // Metadata ""
+                            {0x00, 0x00},                                      // ErrorCode
+                            {0x00},                                            // tags
+                            {0x00, 0x00, 0x00, 0x01},                          // PartitionIndex 1
+                            repeat(0xff, 8),                                   // CommittedOffset -1
+                            {0xff, 0xff, 0xff, 0xff},                          // CommittedLeaderEpoch -1
+                            {0x00},                                            // Metadata null
+                            {0x00, 0x00},                                      // ErrorCode
+                            {0x00},                                            // tags
+                            {0x00},                                            // topic tags
+                            {0x00, 0x00},                                      // group ErrorCode
+                            {0x00},                                            // group tags
+                            {0x00}});                                          // tags
     const auto response = decode_golden<OffsetFetchRequest>(response_frame(true, body), v);
     ASSERT_EQ(response.groups.size(), 1u);
     EXPECT_EQ(response.groups[0].group_id, "g");
@@ -493,26 +538,30 @@ TEST(GoldenTest, FindCoordinator) {
   for (int16_t v : {4, 5, 6}) {
     SCOPED_TRACE("FindCoordinator v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
-                         cat({{0x01},                       // KeyType (1+) 1 = transaction (Key is 0-3 only)
-                              {0x02, 0x03}, text("tx"),     // CoordinatorKeys (4+): ["tx"]
-                              {0x00}}));                    // tags
-    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                 // ThrottleTimeMs
-                            {0x03},                                   // Coordinators: 2
-                            {0x03}, text("tx"),                       // Key
-                            {0x00, 0x00, 0x00, 0x02},                 // NodeId 2
-                            kLocalhost,                               // Host
-                            {0x00, 0x00, 0x23, 0xe8},                 // Port 9192
-                            {0x00, 0x00},                             // ErrorCode
-                            {0x00},                                   // ErrorMessage null
-                            {0x00},                                   // tags
-                            {0x03}, text("ty"),                       // Key
-                            {0xff, 0xff, 0xff, 0xff},                 // NodeId -1
-                            {0x01},                                   // Host ""
-                            {0xff, 0xff, 0xff, 0xff},                 // Port -1
-                            {0x00, 0x0f},                             // COORDINATOR_NOT_AVAILABLE
-                            {0x05}, text("busy"),                     // ErrorMessage
-                            {0x00},                                   // tags
-                            {0x00}});                                 // tags
+                         cat({{0x01},  // KeyType (1+) 1 = transaction (Key is 0-3 only)
+                              {0x02, 0x03},
+                              text("tx"),              // CoordinatorKeys (4+): ["tx"]
+                              {0x00}}));               // tags
+    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                            {0x03},                    // Coordinators: 2
+                            {0x03},
+                            text("tx"),                // Key
+                            {0x00, 0x00, 0x00, 0x02},  // NodeId 2
+                            kLocalhost,                // Host
+                            {0x00, 0x00, 0x23, 0xe8},  // Port 9192
+                            {0x00, 0x00},              // ErrorCode
+                            {0x00},                    // ErrorMessage null
+                            {0x00},                    // tags
+                            {0x03},
+                            text("ty"),                // Key
+                            {0xff, 0xff, 0xff, 0xff},  // NodeId -1
+                            {0x01},                    // Host ""
+                            {0xff, 0xff, 0xff, 0xff},  // Port -1
+                            {0x00, 0x0f},              // COORDINATOR_NOT_AVAILABLE
+                            {0x05},
+                            text("busy"),  // ErrorMessage
+                            {0x00},        // tags
+                            {0x00}});      // tags
     const auto response = decode_golden<FindCoordinatorRequest>(response_frame(true, body), v);
     ASSERT_EQ(response.coordinators.size(), 2u);
     EXPECT_EQ(response.coordinators[0].key, "tx");
@@ -536,38 +585,47 @@ TEST(GoldenTest, DescribeConfigs) {
   request.resources.push_back({4, "1", std::nullopt});
   request.include_synonyms = true;
   expect_request_bytes(spec, request, 4,
-                       cat({{0x03},                                   // Resources: 2
-                            {0x02}, {0x03}, text("t1"),               // TOPIC "t1"
-                            {0x02, 0x0d}, text("retention.ms"),       // ConfigurationKeys ["retention.ms"]
-                            {0x00},                                   // tags
-                            {0x04}, {0x02}, text("1"),                // BROKER "1"
-                            {0x00},                                   // ConfigurationKeys null: all
-                            {0x00},                                   // tags
-                            {0x01},                                   // IncludeSynonyms (1+)
-                            {0x00},                                   // IncludeDocumentation (3+)
-                            {0x00}}));                                // tags
-  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                 // ThrottleTimeMs
-                          {0x02},                                   // Results: 1
-                          {0x00, 0x00},                             // ErrorCode
-                          {0x00},                                   // ErrorMessage null
-                          {0x02},                                   // ResourceType TOPIC
-                          {0x03}, text("t1"),                       // ResourceName
-                          {0x02},                                   // Configs: 1
-                          {0x0d}, text("retention.ms"),             // Name
-                          {0x0a}, text("604800000"),                // Value
-                          {0x00},                                   // ReadOnly (IsDefault is v0 only)
-                          {0x05},                                   // ConfigSource (1+) DEFAULT_CONFIG
-                          {0x00},                                   // IsSensitive
-                          {0x02},                                   // Synonyms (1+): 1
-                          {0x11}, text("log.retention.ms"),         // Name
-                          {0x00},                                   // Value null
-                          {0x05},                                   // Source
-                          {0x00},                                   // synonym tags
-                          {0x05},                                   // ConfigType (3+) LONG
-                          {0x00},                                   // Documentation (3+) null
-                          {0x00},                                   // config tags
-                          {0x00},                                   // result tags
-                          {0x00}});                                 // tags
+                       cat({{0x03},  // Resources: 2
+                            {0x02},
+                            {0x03},
+                            text("t1"),  // TOPIC "t1"
+                            {0x02, 0x0d},
+                            text("retention.ms"),  // ConfigurationKeys ["retention.ms"]
+                            {0x00},                // tags
+                            {0x04},
+                            {0x02},
+                            text("1"),               // BROKER "1"
+                            {0x00},                  // ConfigurationKeys null: all
+                            {0x00},                  // tags
+                            {0x01},                  // IncludeSynonyms (1+)
+                            {0x00},                  // IncludeDocumentation (3+)
+                            {0x00}}));               // tags
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                          {0x02},                    // Results: 1
+                          {0x00, 0x00},              // ErrorCode
+                          {0x00},                    // ErrorMessage null
+                          {0x02},                    // ResourceType TOPIC
+                          {0x03},
+                          text("t1"),  // ResourceName
+                          {0x02},      // Configs: 1
+                          {0x0d},
+                          text("retention.ms"),  // Name
+                          {0x0a},
+                          text("604800000"),  // Value
+                          {0x00},             // ReadOnly (IsDefault is v0 only)
+                          {0x05},             // ConfigSource (1+) DEFAULT_CONFIG
+                          {0x00},             // IsSensitive
+                          {0x02},             // Synonyms (1+): 1
+                          {0x11},
+                          text("log.retention.ms"),  // Name
+                          {0x00},                    // Value null
+                          {0x05},                    // Source
+                          {0x00},                    // synonym tags
+                          {0x05},                    // ConfigType (3+) LONG
+                          {0x00},                    // Documentation (3+) null
+                          {0x00},                    // config tags
+                          {0x00},                    // result tags
+                          {0x00}});                  // tags
   const auto response = decode_golden<DescribeConfigsRequest>(response_frame(true, body), 4);
   ASSERT_EQ(response.results.size(), 1u);
   EXPECT_EQ(response.results[0].resource_type, 2);
@@ -599,28 +657,34 @@ TEST(GoldenTest, DescribeLogDirs) {
     SCOPED_TRACE("DescribeLogDirs v" + std::to_string(v));
     expect_request_bytes(spec, all, v, {0x00 /* Topics null: all */, 0x00 /* tags */});
     expect_request_bytes(spec, some, v,
-                         cat({{0x02}, {0x03}, text("t1"),                               // Topics: 1, "t1"
-                              {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02},   // Partitions [0, 2]
-                              {0x00},                                                   // topic tags
-                              {0x00}}));                                                // tags
-    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                                   // ThrottleTimeMs
-                            when(v >= 3, {0x00, 0x00}),                                 // ErrorCode (3+)
-                            {0x02},                                                     // Results: 1
-                            {0x00, 0x00},                                               // ErrorCode
-                            {0x0a}, text("/data/kf1"),                                  // LogDir
-                            {0x02}, {0x03}, text("t1"),                                 // Topics: 1, "t1"
-                            {0x02},                                                     // Partitions: 1
-                            {0x00, 0x00, 0x00, 0x02},                                   // PartitionIndex 2
-                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00},           // PartitionSize 65536
-                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03},           // OffsetLag 3
-                            {0x00},                                                     // IsFutureKey
-                            {0x00},                                                     // partition tags
-                            {0x00},                                                     // topic tags
-                            when(v >= 4, {0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00}),  // TotalBytes (4+) 2^32
-                            when(v >= 4, {0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00}),  // UsableBytes (4+) 2^31
-                            when(v >= 5, {0x01}),                                       // IsCordoned (5+)
-                            {0x00},                                                     // result tags
-                            {0x00}});                                                   // tags
+                         cat({{0x02},
+                              {0x03},
+                              text("t1"),                                              // Topics: 1, "t1"
+                              {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02},  // Partitions [0, 2]
+                              {0x00},                                                  // topic tags
+                              {0x00}}));                                               // tags
+    const Bytes body =
+        cat({{0x00, 0x00, 0x00, 0x00},    // ThrottleTimeMs
+             when(v >= 3, {0x00, 0x00}),  // ErrorCode (3+)
+             {0x02},                      // Results: 1
+             {0x00, 0x00},                // ErrorCode
+             {0x0a},
+             text("/data/kf1"),  // LogDir
+             {0x02},
+             {0x03},
+             text("t1"),                                                      // Topics: 1, "t1"
+             {0x02},                                                          // Partitions: 1
+             {0x00, 0x00, 0x00, 0x02},                                        // PartitionIndex 2
+             {0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00},                // PartitionSize 65536
+             {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03},                // OffsetLag 3
+             {0x00},                                                          // IsFutureKey
+             {0x00},                                                          // partition tags
+             {0x00},                                                          // topic tags
+             when(v >= 4, {0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00}),  // TotalBytes (4+) 2^32
+             when(v >= 4, {0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00}),  // UsableBytes (4+) 2^31
+             when(v >= 5, {0x01}),                                            // IsCordoned (5+)
+             {0x00},                                                          // result tags
+             {0x00}});                                                        // tags
     const auto response = decode_golden<DescribeLogDirsRequest>(response_frame(true, body), v);
     EXPECT_EQ(response.error_code, 0);
     ASSERT_EQ(response.results.size(), 1u);
@@ -647,10 +711,12 @@ TEST(GoldenTest, SaslHandshake) {
   SaslHandshakeRequest request;
   request.mechanism = "PLAIN";
   expect_request_bytes(spec, request, 1, cat({{0x00, 0x05}, text("PLAIN")}));  // Mechanism (classic)
-  const Bytes body = cat({{0x00, 0x00},                          // ErrorCode
-                          {0x00, 0x00, 0x00, 0x02},              // Mechanisms: 2 (classic array)
-                          {0x00, 0x05}, text("PLAIN"),
-                          {0x00, 0x0d}, text("SCRAM-SHA-512")});
+  const Bytes body = cat({{0x00, 0x00},                                        // ErrorCode
+                          {0x00, 0x00, 0x00, 0x02},  // Mechanisms: 2 (classic array)
+                          {0x00, 0x05},
+                          text("PLAIN"),
+                          {0x00, 0x0d},
+                          text("SCRAM-SHA-512")});
   const auto response = decode_golden<SaslHandshakeRequest>(response_frame(false, body), 1);
   EXPECT_EQ(response.error_code, 0);
   EXPECT_EQ(response.mechanisms, (std::vector<std::string>{"PLAIN", "SCRAM-SHA-512"}));
@@ -667,15 +733,16 @@ TEST(GoldenTest, SaslAuthenticate) {
     SCOPED_TRACE("SaslAuthenticate v" + std::to_string(v));
     const bool flexible = v >= 2;
     expect_request_bytes(spec, request, v,
-                         cat({flexible ? Bytes{0x05} : Bytes{0x00, 0x00, 0x00, 0x04},   // AuthBytes length 4
+                         cat({flexible ? Bytes{0x05} : Bytes{0x00, 0x00, 0x00, 0x04},  // AuthBytes length 4
                               {0x00, 'u', 0x00, 'p'},
-                              when(flexible, {0x00})}));                                // tags
-    const Bytes body = cat({{0x00, 0x00},                                                 // ErrorCode
-                            flexible ? Bytes{0x00} : Bytes{0xff, 0xff},                   // ErrorMessage null
-                            flexible ? Bytes{0x03} : Bytes{0x00, 0x00, 0x00, 0x02},       // AuthBytes length 2
-                            text("ok"),
-                            when(v >= 1, {0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0xee, 0x80}),  // SessionLifetimeMs (1+) 1h
-                            when(flexible, {0x00})});                                     // tags
+                              when(flexible, {0x00})}));  // tags
+    const Bytes body =
+        cat({{0x00, 0x00},                                            // ErrorCode
+             flexible ? Bytes{0x00} : Bytes{0xff, 0xff},              // ErrorMessage null
+             flexible ? Bytes{0x03} : Bytes{0x00, 0x00, 0x00, 0x02},  // AuthBytes length 2
+             text("ok"),
+             when(v >= 1, {0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0xee, 0x80}),  // SessionLifetimeMs (1+) 1h
+             when(flexible, {0x00})});                                        // tags
     const auto response = decode_golden<SaslAuthenticateRequest>(response_frame(flexible, body), v);
     EXPECT_EQ(response.error_code, 0);
     EXPECT_EQ(response.error_message, std::nullopt);
@@ -685,11 +752,12 @@ TEST(GoldenTest, SaslAuthenticate) {
 }
 
 TEST(GoldenTest, SaslAuthenticateFailureCarriesTheBrokersMessage) {
-  const Bytes body = cat({{0x00, 0x3a},                          // SASL_AUTHENTICATION_FAILED (58)
-                          {0x07}, text("denied"),                // ErrorMessage
-                          {0x01},                                // AuthBytes empty
-                          repeat(0x00, 8),                       // SessionLifetimeMs 0
-                          {0x00}});                              // tags
+  const Bytes body = cat({{0x00, 0x3a},  // SASL_AUTHENTICATION_FAILED (58)
+                          {0x07},
+                          text("denied"),   // ErrorMessage
+                          {0x01},           // AuthBytes empty
+                          repeat(0x00, 8),  // SessionLifetimeMs 0
+                          {0x00}});         // tags
   const auto response = decode_golden<SaslAuthenticateRequest>(response_frame(true, body), 2);
   EXPECT_EQ(response.error_code, 58);
   EXPECT_EQ(response.error_message, std::optional<std::string>("denied"));
@@ -704,31 +772,35 @@ TEST(GoldenTest, ListPartitionReassignments) {
   ListPartitionReassignmentsRequest all;
   all.topics = std::nullopt;  // every reassignment
   expect_request_bytes(spec, all, 0,
-                       {0x00, 0x00, 0xea, 0x60,   // TimeoutMs 60000 (the spec's default)
-                        0x00,                     // Topics null: all
-                        0x00});                   // tags
+                       {0x00, 0x00, 0xea, 0x60,  // TimeoutMs 60000 (the spec's default)
+                        0x00,                    // Topics null: all
+                        0x00});                  // tags
   ListPartitionReassignmentsRequest some;
   some.timeout_ms = 30000;
   some.topics = std::vector<ListPartitionReassignmentsRequest::ListPartitionReassignmentsTopics>{{"t1", {1}}};
   expect_request_bytes(spec, some, 0,
-                       cat({{0x00, 0x00, 0x75, 0x30},                    // TimeoutMs 30000
-                            {0x02}, {0x03}, text("t1"),                  // Topics: 1, "t1"
-                            {0x02, 0x00, 0x00, 0x00, 0x01},              // PartitionIndexes [1]
-                            {0x00},                                      // topic tags
-                            {0x00}}));                                   // tags
-  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                     // ThrottleTimeMs
-                          {0x00, 0x00},                                 // ErrorCode
-                          {0x00},                                       // ErrorMessage null
-                          {0x02}, {0x03}, text("t1"),                   // Topics: 1, "t1"
-                          {0x02},                                       // Partitions: 1
-                          {0x00, 0x00, 0x00, 0x01},                     // PartitionIndex 1
-                          {0x05, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02,
-                           0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04},   // Replicas [1, 2, 3, 4]
-                          {0x02, 0x00, 0x00, 0x00, 0x03},               // AddingReplicas [3]
-                          {0x02, 0x00, 0x00, 0x00, 0x04},               // RemovingReplicas [4]
-                          {0x00},                                       // partition tags
-                          {0x00},                                       // topic tags
-                          {0x00}});                                     // tags
+                       cat({{0x00, 0x00, 0x75, 0x30},  // TimeoutMs 30000
+                            {0x02},
+                            {0x03},
+                            text("t1"),                      // Topics: 1, "t1"
+                            {0x02, 0x00, 0x00, 0x00, 0x01},  // PartitionIndexes [1]
+                            {0x00},                          // topic tags
+                            {0x00}}));                       // tags
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},          // ThrottleTimeMs
+                          {0x00, 0x00},                      // ErrorCode
+                          {0x00},                            // ErrorMessage null
+                          {0x02},
+                          {0x03},
+                          text("t1"),                // Topics: 1, "t1"
+                          {0x02},                    // Partitions: 1
+                          {0x00, 0x00, 0x00, 0x01},  // PartitionIndex 1
+                          {0x05, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x03, 0x00,
+                           0x00, 0x00, 0x04},              // Replicas [1, 2, 3, 4]
+                          {0x02, 0x00, 0x00, 0x00, 0x03},  // AddingReplicas [3]
+                          {0x02, 0x00, 0x00, 0x00, 0x04},  // RemovingReplicas [4]
+                          {0x00},                          // partition tags
+                          {0x00},                          // topic tags
+                          {0x00}});                        // tags
   const auto response = decode_golden<ListPartitionReassignmentsRequest>(response_frame(true, body), 0);
   EXPECT_EQ(response.error_code, 0);
   EXPECT_EQ(response.error_message, std::nullopt);
@@ -751,25 +823,27 @@ TEST(GoldenTest, DescribeCluster) {
   for (int16_t v : {0, 1, 2}) {
     SCOPED_TRACE("DescribeCluster v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
-                         cat({{0x00},                      // IncludeClusterAuthorizedOperations
-                              when(v >= 1, {0x01}),        // EndpointType (1+) 1 = brokers
-                              when(v >= 2, {0x00}),        // IncludeFencedBrokers (2+)
-                              {0x00}}));                   // tags
-    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                  // ThrottleTimeMs
-                            {0x00, 0x00},                              // ErrorCode
-                            {0x00},                                    // ErrorMessage null
-                            when(v >= 1, {0x01}),                      // EndpointType (1+)
-                            {0x17}, text("pv5Z2AMgqLNafsccjYJD-g"),    // ClusterId
-                            {0x00, 0x00, 0x00, 0x01},                  // ControllerId 1
-                            {0x02},                                    // Brokers: 1
-                            {0x00, 0x00, 0x00, 0x03},                  // BrokerId 3
-                            kLocalhost,                                // Host
-                            {0x00, 0x00, 0x24, 0x4c},                  // Port 9292
-                            {0x03}, text("r3"),                        // Rack "r3"
-                            when(v >= 2, {0x00}),                      // IsFenced (2+)
-                            {0x00},                                    // broker tags
-                            {0x80, 0x00, 0x00, 0x00},                  // ClusterAuthorizedOperations
-                            {0x00}});                                  // tags
+                         cat({{0x00},                  // IncludeClusterAuthorizedOperations
+                              when(v >= 1, {0x01}),    // EndpointType (1+) 1 = brokers
+                              when(v >= 2, {0x00}),    // IncludeFencedBrokers (2+)
+                              {0x00}}));               // tags
+    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                            {0x00, 0x00},              // ErrorCode
+                            {0x00},                    // ErrorMessage null
+                            when(v >= 1, {0x01}),      // EndpointType (1+)
+                            {0x17},
+                            text("pv5Z2AMgqLNafsccjYJD-g"),  // ClusterId
+                            {0x00, 0x00, 0x00, 0x01},        // ControllerId 1
+                            {0x02},                          // Brokers: 1
+                            {0x00, 0x00, 0x00, 0x03},        // BrokerId 3
+                            kLocalhost,                      // Host
+                            {0x00, 0x00, 0x24, 0x4c},        // Port 9292
+                            {0x03},
+                            text("r3"),                // Rack "r3"
+                            when(v >= 2, {0x00}),      // IsFenced (2+)
+                            {0x00},                    // broker tags
+                            {0x80, 0x00, 0x00, 0x00},  // ClusterAuthorizedOperations
+                            {0x00}});                  // tags
     const auto response = decode_golden<DescribeClusterRequest>(response_frame(true, body), v);
     EXPECT_EQ(response.error_code, 0);
     EXPECT_EQ(response.endpoint_type, 1);
@@ -794,45 +868,53 @@ TEST(GoldenTest, DescribeQuorum) {
   for (int16_t v : {0, 1, 2}) {
     SCOPED_TRACE("DescribeQuorum v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
-                         cat({{0x02}, metadata_topic,                 // Topics: 1
-                              {0x02, 0x00, 0x00, 0x00, 0x00, 0x00},   // Partitions: [0], tags
-                              {0x00},                                 // topic tags
-                              {0x00}}));                              // tags
+                         cat({{0x02},
+                              metadata_topic,                        // Topics: 1
+                              {0x02, 0x00, 0x00, 0x00, 0x00, 0x00},  // Partitions: [0], tags
+                              {0x00},                                // topic tags
+                              {0x00}}));                             // tags
     // ReplicaState: ReplicaId, ReplicaDirectoryId (2+), LogEndOffset,
     // LastFetchTimestamp (1+), LastCaughtUpTimestamp (1+), tags.
     const auto replica = [v](uint8_t id, uint8_t directory_byte, const Bytes& log_end, const Bytes& fetch,
                              const Bytes& caught_up) {
-      return cat({{0x00, 0x00, 0x00, id}, when(v >= 2, repeat(directory_byte, 16)), log_end,
-                  when(v >= 1, fetch), when(v >= 1, caught_up), {0x00}});
+      return cat({{0x00, 0x00, 0x00, id},
+                  when(v >= 2, repeat(directory_byte, 16)),
+                  log_end,
+                  when(v >= 1, fetch),
+                  when(v >= 1, caught_up),
+                  {0x00}});
     };
     const Bytes t1700000000000 = {0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00};
     const Bytes t1699999999900 = {0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x67, 0x9c};
-    const Bytes body = cat({
-        {0x00, 0x00},                                                            // ErrorCode
-        when(v >= 2, {0x00}),                                                    // ErrorMessage (2+) null
-        {0x02}, metadata_topic,                                                  // Topics: 1
-        {0x02},                                                                  // Partitions: 1
-        {0x00, 0x00, 0x00, 0x00},                                                // PartitionIndex 0
-        {0x00, 0x00},                                                            // ErrorCode
-        when(v >= 2, {0x00}),                                                    // ErrorMessage (2+) null
-        {0x00, 0x00, 0x00, 0x02},                                                // LeaderId 2
-        {0x00, 0x00, 0x00, 0x09},                                                // LeaderEpoch 9
-        {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xd2},                        // HighWatermark 1234
-        {0x03},                                                                  // CurrentVoters: 2
-        replica(2, 0xaa, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xd2}, t1700000000000, t1700000000000),
-        replica(3, 0xbb, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xd0}, t1699999999900, repeat(0xff, 8)),
-        {0x02},                                                                  // Observers: 1
-        replica(4, 0xcc, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xc0}, repeat(0xff, 8), repeat(0xff, 8)),
-        {0x00},                                                                  // partition tags
-        {0x00},                                                                  // topic tags
-        when(v >= 2, cat({{0x02},                                                // Nodes (2+): 1
-                          {0x00, 0x00, 0x00, 0x02},                              // NodeId 2
-                          {0x02},                                                // Listeners: 1
-                          {0x0b}, text("CONTROLLER"), kLocalhost,                // Name, Host
-                          {0x23, 0x85},                                          // Port (uint16) 9093
-                          {0x00},                                                // listener tags
-                          {0x00}})),                                             // node tags
-        {0x00}});                                                                // tags
+    const Bytes body = cat(
+        {{0x00, 0x00},          // ErrorCode
+         when(v >= 2, {0x00}),  // ErrorMessage (2+) null
+         {0x02},
+         metadata_topic,                                    // Topics: 1
+         {0x02},                                            // Partitions: 1
+         {0x00, 0x00, 0x00, 0x00},                          // PartitionIndex 0
+         {0x00, 0x00},                                      // ErrorCode
+         when(v >= 2, {0x00}),                              // ErrorMessage (2+) null
+         {0x00, 0x00, 0x00, 0x02},                          // LeaderId 2
+         {0x00, 0x00, 0x00, 0x09},                          // LeaderEpoch 9
+         {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xd2},  // HighWatermark 1234
+         {0x03},                                            // CurrentVoters: 2
+         replica(2, 0xaa, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xd2}, t1700000000000, t1700000000000),
+         replica(3, 0xbb, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xd0}, t1699999999900, repeat(0xff, 8)),
+         {0x02},  // Observers: 1
+         replica(4, 0xcc, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xc0}, repeat(0xff, 8), repeat(0xff, 8)),
+         {0x00},                                      // partition tags
+         {0x00},                                      // topic tags
+         when(v >= 2, cat({{0x02},                    // Nodes (2+): 1
+                           {0x00, 0x00, 0x00, 0x02},  // NodeId 2
+                           {0x02},                    // Listeners: 1
+                           {0x0b},
+                           text("CONTROLLER"),
+                           kLocalhost,    // Name, Host
+                           {0x23, 0x85},  // Port (uint16) 9093
+                           {0x00},        // listener tags
+                           {0x00}})),     // node tags
+         {0x00}});                        // tags
     const auto response = decode_golden<DescribeQuorumRequest>(response_frame(true, body), v);
     EXPECT_EQ(response.error_code, 0);
     ASSERT_EQ(response.topics.size(), 1u);
@@ -868,21 +950,26 @@ TEST(GoldenTest, ListTransactions) {
   request.duration_filter = 60000;
   for (int16_t v : {0, 1, 2}) {
     SCOPED_TRACE("ListTransactions v" + std::to_string(v));
-    expect_request_bytes(spec, request, v,
-                         cat({{0x02, 0x08}, text("Ongoing"),                                      // StateFilters
-                              {0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},             // ProducerIdFilters [7]
-                              when(v >= 1, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xea, 0x60}),     // DurationFilter (1+)
-                              when(v >= 2, {0x00}),                                               // TransactionalIdPattern (2+) null
-                              {0x00}}));                                                          // tags
-    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                                 // ThrottleTimeMs
-                            {0x00, 0x00},                                             // ErrorCode
-                            {0x02, 0x04}, text("Bad"),                                // UnknownStateFilters ["Bad"]
-                            {0x02},                                                   // TransactionStates: 1
-                            {0x04}, text("tx1"),                                      // TransactionalId
-                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},         // ProducerId 7
-                            {0x08}, text("Ongoing"),                                  // TransactionState
-                            {0x00},                                                   // tags
-                            {0x00}});                                                 // tags
+    expect_request_bytes(
+        spec, request, v,
+        cat({{0x02, 0x08},
+             text("Ongoing"),                                                 // StateFilters
+             {0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},          // ProducerIdFilters [7]
+             when(v >= 1, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xea, 0x60}),  // DurationFilter (1+)
+             when(v >= 2, {0x00}),                     // TransactionalIdPattern (2+) null
+             {0x00}}));                                // tags
+    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                            {0x00, 0x00},              // ErrorCode
+                            {0x02, 0x04},
+                            text("Bad"),  // UnknownStateFilters ["Bad"]
+                            {0x02},       // TransactionStates: 1
+                            {0x04},
+                            text("tx1"),                                       // TransactionalId
+                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},  // ProducerId 7
+                            {0x08},
+                            text("Ongoing"),  // TransactionState
+                            {0x00},           // tags
+                            {0x00}});         // tags
     const auto response = decode_golden<ListTransactionsRequest>(response_frame(true, body), v);
     EXPECT_EQ(response.error_code, 0);
     EXPECT_EQ(response.unknown_state_filters, (std::vector<std::string>{"Bad"}));
@@ -901,31 +988,39 @@ TEST(GoldenTest, DescribeTransactions) {
   DescribeTransactionsRequest request;
   request.transactional_ids = {"tx1", "tx2"};
   expect_request_bytes(spec, request, 0,
-                       cat({{0x03, 0x04}, text("tx1"), {0x04}, text("tx2"),   // TransactionalIds
-                            {0x00}}));                                       // tags
-  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                                 // ThrottleTimeMs
-                          {0x03},                                                   // TransactionStates: 2
-                          {0x00, 0x00},                                             // ErrorCode
-                          {0x04}, text("tx1"),                                      // TransactionalId
-                          {0x08}, text("Ongoing"),                                  // TransactionState
-                          {0x00, 0x00, 0xea, 0x60},                                 // TransactionTimeoutMs 60000
-                          {0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00},         // TransactionStartTimeMs
-                          {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},         // ProducerId 7
-                          {0x00, 0x02},                                             // ProducerEpoch (int16) 2
-                          {0x02}, {0x03}, text("t1"),                               // Topics: 1, "t1"
-                          {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04},   // Partitions [0, 4]
-                          {0x00},                                                   // topic tags
-                          {0x00},                                                   // state tags
-                          {0x00, 0x69},                                             // TRANSACTIONAL_ID_NOT_FOUND
-                          {0x04}, text("tx2"),
-                          {0x01},                                                   // TransactionState ""
+                       cat({{0x03, 0x04},
+                            text("tx1"),
+                            {0x04},
+                            text("tx2"),             // TransactionalIds
+                            {0x00}}));               // tags
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                          {0x03},                    // TransactionStates: 2
+                          {0x00, 0x00},              // ErrorCode
+                          {0x04},
+                          text("tx1"),  // TransactionalId
+                          {0x08},
+                          text("Ongoing"),                                   // TransactionState
+                          {0x00, 0x00, 0xea, 0x60},                          // TransactionTimeoutMs 60000
+                          {0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00},  // TransactionStartTimeMs
+                          {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},  // ProducerId 7
+                          {0x00, 0x02},                                      // ProducerEpoch (int16) 2
+                          {0x02},
+                          {0x03},
+                          text("t1"),                                              // Topics: 1, "t1"
+                          {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04},  // Partitions [0, 4]
+                          {0x00},                                                  // topic tags
+                          {0x00},                                                  // state tags
+                          {0x00, 0x69},  // TRANSACTIONAL_ID_NOT_FOUND
+                          {0x04},
+                          text("tx2"),
+                          {0x01},  // TransactionState ""
                           {0x00, 0x00, 0x00, 0x00},
-                          repeat(0xff, 8),                                          // start -1
-                          repeat(0xff, 8),                                          // ProducerId -1
-                          {0xff, 0xff},                                             // ProducerEpoch -1
-                          {0x01},                                                   // Topics: empty
-                          {0x00},                                                   // state tags
-                          {0x00}});                                                 // tags
+                          repeat(0xff, 8),  // start -1
+                          repeat(0xff, 8),  // ProducerId -1
+                          {0xff, 0xff},     // ProducerEpoch -1
+                          {0x01},           // Topics: empty
+                          {0x00},           // state tags
+                          {0x00}});         // tags
   const auto response = decode_golden<DescribeTransactionsRequest>(response_frame(true, body), 0);
   ASSERT_EQ(response.transaction_states.size(), 2u);
   const auto& open = response.transaction_states[0];
@@ -947,15 +1042,15 @@ TEST(GoldenTest, DescribeTransactions) {
 TEST(GoldenTest, DescribeTransactionsOfSmallestEntries) {
   // The smallest TransactionState the spec allows is 28 bytes (empty strings, no topics);
   // two of them must not be taken for a lying array length.
-  const Bytes smallest = cat({{0x00, 0x69},          // ErrorCode
-                              {0x01},                // TransactionalId ""
-                              {0x01},                // TransactionState ""
-                              repeat(0x00, 4),       // TransactionTimeoutMs
-                              repeat(0x00, 8),       // TransactionStartTimeMs
-                              repeat(0x00, 8),       // ProducerId
-                              repeat(0x00, 2),       // ProducerEpoch
-                              {0x01},                // Topics: empty
-                              {0x00}});              // tags
+  const Bytes smallest = cat({{0x00, 0x69},     // ErrorCode
+                              {0x01},           // TransactionalId ""
+                              {0x01},           // TransactionState ""
+                              repeat(0x00, 4),  // TransactionTimeoutMs
+                              repeat(0x00, 8),  // TransactionStartTimeMs
+                              repeat(0x00, 8),  // ProducerId
+                              repeat(0x00, 2),  // ProducerEpoch
+                              {0x01},           // Topics: empty
+                              {0x00}});         // tags
   ASSERT_EQ(smallest.size(), 28u);
   const Bytes body = cat({{0x00, 0x00, 0x00, 0x00}, {0x03}, smallest, smallest, {0x00}});
   const auto response = decode_golden<DescribeTransactionsRequest>(response_frame(true, body), 0);
@@ -970,33 +1065,39 @@ TEST(GoldenTest, DescribeProducers) {
   expect_within_spec<DescribeProducersRequest>(spec, {0});
   DescribeProducersRequest request;
   request.topics.push_back({"t1", {0, 1}});
-  expect_request_bytes(spec, request, 0,
-                       cat({{0x02}, {0x03}, text("t1"),                               // Topics: 1, "t1"
-                            {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01},   // PartitionIndexes [0, 1]
-                            {0x00},                                                   // topic tags
-                            {0x00}}));                                                // tags
-  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                                   // ThrottleTimeMs
-                          {0x02}, {0x03}, text("t1"),                                 // Topics: 1, "t1"
-                          {0x03},                                                     // Partitions: 2
-                          {0x00, 0x00, 0x00, 0x00},                                   // PartitionIndex 0
-                          {0x00, 0x00},                                               // ErrorCode
-                          {0x00},                                                     // ErrorMessage null
-                          {0x02},                                                     // ActiveProducers: 1
-                          {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},           // ProducerId 7
-                          {0x00, 0x00, 0x00, 0x02},                                   // ProducerEpoch (int32) 2
-                          {0x00, 0x00, 0x00, 0x63},                                   // LastSequence 99
-                          {0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00},           // LastTimestamp
-                          {0x00, 0x00, 0x00, 0x01},                                   // CoordinatorEpoch 1
-                          {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a},           // CurrentTxnStartOffset 42
-                          {0x00},                                                     // producer tags
-                          {0x00},                                                     // partition tags
-                          {0x00, 0x00, 0x00, 0x01},                                   // PartitionIndex 1
-                          {0x00, 0x06},                                               // NOT_LEADER_OR_FOLLOWER
-                          {0x0b}, text("not leader"),                                 // ErrorMessage
-                          {0x01},                                                     // ActiveProducers: none
-                          {0x00},                                                     // partition tags
-                          {0x00},                                                     // topic tags
-                          {0x00}});                                                   // tags
+  expect_request_bytes(
+      spec, request, 0,
+      cat({{0x02},
+           {0x03},
+           text("t1"),                                              // Topics: 1, "t1"
+           {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01},  // PartitionIndexes [0, 1]
+           {0x00},                                                  // topic tags
+           {0x00}}));                                               // tags
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                 // ThrottleTimeMs
+                          {0x02},
+                          {0x03},
+                          text("t1"),                                        // Topics: 1, "t1"
+                          {0x03},                                            // Partitions: 2
+                          {0x00, 0x00, 0x00, 0x00},                          // PartitionIndex 0
+                          {0x00, 0x00},                                      // ErrorCode
+                          {0x00},                                            // ErrorMessage null
+                          {0x02},                                            // ActiveProducers: 1
+                          {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},  // ProducerId 7
+                          {0x00, 0x00, 0x00, 0x02},                          // ProducerEpoch (int32) 2
+                          {0x00, 0x00, 0x00, 0x63},                          // LastSequence 99
+                          {0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00},  // LastTimestamp
+                          {0x00, 0x00, 0x00, 0x01},                          // CoordinatorEpoch 1
+                          {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a},  // CurrentTxnStartOffset 42
+                          {0x00},                                            // producer tags
+                          {0x00},                                            // partition tags
+                          {0x00, 0x00, 0x00, 0x01},                          // PartitionIndex 1
+                          {0x00, 0x06},                                      // NOT_LEADER_OR_FOLLOWER
+                          {0x0b},
+                          text("not leader"),  // ErrorMessage
+                          {0x01},              // ActiveProducers: none
+                          {0x00},              // partition tags
+                          {0x00},              // topic tags
+                          {0x00}});            // tags
   const auto response = decode_golden<DescribeProducersRequest>(response_frame(true, body), 0);
   ASSERT_EQ(response.topics.size(), 1u);
   ASSERT_EQ(response.topics[0].partitions.size(), 2u);
@@ -1025,31 +1126,45 @@ TEST(GoldenTest, DescribeClientQuotas) {
   request.components.push_back({"client-id", 2, std::nullopt});
   request.strict = true;
   expect_request_bytes(spec, request, 1,
-                       cat({{0x03},                                   // Components: 2
-                            {0x05}, text("user"),                     // EntityType
-                            {0x00},                                   // MatchType 0 = exact
-                            {0x06}, text("alice"),                    // Match
-                            {0x00},                                   // tags
-                            {0x0a}, text("client-id"),
-                            {0x02},                                   // MatchType 2 = any
-                            {0x00},                                   // Match null
-                            {0x00},                                   // tags
-                            {0x01},                                   // Strict
-                            {0x00}}));                                // tags
-  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                               // ThrottleTimeMs
-                          {0x00, 0x00},                                           // ErrorCode
-                          {0x00},                                                 // ErrorMessage null
-                          {0x02},                                                 // Entries: 1
-                          {0x03},                                                 // Entity: 2
-                          {0x05}, text("user"), {0x06}, text("alice"), {0x00},
-                          {0x0a}, text("client-id"), {0x00}, {0x00},              // EntityName null = default
-                          {0x03},                                                 // Values: 2
-                          {0x13}, text("producer_byte_rate"),
-                          {0x40, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, {0x00},   // 1024.0
-                          {0x13}, text("consumer_byte_rate"),
-                          {0x40, 0xa0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, {0x00},   // 2048.0
-                          {0x00},                                                 // entry tags
-                          {0x00}});                                               // tags
+                       cat({{0x03},  // Components: 2
+                            {0x05},
+                            text("user"),  // EntityType
+                            {0x00},        // MatchType 0 = exact
+                            {0x06},
+                            text("alice"),  // Match
+                            {0x00},         // tags
+                            {0x0a},
+                            text("client-id"),
+                            {0x02},                  // MatchType 2 = any
+                            {0x00},                  // Match null
+                            {0x00},                  // tags
+                            {0x01},                  // Strict
+                            {0x00}}));               // tags
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                          {0x00, 0x00},              // ErrorCode
+                          {0x00},                    // ErrorMessage null
+                          {0x02},                    // Entries: 1
+                          {0x03},                    // Entity: 2
+                          {0x05},
+                          text("user"),
+                          {0x06},
+                          text("alice"),
+                          {0x00},
+                          {0x0a},
+                          text("client-id"),
+                          {0x00},
+                          {0x00},  // EntityName null = default
+                          {0x03},  // Values: 2
+                          {0x13},
+                          text("producer_byte_rate"),
+                          {0x40, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+                          {0x00},  // 1024.0
+                          {0x13},
+                          text("consumer_byte_rate"),
+                          {0x40, 0xa0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+                          {0x00},    // 2048.0
+                          {0x00},    // entry tags
+                          {0x00}});  // tags
   const auto response = decode_golden<DescribeClientQuotasRequest>(response_frame(true, body), 1);
   EXPECT_EQ(response.error_code, 0);
   ASSERT_TRUE(response.entries.has_value());
@@ -1067,9 +1182,10 @@ TEST(GoldenTest, DescribeClientQuotas) {
   EXPECT_EQ(entry.values[1].value, 2048.0);
 
   const Bytes failed = cat({{0x00, 0x00, 0x00, 0x00},
-                            {0x00, 0x2a},                  // INVALID_REQUEST
-                            {0x04}, text("bad"),           // ErrorMessage
-                            {0x00},                        // Entries null
+                            {0x00, 0x2a},  // INVALID_REQUEST
+                            {0x04},
+                            text("bad"),  // ErrorMessage
+                            {0x00},       // Entries null
                             {0x00}});
   const auto error = decode_golden<DescribeClientQuotasRequest>(response_frame(true, failed), 1);
   EXPECT_EQ(error.error_code, 42);
@@ -1088,34 +1204,44 @@ TEST(GoldenTest, ElectLeaders) {
   for (int16_t v : {1, 2}) {
     SCOPED_TRACE("ElectLeaders v" + std::to_string(v));
     const bool flexible = v >= 2;
-    expect_request_bytes(
-        spec, request, v,
-        flexible ? cat({{0x00},                                     // ElectionType (1+) preferred
-                        {0x02}, {0x03}, text("t1"),                 // TopicPartitions: 1, "t1"
-                        {0x02, 0x00, 0x00, 0x00, 0x02},             // Partitions [2]
-                        {0x00},                                     // tags
-                        {0x00, 0x00, 0x13, 0x88},                   // TimeoutMs 5000
-                        {0x00}})                                    // tags
-                 : cat({{0x00},
-                        {0x00, 0x00, 0x00, 0x01}, {0x00, 0x02}, text("t1"),
-                        {0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02},
-                        {0x00, 0x00, 0x13, 0x88}}));
-    const Bytes body =
-        flexible ? cat({{0x00, 0x00, 0x00, 0x00},          // ThrottleTimeMs
-                        {0x00, 0x00},                      // ErrorCode (1+)
-                        {0x02}, {0x03}, text("t1"),        // ReplicaElectionResults: 1, "t1"
-                        {0x02},                            // PartitionResult: 1
-                        {0x00, 0x00, 0x00, 0x02},          // PartitionId 2
-                        {0x00, 0x54},                      // ELECTION_NOT_NEEDED (84)
-                        {0x03}, text("ok"),                // ErrorMessage
-                        {0x00}, {0x00}, {0x00}})           // partition, topic, top-level tags
-                 : cat({{0x00, 0x00, 0x00, 0x00},
-                        {0x00, 0x00},
-                        {0x00, 0x00, 0x00, 0x01}, {0x00, 0x02}, text("t1"),
-                        {0x00, 0x00, 0x00, 0x01},
-                        {0x00, 0x00, 0x00, 0x02},
-                        {0x00, 0x54},
-                        {0x00, 0x02}, text("ok")});
+    expect_request_bytes(spec, request, v,
+                         flexible ? cat({{0x00},  // ElectionType (1+) preferred
+                                         {0x02},
+                                         {0x03},
+                                         text("t1"),                      // TopicPartitions: 1, "t1"
+                                         {0x02, 0x00, 0x00, 0x00, 0x02},  // Partitions [2]
+                                         {0x00},                          // tags
+                                         {0x00, 0x00, 0x13, 0x88},        // TimeoutMs 5000
+                                         {0x00}})                         // tags
+                                  : cat({{0x00},
+                                         {0x00, 0x00, 0x00, 0x01},
+                                         {0x00, 0x02},
+                                         text("t1"),
+                                         {0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02},
+                                         {0x00, 0x00, 0x13, 0x88}}));
+    const Bytes body = flexible ? cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                                       {0x00, 0x00},              // ErrorCode (1+)
+                                       {0x02},
+                                       {0x03},
+                                       text("t1"),                // ReplicaElectionResults: 1, "t1"
+                                       {0x02},                    // PartitionResult: 1
+                                       {0x00, 0x00, 0x00, 0x02},  // PartitionId 2
+                                       {0x00, 0x54},              // ELECTION_NOT_NEEDED (84)
+                                       {0x03},
+                                       text("ok"),  // ErrorMessage
+                                       {0x00},
+                                       {0x00},
+                                       {0x00}})  // partition, topic, top-level tags
+                                : cat({{0x00, 0x00, 0x00, 0x00},
+                                       {0x00, 0x00},
+                                       {0x00, 0x00, 0x00, 0x01},
+                                       {0x00, 0x02},
+                                       text("t1"),
+                                       {0x00, 0x00, 0x00, 0x01},
+                                       {0x00, 0x00, 0x00, 0x02},
+                                       {0x00, 0x54},
+                                       {0x00, 0x02},
+                                       text("ok")});
     const auto response = decode_golden<ElectLeadersRequest>(response_frame(flexible, body), v);
     EXPECT_EQ(response.error_code, 0);
     ASSERT_EQ(response.replica_election_results.size(), 1u);
@@ -1143,38 +1269,44 @@ TEST(GoldenTest, Fetch) {
   for (int16_t v : {4, 5, 6, 7, 8, 9, 10, 11}) {
     SCOPED_TRACE("Fetch v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
-                         cat({repeat(0xff, 4),                                  // ReplicaId -1 (0-14)
-                              {0x00, 0x00, 0x00, 0x00},                         // MaxWaitMs 0
-                              {0x00, 0x00, 0x00, 0x01},                         // MinBytes 1
-                              {0x00, 0x00, 0x10, 0x00},                         // MaxBytes (3+) 4096
-                              {0x01},                                           // IsolationLevel (4+)
-                              when(v >= 7, {0x00, 0x00, 0x00, 0x00}),           // SessionId (7+) 0
-                              when(v >= 7, repeat(0xff, 4)),                    // SessionEpoch (7+) -1
-                              {0x00, 0x00, 0x00, 0x01}, {0x00, 0x02}, text("t1"),  // Topics: 1, "t1" (0-12)
-                              {0x00, 0x00, 0x00, 0x01},                         // Partitions: 1
-                              {0x00, 0x00, 0x00, 0x02},                         // Partition 2
-                              when(v >= 9, {0x00, 0x00, 0x00, 0x05}),           // CurrentLeaderEpoch (9+) 5
-                              {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x64}, // FetchOffset 100
-                              when(v >= 5, repeat(0xff, 8)),                    // LogStartOffset (5+) -1
-                              {0x00, 0x00, 0x04, 0x00},                         // PartitionMaxBytes 1024
-                              when(v >= 7, {0x00, 0x00, 0x00, 0x00}),           // ForgottenTopicsData (7+): 0
-                              when(v >= 11, {0x00, 0x00})}));                   // RackId (11+) ""
+                         cat({repeat(0xff, 4),                         // ReplicaId -1 (0-14)
+                              {0x00, 0x00, 0x00, 0x00},                // MaxWaitMs 0
+                              {0x00, 0x00, 0x00, 0x01},                // MinBytes 1
+                              {0x00, 0x00, 0x10, 0x00},                // MaxBytes (3+) 4096
+                              {0x01},                                  // IsolationLevel (4+)
+                              when(v >= 7, {0x00, 0x00, 0x00, 0x00}),  // SessionId (7+) 0
+                              when(v >= 7, repeat(0xff, 4)),           // SessionEpoch (7+) -1
+                              {0x00, 0x00, 0x00, 0x01},
+                              {0x00, 0x02},
+                              text("t1"),                                        // Topics: 1, "t1" (0-12)
+                              {0x00, 0x00, 0x00, 0x01},                          // Partitions: 1
+                              {0x00, 0x00, 0x00, 0x02},                          // Partition 2
+                              when(v >= 9, {0x00, 0x00, 0x00, 0x05}),            // CurrentLeaderEpoch (9+) 5
+                              {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x64},  // FetchOffset 100
+                              when(v >= 5, repeat(0xff, 8)),                     // LogStartOffset (5+) -1
+                              {0x00, 0x00, 0x04, 0x00},                          // PartitionMaxBytes 1024
+                              when(v >= 7, {0x00, 0x00, 0x00, 0x00}),  // ForgottenTopicsData (7+): 0
+                              when(v >= 11, {0x00, 0x00})}));          // RackId (11+) ""
     const Bytes records = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00};  // a cut batch
-    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                           // ThrottleTimeMs (1+)
-                            when(v >= 7, {0x00, 0x00}),                         // ErrorCode (7+)
-                            when(v >= 7, {0x00, 0x00, 0x00, 0x00}),             // SessionId (7+)
-                            {0x00, 0x00, 0x00, 0x01}, {0x00, 0x02}, text("t1"), // Responses: 1, "t1"
-                            {0x00, 0x00, 0x00, 0x01},                           // Partitions: 1
-                            {0x00, 0x00, 0x00, 0x02},                           // PartitionIndex 2
-                            {0x00, 0x00},                                       // ErrorCode
-                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc8},   // HighWatermark 200
-                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc7},   // LastStableOffset (4+) 199
-                            when(v >= 5, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a}),  // LogStartOffset (5+) 10
-                            {0x00, 0x00, 0x00, 0x01},                           // AbortedTransactions (4+): 1
-                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},   // ProducerId 7
-                            {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x96},   // FirstOffset 150
-                            when(v >= 11, {0x00, 0x00, 0x00, 0x03}),            // PreferredReadReplica (11+) 3
-                            {0x00, 0x00, 0x00, 0x0a}, records});                // Records: 10 bytes
+    const Bytes body =
+        cat({{0x00, 0x00, 0x00, 0x00},                // ThrottleTimeMs (1+)
+             when(v >= 7, {0x00, 0x00}),              // ErrorCode (7+)
+             when(v >= 7, {0x00, 0x00, 0x00, 0x00}),  // SessionId (7+)
+             {0x00, 0x00, 0x00, 0x01},
+             {0x00, 0x02},
+             text("t1"),                                                      // Responses: 1, "t1"
+             {0x00, 0x00, 0x00, 0x01},                                        // Partitions: 1
+             {0x00, 0x00, 0x00, 0x02},                                        // PartitionIndex 2
+             {0x00, 0x00},                                                    // ErrorCode
+             {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc8},                // HighWatermark 200
+             {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc7},                // LastStableOffset (4+) 199
+             when(v >= 5, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a}),  // LogStartOffset (5+) 10
+             {0x00, 0x00, 0x00, 0x01},                                        // AbortedTransactions (4+): 1
+             {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},                // ProducerId 7
+             {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x96},                // FirstOffset 150
+             when(v >= 11, {0x00, 0x00, 0x00, 0x03}),                         // PreferredReadReplica (11+) 3
+             {0x00, 0x00, 0x00, 0x0a},
+             records});  // Records: 10 bytes
     const auto response = decode_golden<FetchRequest>(response_frame(false, body), v);
     ASSERT_EQ(response.responses.size(), 1u);
     EXPECT_EQ(response.responses[0].topic, "t1");
@@ -1211,38 +1343,51 @@ TEST(GoldenTest, ConsumerGroupDescribe) {
   for (int16_t v : {0, 1}) {
     SCOPED_TRACE("ConsumerGroupDescribe v" + std::to_string(v));
     expect_request_bytes(spec, request, v,
-                         cat({{0x02}, {0x03}, text("g1"),   // GroupIds ["g1"]
-                              {0x00},                        // IncludeAuthorizedOperations false
-                              {0x00}}));                     // tags
-    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},                 // ThrottleTimeMs
-                            {0x02},                                   // Groups: 1
-                            {0x00, 0x00},                             // ErrorCode
-                            {0x00},                                   // ErrorMessage null
-                            {0x03}, text("g1"),                       // GroupId
-                            {0x07}, text("Stable"),                   // GroupState
-                            {0x00, 0x00, 0x00, 0x05},                 // GroupEpoch 5
-                            {0x00, 0x00, 0x00, 0x05},                 // AssignmentEpoch 5
-                            {0x08}, text("uniform"),                  // AssignorName
-                            {0x02},                                   // Members: 1
-                            {0x03}, text("m1"),                       // MemberId
-                            {0x00},                                   // InstanceId null
-                            {0x00},                                   // RackId null
-                            {0x00, 0x00, 0x00, 0x05},                 // MemberEpoch 5
-                            {0x03}, text("c1"),                       // ClientId
-                            {0x0b}, text("/127.0.0.1"),               // ClientHost
-                            {0x02}, {0x03}, text("t1"),               // SubscribedTopicNames ["t1"]
-                            {0x00},                                   // SubscribedTopicRegex null
-                            {0x02}, topic_id, {0x03}, text("t1"),     // Assignment: 1 topic, id, name
-                            {0x03, 0x00, 0x00, 0x00, 0x00,
-                             0x00, 0x00, 0x00, 0x02},                 //   Partitions [0, 2]
-                            {0x00},                                   //   topic tags
-                            {0x00},                                   // Assignment tags
-                            {0x01}, {0x00},                           // TargetAssignment: no topic, tags
-                            when(v >= 1, {0x01}),                     // MemberType (1+) consumer
-                            {0x00},                                   // member tags
-                            {0x80, 0x00, 0x00, 0x00},                 // AuthorizedOperations
-                            {0x00},                                   // group tags
-                            {0x00}});                                 // tags
+                         cat({{0x02},
+                              {0x03},
+                              text("g1"),              // GroupIds ["g1"]
+                              {0x00},                  // IncludeAuthorizedOperations false
+                              {0x00}}));               // tags
+    const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                            {0x02},                    // Groups: 1
+                            {0x00, 0x00},              // ErrorCode
+                            {0x00},                    // ErrorMessage null
+                            {0x03},
+                            text("g1"),  // GroupId
+                            {0x07},
+                            text("Stable"),            // GroupState
+                            {0x00, 0x00, 0x00, 0x05},  // GroupEpoch 5
+                            {0x00, 0x00, 0x00, 0x05},  // AssignmentEpoch 5
+                            {0x08},
+                            text("uniform"),  // AssignorName
+                            {0x02},           // Members: 1
+                            {0x03},
+                            text("m1"),                // MemberId
+                            {0x00},                    // InstanceId null
+                            {0x00},                    // RackId null
+                            {0x00, 0x00, 0x00, 0x05},  // MemberEpoch 5
+                            {0x03},
+                            text("c1"),  // ClientId
+                            {0x0b},
+                            text("/127.0.0.1"),  // ClientHost
+                            {0x02},
+                            {0x03},
+                            text("t1"),  // SubscribedTopicNames ["t1"]
+                            {0x00},      // SubscribedTopicRegex null
+                            {0x02},
+                            topic_id,
+                            {0x03},
+                            text("t1"),  // Assignment: 1 topic, id, name
+                            {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02},  //   Partitions [0, 2]
+                            {0x00},                                                  //   topic tags
+                            {0x00},                                                  // Assignment tags
+                            {0x01},
+                            {0x00},                    // TargetAssignment: no topic, tags
+                            when(v >= 1, {0x01}),      // MemberType (1+) consumer
+                            {0x00},                    // member tags
+                            {0x80, 0x00, 0x00, 0x00},  // AuthorizedOperations
+                            {0x00},                    // group tags
+                            {0x00}});                  // tags
     const auto response = decode_golden<ConsumerGroupDescribeRequest>(response_frame(true, body), v);
     ASSERT_EQ(response.groups.size(), 1u);
     const auto& group = response.groups[0];

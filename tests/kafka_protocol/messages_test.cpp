@@ -44,19 +44,18 @@ TEST(MessagesTest, ApiVersionsV3RequestGoldenBytes) {
   ApiVersionsRequest request;
   request.client_software_name = "kse";
   request.client_software_version = "1.0";
-  const Bytes expected = {
-      0x00, 0x00, 0x00, 0x17,        // size 23
-      0x00, 0x12, 0x00, 0x03,        // ApiVersions v3
-      0x00, 0x00, 0x00, 0x07,        // correlation id
-      0x00, 0x03, 'k', 's', 'e',     // client id, always a classic string
-      0x00,                          // header tags (v2 header)
-      0x04, 'k', 's', 'e',           // ClientSoftwareName (compact)
-      0x04, '1', '.', '0',           // ClientSoftwareVersion
-      0x00};                         // tags
+  const Bytes expected = {0x00, 0x00, 0x00, 0x17,       // size 23
+                          0x00, 0x12, 0x00, 0x03,       // ApiVersions v3
+                          0x00, 0x00, 0x00, 0x07,       // correlation id
+                          0x00, 0x03, 'k',  's',  'e',  // client id, always a classic string
+                          0x00,                         // header tags (v2 header)
+                          0x04, 'k',  's',  'e',        // ClientSoftwareName (compact)
+                          0x04, '1',  '.',  '0',        // ClientSoftwareVersion
+                          0x00};                        // tags
   EXPECT_EQ(encode_request(request, 3, 7, "kse"), expected);
   // v0 has a v1 header (no tags) and an empty body.
-  EXPECT_EQ(encode_request(request, 0, 7, "kse"),
-            (Bytes{0x00, 0x00, 0x00, 0x0d, 0x00, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x00, 0x03, 'k', 's', 'e'}));
+  EXPECT_EQ(encode_request(request, 0, 7, "kse"), (Bytes{0x00, 0x00, 0x00, 0x0d, 0x00, 0x12, 0x00, 0x00, 0x00,
+                                                         0x00, 0x00, 0x07, 0x00, 0x03, 'k', 's', 'e'}));
 }
 
 TEST(MessagesTest, ApiVersionsResponseAndTheV0Fallback) {
@@ -107,21 +106,21 @@ TEST(MessagesTest, MetadataRequestGoldenBodies) {
 
 Bytes metadata_v12_body() {
   Writer w;
-  w.int32(0);                      // throttle
-  w.array_length(1, true);         // brokers
+  w.int32(0);               // throttle
+  w.array_length(1, true);  // brokers
   w.int32(1);
   w.string("127.0.0.1", true);
   w.int32(9092);
   w.nullable_string(std::string("r1"), true);
   w.tags();
   w.nullable_string(std::string("cid"), true);
-  w.int32(1);                      // controller
-  w.array_length(1, true);         // topics
+  w.int32(1);               // controller
+  w.array_length(1, true);  // topics
   w.int16(0);
   w.nullable_string(std::string("position"), true);
   w.uuid(Uuid{});
   w.boolean(false);
-  w.array_length(1, true);         // partitions
+  w.array_length(1, true);  // partitions
   w.int16(0);
   w.int32(0);
   w.int32(1);
@@ -162,12 +161,12 @@ TEST(MessagesTest, ListOffsetsRequestAndResponse) {
   request.topics.push_back({"t", {{0, -1, kEarliestTimestamp}}});
   auto bytes = encode_request(request, 7, 9, "");
   EXPECT_EQ(Bytes(bytes.begin() + 15, bytes.end()),
-            (Bytes{0xff, 0xff, 0xff, 0xff,  // replica id -1
-                   0x01,                    // read_committed
-                   0x02, 0x02, 't',         // one topic "t"
-                   0x02,                    // one partition
-                   0x00, 0x00, 0x00, 0x00,  // partition 0
-                   0xff, 0xff, 0xff, 0xff,  // current leader epoch -1
+            (Bytes{0xff, 0xff, 0xff, 0xff,                          // replica id -1
+                   0x01,                                            // read_committed
+                   0x02, 0x02, 't',                                 // one topic "t"
+                   0x02,                                            // one partition
+                   0x00, 0x00, 0x00, 0x00,                          // partition 0
+                   0xff, 0xff, 0xff, 0xff,                          // current leader epoch -1
                    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,  // timestamp -2 (earliest)
                    0x00, 0x00, 0x00}));
   Writer w;
@@ -246,18 +245,18 @@ TEST(MessagesTest, ElectLeadersRequestGoldenBodies) {
   auto v2 = encode_request(request, 2, 1, "");
   // Header v2: size 4, key 2, version 2, correlation 4, client id 2, tags 1 = 15 bytes.
   EXPECT_EQ(Bytes(v2.begin() + 15, v2.end()),
-            (Bytes{0x00 /* preferred */, 0x02, 0x02, 'p', 0x02, 0x00, 0x00, 0x00, 0x02, 0x00 /* tags */,
-                   0x00, 0x00, 0x13, 0x88, 0x00}));
+            (Bytes{0x00 /* preferred */, 0x02, 0x02, 'p', 0x02, 0x00, 0x00, 0x00, 0x02, 0x00 /* tags */, 0x00,
+                   0x00, 0x13, 0x88, 0x00}));
   auto v1 = encode_request(request, 1, 1, "");
   EXPECT_EQ(Bytes(v1.begin() + 14, v1.end()),
-            (Bytes{0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 'p', 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02,
-                   0x00, 0x00, 0x13, 0x88}));
+            (Bytes{0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 'p',  0x00, 0x00,
+                   0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x13, 0x88}));
 }
 
 TEST(MessagesTest, ElectLeadersV2Response) {
   Writer w;
-  w.int32(0);   // throttle
-  w.int16(0);   // error
+  w.int32(0);  // throttle
+  w.int16(0);  // error
   w.array_length(1, true);
   w.string("p", true);
   w.array_length(2, true);

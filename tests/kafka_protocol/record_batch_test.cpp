@@ -17,8 +17,8 @@ struct TestRecord {
 };
 
 // A magic 2 batch as a broker stores it (the CRC is not checked by the reader).
-std::vector<uint8_t> batch(int64_t base_offset, int64_t base_timestamp, const std::vector<TestRecord>& records,
-                           int16_t attributes = 0) {
+std::vector<uint8_t> batch(int64_t base_offset, int64_t base_timestamp,
+                           const std::vector<TestRecord>& records, int16_t attributes = 0) {
   Writer body;
   for (const auto& record : records) {
     Writer one;
@@ -33,13 +33,14 @@ std::vector<uint8_t> batch(int64_t base_offset, int64_t base_timestamp, const st
     body.bytes().insert(body.bytes().end(), one.bytes().begin(), one.bytes().end());
   }
   int64_t max_timestamp = base_timestamp;
-  for (const auto& record : records) max_timestamp = std::max(max_timestamp, base_timestamp + record.timestamp_delta);
+  for (const auto& record : records)
+    max_timestamp = std::max(max_timestamp, base_timestamp + record.timestamp_delta);
   Writer w;
   w.int64(base_offset);
   w.int32(static_cast<int32_t>(49 + body.bytes().size()));  // from partitionLeaderEpoch to the end
-  w.int32(0);    // partitionLeaderEpoch
-  w.int8(2);     // magic
-  w.int32(0);    // crc
+  w.int32(0);                                               // partitionLeaderEpoch
+  w.int8(2);                                                // magic
+  w.int32(0);                                               // crc
   w.int16(attributes);
   w.int32(records.back().offset_delta);
   w.int64(base_timestamp);

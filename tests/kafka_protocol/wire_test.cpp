@@ -8,9 +8,12 @@ namespace {
 using Bytes = std::vector<uint8_t>;
 
 TEST(WireTest, UnsignedVarintGoldenBytes) {
-  for (auto [value, bytes] : std::vector<std::pair<uint32_t, Bytes>>{
-           {0, {0x00}}, {127, {0x7f}}, {128, {0x80, 0x01}}, {300, {0xac, 0x02}},
-           {0xffffffff, {0xff, 0xff, 0xff, 0xff, 0x0f}}}) {
+  for (auto [value, bytes] :
+       std::vector<std::pair<uint32_t, Bytes>>{{0, {0x00}},
+                                               {127, {0x7f}},
+                                               {128, {0x80, 0x01}},
+                                               {300, {0xac, 0x02}},
+                                               {0xffffffff, {0xff, 0xff, 0xff, 0xff, 0x0f}}}) {
     Writer w;
     w.uvarint(value);
     EXPECT_EQ(w.bytes(), bytes) << value;

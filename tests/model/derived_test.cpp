@@ -5,8 +5,7 @@
 namespace kse::model {
 namespace {
 
-ClusterSnapshot snapshot_at(int seconds, int32_t leader, std::vector<int32_t> isr,
-                            int64_t log_end) {
+ClusterSnapshot snapshot_at(int seconds, int32_t leader, std::vector<int32_t> isr, int64_t log_end) {
   ClusterSnapshot s;
   s.taken_at = Clock::time_point(std::chrono::seconds(seconds));
   s.collectors["metadata"] = {};
@@ -26,9 +25,9 @@ ClusterSnapshot snapshot_at(int seconds, int32_t leader, std::vector<int32_t> is
 TEST(DerivedTest, CountsLeaderChangesAndIsrChurn) {
   DerivedState state;
   advance(state, snapshot_at(0, 1, {1, 2, 3}, 10));
-  advance(state, snapshot_at(15, 1, {1, 3}, 20));      // 2 leaves the ISR
-  advance(state, snapshot_at(30, 3, {3}, 30));         // leader moves, 1 leaves
-  advance(state, snapshot_at(45, 3, {3, 1, 2}, 40));   // both come back
+  advance(state, snapshot_at(15, 1, {1, 3}, 20));     // 2 leaves the ISR
+  advance(state, snapshot_at(30, 3, {3}, 30));        // leader moves, 1 leaves
+  advance(state, snapshot_at(45, 3, {3, 1, 2}, 40));  // both come back
   const auto& counters = state.topic_changes.at("position");
   EXPECT_EQ(counters.leader_changes, 1u);
   EXPECT_EQ(counters.isr_shrinks, 2u);

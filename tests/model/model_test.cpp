@@ -167,8 +167,10 @@ TEST(ModelTest, TopicConfigsCountersOffsetsReassignmentAndEpoch) {
             "kafka_topic_partition_last_stable_offset{topic=position,partition=0} 95 @1\n"
             "kafka_topic_partition_last_stable_offset{topic=position,partition=1} 50 @-1\n");
   EXPECT_EQ(dump(families, "kafka_topic_partition_reassignment_in_progress"),
-            "kafka_topic_partition_reassignment_in_progress{topic=position,partition=1,adding=4,removing=2} 1 @-1\n");
-  EXPECT_EQ(dump(families, "kafka_cluster_reassigning_partitions"), "kafka_cluster_reassigning_partitions{} 1 @-1\n");
+            "kafka_topic_partition_reassignment_in_progress{topic=position,partition=1,adding=4,removing=2} "
+            "1 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_cluster_reassigning_partitions"),
+            "kafka_cluster_reassigning_partitions{} 1 @-1\n");
   EXPECT_EQ(dump(families, "kafka_kraft_quorum_"),
             "kafka_kraft_quorum_leader{} 2 @-1\n"
             "kafka_kraft_quorum_epoch{} 7 @-1\n"
@@ -238,7 +240,8 @@ TEST(ModelTest, UnderReplicatedLeavesOutReplicasBeingAdded) {
             "kafka_topic_partition_under_replicated_partition{topic=position,partition=1} 0 @3\n");
   EXPECT_EQ(dump(families, "kafka_cluster_under_replicated_partitions"),
             "kafka_cluster_under_replicated_partitions{} 0 @-1\n");
-  EXPECT_EQ(dump(families, "kafka_cluster_at_min_isr_partitions"), "kafka_cluster_at_min_isr_partitions{} 1 @-1\n");
+  EXPECT_EQ(dump(families, "kafka_cluster_at_min_isr_partitions"),
+            "kafka_cluster_at_min_isr_partitions{} 1 @-1\n");
   // Without the reassignments, a short ISR may be a copy or a loss: unknown, so absent.
   s.collectors["reassignments"] = {false, "ListPartitionReassignments: timed out", "timeout"};
   families = build_cluster_families(s, {}, {});
@@ -300,10 +303,12 @@ TEST(ModelTest, GroupStatusAndRebalancesFromTheWindow) {
   history.partitions[{"position", 0}] = {{40, 50}, {40, 55}, {40, 60}};
   history.partitions[{"position", 1}] = {{10, 0}, {12, 0}, {14, 1}};
   auto families = build_cluster_families(s, derived, {});
-  EXPECT_EQ(dump(families, "kafka_consumergroup_status") + dump(families, "kafka_consumergroup_partition_status") +
+  EXPECT_EQ(dump(families, "kafka_consumergroup_status") +
+                dump(families, "kafka_consumergroup_partition_status") +
                 dump(families, "kafka_consumergroup_rebalances_total"),
             "kafka_consumergroup_status{consumergroup=consumer,status=STOPPED} 1 @1\n"
-            "kafka_consumergroup_partition_status{consumergroup=consumer,topic=position,partition=0,status=STOPPED} 1 @1\n"
+            "kafka_consumergroup_partition_status{consumergroup=consumer,topic=position,partition=0,status="
+            "STOPPED} 1 @1\n"
             "kafka_consumergroup_rebalances_total{consumergroup=consumer} 3 @1\n");
   // Members unknown this cycle (DescribeGroups failed): STALLED or STOPPED cannot be told.
   s.groups[0].described = false;
@@ -401,15 +406,16 @@ TEST(ModelTest, SeriesLimitDropsWholeFamiliesInOrder) {
 TEST(ModelTest, ExporterFamiliesGoToTheGivenOwner) {
   ExporterStats stats;
   stats.version = "1.2.3";
-  stats.collectors["log_dirs"] = {false, "broker 1: CLUSTER_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"};
+  stats.collectors["log_dirs"] = {false, "broker 1: CLUSTER_AUTHORIZATION_FAILED",
+                                  "CLUSTER_AUTHORIZATION_FAILED"};
   stats.requests = {{1, "Metadata", 10, 1}};
   auto families = build_exporter_families(stats, 2);
-  EXPECT_NE(dump(families).find("kafka_sidecar_collector_up{collector=log_dirs} 0 @2"),
-            std::string::npos);
+  EXPECT_NE(dump(families).find("kafka_sidecar_collector_up{collector=log_dirs} 0 @2"), std::string::npos);
   // Why, as a bounded label: Kafka's error name, not the broker-specific log text.
-  EXPECT_NE(dump(families).find(
-                "kafka_sidecar_collector_error_info{collector=log_dirs,reason=CLUSTER_AUTHORIZATION_FAILED} 1 @2"),
-            std::string::npos)
+  EXPECT_NE(
+      dump(families).find(
+          "kafka_sidecar_collector_error_info{collector=log_dirs,reason=CLUSTER_AUTHORIZATION_FAILED} 1 @2"),
+      std::string::npos)
       << dump(families);
   EXPECT_NE(dump(families).find("kafka_sidecar_request_errors_total{broker=1,api=Metadata} 1 @2"),
             std::string::npos);

@@ -27,8 +27,7 @@ TEST(PackagedFilesTest, DefaultConfigurationPassesCheckConfig) {
   ASSERT_FALSE(config.empty());
   const std::string installed = "/etc/kafka-sidecar-exporter/kafka-broker-rules.yml";
   ASSERT_NE(config.find(installed), std::string::npos) << config;
-  config.replace(config.find(installed), installed.size(),
-                 source_dir() + "/exporter/kafka-broker-rules.yml");
+  config.replace(config.find(installed), installed.size(), source_dir() + "/exporter/kafka-broker-rules.yml");
   const std::string path = "/tmp/kse-packaged-exporter-test.yml";
   std::ofstream(path) << config;
   auto result = run_command(binary() + " --check-config -c " + path);
@@ -42,8 +41,7 @@ TEST(PackagedFilesTest, ManualPageNamesEveryFlagOfHelp) {
   ASSERT_FALSE(manual.empty());
   const std::regex flag("--[a-z][a-z.-]*[a-z]");
   std::set<std::string> flags;
-  for (std::sregex_iterator it(help.output.begin(), help.output.end(), flag), end; it != end;
-       ++it) {
+  for (std::sregex_iterator it(help.output.begin(), help.output.end(), flag), end; it != end; ++it) {
     flags.insert(it->str());
   }
   EXPECT_GE(flags.size(), 10u) << help.output;

@@ -7,7 +7,8 @@ namespace {
 
 model::ClusterSnapshot probe_topic(std::vector<model::PartitionState> partitions) {
   model::ClusterSnapshot snapshot;
-  for (int32_t id : {1, 2, 3}) snapshot.brokers.push_back({id, "127.0.0.1", 9092, std::nullopt, true, true, false});
+  for (int32_t id : {1, 2, 3})
+    snapshot.brokers.push_back({id, "127.0.0.1", 9092, std::nullopt, true, true, false});
   model::TopicState topic;
   topic.name = "_kse_probe";
   topic.partitions = std::move(partitions);

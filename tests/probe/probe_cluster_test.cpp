@@ -48,18 +48,34 @@ class ProbeClusterTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     // A fresh probe topic, so its offsets count only this run's messages.
-    kafka_tool("kafka-topics", "--bootstrap-server " + bootstrap() + " --delete --if-exists --topic " + kTopic);
+    kafka_tool("kafka-topics",
+               "--bootstrap-server " + bootstrap() + " --delete --if-exists --topic " + kTopic);
     for (int i = 0; i < 60; ++i) {
       auto list = kafka_tool("kafka-topics", "--bootstrap-server " + bootstrap() + " --list");
       if (list.output.find(kTopic) == std::string::npos) break;
       std::this_thread::sleep_for(500ms);
     }
-    exporter_ = new ExporterProcess(
-        {"--bootstrap-servers", bootstrap(), "--listen-address", "127.0.0.1", "--cluster-port", "19308", "--set",
-         "serve.broker_port_base=" + std::to_string(kPortBase), "--set", "collect.interval=3s", "--set",
-         "collect.timeout=2s", "--set", "kafka.request_timeout=1s", "--set", "probe.interval=1s", "--set", std::string("probe.topic=") + kTopic, "--set",
-         "probe.group=_kse_probe_it_group"},
-        ::testing::TempDir() + "/probe-exporter.log");
+    exporter_ = new ExporterProcess({"--bootstrap-servers",
+                                     bootstrap(),
+                                     "--listen-address",
+                                     "127.0.0.1",
+                                     "--cluster-port",
+                                     "19308",
+                                     "--set",
+                                     "serve.broker_port_base=" + std::to_string(kPortBase),
+                                     "--set",
+                                     "collect.interval=3s",
+                                     "--set",
+                                     "collect.timeout=2s",
+                                     "--set",
+                                     "kafka.request_timeout=1s",
+                                     "--set",
+                                     "probe.interval=1s",
+                                     "--set",
+                                     std::string("probe.topic=") + kTopic,
+                                     "--set",
+                                     "probe.group=_kse_probe_it_group"},
+                                    ::testing::TempDir() + "/probe-exporter.log");
     ASSERT_TRUE(ExporterProcess::wait_ready(19308, 60s));
   }
   static void TearDownTestSuite() {
@@ -85,7 +101,8 @@ ExporterProcess* ProbeClusterTest::exporter_ = nullptr;
 
 TEST_F(ProbeClusterTest, EveryBrokerIsThePreferredLeaderOfAProbePartitionAndIsUp) {
   ASSERT_TRUE(wait_all_up(90s)) << scrape(broker_port(1));
-  auto describe = kafka_tool("kafka-topics", "--bootstrap-server " + bootstrap() + " --describe --topic " + kTopic);
+  auto describe =
+      kafka_tool("kafka-topics", "--bootstrap-server " + bootstrap() + " --describe --topic " + kTopic);
   ASSERT_EQ(describe.exit_code, 0) << describe.output;
   const auto topics = parse_topics_describe(describe.output);
   ASSERT_EQ(topics.count(kTopic), 1u) << describe.output;
@@ -103,8 +120,8 @@ TEST_F(ProbeClusterTest, EveryBrokerIsThePreferredLeaderOfAProbePartitionAndIsUp
   for (int broker : {1, 2, 3}) {
     const std::string page = scrape(broker_port(broker));
     for (int other : {1, 2, 3}) {
-      const bool has = page.find("kafka_probe_end_to_end_latency_seconds_count{broker=\"" + std::to_string(other) +
-                                 "\"}") != std::string::npos;
+      const bool has = page.find("kafka_probe_end_to_end_latency_seconds_count{broker=\"" +
+                                 std::to_string(other) + "\"}") != std::string::npos;
       EXPECT_EQ(has, other == broker) << "port of broker " << broker << ", series of broker " << other;
     }
   }
@@ -123,7 +140,8 @@ TEST_F(ProbeClusterTest, AcknowledgedCountMatchesTheTopicOffsetsAndNothingIsLost
   ASSERT_EQ(offsets.exit_code, 0) << offsets.output;
   const double after = sent_sum();
   double end_offsets = 0;
-  for (const auto& [key, offset] : parse_get_offsets(offsets.output)) end_offsets += static_cast<double>(offset);
+  for (const auto& [key, offset] : parse_get_offsets(offsets.output))
+    end_offsets += static_cast<double>(offset);
   // Every acknowledged message is in the log; at most one per partition per
   // interval can be written but not yet acknowledged when the tool reads.
   EXPECT_GE(end_offsets, before);
@@ -144,7 +162,8 @@ TEST_F(ProbeClusterTest, AcknowledgedCountMatchesTheTopicOffsetsAndNothingIsLost
   }
   EXPECT_TRUE(commit_latency) << "no commit latency on any broker's port";
   // The probe's consumer reports its librdkafka statistics too.
-  EXPECT_NE(scrape(19308).find("kafka_client_messages_received_total{client_id=\"kse-probe-consumer\""), std::string::npos);
+  EXPECT_NE(scrape(19308).find("kafka_client_messages_received_total{client_id=\"kse-probe-consumer\""),
+            std::string::npos);
   // The probe's group is the one Kafka knows, with committed offsets on its topic.
   auto group = kafka_tool("kafka-consumer-groups",
                           "--bootstrap-server " + bootstrap() + " --describe --group _kse_probe_it_group");
@@ -195,7 +214,8 @@ TEST_F(ProbeClusterTest, HungBrokerIsDownWithinTwoIntervalsAndRecovers) {
     }
     std::this_thread::sleep_for(100ms);
   }
-  const bool latency_gone = page.find("kafka_probe_end_to_end_latency_seconds_count{broker=\"2\"}") == std::string::npos;
+  const bool latency_gone =
+      page.find("kafka_probe_end_to_end_latency_seconds_count{broker=\"2\"}") == std::string::npos;
   auto resume = cluster_script("resume-broker 2");
   ASSERT_EQ(resume.exit_code, 0) << resume.output;
   ASSERT_TRUE(seen_down.has_value()) << "broker 2 still up 20 s after pause";
@@ -226,8 +246,10 @@ TEST_F(ProbeClusterTest, RestartedBrokerLeadsItsProbePartitionAgain) {
   const auto restarted = Clock::now();
   ASSERT_TRUE(wait_all_up(120s)) << "broker 3's probe did not recover";
   std::printf("probe: broker 3 measured again %lld s after its restart\n",
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - restarted).count()));
-  auto describe = kafka_tool("kafka-topics", "--bootstrap-server " + bootstrap() + " --describe --topic " + kTopic);
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - restarted).count()));
+  auto describe =
+      kafka_tool("kafka-topics", "--bootstrap-server " + bootstrap() + " --describe --topic " + kTopic);
   std::set<int32_t> leaders;
   const auto topics = parse_topics_describe(describe.output);
   ASSERT_EQ(topics.count(kTopic), 1u) << describe.output;

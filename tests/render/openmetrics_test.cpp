@@ -30,15 +30,27 @@ Sample sample(std::vector<std::string> values, double value, std::string suffix 
 std::vector<Family> golden_families() {
   return {
       {"kafka_brokers", "Brokers in the \"cluster\" metadata.", MetricType::kGauge, {}, {sample({}, 3)}},
-      {"kafka_sidecar_requests_total", "Requests sent, by API.\nSecond \\ line", MetricType::kCounter,
-       {"api"}, {sample({"Metadata"}, 42), sample({"we\"ird\\api\n"}, 0)}},
-      {"kafka_sidecar_reconnects", "Reconnections (a counter named without _total).",
-       MetricType::kCounter, {"broker"}, {sample({"1"}, 7)}},
-      {"kafka_sidecar_cycle_seconds", "Cycle duration.", MetricType::kHistogram, {},
+      {"kafka_sidecar_requests_total",
+       "Requests sent, by API.\nSecond \\ line",
+       MetricType::kCounter,
+       {"api"},
+       {sample({"Metadata"}, 42), sample({"we\"ird\\api\n"}, 0)}},
+      {"kafka_sidecar_reconnects",
+       "Reconnections (a counter named without _total).",
+       MetricType::kCounter,
+       {"broker"},
+       {sample({"1"}, 7)}},
+      {"kafka_sidecar_cycle_seconds",
+       "Cycle duration.",
+       MetricType::kHistogram,
+       {},
        {sample({}, 1, "_bucket", {{"le", "0.5"}}), sample({}, 2, "_bucket", {{"le", "+Inf"}}),
         sample({}, 1.25, "_sum"), sample({}, 2, "_count")}},
       {"kafka_sidecar_odd", "Untyped.", MetricType::kUntyped, {}, {sample({}, 0.5)}},
-      {"kafka_sidecar_not_a_number", "Not a number.", MetricType::kGauge, {},
+      {"kafka_sidecar_not_a_number",
+       "Not a number.",
+       MetricType::kGauge,
+       {},
        {sample({}, std::numeric_limits<double>::quiet_NaN())}},
   };
 }
@@ -69,14 +81,16 @@ TEST(OpenMetricsTest, PrometheusClientParserAcceptsThePage) {
   const auto result = test::run_command(
       "/usr/bin/python3 -c 'import sys\n"
       "from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse\n"
-      "for f in parse(open(sys.argv[1]).read()): print(f.name, f.type, len(f.samples))' " + page);
+      "for f in parse(open(sys.argv[1]).read()): print(f.name, f.type, len(f.samples))' " +
+      page);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("kafka_sidecar_requests counter 2"), std::string::npos) << result.output;
   // A counter without _total keeps its name (as unknown): the series Prometheus stores are
   // named as on the 0.0.4 page, which the dashboards and rules query.
   EXPECT_NE(result.output.find("kafka_sidecar_reconnects unknown 1"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("kafka_brokers gauge 1"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("kafka_sidecar_cycle_seconds histogram 4"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("kafka_sidecar_cycle_seconds histogram 4"), std::string::npos)
+      << result.output;
   EXPECT_NE(result.output.find("kafka_sidecar_odd unknown 1"), std::string::npos) << result.output;
 }
 

@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+#include <zlib.h>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <unistd.h>
-#include <zlib.h>
 
 #include <cmath>
 #include <limits>
@@ -30,9 +30,15 @@ Sample sample(std::vector<std::string> values, double value, int32_t owner = -1,
 }
 
 TEST(RenderTest, GaugeCounterAndEscaping) {
-  Family gauge{"kafka_topic_partitions", "Number of partitions.\nSecond \\ line", MetricType::kGauge, {"topic"},
+  Family gauge{"kafka_topic_partitions",
+               "Number of partitions.\nSecond \\ line",
+               MetricType::kGauge,
+               {"topic"},
                {sample({"position"}, 5), sample({"we\"ird\\topic\n"}, 1)}};
-  Family counter{"kafka_topic_leader_changes_total", "Leader changes.", MetricType::kCounter, {"topic"},
+  Family counter{"kafka_topic_leader_changes_total",
+                 "Leader changes.",
+                 MetricType::kCounter,
+                 {"topic"},
                  {sample({"position"}, 12345678901)}};
   Family empty{"kafka_nothing", "Never shown.", MetricType::kGauge, {}, {}};
   EXPECT_EQ(render_text({gauge, counter, empty}),
@@ -62,10 +68,13 @@ TEST(RenderTest, NumbersAsPrometheusSpellsThem) {
 }
 
 TEST(RenderTest, HistogramAndSummaryUseSuffixesAndExtraLabels) {
-  Family histogram{"kse_probe_latency_seconds", "Latency.", MetricType::kHistogram, {"broker"},
-                   {sample({"1"}, 3, -1, "_bucket", {{"le", "0.01"}}),
-                    sample({"1"}, 4, -1, "_bucket", {{"le", "+Inf"}}), sample({"1"}, 0.05, -1, "_sum"),
-                    sample({"1"}, 4, -1, "_count")}};
+  Family histogram{
+      "kse_probe_latency_seconds",
+      "Latency.",
+      MetricType::kHistogram,
+      {"broker"},
+      {sample({"1"}, 3, -1, "_bucket", {{"le", "0.01"}}), sample({"1"}, 4, -1, "_bucket", {{"le", "+Inf"}}),
+       sample({"1"}, 0.05, -1, "_sum"), sample({"1"}, 4, -1, "_count")}};
   EXPECT_EQ(render_text({histogram}),
             "# HELP kse_probe_latency_seconds Latency.\n"
             "# TYPE kse_probe_latency_seconds histogram\n"
@@ -76,20 +85,24 @@ TEST(RenderTest, HistogramAndSummaryUseSuffixesAndExtraLabels) {
 }
 
 TEST(RenderTest, OwnersSplitAcrossSlotsAndEachSampleAppearsOnce) {
-  Family offsets{"kafka_topic_partition_current_offset", "Offsets.", MetricType::kGauge, {"topic", "partition"},
+  Family offsets{"kafka_topic_partition_current_offset",
+                 "Offsets.",
+                 MetricType::kGauge,
+                 {"topic", "partition"},
                  {sample({"p", "0"}, 10, 1), sample({"p", "1"}, 20, 2), sample({"p", "2"}, 30, -1),
                   sample({"p", "3"}, 40, 9)}};
   Family brokers{"kafka_brokers", "Brokers.", MetricType::kGauge, {}, {sample({}, 2)}};
   std::vector<Family> families{offsets, brokers};
   // Slot 0: cluster; 1: broker 1; 2: broker 2; broker 9 has no slot and is dropped.
   std::vector<size_t> series;
-  auto texts = render_slots({&families}, 3,
-                            [](int32_t owner) -> size_t {
-                              if (owner == -1) return 0;
-                              if (owner == 1 || owner == 2) return static_cast<size_t>(owner);
-                              return 3;
-                            },
-                            {}, &series);
+  auto texts = render_slots(
+      {&families}, 3,
+      [](int32_t owner) -> size_t {
+        if (owner == -1) return 0;
+        if (owner == 1 || owner == 2) return static_cast<size_t>(owner);
+        return 3;
+      },
+      {}, &series);
   ASSERT_EQ(texts.size(), 3u);
   EXPECT_EQ(texts[1],
             "# HELP kafka_topic_partition_current_offset Offsets.\n"
@@ -104,7 +117,10 @@ TEST(RenderTest, OwnersSplitAcrossSlotsAndEachSampleAppearsOnce) {
 // The probe's producer and consumer statistics are two sets with the same family names:
 // one page may carry only one HELP/TYPE block per family, and promtool must accept it.
 TEST(RenderTest, SameFamilyFromTwoSetsHasOneHeaderAndPassesPromtool) {
-  Family producer{"kafka_client_broker_rtt_seconds", "RTT.", MetricType::kGauge, {"client_id", "broker"},
+  Family producer{"kafka_client_broker_rtt_seconds",
+                  "RTT.",
+                  MetricType::kGauge,
+                  {"client_id", "broker"},
                   {sample({"probe-producer", "1"}, 0.002, 1)}};
   Family consumer = producer;
   consumer.samples = {sample({"probe-consumer", "1"}, 0.003, 1)};
@@ -125,7 +141,8 @@ TEST(RenderTest, SameFamilyFromTwoSetsHasOneHeaderAndPassesPromtool) {
   ASSERT_GE(fd, 0);
   close(fd);
   { std::ofstream(path) << texts[0]; }
-  const int status = std::system((std::string("promtool check metrics < ") + path + " >/dev/null 2>&1").c_str());
+  const int status =
+      std::system((std::string("promtool check metrics < ") + path + " >/dev/null 2>&1").c_str());
   std::remove(path);
   EXPECT_EQ(status, 0) << texts[0];
 }

@@ -129,8 +129,7 @@ std::vector<ToolReplicaSize> parse_log_dirs(const std::string& output) {
     std::string rest = json.substr(position);
     size_t next_b = std::regex_search(rest, b, broker_pattern) ? b.position(0) : std::string::npos;
     size_t next_d = std::regex_search(rest, d, dir_pattern) ? d.position(0) : std::string::npos;
-    size_t next_p =
-        std::regex_search(rest, p, partition_pattern) ? p.position(0) : std::string::npos;
+    size_t next_p = std::regex_search(rest, p, partition_pattern) ? p.position(0) : std::string::npos;
     size_t next = std::min({next_b, next_d, next_p});
     if (next == std::string::npos) break;
     if (next == next_b) {

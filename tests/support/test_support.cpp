@@ -31,8 +31,8 @@ std::string build_dir() { return env_or("KSE_BUILD_DIR", KSE_BUILD_DIR_DEFAULT);
 
 CommandResult run_command(const std::string& command, std::chrono::seconds timeout) {
   // timeout(1) bounds every external call so a hung tool fails the test instead of the run.
-  std::string wrapped = "timeout -k 5 " + std::to_string(timeout.count()) + " /bin/sh -c " +
-                        shell_quote(command) + " 2>&1";
+  std::string wrapped =
+      "timeout -k 5 " + std::to_string(timeout.count()) + " /bin/sh -c " + shell_quote(command) + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(wrapped.c_str(), "r");
   if (pipe == nullptr) {
@@ -59,9 +59,10 @@ std::string remove_extra_broker(int id) {
   std::string last;
   // Kafka unregisters a broker once its controller session has ended (fenced).
   for (int attempt = 0; attempt < 30; ++attempt) {
-    auto result = kafka_tool("kafka-cluster", std::string("unregister --bootstrap-server ") + kBootstrap +
-                                                  " --id " + std::to_string(id),
-                             std::chrono::seconds(60));
+    auto result =
+        kafka_tool("kafka-cluster",
+                   std::string("unregister --bootstrap-server ") + kBootstrap + " --id " + std::to_string(id),
+                   std::chrono::seconds(60));
     if (result.exit_code == 0) return "";
     last = result.output;
     std::this_thread::sleep_for(std::chrono::seconds(2));

@@ -30,10 +30,9 @@ TEST(CourierPositionTest, ReadsCourierAndIndexFromNumericOrTextIds) {
 }
 
 TEST(CourierPositionTest, RejectsWhatIsNotAPosition) {
-  for (const char* value :
-       {"", "not json", "{", "[]", R"({"index":1})", R"({"courier":{"id":1}})",
-        R"({"index":"1","courier":{"id":1}})", R"({"index":1,"courier":{"id":[1]}})",
-        R"({"index":1,"courier":{"id":1}} trailing)"}) {
+  for (const char* value : {"", "not json", "{", "[]", R"({"index":1})", R"({"courier":{"id":1}})",
+                            R"({"index":"1","courier":{"id":1}})", R"({"index":1,"courier":{"id":[1]}})",
+                            R"({"index":1,"courier":{"id":1}} trailing)"}) {
     EXPECT_FALSE(parse_position_identity(value)) << value;
   }
 }

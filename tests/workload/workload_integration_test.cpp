@@ -46,8 +46,7 @@ std::string read_file(const std::string& path) {
 }
 
 // "key=value key=value" of the line that starts with `first_key=`.
-std::map<std::string, std::string> summary_of(const std::string& output,
-                                              const std::string& first_key) {
+std::map<std::string, std::string> summary_of(const std::string& output, const std::string& first_key) {
   std::map<std::string, std::string> fields;
   for (const auto& line : split_lines(output)) {
     if (line.rfind(first_key + "=", 0) != 0) continue;
@@ -134,13 +133,10 @@ class ToolProcess {
 };
 
 // Runs a tool to its end; returns its standard output (its summary line).
-std::string run_tool(const std::string& tool, const std::string& arguments,
-                     std::chrono::seconds timeout) {
-  const std::string errors =
-      "/tmp/kse-workload-test-" + std::to_string(getpid()) + "-" + tool + ".err";
+std::string run_tool(const std::string& tool, const std::string& arguments, std::chrono::seconds timeout) {
+  const std::string errors = "/tmp/kse-workload-test-" + std::to_string(getpid()) + "-" + tool + ".err";
   auto result = run_command(tool_path(tool) + " " + arguments + " 2>" + errors, timeout);
-  EXPECT_EQ(result.exit_code, 0) << tool << " " << arguments << "\n"
-                                 << result.output << read_file(errors);
+  EXPECT_EQ(result.exit_code, 0) << tool << " " << arguments << "\n" << result.output << read_file(errors);
   return result.output;
 }
 
@@ -149,10 +145,9 @@ std::string run_tool(const std::string& tool, const std::string& arguments,
 class TestTopic {
  public:
   explicit TestTopic(std::string name) : name_(std::move(name)) {
-    auto created =
-        kafka_tool("kafka-topics",
-                   std::string("--bootstrap-server ") + kBootstrap + " --create --topic " + name_ +
-                       " --partitions 5 --replication-factor 3 --config min.insync.replicas=2");
+    auto created = kafka_tool("kafka-topics",
+                              std::string("--bootstrap-server ") + kBootstrap + " --create --topic " + name_ +
+                                  " --partitions 5 --replication-factor 3 --config min.insync.replicas=2");
     EXPECT_EQ(created.exit_code, 0) << created.output;
     // A broker that learns of the topic late would make a producer drop it meanwhile.
     for (const char* broker : {"127.0.0.1:9092", "127.0.0.1:9192", "127.0.0.1:9292"}) {
@@ -210,9 +205,8 @@ class TestGroups {
 };
 
 std::vector<ToolGroupOffset> describe_group(const std::string& group) {
-  auto result =
-      kafka_tool("kafka-consumer-groups",
-                 std::string("--bootstrap-server ") + kBootstrap + " --describe --group " + group);
+  auto result = kafka_tool("kafka-consumer-groups",
+                           std::string("--bootstrap-server ") + kBootstrap + " --describe --group " + group);
   EXPECT_EQ(result.exit_code, 0) << result.output;
   return parse_group_describe(result.output);
 }
@@ -225,8 +219,7 @@ struct Series {
 
 std::vector<Series> scrape(int port) {
   std::vector<Series> page;
-  auto result =
-      run_command("curl -sf -m 10 http://127.0.0.1:" + std::to_string(port) + "/metrics", 20s);
+  auto result = run_command("curl -sf -m 10 http://127.0.0.1:" + std::to_string(port) + "/metrics", 20s);
   if (result.exit_code != 0) return page;
   for (const auto& line : split_lines(result.output)) {
     if (line.empty() || line[0] == '#') continue;
@@ -273,9 +266,8 @@ std::optional<double> value_of(const std::vector<Series>& page, const std::strin
 }
 
 std::string producer_arguments(const std::string& topic, int couriers, int messages_per_courier) {
-  return "--topic " + topic + " --couriers " + std::to_string(couriers) +
-         " --messages-per-courier " + std::to_string(messages_per_courier) +
-         " --interval-ms 5 --acks all --report-interval-s 0";
+  return "--topic " + topic + " --couriers " + std::to_string(couriers) + " --messages-per-courier " +
+         std::to_string(messages_per_courier) + " --interval-ms 5 --acks all --report-interval-s 0";
 }
 
 // Seed workshop 2: what the producer says it delivered is what landed in the topic,
@@ -285,9 +277,9 @@ TEST(WorkloadTest, ProducerDeliveredCountEqualsEndOffsetsAndClientStats) {
   const auto before = topic.end_offsets();
   ToolProcess producer(
       "courier-producer",
-      {"--topic", topic.name(), "--couriers", "5", "--messages-per-courier", "200", "--interval-ms",
-       "10", "--acks", "all", "--metrics-port", std::to_string(kProducerMetricsPort),
-       "--stats-interval-ms", "500", "--linger-after-s", "6", "--report-interval-s", "0"});
+      {"--topic", topic.name(), "--couriers", "5", "--messages-per-courier", "200", "--interval-ms", "10",
+       "--acks", "all", "--metrics-port", std::to_string(kProducerMetricsPort), "--stats-interval-ms", "500",
+       "--linger-after-s", "6", "--report-interval-s", "0"});
   ASSERT_TRUE(producer.wait_for_output("sent=", 90s)) << producer.output() << producer.errors();
   const auto summary = summary_of(producer.output(), "sent");
   EXPECT_EQ(field(summary, "sent"), 1000) << producer.output();
@@ -343,9 +335,22 @@ TEST(WorkloadTest, ProducerSettingsChangeHowItSendsNotWhatLands) {
   for (const auto& variant : variants) {
     SCOPED_TRACE(variant.name);
     const auto before = topic.end_offsets();
-    std::vector<std::string> arguments = {"--topic", topic.name(), "--couriers", "3", "--messages-per-courier", "100",
-                                          "--interval-ms", "10", "--metrics-port", std::to_string(kProducerMetricsPort),
-                                          "--stats-interval-ms", "300", "--linger-after-s", "3", "--report-interval-s", "0"};
+    std::vector<std::string> arguments = {"--topic",
+                                          topic.name(),
+                                          "--couriers",
+                                          "3",
+                                          "--messages-per-courier",
+                                          "100",
+                                          "--interval-ms",
+                                          "10",
+                                          "--metrics-port",
+                                          std::to_string(kProducerMetricsPort),
+                                          "--stats-interval-ms",
+                                          "300",
+                                          "--linger-after-s",
+                                          "3",
+                                          "--report-interval-s",
+                                          "0"};
     arguments.insert(arguments.end(), variant.flags.begin(), variant.flags.end());
     ToolProcess producer("courier-producer", arguments);
     ASSERT_TRUE(producer.wait_for_output("sent=", 90s)) << producer.output() << producer.errors();
@@ -366,22 +371,20 @@ TEST(WorkloadTest, ConsumerGroupReadsEachMessageOnceAndCommitsTheEndOffsets) {
   TestTopic topic(unique_name("consume"));
   const TestGroups groups({unique_name("group")});
   const std::string& group = groups[0];
-  const auto produced = summary_of(
-      run_tool("courier-producer", producer_arguments(topic.name(), 5, 200), 120s), "sent");
+  const auto produced =
+      summary_of(run_tool("courier-producer", producer_arguments(topic.name(), 5, 200), 120s), "sent");
   ASSERT_EQ(field(produced, "sent"), 1000);
 
-  ToolProcess consumer("courier-consumer",
-                       {"--topic", topic.name(), "--group", group, "--concurrency", "3",
-                        "--max-poll-records", "50", "--idle-exit-s", "5", "--duration-s", "90",
-                        "--metrics-port", std::to_string(kConsumerMetricsPort),
-                        "--stats-interval-ms", "500", "--report-interval-s", "0"});
+  ToolProcess consumer("courier-consumer", {"--topic", topic.name(), "--group", group, "--concurrency", "3",
+                                            "--max-poll-records", "50", "--idle-exit-s", "5", "--duration-s",
+                                            "90", "--metrics-port", std::to_string(kConsumerMetricsPort),
+                                            "--stats-interval-ms", "500", "--report-interval-s", "0"});
   // While it runs: the three instances' statistics on one page.
   std::vector<Series> page;
   for (int attempt = 0; attempt < 40; ++attempt) {
     page = scrape(kConsumerMetricsPort);
     if (value_of(page, "courier_messages_consumed_total", {{"group", group}}).value_or(0) == 1000 &&
-        value_of(page, "kafka_client_messages_received_total",
-                 {{"client_id", "courier-consumer-3"}})) {
+        value_of(page, "kafka_client_messages_received_total", {{"client_id", "courier-consumer-3"}})) {
       break;
     }
     std::this_thread::sleep_for(500ms);
@@ -421,8 +424,7 @@ TEST(WorkloadTest, StoppedConsumerLagEqualsWhatWasProducedSince) {
   const TestGroups groups({unique_name("lag-group")});
   const std::string& group = groups[0];
   ASSERT_EQ(
-      field(summary_of(run_tool("courier-producer", producer_arguments(topic.name(), 5, 100), 120s),
-                       "sent"),
+      field(summary_of(run_tool("courier-producer", producer_arguments(topic.name(), 5, 100), 120s), "sent"),
             "sent"),
       500);
 
@@ -450,12 +452,12 @@ TEST(WorkloadTest, StoppedConsumerLagEqualsWhatWasProducedSince) {
   ASSERT_TRUE(ExporterProcess::wait_ready(kExporterClusterPort, 30s))
       << read_file("/tmp/kse-workload-test-exporter.log");
 
-  const auto consumed = summary_of(
-      run_tool("courier-consumer",
-               "--topic " + topic.name() + " --group " + group +
-                   " --concurrency 2 --idle-exit-s 4 --duration-s 60 --report-interval-s 0",
-               90s),
-      "consumed");
+  const auto consumed =
+      summary_of(run_tool("courier-consumer",
+                          "--topic " + topic.name() + " --group " + group +
+                              " --concurrency 2 --idle-exit-s 4 --duration-s 60 --report-interval-s 0",
+                          90s),
+                 "consumed");
   ASSERT_EQ(field(consumed, "consumed"), 500);
 
   // The group's lag as the exporter serves it, on whichever port its coordinator has.
@@ -481,8 +483,7 @@ TEST(WorkloadTest, StoppedConsumerLagEqualsWhatWasProducedSince) {
 
   constexpr int kProducedSince = 3 * 40;
   ASSERT_EQ(
-      field(summary_of(run_tool("courier-producer", producer_arguments(topic.name(), 3, 40), 120s),
-                       "sent"),
+      field(summary_of(run_tool("courier-producer", producer_arguments(topic.name(), 3, 40), 120s), "sent"),
             "sent"),
       kProducedSince);
   EXPECT_EQ(wait_for_lag(kProducedSince), static_cast<double>(kProducedSince));
@@ -504,9 +505,9 @@ TEST(WorkloadTest, OpenTransactionHidesItsMessagesFromReadCommittedConsumers) {
   const std::string transactional_id = "tx-position" + producer_id;
   ToolProcess producer(
       "courier-tx",
-      {"--topic", topic.name(), "--id", producer_id, "--messages", "105", "--transaction-size",
-       "10", "--leave-open", "--hold-s", "100", "--transaction-timeout-ms", "120000",
-       "--metrics-port", std::to_string(kTransactionsMetricsPort), "--stats-interval-ms", "500"});
+      {"--topic", topic.name(), "--id", producer_id, "--messages", "105", "--transaction-size", "10",
+       "--leave-open", "--hold-s", "100", "--transaction-timeout-ms", "120000", "--metrics-port",
+       std::to_string(kTransactionsMetricsPort), "--stats-interval-ms", "500"});
   ASSERT_TRUE(producer.wait_for_output("holding transaction open", 90s))
       << producer.output() << producer.errors();
 
@@ -514,22 +515,18 @@ TEST(WorkloadTest, OpenTransactionHidesItsMessagesFromReadCommittedConsumers) {
   const std::string& committed_group = groups[0];
   const std::string& uncommitted_group = groups[1];
   const std::string common =
-      " --concurrency 1 --idle-exit-s 4 --duration-s 40 --report-interval-s 0 --topic " +
-      topic.name();
-  const auto committed =
-      summary_of(run_tool("courier-consumer",
-                          "--isolation read_committed --group " + committed_group + common, 60s),
-                 "consumed");
+      " --concurrency 1 --idle-exit-s 4 --duration-s 40 --report-interval-s 0 --topic " + topic.name();
+  const auto committed = summary_of(
+      run_tool("courier-consumer", "--isolation read_committed --group " + committed_group + common, 60s),
+      "consumed");
   EXPECT_EQ(field(committed, "consumed"), 100);
   EXPECT_EQ(field(committed, "duplicates"), 0);
   const auto uncommitted = summary_of(
-      run_tool("courier-consumer",
-               "--isolation read_uncommitted --group " + uncommitted_group + common, 60s),
+      run_tool("courier-consumer", "--isolation read_uncommitted --group " + uncommitted_group + common, 60s),
       "consumed");
   EXPECT_EQ(field(uncommitted, "consumed"), 105);
 
-  auto listed =
-      kafka_tool("kafka-transactions", std::string("--bootstrap-server ") + kBootstrap + " list");
+  auto listed = kafka_tool("kafka-transactions", std::string("--bootstrap-server ") + kBootstrap + " list");
   bool ongoing = false;
   for (const auto& line : split_lines(listed.output)) {
     std::stringstream stream(line);
@@ -543,8 +540,7 @@ TEST(WorkloadTest, OpenTransactionHidesItsMessagesFromReadCommittedConsumers) {
   EXPECT_EQ(value_of(page, "kafka_client_transaction_state",
                      {{"client_id", "courier-tx-" + producer_id}, {"txn_state", "InTransaction"}}),
             1.0);
-  EXPECT_EQ(value_of(page, "courier_transactions_committed_total", {{"topic", topic.name()}}),
-            10.0);
+  EXPECT_EQ(value_of(page, "courier_transactions_committed_total", {{"topic", topic.name()}}), 10.0);
   EXPECT_EQ(value_of(page, "courier_messages_delivered_total", {{"topic", topic.name()}}), 105.0);
 
   // SIGTERM ends the hold: the open transaction is aborted, not left to time out.
@@ -556,9 +552,8 @@ TEST(WorkloadTest, OpenTransactionHidesItsMessagesFromReadCommittedConsumers) {
   EXPECT_EQ(field(summary, "aborted_messages"), 5);
   std::string state;
   for (int attempt = 0; attempt < 10 && state != "CompleteAbort"; ++attempt) {
-    auto described =
-        kafka_tool("kafka-transactions", std::string("--bootstrap-server ") + kBootstrap +
-                                             " describe --transactional-id " + transactional_id);
+    auto described = kafka_tool("kafka-transactions", std::string("--bootstrap-server ") + kBootstrap +
+                                                          " describe --transactional-id " + transactional_id);
     for (const auto& line : split_lines(described.output)) {
       std::stringstream stream(line);
       std::vector<std::string> columns;

@@ -23,8 +23,8 @@ std::string Courier::next_message(int64_t timestamp_ms, std::mt19937_64& random)
   return message;
 }
 
-std::string encode_position(int64_t index, int64_t timestamp_ms, int64_t courier_id,
-                            double latitude, double longitude) {
+std::string encode_position(int64_t index, int64_t timestamp_ms, int64_t courier_id, double latitude,
+                            double longitude) {
   return fmt::format(
       R"({{"index":{},"timestamp":{},"courier":{{"id":{},"currentPosition":{{"latitude":{:.6f},"longitude":{:.6f}}}}}}})",
       index, timestamp_ms, courier_id, latitude, longitude);

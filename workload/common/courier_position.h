@@ -29,8 +29,8 @@ class Courier {
   double longitude_;
 };
 
-std::string encode_position(int64_t index, int64_t timestamp_ms, int64_t courier_id,
-                            double latitude, double longitude);
+std::string encode_position(int64_t index, int64_t timestamp_ms, int64_t courier_id, double latitude,
+                            double longitude);
 
 // What duplicate detection needs from a message.
 struct PositionIdentity {

@@ -18,8 +18,7 @@ void CommonOptions::add_to(CLI::App& cli) {
       ->capture_default_str();
   cli.add_option("--metrics-address", metrics_address, "Address the /metrics port binds to")
       ->capture_default_str();
-  cli.add_option("--stats-interval-ms", stats_interval_ms,
-                 "librdkafka statistics.interval.ms for /metrics")
+  cli.add_option("--stats-interval-ms", stats_interval_ms, "librdkafka statistics.interval.ms for /metrics")
       ->check(CLI::Range(100, 3600000))
       ->capture_default_str();
   cli.add_option("--report-interval-s", report_interval_s,
@@ -41,8 +40,7 @@ std::optional<int> parse_command_line(CLI::App& cli, int argc, char** argv) {
   return std::nullopt;
 }
 
-int run_tool(const char* name, CLI::App& cli, int argc, char** argv,
-             const std::function<int()>& body) {
+int run_tool(const char* name, CLI::App& cli, int argc, char** argv, const std::function<int()>& body) {
   if (auto exit_code = parse_command_line(cli, argc, argv)) return *exit_code;
   install_stop_signal_handlers();
   try {
@@ -64,8 +62,7 @@ KafkaConfig::~KafkaConfig() {
 
 void KafkaConfig::set(const std::string& name, const std::string& value) {
   char error[512];
-  if (rd_kafka_conf_set(conf_, name.c_str(), value.c_str(), error, sizeof(error)) !=
-      RD_KAFKA_CONF_OK) {
+  if (rd_kafka_conf_set(conf_, name.c_str(), value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
     throw ConfigurationError(fmt::format("librdkafka property {}={}: {}", name, value, error));
   }
 }
@@ -107,8 +104,7 @@ void on_error(rd_kafka_t* client, int error, const char* reason, void* opaque) {
   if (error == RD_KAFKA_RESP_ERR__FATAL) {
     char fatal_reason[512];
     rd_kafka_fatal_error(client, fatal_reason, sizeof(fatal_reason));
-    std::fprintf(stderr, "%s: fatal Kafka client error: %s\n", context->tool_name.c_str(),
-                 fatal_reason);
+    std::fprintf(stderr, "%s: fatal Kafka client error: %s\n", context->tool_name.c_str(), fatal_reason);
     context->fatal_error = true;
     return;
   }
@@ -130,8 +126,7 @@ KafkaHandle create_client(rd_kafka_type_t type, KafkaConfig& config, ClientConte
   rd_kafka_conf_set_opaque(config.get(), &context);
   char error[512];
   rd_kafka_t* client = rd_kafka_new(type, config.get(), error, sizeof(error));
-  if (client == nullptr)
-    throw WorkloadError(fmt::format("cannot create the Kafka client: {}", error));
+  if (client == nullptr) throw WorkloadError(fmt::format("cannot create the Kafka client: {}", error));
   config.release();  // rd_kafka_new owns it now
   return KafkaHandle(client);
 }

@@ -37,8 +37,7 @@ std::optional<int> parse_command_line(CLI::App& cli, int argc, char** argv);
 
 // Parses the command line, installs the stop signals and runs `body`; a configuration
 // error ends with exit code 2, any other error with 1, each as one line on stderr.
-int run_tool(const char* name, CLI::App& cli, int argc, char** argv,
-             const std::function<int()>& body);
+int run_tool(const char* name, CLI::App& cli, int argc, char** argv, const std::function<int()>& body);
 
 // Flags every tool has.
 struct CommonOptions {

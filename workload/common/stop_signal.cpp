@@ -31,8 +31,8 @@ void sleep_unless_stopped(std::chrono::milliseconds duration) {
   while (!stop_requested()) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        deadline - now, std::chrono::milliseconds(50)));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(50)));
   }
 }
 

@@ -109,7 +109,8 @@ std::unique_ptr<jmx::BridgeRunner> make_jmx(const config::Config& config) {
 
 class Exporter {
  public:
-  Exporter(const config::Config& config, asio::io_context& io, http::HttpServer& server, const jmx::BridgeRunner* jmx)
+  Exporter(const config::Config& config, asio::io_context& io, http::HttpServer& server,
+           const jmx::BridgeRunner* jmx)
       : config_(config),
         io_(io),
         server_(server),
@@ -209,8 +210,10 @@ class Exporter {
     const PortPlan plan = plan_ports(config_.serve, {known_brokers_.begin(), known_brokers_.end()}, live);
     for (const auto& [broker, port] : plan.unserved) {
       if (unserved_logged_.insert(broker).second) {
-        spdlog::error("broker {}: its port {} is not a free, valid port (serve.broker_port_base + id - 1); "
-                      "give it one in serve.broker_ports. Its series are not served.", broker, port);
+        spdlog::error(
+            "broker {}: its port {} is not a free, valid port (serve.broker_port_base + id - 1); "
+            "give it one in serve.broker_ports. Its series are not served.",
+            broker, port);
       }
     }
     std::set<int> open;
@@ -230,7 +233,8 @@ class Exporter {
 
     // Families: the cluster's, the broker internals', then the exporter's own.
     std::vector<Family> cluster = model::build_cluster_families(snapshot, derived_, options_);
-    auto dropped = model::apply_series_limit(cluster, config_.serve.broker_id ? 0 : config_.limits.max_series);
+    auto dropped =
+        model::apply_series_limit(cluster, config_.serve.broker_id ? 0 : config_.limits.max_series);
     if (dropped != stats_.dropped_families) {
       for (const auto& name : dropped) {
         spdlog::warn("limits.max_series ({}) reached: family {} left out", config_.limits.max_series, name);
@@ -247,8 +251,8 @@ class Exporter {
     }
     sets.push_back(&own);
     std::vector<size_t> series;
-    auto texts = render::render_slots(sets, ports.size(), [this](int32_t owner) { return pages_.slot_of(owner); },
-                                      size_hints_, &series);
+    auto texts = render::render_slots(
+        sets, ports.size(), [this](int32_t owner) { return pages_.slot_of(owner); }, size_hints_, &series);
     size_hints_.assign(texts.size(), 0);
     heads_.clear();
     for (size_t slot = 0; slot < ports.size(); ++slot) {
@@ -272,11 +276,12 @@ class Exporter {
     if (metadata_up && !ready_) {
       ready_ = true;
       server_.set_ready(true, "");
-      spdlog::info("first collection: {} brokers, {} topics, {} groups in {:.3f} s{}",
-                   live.size(), snapshot.topics.size(), snapshot.groups.size(),
-                   snapshot.cycle_duration.count(), snapshot.complete ? "" : " (some parts failed; see below)");
+      spdlog::info("first collection: {} brokers, {} topics, {} groups in {:.3f} s{}", live.size(),
+                   snapshot.topics.size(), snapshot.groups.size(), snapshot.cycle_duration.count(),
+                   snapshot.complete ? "" : " (some parts failed; see below)");
     } else if (!ready_ && !metadata_up) {
-      server_.set_ready(false, "Kafka metadata could not be read: " + snapshot.collectors.at("metadata").error);
+      server_.set_ready(false,
+                        "Kafka metadata could not be read: " + snapshot.collectors.at("metadata").error);
     }
   }
 
@@ -306,8 +311,8 @@ class Exporter {
       if (set) sets.push_back(set.get());
     }
     std::vector<size_t> series;
-    auto tails = render::render_slots(sets, heads_.size(), [this](int32_t owner) { return pages_.slot_of(owner); }, {},
-                                      &series);
+    auto tails = render::render_slots(
+        sets, heads_.size(), [this](int32_t owner) { return pages_.slot_of(owner); }, {}, &series);
     const auto now = std::chrono::system_clock::now();
     stats_.series_per_port.clear();
     for (size_t slot = 0; slot < heads_.size(); ++slot) {
@@ -362,7 +367,7 @@ class Exporter {
   std::set<int32_t> unserved_logged_;
   static constexpr std::chrono::milliseconds kSidecarCheckTimeout{1000};
   std::set<int32_t> silent_sidecars_;  // lower brokers whose sidecar did not answer
-  std::vector<int32_t> last_live_;  // registered brokers of the last cycle that read Metadata
+  std::vector<int32_t> last_live_;     // registered brokers of the last cycle that read Metadata
   std::set<int> failed_ports_;
   std::vector<size_t> size_hints_;
   bool ready_ = false;
@@ -376,9 +381,10 @@ constexpr auto kStopBound = std::chrono::seconds(10);
 
 int run(const config::Config& config, const config::WebConfig& web) {
   spdlog::set_level(spdlog::level::from_str(config.log.level));
-  spdlog::info("kafka-sidecar-exporter {} starting: bootstrap {}, interval {} ms{}", kVersion,
-               fmt::join(config.kafka.bootstrap_servers, ","), config.collect.interval.count(),
-               config.serve.broker_id ? ", sidecar of broker " + std::to_string(*config.serve.broker_id) : "");
+  spdlog::info(
+      "kafka-sidecar-exporter {} starting: bootstrap {}, interval {} ms{}", kVersion,
+      fmt::join(config.kafka.bootstrap_servers, ","), config.collect.interval.count(),
+      config.serve.broker_id ? ", sidecar of broker " + std::to_string(*config.serve.broker_id) : "");
   http::ServerOptions server_options;
   server_options.listen_address = config.serve.listen_address;
   server_options.threads_per_port = config.serve.http_threads;
@@ -402,7 +408,8 @@ int run(const config::Config& config, const config::WebConfig& web) {
     const PortPlan initial = plan_ports(config.serve, {}, {});
     if (!config.serve.broker_id) server.ensure_port(config.serve.cluster_port, "cluster");
     // Other brokers' ports open when the metadata shows them, so none answers 503 for ever.
-    for (const auto& [broker, port] : initial.broker_ports) server.ensure_port(port, "broker " + std::to_string(broker));
+    for (const auto& [broker, port] : initial.broker_ports)
+      server.ensure_port(port, "broker " + std::to_string(broker));
     const auto jmx = make_jmx(config);
     asio::io_context io(1);
     Exporter exporter(config, io, server, jmx.get());

@@ -30,7 +30,8 @@ PagePlan plan_pages(const PortPlan& ports, const std::set<int>& open) {
 CycleResult classify_cycle(const std::map<std::string, model::CollectorStatus>& collectors) {
   const auto metadata = collectors.find("metadata");
   if (metadata == collectors.end() || !metadata->second.up) return CycleResult::kFailed;
-  const bool all_up = std::all_of(collectors.begin(), collectors.end(), [](const auto& c) { return c.second.up; });
+  const bool all_up =
+      std::all_of(collectors.begin(), collectors.end(), [](const auto& c) { return c.second.up; });
   return all_up ? CycleResult::kOk : CycleResult::kPartial;
 }
 

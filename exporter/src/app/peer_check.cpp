@@ -29,15 +29,17 @@ asio::awaitable<bool> sidecar_answers(std::string host, int port, std::chrono::m
   });
   boost::system::error_code error;
   const auto endpoints = co_await resolver->async_resolve(host, std::to_string(port),
-                                                         asio::redirect_error(asio::use_awaitable, error));
+                                                          asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return false;
   co_await asio::async_connect(*socket, endpoints, asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return false;
   const std::string request = "GET /healthz HTTP/1.0\r\nHost: " + host + "\r\n\r\n";
-  co_await asio::async_write(*socket, asio::buffer(request), asio::redirect_error(asio::use_awaitable, error));
+  co_await asio::async_write(*socket, asio::buffer(request),
+                             asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return false;
   char status_line[12] = {};  // "HTTP/1.1 200"
-  co_await asio::async_read(*socket, asio::buffer(status_line), asio::redirect_error(asio::use_awaitable, error));
+  co_await asio::async_read(*socket, asio::buffer(status_line),
+                            asio::redirect_error(asio::use_awaitable, error));
   deadline.cancel();
   if (error) co_return false;
   co_return std::string(status_line + 9, 3) == "200";

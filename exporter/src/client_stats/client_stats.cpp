@@ -31,14 +31,16 @@ class Builder {
   size_t index(std::string_view name) const { return index_.at(name); }
 
   void add(std::string_view name, const std::vector<std::string>& labels, double value,
-           int32_t owner = metrics::kClusterOwner, std::string_view suffix = "", std::vector<metrics::Label> extra = {}) {
+           int32_t owner = metrics::kClusterOwner, std::string_view suffix = "",
+           std::vector<metrics::Label> extra = {}) {
     add(index(name), labels, value, owner, suffix, std::move(extra));
   }
 
   // Built in place: a consumer of a thousand partitions makes four thousand samples
   // a document, and each copy of a label list is an allocation.
   void add(size_t family, const std::vector<std::string>& labels, double value,
-           int32_t owner = metrics::kClusterOwner, std::string_view suffix = "", std::vector<metrics::Label> extra = {}) {
+           int32_t owner = metrics::kClusterOwner, std::string_view suffix = "",
+           std::vector<metrics::Label> extra = {}) {
     metrics::Sample& sample = families_[family].samples.emplace_back();
     sample.suffix = suffix;
     sample.label_values.reserve(labels.size() + 2);
@@ -86,14 +88,16 @@ class Fields {
     element value;
     if (object_[key].get(value) != simdjson::SUCCESS) return std::nullopt;
     std::string_view text;
-    if (value.get(text) != simdjson::SUCCESS) throw StatsParseError("librdkafka stats: " + where(key) + " is not a string");
+    if (value.get(text) != simdjson::SUCCESS)
+      throw StatsParseError("librdkafka stats: " + where(key) + " is not a string");
     return std::string(text);
   }
   std::optional<object> child(std::string_view key) const {
     element value;
     if (object_[key].get(value) != simdjson::SUCCESS) return std::nullopt;
     object out;
-    if (value.get(out) != simdjson::SUCCESS) throw StatsParseError("librdkafka stats: " + where(key) + " is not an object");
+    if (value.get(out) != simdjson::SUCCESS)
+      throw StatsParseError("librdkafka stats: " + where(key) + " is not an object");
     return out;
   }
   std::string where(std::string_view key) const { return path_ + "." + std::string(key); }
@@ -105,7 +109,8 @@ class Fields {
 };
 
 void add_number(Builder& out, const Fields& fields, std::string_view key, std::string_view family,
-                const std::vector<std::string>& labels = {}, int32_t owner = metrics::kClusterOwner, double scale = 1) {
+                const std::vector<std::string>& labels = {}, int32_t owner = metrics::kClusterOwner,
+                double scale = 1) {
   if (auto value = fields.number(key)) out.add(family, labels, *value * scale, owner);
 }
 
@@ -118,7 +123,8 @@ void add_window(Builder& out, const Fields& parent, std::string_view key, std::s
   const auto count = fields.number("cnt");
   if (!count || *count <= 0) return;
   for (const auto& [quantile, field] : {std::pair{"0.5", "p50"}, {"0.9", "p90"}, {"0.99", "p99"}}) {
-    if (auto value = fields.number(field)) out.add(family, labels, *value * scale, owner, "", {{"quantile", quantile}});
+    if (auto value = fields.number(field))
+      out.add(family, labels, *value * scale, owner, "", {{"quantile", quantile}});
   }
   out.add(family, labels, fields.number("sum").value_or(0) * scale, owner, "_sum");
   out.add(family, labels, *count, owner, "_count");
@@ -139,7 +145,8 @@ void parse_brokers(Builder& out, const Fields& root) {
     if (broker.string("source").value_or("") == "logical") continue;
     const auto id = static_cast<int32_t>(*node);
     const std::vector<std::string> labels = {std::to_string(id)};
-    if (auto state = broker.string("state")) out.add("kafka_client_broker_up", labels, *state == "UP" ? 1 : 0, id);
+    if (auto state = broker.string("state"))
+      out.add("kafka_client_broker_up", labels, *state == "UP" ? 1 : 0, id);
     add_number(out, broker, "connects", "kafka_client_broker_connects_total", labels, id);
     add_number(out, broker, "disconnects", "kafka_client_broker_disconnects_total", labels, id);
     add_number(out, broker, "tx", "kafka_client_broker_requests_sent_total", labels, id);
@@ -152,8 +159,10 @@ void parse_brokers(Builder& out, const Fields& root) {
     add_number(out, broker, "outbuf_cnt", "kafka_client_broker_outbuf_requests", labels, id);
     add_window(out, broker, "rtt", "kafka_client_broker_rtt_seconds", labels, id, kMicro);
     add_window(out, broker, "throttle", "kafka_client_broker_throttle_seconds", labels, id, kMilli);
-    add_window(out, broker, "int_latency", "kafka_client_broker_internal_latency_seconds", labels, id, kMicro);
-    add_window(out, broker, "outbuf_latency", "kafka_client_broker_outbuf_latency_seconds", labels, id, kMicro);
+    add_window(out, broker, "int_latency", "kafka_client_broker_internal_latency_seconds", labels, id,
+               kMicro);
+    add_window(out, broker, "outbuf_latency", "kafka_client_broker_outbuf_latency_seconds", labels, id,
+               kMicro);
   }
 }
 
@@ -189,17 +198,26 @@ void parse_partition(Builder& out, const PartitionFamilies& families, const std:
   for (auto field : fields) {
     const std::string_view key = field.key;
     std::optional<double>* target = nullptr;
-    if (key == "partition") target = &partition;
-    else if (key == "leader") target = &leader;
-    else if (key == "txmsgs") target = &txmsgs;
-    else if (key == "rxmsgs") target = &rxmsgs;
-    else if (key == "msgq_cnt") target = &queued;
-    else if (key == "xmit_msgq_cnt") target = &transmit;
-    else if (key == "consumer_lag") target = &lag;
-    else if (key == "committed_offset") target = &committed;
+    if (key == "partition")
+      target = &partition;
+    else if (key == "leader")
+      target = &leader;
+    else if (key == "txmsgs")
+      target = &txmsgs;
+    else if (key == "rxmsgs")
+      target = &rxmsgs;
+    else if (key == "msgq_cnt")
+      target = &queued;
+    else if (key == "xmit_msgq_cnt")
+      target = &transmit;
+    else if (key == "consumer_lag")
+      target = &lag;
+    else if (key == "committed_offset")
+      target = &committed;
     else if (key == "fetch_state") {
       std::string_view text;
-      if (field.value.get(text) != simdjson::SUCCESS) throw StatsParseError("librdkafka stats: " + where(key) + " is not a string");
+      if (field.value.get(text) != simdjson::SUCCESS)
+        throw StatsParseError("librdkafka stats: " + where(key) + " is not a string");
       fetch_state = text;
       continue;
     } else {
@@ -236,8 +254,10 @@ void parse_topics(Builder& out, const Fields& root, bool consumer) {
     }
     const std::string topic_name(name);
     Fields topic(topic_object, "topics." + topic_name);
-    add_window(out, topic, "batchsize", "kafka_client_topic_batch_size_bytes", {topic_name}, metrics::kClusterOwner, 1);
-    add_window(out, topic, "batchcnt", "kafka_client_topic_batch_count_messages", {topic_name}, metrics::kClusterOwner, 1);
+    add_window(out, topic, "batchsize", "kafka_client_topic_batch_size_bytes", {topic_name},
+               metrics::kClusterOwner, 1);
+    add_window(out, topic, "batchcnt", "kafka_client_topic_batch_count_messages", {topic_name},
+               metrics::kClusterOwner, 1);
     auto partitions = topic.child("partitions");
     if (!partitions) continue;
     // Room for one sample a partition in the families this kind of client fills.
@@ -252,10 +272,12 @@ void parse_topics(Builder& out, const Fields& root, bool consumer) {
     for (auto [id, partition_value] : *partitions) {
       object partition_object;
       if (partition_value.get(partition_object) != simdjson::SUCCESS) {
-        throw StatsParseError("librdkafka stats: " + topic.path() + ".partitions." + std::string(id) + " is not an object");
+        throw StatsParseError("librdkafka stats: " + topic.path() + ".partitions." + std::string(id) +
+                              " is not an object");
       }
-      parse_partition(out, families, topic_name, partition_object, consumer,
-                      [&](std::string_view key) { return topic.path() + ".partitions." + std::string(id) + "." + std::string(key); });
+      parse_partition(out, families, topic_name, partition_object, consumer, [&](std::string_view key) {
+        return topic.path() + ".partitions." + std::string(id) + "." + std::string(key);
+      });
     }
   }
 }
@@ -265,7 +287,8 @@ void parse_group(Builder& out, const Fields& root) {
   if (!group) return;
   Fields fields(*group, "cgrp");
   add_number(out, fields, "rebalance_cnt", "kafka_client_group_rebalances_total");
-  add_number(out, fields, "rebalance_age", "kafka_client_group_rebalance_age_seconds", {}, metrics::kClusterOwner, kMilli);
+  add_number(out, fields, "rebalance_age", "kafka_client_group_rebalance_age_seconds", {},
+             metrics::kClusterOwner, kMilli);
   add_number(out, fields, "assignment_size", "kafka_client_group_assignment_partitions");
   auto state = fields.string("state");
   auto join_state = fields.string("join_state");
@@ -284,9 +307,9 @@ void parse_eos(Builder& out, const Fields& root) {
     out.add("kafka_client_transaction_state", {idempotence.value_or(""), transaction.value_or("")}, 1);
   }
   if (auto id = fields.number("producer_id"); id && *id >= 0) out.add("kafka_client_producer_id", {}, *id);
-  if (auto epoch = fields.number("producer_epoch"); epoch && *epoch >= 0) out.add("kafka_client_producer_epoch", {}, *epoch);
+  if (auto epoch = fields.number("producer_epoch"); epoch && *epoch >= 0)
+    out.add("kafka_client_producer_epoch", {}, *epoch);
 }
-
 
 }  // namespace
 
@@ -295,10 +318,12 @@ std::vector<metrics::Family> parse_stats(std::string_view json) {
   thread_local simdjson::dom::parser parser;
   element root;
   if (auto error = parser.parse(json.data(), json.size()).get(root)) {
-    throw StatsParseError(std::string("librdkafka stats: not valid JSON (") + simdjson::error_message(error) + ")");
+    throw StatsParseError(std::string("librdkafka stats: not valid JSON (") + simdjson::error_message(error) +
+                          ")");
   }
   object root_object;
-  if (root.get(root_object) != simdjson::SUCCESS) throw StatsParseError("librdkafka stats: the document is not an object");
+  if (root.get(root_object) != simdjson::SUCCESS)
+    throw StatsParseError("librdkafka stats: the document is not an object");
   Fields fields(root_object, "");
   const auto client_id = fields.string("client_id");
   const auto type = fields.string("type");
@@ -361,7 +386,8 @@ void ClientStats::publish() {
   for (const auto& [name, value] : {std::pair{"kafka_client_stats_documents_total", documents_},
                                     {"kafka_client_stats_parse_errors_total", parse_errors_}}) {
     metrics::Family family = catalogue().make_family(name);
-    family.samples.push_back({"", {client_id_, client_type_}, {}, static_cast<double>(value), metrics::kClusterOwner});
+    family.samples.push_back(
+        {"", {client_id_, client_type_}, {}, static_cast<double>(value), metrics::kClusterOwner});
     out->push_back(std::move(family));
   }
   published_ = std::move(out);

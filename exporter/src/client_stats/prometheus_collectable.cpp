@@ -18,7 +18,8 @@ prometheus::MetricType to_type(metrics::MetricType type) {
   return prometheus::MetricType::Untyped;
 }
 
-std::vector<prometheus::ClientMetric::Label> labels_of(const metrics::Family& family, const metrics::Sample& sample) {
+std::vector<prometheus::ClientMetric::Label> labels_of(const metrics::Family& family,
+                                                       const metrics::Sample& sample) {
   std::vector<prometheus::ClientMetric::Label> labels;
   for (size_t i = 0; i < family.label_names.size() && i < sample.label_values.size(); ++i) {
     labels.push_back({family.label_names[i], sample.label_values[i]});
@@ -61,7 +62,8 @@ std::vector<prometheus::MetricFamily> to_prometheus(const std::vector<metrics::F
             metric.summary.sample_count = static_cast<uint64_t>(sample.value);
           } else {
             for (const auto& extra : sample.extra_labels) {
-              if (extra.name == "quantile") metric.summary.quantile.push_back({std::stod(extra.value), sample.value});
+              if (extra.name == "quantile")
+                metric.summary.quantile.push_back({std::stod(extra.value), sample.value});
             }
           }
           break;
@@ -73,7 +75,8 @@ std::vector<prometheus::MetricFamily> to_prometheus(const std::vector<metrics::F
           } else {
             for (const auto& extra : sample.extra_labels) {
               if (extra.name == "le" && extra.value != "+Inf") {
-                metric.histogram.bucket.push_back({static_cast<uint64_t>(sample.value), std::stod(extra.value)});
+                metric.histogram.bucket.push_back(
+                    {static_cast<uint64_t>(sample.value), std::stod(extra.value)});
               }
             }
           }

@@ -95,9 +95,11 @@ awaitable<void> Collector::collect_offsets(Cycle& cycle) {
 namespace {
 
 kafka::ListOffsetsRequest offsets_request(const std::vector<model::TopicPartition>& partitions,
-                                          int64_t timestamp, int8_t isolation, std::chrono::milliseconds timeout) {
+                                          int64_t timestamp, int8_t isolation,
+                                          std::chrono::milliseconds timeout) {
   kafka::ListOffsetsRequest request;
-  request.timeout_ms = static_cast<int32_t>(timeout.count());  // v10+: how long the broker may wait on remote storage
+  request.timeout_ms =
+      static_cast<int32_t>(timeout.count());  // v10+: how long the broker may wait on remote storage
   request.replica_id = -1;
   request.isolation_level = isolation;
   for (const auto& tp : partitions) {
@@ -127,11 +129,12 @@ awaitable<void> Collector::collect_leader_offsets(Cycle& cycle, int32_t leader) 
 
 // A plain member coroutine: GCC 12 crashes emitting debug info for coroutine lambdas here.
 awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, OffsetKind kind) {
-  const int64_t timestamp = kind == OffsetKind::kEarliest ? kafka::kEarliestTimestamp : kafka::kLatestTimestamp;
+  const int64_t timestamp =
+      kind == OffsetKind::kEarliest ? kafka::kEarliestTimestamp : kafka::kLatestTimestamp;
   const int8_t isolation = kind == OffsetKind::kStable ? kafka::kReadCommitted : kafka::kReadUncommitted;
-  auto answer =
-      co_await ask(cycle, leader, offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation,
-                                    cycle.budget(options_.request_timeout)));
+  auto answer = co_await ask(cycle, leader,
+                             offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation,
+                                             cycle.budget(options_.request_timeout)));
   if (!answer) {
     mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error, answer.reason);
     co_return;
@@ -189,7 +192,8 @@ awaitable<void> Collector::collect_topic_configs(Cycle& cycle) {
     mark_failed(cycle, "topic_configs", answer.error, answer.reason);
   } else {
     for (const auto& result : answer->results) {
-      mark_error_code(cycle, "topic_configs", result.error_code, [&] { return "topic " + result.resource_name; });
+      mark_error_code(cycle, "topic_configs", result.error_code,
+                      [&] { return "topic " + result.resource_name; });
       if (result.error_code != 0 || !cycle.topic_index.count(result.resource_name)) continue;
       TopicConfigs read;
       read.read_at = now;

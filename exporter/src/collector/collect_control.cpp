@@ -24,8 +24,8 @@ awaitable<void> Collector::collect_quorum(Cycle& cycle) {
   topic.partitions.push_back(kafka::DescribeQuorumRequest::PartitionData{0});
   request.topics.push_back(std::move(topic));
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
-  if (!answer || answer->error_code != 0 || answer->topics.empty() ||
-      answer->topics[0].partitions.empty() || answer->topics[0].partitions[0].error_code != 0) {
+  if (!answer || answer->error_code != 0 || answer->topics.empty() || answer->topics[0].partitions.empty() ||
+      answer->topics[0].partitions[0].error_code != 0) {
     // ZooKeeper clusters have no quorum to describe: not an error worth a down collector.
     if (answer && answer->error_code == kafka::kUnsupportedVersion) co_return;
     if (!answer) {
@@ -36,7 +36,8 @@ awaitable<void> Collector::collect_quorum(Cycle& cycle) {
         code = answer->topics[0].partitions[0].error_code;
       }
       const std::string reason = code != 0 ? kafka::error_name(code) : "protocol";
-      mark_failed(cycle, "quorum", "DescribeQuorum: " + (code != 0 ? reason : "no partition in the answer"), reason);
+      mark_failed(cycle, "quorum", "DescribeQuorum: " + (code != 0 ? reason : "no partition in the answer"),
+                  reason);
     }
     co_return;
   }

@@ -73,10 +73,9 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
                                                  std::vector<std::string> ids) {
   auto group_of = [&](const std::string& id) -> model::GroupState* {
     auto& groups = cycle.snapshot.groups;
-    auto it = std::lower_bound(groups.begin(), groups.end(), id,
-                               [](const model::GroupState& g, const std::string& key) {
-                                 return g.group_id < key;
-                               });
+    auto it =
+        std::lower_bound(groups.begin(), groups.end(), id,
+                         [](const model::GroupState& g, const std::string& key) { return g.group_id < key; });
     return it != groups.end() && it->group_id == id ? &*it : nullptr;
   };
 
@@ -204,7 +203,8 @@ awaitable<void> Collector::collect_record_times(Cycle& cycle) {
   for (const auto& group : cycle.snapshot.groups) {
     for (const auto& [tp, committed] : group.committed) {
       const model::PartitionState* partition = cycle.partition(tp.topic, tp.partition);
-      if (partition == nullptr || !partition->latest_offset || committed >= *partition->latest_offset) continue;
+      if (partition == nullptr || !partition->latest_offset || committed >= *partition->latest_offset)
+        continue;
       const auto key = std::make_pair(tp, committed);
       if (!in_use.insert(key).second) continue;
       if (record_times_.count(key) || partition->leader < 0) continue;
@@ -230,7 +230,8 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader, std:
   std::sort(wanted.begin(), wanted.end());
   for (const auto& read : wanted) {
     const auto& tp = read.partition;
-    if (request.topics.empty() || request.topics.back().topic != tp.topic) request.topics.push_back({tp.topic, {}});
+    if (request.topics.empty() || request.topics.back().topic != tp.topic)
+      request.topics.push_back({tp.topic, {}});
     auto& partitions = request.topics.back().partitions;
     // Two groups at two offsets of one partition: one Fetch asks each partition once.
     if (!partitions.empty() && partitions.back().partition == tp.partition) continue;
@@ -250,7 +251,8 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader, std:
       const model::TopicPartition tp{topic.topic, p.partition_index};
       auto first = std::lower_bound(wanted.begin(), wanted.end(), RecordRead{tp, -1, -1});
       if (first == wanted.end() || first->partition != tp) continue;
-      if (auto found = kafka::timestamp_at(p.records, first->fetch_offset); found && found->timestamp_ms >= 0) {
+      if (auto found = kafka::timestamp_at(p.records, first->fetch_offset);
+          found && found->timestamp_ms >= 0) {
         record_times_[{tp, first->committed}] = found->timestamp_ms;
       }
     }

@@ -15,7 +15,6 @@ namespace kse::collector {
 using boost::asio::awaitable;
 using model::ClusterSnapshot;
 
-
 Collector::Collector(kafka::KafkaClient& client, CollectorOptions options)
     : client_(client),
       options_(std::move(options)),
@@ -144,7 +143,8 @@ awaitable<ClusterSnapshot> Collector::collect() {
   // A collector that works again logs its next problem again.
   for (const auto& [name, status] : snapshot.collectors) {
     if (!status.up) continue;
-    std::erase_if(logged_errors_, [&name](const std::string& line) { return line.rfind(name + ": ", 0) == 0; });
+    std::erase_if(logged_errors_,
+                  [&name](const std::string& line) { return line.rfind(name + ": ", 0) == 0; });
   }
   snapshot.cycle_duration = std::chrono::steady_clock::now() - started;
   co_return std::move(cycle.snapshot);

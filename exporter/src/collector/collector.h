@@ -72,7 +72,8 @@ class Collector {
       return std::tie(partition, committed) < std::tie(other.partition, other.committed);
     }
   };
-  boost::asio::awaitable<void> fetch_record_times(Cycle& cycle, int32_t leader, std::vector<RecordRead> wanted);
+  boost::asio::awaitable<void> fetch_record_times(Cycle& cycle, int32_t leader,
+                                                  std::vector<RecordRead> wanted);
   boost::asio::awaitable<void> collect_log_dirs(Cycle& cycle, int32_t broker);
   boost::asio::awaitable<void> collect_topic_configs(Cycle& cycle);
   boost::asio::awaitable<void> collect_quorum(Cycle& cycle);
@@ -85,7 +86,8 @@ class Collector {
 
   // One request of the cycle, to `broker` or to any broker (kAnyBroker), counted.
   template <typename Request>
-  boost::asio::awaitable<Answer<typename Request::Response>> ask(Cycle& cycle, int32_t broker, Request request);
+  boost::asio::awaitable<Answer<typename Request::Response>> ask(Cycle& cycle, int32_t broker,
+                                                                 Request request);
   // Counts a request; a broker that did not answer at all is unreachable this cycle.
   void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
   // Fails `collector` for this cycle; `reason` is the bounded label value of
@@ -105,8 +107,8 @@ class Collector {
         return true;
       }
     }
-    mark_failed(cycle, collector, broker == kAnyBroker ? error : "broker " + std::to_string(broker) + ": " + error,
-                reason);
+    mark_failed(cycle, collector,
+                broker == kAnyBroker ? error : "broker " + std::to_string(broker) + ": " + error, reason);
     return false;
   }
   // An error code inside an answer (one topic, group or partition) fails its collector
@@ -115,7 +117,8 @@ class Collector {
   // ListOffsets answers for every partition three times a cycle.
   template <typename What>
   void mark_error_code(Cycle& cycle, const std::string& collector, int16_t code, What what) {
-    if (code != 0) mark_failed(cycle, collector, what() + ": " + kafka::error_name(code), kafka::error_name(code));
+    if (code != 0)
+      mark_failed(cycle, collector, what() + ": " + kafka::error_name(code), kafka::error_name(code));
   }
 
   kafka::KafkaClient& client_;

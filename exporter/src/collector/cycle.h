@@ -32,8 +32,8 @@ struct Collector::Cycle {
 
   // Time left before the deadline, at most `cap`; zero or less once it has passed.
   std::chrono::milliseconds budget(std::chrono::milliseconds cap) const {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     return std::min(left, cap);
   }
 

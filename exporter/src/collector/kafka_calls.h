@@ -65,15 +65,16 @@ Answer<Response> to_answer(kafka::Result<Response> result) {
 }
 
 template <typename Request>
-boost::asio::awaitable<Answer<typename Request::Response>> call(
-    kafka::KafkaClient& client, int32_t broker, Request request,
-    std::chrono::milliseconds timeout) {
+boost::asio::awaitable<Answer<typename Request::Response>> call(kafka::KafkaClient& client, int32_t broker,
+                                                                Request request,
+                                                                std::chrono::milliseconds timeout) {
   co_return to_answer(co_await client.send(broker, std::move(request), timeout));
 }
 
 template <typename Request>
-boost::asio::awaitable<Answer<typename Request::Response>> call_any(
-    kafka::KafkaClient& client, Request request, std::chrono::milliseconds timeout) {
+boost::asio::awaitable<Answer<typename Request::Response>> call_any(kafka::KafkaClient& client,
+                                                                    Request request,
+                                                                    std::chrono::milliseconds timeout) {
   co_return to_answer(co_await client.send_any(std::move(request), timeout));
 }
 

@@ -47,8 +47,7 @@ void apply_node(Config& config, const YAML::Node& node, const std::string& prefi
   for (const auto& entry : node) {
     const Origin origin = origin_of(source, entry.first);
     if (!entry.first.IsScalar()) {
-      throw ConfigError(origin.where + ": a key must be a plain name, found " +
-                        describe(entry.first));
+      throw ConfigError(origin.where + ": a key must be a plain name, found " + describe(entry.first));
     }
     const std::string key = prefix + entry.first.Scalar();
     const Origin value_origin = origin_of(source, entry.second);
@@ -57,13 +56,12 @@ void apply_node(Config& config, const YAML::Node& node, const std::string& prefi
       config.origins[key] = value_origin.where;
     } else if (is_section(key)) {
       if (!entry.second.IsMap()) {
-        fail(value_origin, key, describe(entry.second),
-             "a mapping with keys " + allowed_children(key + "."));
+        fail(value_origin, key, describe(entry.second), "a mapping with keys " + allowed_children(key + "."));
       }
       apply_node(config, entry.second, key + ".", source);
     } else {
-      throw ConfigError(origin.where + ": unknown key '" + key + "', allowed here: " +
-                        allowed_children(prefix));
+      throw ConfigError(origin.where + ": unknown key '" + key +
+                        "', allowed here: " + allowed_children(prefix));
     }
   }
 }
@@ -191,8 +189,8 @@ int64_t broker_port(const ServeConfig& serve, int32_t broker_id) {
 // The checks that involve more than one key, after every key has passed the schema.
 void validate(const Config& config) {
   // Errors name the line of `origin_key`, else the file.
-  const auto refuse = [&config](const std::string& key, const std::string& found,
-                                const std::string& allowed, const std::string& origin_key) {
+  const auto refuse = [&config](const std::string& key, const std::string& found, const std::string& allowed,
+                                const std::string& origin_key) {
     auto it = config.origins.find(origin_key);
     const std::string where = it != config.origins.end() ? it->second : config.source;
     throw ConfigError(where + ": key '" + key + "': found " + found + ", allowed " + allowed);
@@ -215,14 +213,12 @@ void validate(const Config& config) {
            "single_port or sidecar mode (serve.broker_id), not both", "serve.single_port");
   }
   const std::string& path = serve.metrics_path;
-  if (path.empty() || path.front() != '/' || path == "/" || path == "/healthz" ||
-      path == "/ready") {
+  if (path.empty() || path.front() != '/' || path == "/" || path == "/healthz" || path == "/ready") {
     refuse("serve.metrics_path", "'" + serve.metrics_path + "'",
            "a path starting with / other than /, /healthz and /ready", "serve.metrics_path");
   }
   // With one port there are no broker ports to collide with.
-  if (!serve.single_port && serve.broker_ports.empty() &&
-      serve.cluster_port >= serve.broker_port_base &&
+  if (!serve.single_port && serve.broker_ports.empty() && serve.cluster_port >= serve.broker_port_base &&
       serve.cluster_port < serve.broker_port_base + 64) {
     refuse("serve.cluster_port",
            std::to_string(serve.cluster_port) +
@@ -231,25 +227,20 @@ void validate(const Config& config) {
            "a port outside broker_port_base..broker_port_base+63", "serve.cluster_port");
   }
   if (serve.tls.cert_file.empty() != serve.tls.key_file.empty()) {
-    refuse("serve.tls", "only one of cert_file and key_file", "both or neither",
-           "serve.tls.cert_file");
+    refuse("serve.tls", "only one of cert_file and key_file", "both or neither", "serve.tls.cert_file");
   }
   if (!serve.web_config_file.empty() &&
       (!serve.tls.cert_file.empty() || !serve.basic_auth.username.empty())) {
     refuse("serve.web_config_file",
-           "it together with " +
-               std::string(!serve.tls.cert_file.empty() ? "serve.tls" : "serve.basic_auth"),
-           "either serve.web_config_file or serve.tls/serve.basic_auth, not both",
-           "serve.web_config_file");
+           "it together with " + std::string(!serve.tls.cert_file.empty() ? "serve.tls" : "serve.basic_auth"),
+           "either serve.web_config_file or serve.tls/serve.basic_auth, not both", "serve.web_config_file");
   }
   if (config.kafka.tls.cert_file.empty() != config.kafka.tls.key_file.empty()) {
-    refuse("kafka.tls", "only one of cert_file and key_file", "both or neither",
-           "kafka.tls.cert_file");
+    refuse("kafka.tls", "only one of cert_file and key_file", "both or neither", "kafka.tls.cert_file");
   }
   if (config.kafka.sasl.mechanism != "none" && config.kafka.sasl.username.empty()) {
     refuse("kafka.sasl.username", "nothing",
-           "a user name when kafka.sasl.mechanism is " + config.kafka.sasl.mechanism,
-           "kafka.sasl.username");
+           "a user name when kafka.sasl.mechanism is " + config.kafka.sasl.mechanism, "kafka.sasl.username");
   }
   if (config.collect.timeout >= config.collect.interval) {
     refuse("collect.timeout", ms(config.collect.timeout),
@@ -259,12 +250,11 @@ void validate(const Config& config) {
   // requests that follow it (FindCoordinator, group details, offsets) on the others.
   if (config.collect.timeout < 2 * config.kafka.request_timeout) {
     refuse("kafka.request_timeout", ms(config.kafka.request_timeout),
-           "at most half of collect.timeout (" + ms(config.collect.timeout) + ")",
-           "kafka.request_timeout");
+           "at most half of collect.timeout (" + ms(config.collect.timeout) + ")", "kafka.request_timeout");
   }
   if (config.jmx.enabled && config.jmx.brokers.empty()) {
-    refuse("jmx.brokers", "nothing",
-           "a mapping of broker id to Jolokia URL when jmx.enabled is true", "jmx.brokers");
+    refuse("jmx.brokers", "nothing", "a mapping of broker id to Jolokia URL when jmx.enabled is true",
+           "jmx.brokers");
   }
 }
 

@@ -34,8 +34,7 @@ std::string lower(std::string text) {
   return text;
 }
 
-void assign(Given& given, const std::string& flag, const std::string& key,
-            const std::string& value) {
+void assign(Given& given, const std::string& flag, const std::string& key, const std::string& value) {
   given.assignments.emplace_back(key + "=" + value, "flag --" + flag);
 }
 
@@ -107,8 +106,7 @@ void sasl_mechanism(Given& given, const std::string& flag, const std::string& va
     return;
   }
   if (name == "gssapi" || name == "awsiam" || name == "oauthbearer") {
-    refuse(flag,
-           "'" + value + "' is not supported yet; supported: plain, scram-sha256, scram-sha512");
+    refuse(flag, "'" + value + "' is not supported yet; supported: plain, scram-sha256, scram-sha512");
   }
   refuse(flag, "found '" + value + "', allowed plain, scram-sha256 or scram-sha512");
 }
@@ -123,9 +121,7 @@ ValueHandler to_key(const std::string& key) {
 }
 
 ValueHandler ignored_value(const std::string& why) {
-  return [why](Given& given, const std::string& flag, const std::string&) {
-    ignore(given, flag, why);
-  };
+  return [why](Given& given, const std::string& flag, const std::string&) { ignore(given, flag, why); };
 }
 
 BoolHandler ignored_bool(const std::string& why) {
@@ -154,13 +150,13 @@ const std::map<std::string, ValueHandler>& value_flags() {
          }
        }},
       {"kafka.version",
-       ignored_value(
-           "the exporter asks each broker which request versions it speaks (ApiVersions)")},
+       ignored_value("the exporter asks each broker which request versions it speaks (ApiVersions)")},
       {"kafka.labels",
        [](Given&, const std::string& flag, const std::string& value) {
          if (!value.empty()) {
-           refuse(flag, "not supported yet; add these labels in Prometheus' scrape configuration "
-                        "(static_configs labels or relabel_configs)");
+           refuse(flag,
+                  "not supported yet; add these labels in Prometheus' scrape configuration "
+                  "(static_configs labels or relabel_configs)");
          }
        }},
       {"sasl.username", to_key("kafka.sasl.username")},
@@ -181,21 +177,18 @@ const std::map<std::string, ValueHandler>& value_flags() {
       {"tls.server-name",
        [](Given&, const std::string& flag, const std::string& value) {
          if (!value.empty()) {
-           refuse(flag, "not supported yet: each broker's certificate is checked against that "
-                        "broker's advertised host name (--tls.insecure-skip-tls-verify skips "
-                        "the name check)");
+           refuse(flag,
+                  "not supported yet: each broker's certificate is checked against that "
+                  "broker's advertised host name (--tls.insecure-skip-tls-verify skips "
+                  "the name check)");
          }
        }},
       {"server.tls.ca-file",
        ignored_value("only used by --server.tls.mutual-auth-enabled, which is not supported yet")},
-      {"server.tls.cert-file",
-       [](Given& given, const std::string&, const std::string& value) {
-         given.server_tls_cert_file = value;
-       }},
+      {"server.tls.cert-file", [](Given& given, const std::string&,
+                                  const std::string& value) { given.server_tls_cert_file = value; }},
       {"server.tls.key-file",
-       [](Given& given, const std::string&, const std::string& value) {
-         given.server_tls_key_file = value;
-       }},
+       [](Given& given, const std::string&, const std::string& value) { given.server_tls_key_file = value; }},
       {"topic.filter",
        [](Given& given, const std::string& flag, const std::string& value) {
          assign(given, flag, "filters.topic_include", unanchored(value));
@@ -216,19 +209,20 @@ const std::map<std::string, ValueHandler>& value_flags() {
       {"web.telemetry-path", to_key("serve.metrics_path")},
       {"log.level", to_key("log.level")},
       {"log.format", ignored_value("the exporter logs plain text lines")},
-      {"zookeeper.server",
-       ignored_value("only used by --use.consumelag.zookeeper, which is not supported")},
+      {"zookeeper.server", ignored_value("only used by --use.consumelag.zookeeper, which is not supported")},
       {"refresh.metadata",
        [](Given& given, const std::string& flag, const std::string& value) {
          check_go_duration(flag, value);
-         ignore(given, flag, "the exporter reads the metadata every collection cycle "
-                             "(collect.interval)");
+         ignore(given, flag,
+                "the exporter reads the metadata every collection cycle "
+                "(collect.interval)");
        }},
       {"topic.workers",
        [](Given& given, const std::string& flag, const std::string& value) {
          integer(flag, value, 1);
-         ignore(given, flag, "the exporter sends its requests to all brokers at once, one "
-                             "connection each");
+         ignore(given, flag,
+                "the exporter sends its requests to all brokers at once, one "
+                "connection each");
        }},
       {"verbosity",
        [](Given& given, const std::string& flag, const std::string& value) {
@@ -241,15 +235,12 @@ const std::map<std::string, ValueHandler>& value_flags() {
 
 const std::map<std::string, BoolHandler>& bool_flags() {
   static const std::map<std::string, BoolHandler> table = {
-      {"sasl.enabled",
-       [](Given& given, const std::string&, bool value) { given.sasl_enabled = value; }},
-      {"sasl.handshake",
-       only(true, "false is not supported: the exporter always sends SaslHandshake, as Kafka "
-                  "brokers require (a non-Kafka SASL proxy is not supported)")},
-      {"tls.enabled",
-       [](Given& given, const std::string& flag, bool value) {
-         assign(given, flag, "kafka.tls.enabled", value ? "true" : "false");
-       }},
+      {"sasl.enabled", [](Given& given, const std::string&, bool value) { given.sasl_enabled = value; }},
+      {"sasl.handshake", only(true,
+                              "false is not supported: the exporter always sends SaslHandshake, as Kafka "
+                              "brokers require (a non-Kafka SASL proxy is not supported)")},
+      {"tls.enabled", [](Given& given, const std::string& flag,
+                         bool value) { assign(given, flag, "kafka.tls.enabled", value ? "true" : "false"); }},
       {"tls.insecure-skip-tls-verify",
        [](Given& given, const std::string& flag, bool value) {
          assign(given, flag, "kafka.tls.verify_hostname", value ? "false" : "true");
@@ -263,16 +254,18 @@ const std::map<std::string, BoolHandler>& bool_flags() {
       {"server.tls.enabled",
        [](Given& given, const std::string&, bool value) { given.server_tls_enabled = value; }},
       {"server.tls.mutual-auth-enabled",
-       only(false, "not supported yet: the exporter's HTTPS does not ask for client "
-                   "certificates; use serve.basic_auth or a proxy")},
+       only(false,
+            "not supported yet: the exporter's HTTPS does not ask for client "
+            "certificates; use serve.basic_auth or a proxy")},
       {"log.enable-sarama", ignored_bool("the exporter has no Sarama client; --log.level debug "
                                          "logs its Kafka requests")},
       {"use.consumelag.zookeeper",
-       only(false, "not supported: ZooKeeper-stored consumer offsets are not read (Kafka 4 has "
-                   "no ZooKeeper); lag comes from the offsets committed to Kafka")},
-      {"offset.show-all",
-       only(true, "false is not supported: every consumer group with committed offsets is "
-                  "reported; choose groups with --group.filter and --group.exclude")},
+       only(false,
+            "not supported: ZooKeeper-stored consumer offsets are not read (Kafka 4 has "
+            "no ZooKeeper); lag comes from the offsets committed to Kafka")},
+      {"offset.show-all", only(true,
+                               "false is not supported: every consumer group with committed offsets is "
+                               "reported; choose groups with --group.filter and --group.exclude")},
       {"concurrent.enable",
        ignored_bool("every scrape is served from the last collection cycle, never from a "
                     "request to Kafka")},
@@ -327,8 +320,8 @@ KafkaExporterFlags extract_kafka_exporter_flags(const std::vector<std::string>& 
       if (inline_value) {
         auto parsed = parse_bool(*inline_value);
         if (!parsed || negated) {
-          refuse(name, "found '" + *inline_value + "', allowed --" + bool_name + ", --no-" +
-                           bool_name + " or --" + bool_name + "=true|false");
+          refuse(name, "found '" + *inline_value + "', allowed --" + bool_name + ", --no-" + bool_name +
+                           " or --" + bool_name + "=true|false");
         }
         value = *parsed;
       }
@@ -365,8 +358,7 @@ KafkaExporterFlags extract_kafka_exporter_flags(const std::vector<std::string>& 
     ignore(given, "server.tls.cert-file",
            "HTTPS is only served with --server.tls.enabled, as kafka_exporter does");
   }
-  result.assignments.insert(result.assignments.end(), given.assignments.begin(),
-                            given.assignments.end());
+  result.assignments.insert(result.assignments.end(), given.assignments.begin(), given.assignments.end());
   result.notes = std::move(given.notes);
   return result;
 }

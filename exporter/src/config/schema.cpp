@@ -24,8 +24,8 @@ std::string expect_scalar(const YAML::Node& node, const Origin& origin, const st
   return node.Scalar();
 }
 
-int64_t read_integer(const YAML::Node& node, const Origin& origin, const std::string& key,
-                     int64_t min, int64_t max) {
+int64_t read_integer(const YAML::Node& node, const Origin& origin, const std::string& key, int64_t min,
+                     int64_t max) {
   const std::string allowed = "an integer " + std::to_string(min) + ".." + std::to_string(max);
   const std::string text = expect_scalar(node, origin, key, allowed);
   auto value = parse_integer(text);
@@ -60,10 +60,9 @@ std::string read_choice(const YAML::Node& node, const Origin& origin, const std:
   return text;
 }
 
-Duration read_duration(const YAML::Node& node, const Origin& origin, const std::string& key,
-                       Duration min) {
-  const std::string allowed = "a duration such as 500ms, 15s, 2m or 1h, at least " +
-                              std::to_string(min.count()) + "ms";
+Duration read_duration(const YAML::Node& node, const Origin& origin, const std::string& key, Duration min) {
+  const std::string allowed =
+      "a duration such as 500ms, 15s, 2m or 1h, at least " + std::to_string(min.count()) + "ms";
   const std::string text = expect_scalar(node, origin, key, allowed);
   auto value = parse_duration(text);
   if (!value || *value < min) {
@@ -76,8 +75,8 @@ std::string read_regex(const YAML::Node& node, const Origin& origin, const std::
   const std::string text = expect_scalar(node, origin, key, "a regular expression");
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(text.c_str()), text.size(), 0,
-                                   &error_code, &error_offset, nullptr);
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(text.c_str()), text.size(), 0, &error_code,
+                                   &error_offset, nullptr);
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error_code, message, sizeof message);
@@ -102,8 +101,7 @@ enum class Pem { kCertificates, kPrivateKey };
 
 // A readable file that also holds what it is named for, so a wrong file is refused
 // here, before any port opens, and not by the first TLS handshake.
-std::string read_pem_path(const YAML::Node& node, const Origin& origin, const std::string& key,
-                          Pem kind) {
+std::string read_pem_path(const YAML::Node& node, const Origin& origin, const std::string& key, Pem kind) {
   const std::string path = read_file_path(node, origin, key);
   if (path.empty()) return path;
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), &BIO_free);
@@ -114,8 +112,7 @@ std::string read_pem_path(const YAML::Node& node, const Origin& origin, const st
     X509_free(certificate);
   } else if (bio) {
     // An encrypted key is refused too: nothing could type its pass phrase.
-    EVP_PKEY* private_key =
-        PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>(""));
+    EVP_PKEY* private_key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>(""));
     parsed = private_key != nullptr;
     EVP_PKEY_free(private_key);
   }
@@ -123,10 +120,8 @@ std::string read_pem_path(const YAML::Node& node, const Origin& origin, const st
   if (!parsed) {
     fail(origin, key,
          "'" + path + "', which holds no PEM " +
-             std::string(kind == Pem::kCertificates ? "certificate"
-                                                    : "private key without a pass phrase"),
-         kind == Pem::kCertificates ? "a PEM file of one or more certificates"
-                                    : "a PEM private key file");
+             std::string(kind == Pem::kCertificates ? "certificate" : "private key without a pass phrase"),
+         kind == Pem::kCertificates ? "a PEM file of one or more certificates" : "a PEM private key file");
   }
   return path;
 }
@@ -177,9 +172,9 @@ int32_t read_broker_id_key(const YAML::Node& node, const Origin& origin, const s
 
 // Broker id -> value, each entry's errors naming its own line and key (serve.broker_ports.2).
 template <typename Value, typename ReadValue>
-std::map<int32_t, Value> read_broker_map(Config& config, const YAML::Node& node,
-                                         const Origin& origin, const std::string& key,
-                                         const std::string& allowed, ReadValue read_value) {
+std::map<int32_t, Value> read_broker_map(Config& config, const YAML::Node& node, const Origin& origin,
+                                         const std::string& key, const std::string& allowed,
+                                         ReadValue read_value) {
   if (!node.IsMap()) fail(origin, key, describe(node), allowed);
   std::map<int32_t, Value> values;
   for (const auto& entry : node) {
@@ -249,8 +244,7 @@ const std::vector<Key>& keys() {
       {KSE_KEY(kafka.sasl.username), string(), "SASL user name"},
       {KSE_KEY(kafka.sasl.password), string(),
        "SASL password (prefer `KSE_KAFKA_SASL_PASSWORD` to the file)"},
-      {KSE_KEY(collect.interval), duration(milliseconds(1000)),
-       "time between collection cycles"},
+      {KSE_KEY(collect.interval), duration(milliseconds(1000)), "time between collection cycles"},
       {KSE_KEY(collect.timeout), duration(milliseconds(100)),
        "a cycle gives up on what has not answered by then; below `collect.interval`"},
       {KSE_KEY(collect.lag_history_points), integer(2, 10000),
@@ -258,8 +252,7 @@ const std::vector<Key>& keys() {
        "be read)"},
       {KSE_KEY(collect.lag_status_window), integer(3, 1000),
        "cycles over which a group's status (`kafka_consumergroup_status`) is judged"},
-      {KSE_KEY(serve.listen_address), name("an IP address"),
-       "address every HTTP port binds to"},
+      {KSE_KEY(serve.listen_address), name("an IP address"), "address every HTTP port binds to"},
       {KSE_KEY(serve.cluster_port), integer(1, 65535),
        "port of cluster-wide series and, outside sidecar mode, the exporter's own; outside "
        "`serve.broker_port_base`..+63 unless `serve.broker_ports` is set"},
@@ -286,8 +279,7 @@ const std::vector<Key>& keys() {
        "serve HTTPS instead of HTTP with this certificate; needs `serve.tls.key_file`"},
       {KSE_KEY(serve.tls.key_file), pem_private_key(),
        "key (without a pass phrase) of `serve.tls.cert_file`"},
-      {KSE_KEY(serve.basic_auth.username), string(),
-       "require HTTP basic auth with this user on every port"},
+      {KSE_KEY(serve.basic_auth.username), string(), "require HTTP basic auth with this user on every port"},
       {KSE_KEY(serve.basic_auth.password), string(), "password of `serve.basic_auth.username`"},
       {KSE_KEY(serve.web_config_file), readable_file(),
        "TLS, client certificates and bcrypt basic auth in the Prometheus exporter-toolkit "
@@ -296,29 +288,23 @@ const std::vector<Key>& keys() {
       {KSE_KEY(filters.topic_include), regex(), "topics to report"},
       {KSE_KEY(filters.topic_exclude), regex(), "topics not to report, among those included"},
       {KSE_KEY(filters.group_include), regex(), "consumer groups to report"},
-      {KSE_KEY(filters.group_exclude), regex(),
-       "consumer groups not to report, among those included"},
+      {KSE_KEY(filters.group_exclude), regex(), "consumer groups not to report, among those included"},
       {KSE_KEY(limits.max_series), integer(0, INT64_MAX),
        "cap on the Kafka series of a cycle, 0 = none; not applied in sidecar mode (see "
        "docs/metrics.md, \"Series limit\")"},
-      {KSE_KEY(limits.partition_metrics), boolean(),
-       "per-partition topic families (off: topic-level only)"},
+      {KSE_KEY(limits.partition_metrics), boolean(), "per-partition topic families (off: topic-level only)"},
       {KSE_KEY(limits.group_partition_metrics), boolean(),
        "per-partition consumer group families (off: sums only)"},
-      {KSE_KEY(probe.enabled), boolean(),
-       "run the end-to-end probe (docs/metrics.md, \"End-to-end probe\")"},
+      {KSE_KEY(probe.enabled), boolean(), "run the end-to-end probe (docs/metrics.md, \"End-to-end probe\")"},
       {KSE_KEY(probe.topic), name("a topic name"),
        "the probe's topic, created and repaired by the exporter; the only topic it writes to"},
       {KSE_KEY(probe.group), name("a group id"),
        "the probe consumer's group (sidecars append `-<broker id>`)"},
-      {KSE_KEY(probe.interval), duration(milliseconds(100)),
-       "one message per probe partition per interval"},
+      {KSE_KEY(probe.interval), duration(milliseconds(100)), "one message per probe partition per interval"},
       {KSE_KEY(probe.replication_factor), integer(1, 32),
        "replicas of each probe partition (at most the number of brokers)"},
-      {KSE_KEY(probe.retention), duration(milliseconds(60000)),
-       "`retention.ms` of the probe topic"},
-      {KSE_KEY(jmx.enabled), boolean(),
-       "read broker internals through Jolokia; needs `jmx.brokers`"},
+      {KSE_KEY(probe.retention), duration(milliseconds(60000)), "`retention.ms` of the probe topic"},
+      {KSE_KEY(jmx.enabled), boolean(), "read broker internals through Jolokia; needs `jmx.brokers`"},
       {KSE_KEY(jmx.rules_file), readable_file(),
        "jmx_exporter-format rules (`exporter/kafka-broker-rules.yml` is ours)"},
       {KSE_KEY(jmx.brokers), broker_urls(),
@@ -328,8 +314,7 @@ const std::vector<Key>& keys() {
       {KSE_KEY(jmx.password), string(), "Jolokia basic auth password"},
       {KSE_KEY(jmx.ca_file), pem_certificates(), "CA for https Jolokia URLs"},
       {KSE_KEY(jmx.timeout), duration(milliseconds(100)), "timeout of one Jolokia read"},
-      {KSE_KEY(log.level), choice({"trace", "debug", "info", "warn", "error"}),
-       "least severe level logged"},
+      {KSE_KEY(log.level), choice({"trace", "debug", "info", "warn", "error"}), "least severe level logged"},
   };
   return table;
 }
@@ -381,15 +366,9 @@ void apply(const Key& key, Config& config, const YAML::Node& node, const Origin&
   const Type& type = key.type;
   const Field field = key.field(config);
   switch (type.kind) {
-    case Kind::kString:
-      *std::get<std::string*>(field) = read_string(node, origin, path);
-      return;
-    case Kind::kName:
-      *std::get<std::string*>(field) = expect_scalar(node, origin, path, type.what);
-      return;
-    case Kind::kBool:
-      *std::get<bool*>(field) = read_bool(node, origin, path);
-      return;
+    case Kind::kString: *std::get<std::string*>(field) = read_string(node, origin, path); return;
+    case Kind::kName: *std::get<std::string*>(field) = expect_scalar(node, origin, path, type.what); return;
+    case Kind::kBool: *std::get<bool*>(field) = read_bool(node, origin, path); return;
     case Kind::kInteger: {
       const int64_t value = read_integer(node, origin, path, type.min, type.max);
       if (auto* wide = std::get_if<int64_t*>(&field)) {
@@ -414,12 +393,8 @@ void apply(const Key& key, Config& config, const YAML::Node& node, const Origin&
     case Kind::kChoice:
       *std::get<std::string*>(field) = read_choice(node, origin, path, type.choices);
       return;
-    case Kind::kRegex:
-      *std::get<std::string*>(field) = read_regex(node, origin, path);
-      return;
-    case Kind::kReadableFile:
-      *std::get<std::string*>(field) = read_file_path(node, origin, path);
-      return;
+    case Kind::kRegex: *std::get<std::string*>(field) = read_regex(node, origin, path); return;
+    case Kind::kReadableFile: *std::get<std::string*>(field) = read_file_path(node, origin, path); return;
     case Kind::kPemCertificates:
       *std::get<std::string*>(field) = read_pem_path(node, origin, path, Pem::kCertificates);
       return;
@@ -433,11 +408,11 @@ void apply(const Key& key, Config& config, const YAML::Node& node, const Origin&
       return;
     }
     case Kind::kBrokerPorts:
-      *std::get<std::map<int32_t, int>*>(field) = read_broker_map<int>(
-          config, node, origin, path, "a mapping of broker id to port",
-          [](const YAML::Node& value, const Origin& at, const std::string& entry_key) {
-            return static_cast<int>(read_integer(value, at, entry_key, 1, 65535));
-          });
+      *std::get<std::map<int32_t, int>*>(field) =
+          read_broker_map<int>(config, node, origin, path, "a mapping of broker id to port",
+                               [](const YAML::Node& value, const Origin& at, const std::string& entry_key) {
+                                 return static_cast<int>(read_integer(value, at, entry_key, 1, 65535));
+                               });
       return;
     case Kind::kBrokerUrls:
       *std::get<std::map<int32_t, std::string>*>(field) = read_broker_map<std::string>(
@@ -465,17 +440,15 @@ std::string duration_text(Duration duration) {
 
 std::string allowed_text(const schema::Type& type) {
   const bool unbounded = type.max == INT32_MAX || type.max == INT64_MAX;
-  const std::string range = unbounded
-                                ? "at least " + std::to_string(type.min)
-                                : std::to_string(type.min) + ".." + std::to_string(type.max);
+  const std::string range = unbounded ? "at least " + std::to_string(type.min)
+                                      : std::to_string(type.min) + ".." + std::to_string(type.max);
   switch (type.kind) {
     case Kind::kString: return "a string";
     case Kind::kName: return type.what;
     case Kind::kBool: return "true or false";
     case Kind::kInteger: return "an integer " + range;
     case Kind::kOptionalInteger: return "an integer " + range + ", or nothing";
-    case Kind::kDuration:
-      return "a duration, at least " + duration_text(Duration(type.min));
+    case Kind::kDuration: return "a duration, at least " + duration_text(Duration(type.min));
     case Kind::kChoice: {
       std::string text;
       for (const auto& choice : type.choices) {
@@ -545,8 +518,7 @@ std::string reference_markdown() {
   std::string text = "| key | allowed | default | meaning |\n| --- | --- | --- | --- |\n";
   for (const auto& row : key_reference()) {
     const std::string default_cell = row.value.empty() ? "" : "`" + row.value + "`";
-    text += "| `" + row.key + "` | " + row.allowed + " | " + default_cell + " | " + row.meaning +
-            " |\n";
+    text += "| `" + row.key + "` | " + row.allowed + " | " + default_cell + " | " + row.meaning + " |\n";
   }
   return text;
 }

@@ -58,9 +58,9 @@ struct Type {
 };
 
 // The member of Config a key sets; the alternative must suit the key's Kind.
-using Field = std::variant<std::string*, bool*, int*, int64_t*, Duration*, std::optional<int32_t>*,
-                           std::vector<std::string>*, std::map<int32_t, int>*,
-                           std::map<int32_t, std::string>*>;
+using Field =
+    std::variant<std::string*, bool*, int*, int64_t*, Duration*, std::optional<int32_t>*,
+                 std::vector<std::string>*, std::map<int32_t, int>*, std::map<int32_t, std::string>*>;
 
 struct Key {
   std::string_view path;

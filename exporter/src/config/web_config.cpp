@@ -139,8 +139,7 @@ WebConfig parse_web_config(const std::string& text, const std::string& source_na
         web.basic_auth_users[user.first.Scalar()] = hash;
       }
     } else if (name == "http_server_config") {
-      fail(origin, name, "a key this exporter does not implement",
-           "tls_server_config, basic_auth_users");
+      fail(origin, name, "a key this exporter does not implement", "tls_server_config, basic_auth_users");
     } else {
       fail(origin, name, "an unknown key", "tls_server_config, basic_auth_users");
     }

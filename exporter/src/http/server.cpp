@@ -25,8 +25,7 @@ std::once_flag library_once;
 
 void send(mg_connection* connection, int status, const char* status_text, const std::string& content_type,
           std::string_view body, const char* extra_headers = "") {
-  mg_printf(connection,
-            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n", status,
+  mg_printf(connection, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n", status,
             status_text, content_type.c_str(), body.size(), extra_headers);
   mg_write(connection, body.data(), body.size());
 }
@@ -77,8 +76,7 @@ bool prefers_openmetrics(const char* header) {
   for_each_item(header, [&](std::string_view type, std::string_view params) {
     if (type == "application/openmetrics-text") {
       const size_t version = params.find("version=");
-      if (version == std::string_view::npos ||
-          params.substr(version + 8).starts_with("1.0.0")) {
+      if (version == std::string_view::npos || params.substr(version + 8).starts_with("1.0.0")) {
         openmetrics = std::max(openmetrics, quality(params));
       }
     } else if (type == "text/plain" || type == "text/*" || type == "*/*") {
@@ -103,8 +101,8 @@ std::set<std::string, std::less<>> requested_families(const char* query) {
     const std::string raw_value(pair.substr(equals + 1));
     std::string key(raw_key.size() + 1, '\0');
     std::string value(raw_value.size() + 1, '\0');
-    const int key_length = mg_url_decode(raw_key.c_str(), static_cast<int>(raw_key.size()),
-                                         key.data(), static_cast<int>(key.size()), 1);
+    const int key_length = mg_url_decode(raw_key.c_str(), static_cast<int>(raw_key.size()), key.data(),
+                                         static_cast<int>(key.size()), 1);
     const int value_length = mg_url_decode(raw_value.c_str(), static_cast<int>(raw_value.size()),
                                            value.data(), static_cast<int>(value.size()), 1);
     if (key_length < 0 || value_length < 0) continue;
@@ -209,9 +207,9 @@ void HttpServer::ensure_port(int number, const std::string& role) {
   }
   const std::string threads = std::to_string(options_.threads_per_port);
   std::vector<const char*> civet_options = {
-      "listening_ports", listen.c_str(), "num_threads", threads.c_str(),
-      "request_timeout_ms", "10000", "enable_keep_alive", "yes",
-      "keep_alive_timeout_ms", "30000", "max_request_size", "16384"};
+      "listening_ports",       listen.c_str(), "num_threads",       threads.c_str(),
+      "request_timeout_ms",    "10000",        "enable_keep_alive", "yes",
+      "keep_alive_timeout_ms", "30000",        "max_request_size",  "16384"};
   // civetweb's option makes it set TLS up at all; init_tls then loads the certificate,
   // the separate key file, the client CA and the versions, which its options cannot.
   if (tls) {
@@ -231,9 +229,8 @@ void HttpServer::ensure_port(int number, const std::string& role) {
   error.text_buffer_size = sizeof error_text;
   port->context = mg_start2(&init, &error);
   if (port->context == nullptr) {
-    throw ServerError("cannot serve port " + std::to_string(number) + " on " +
-                      options_.listen_address + ": " +
-                      (error_text[0] ? error_text : "bind failed (port in use?)"));
+    throw ServerError("cannot serve port " + std::to_string(number) + " on " + options_.listen_address +
+                      ": " + (error_text[0] ? error_text : "bind failed (port in use?)"));
   }
   mg_set_request_handler(port->context, "/", &HttpServer::handle, port.get());
   std::lock_guard lock(mutex_);
@@ -298,8 +295,7 @@ int HttpServer::init_tls(void* ssl_context, void* server) {
   if (type == "RequestClientCert") {
     SSL_CTX_set_verify(context, SSL_VERIFY_PEER, &accept_any_certificate);
   } else if (type == "RequireAnyClientCert") {
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-                       &accept_any_certificate);
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, &accept_any_certificate);
   } else if (type == "VerifyClientCertIfGiven") {
     SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
   } else if (type == "RequireAndVerifyClientCert") {
@@ -318,8 +314,7 @@ bool HttpServer::authorized(mg_connection* connection) {
     if (!decoded) return false;
     const size_t colon = decoded->find(':');
     if (colon == std::string::npos) return false;
-    return bcrypt_users_->verify(decoded->substr(0, colon),
-                                 std::string_view(*decoded).substr(colon + 1));
+    return bcrypt_users_->verify(decoded->substr(0, colon), std::string_view(*decoded).substr(colon + 1));
   }
   if (options_.basic_auth_username.empty()) return true;
   const char* header = mg_get_header(connection, "Authorization");
@@ -339,7 +334,7 @@ std::shared_ptr<const std::pair<std::string, std::string>> HttpServer::openmetri
   std::string converted = render::openmetrics_from_text(text);
   std::string compressed = render::gzip_compress(converted);
   auto made = std::make_shared<const std::pair<std::string, std::string>>(std::move(converted),
-                                                                           std::move(compressed));
+                                                                          std::move(compressed));
   std::lock_guard lock(mutex_);
   port.openmetrics_source = page;
   port.openmetrics = made;
@@ -366,7 +361,8 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
       page = port.page;
     }
     if (!page) {
-      send(connection, 503, "Service Unavailable", "text/plain", "no metrics yet: the first collection cycle has not finished\n");
+      send(connection, 503, "Service Unavailable", "text/plain",
+           "no metrics yet: the first collection cycle has not finished\n");
       return 503;
     }
     const bool gzip = accepts_gzip(mg_get_header(connection, "Accept-Encoding"));
@@ -435,7 +431,8 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
     }
     const std::string body =
         "<!doctype html><html><head><title>kafka-sidecar-exporter</title></head><body>"
-        "<h1>kafka-sidecar-exporter</h1><p>Port " + std::to_string(port.number) + ": " + role +
+        "<h1>kafka-sidecar-exporter</h1><p>Port " +
+        std::to_string(port.number) + ": " + role +
         "</p><ul><li><a href=\"/metrics\">/metrics</a></li><li><a href=\"/healthz\">/healthz</a>"
         "</li><li><a href=\"/ready\">/ready</a></li></ul></body></html>\n";
     send(connection, 200, "OK", "text/html; charset=utf-8", body);

@@ -29,7 +29,7 @@ struct ServerOptions {
   std::string tls_client_ca_file;
   std::string tls_min_version = "TLS12";  // TLS10..TLS13
   std::string tls_max_version;            // empty: the newest
-  std::string basic_auth_username;  // plaintext password (serve.basic_auth)
+  std::string basic_auth_username;        // plaintext password (serve.basic_auth)
   std::string basic_auth_password;
   std::map<std::string, std::string> bcrypt_users;  // user -> bcrypt hash (web config)
   int threads_per_port = 16;
@@ -68,8 +68,8 @@ class HttpServer {
   bool authorized(mg_connection* connection);
   static int init_tls(void* ssl_context, void* server);
   // The OpenMetrics text (and its gzip) of the page a port serves, made on first request.
-  std::shared_ptr<const std::pair<std::string, std::string>> openmetrics_of(Port& port,
-      const std::shared_ptr<const render::RenderedPage>& page);
+  std::shared_ptr<const std::pair<std::string, std::string>> openmetrics_of(
+      Port& port, const std::shared_ptr<const render::RenderedPage>& page);
 
   ServerOptions options_;
   std::unique_ptr<BcryptUsers> bcrypt_users_;

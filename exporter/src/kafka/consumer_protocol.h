@@ -24,8 +24,8 @@ inline ConsumerAssignment decode_consumer_assignment(const std::vector<uint8_t>&
   Reader r(bytes, "ConsumerProtocolAssignment");
   ConsumerAssignment out;
   out.version = r.field("Version").int16();
-  out.assigned_partitions =
-      read_array<ConsumerAssignment::TopicPartitions>(r.field("AssignedPartitions"), false, 6, [](Reader& in) {
+  out.assigned_partitions = read_array<ConsumerAssignment::TopicPartitions>(
+      r.field("AssignedPartitions"), false, 6, [](Reader& in) {
         ConsumerAssignment::TopicPartitions t;
         t.topic = in.field("AssignedPartitions.Topic").string(false);
         t.partitions = read_int32_array(in.field("AssignedPartitions.Partitions"), false);

@@ -26,8 +26,8 @@ int16_t choose_version(ApiVersionRange broker) {
 }
 
 template <typename Request>
-std::vector<uint8_t> encode_request(const Request& request, int16_t version,
-                                    int32_t correlation_id, std::string_view client_id) {
+std::vector<uint8_t> encode_request(const Request& request, int16_t version, int32_t correlation_id,
+                                    std::string_view client_id) {
   Writer w;
   w.int32(0);  // size, patched below
   w.int16(Request::kApiKey);

@@ -7,16 +7,14 @@ namespace kse::metrics {
 
 Catalogue::Catalogue(std::vector<FamilySpec> specs, std::vector<std::string_view> leading_labels,
                      std::string_view summary_note)
-    : specs_(std::move(specs)),
-      leading_labels_(std::move(leading_labels)),
-      summary_note_(summary_note) {}
+    : specs_(std::move(specs)), leading_labels_(std::move(leading_labels)), summary_note_(summary_note) {}
 
 const FamilySpec& Catalogue::spec(std::string_view name) const {
   for (const auto& candidate : specs_) {
     if (candidate.name == name) return candidate;
   }
-  std::fprintf(stderr, "metric family %.*s is missing from the catalogue\n",
-               static_cast<int>(name.size()), name.data());
+  std::fprintf(stderr, "metric family %.*s is missing from the catalogue\n", static_cast<int>(name.size()),
+               name.data());
   std::abort();
 }
 

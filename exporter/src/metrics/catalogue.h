@@ -24,8 +24,7 @@ class Catalogue {
  public:
   // `leading_labels` start every family's labels; `summary_note` ends every summary's help
   // (what window its quantiles describe).
-  explicit Catalogue(std::vector<FamilySpec> specs,
-                     std::vector<std::string_view> leading_labels = {},
+  explicit Catalogue(std::vector<FamilySpec> specs, std::vector<std::string_view> leading_labels = {},
                      std::string_view summary_note = {});
 
   std::vector<FamilySpec>::const_iterator begin() const { return specs_.begin(); }

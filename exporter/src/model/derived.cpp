@@ -49,11 +49,13 @@ void advance_groups(DerivedState& state, const ClusterSnapshot& snapshot) {
       auto& window = history.partitions[tp];
       window.push_back({committed, std::max<int64_t>(0, end->second - committed)});
       const size_t keep = std::max<size_t>(state.status_window, 3);
-      if (window.size() > keep) window.erase(window.begin(), window.end() - static_cast<std::ptrdiff_t>(keep));
+      if (window.size() > keep)
+        window.erase(window.begin(), window.end() - static_cast<std::ptrdiff_t>(keep));
     }
     std::erase_if(history.partitions, [&](const auto& entry) { return !group.committed.count(entry.first); });
   }
-  if (collector_up(snapshot, "groups")) std::erase_if(state.groups, [&](const auto& entry) { return !seen.count(entry.first); });
+  if (collector_up(snapshot, "groups"))
+    std::erase_if(state.groups, [&](const auto& entry) { return !seen.count(entry.first); });
 }
 
 }  // namespace
@@ -128,8 +130,7 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
   // Only a complete metadata view may forget partitions, or a failed cycle would reset history.
   if (snapshot.collectors.count("metadata") && snapshot.collectors.at("metadata").up) {
     std::erase_if(state.offset_history, [&](const auto& entry) { return !seen.count(entry.first); });
-    std::erase_if(state.last_leader_and_isr,
-                  [&](const auto& entry) { return !seen.count(entry.first); });
+    std::erase_if(state.last_leader_and_isr, [&](const auto& entry) { return !seen.count(entry.first); });
     std::set<std::string> topics;
     for (const auto& topic : snapshot.topics) topics.insert(topic.name);
     std::erase_if(state.topic_changes, [&](const auto& entry) { return !topics.count(entry.first); });
@@ -137,8 +138,8 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
   state.has_previous = true;
 }
 
-std::optional<double> lag_seconds(const std::deque<OffsetPoint>& history, int64_t committed,
-                                  int64_t log_end, double now_seconds) {
+std::optional<double> lag_seconds(const std::deque<OffsetPoint>& history, int64_t committed, int64_t log_end,
+                                  double now_seconds) {
   if (committed >= log_end) return 0.0;
   if (history.size() < 2) return std::nullopt;
   // First point past the committed offset; the one before it brackets it from below.
@@ -159,8 +160,8 @@ std::optional<double> lag_seconds(const std::deque<OffsetPoint>& history, int64_
   const double span = static_cast<double>(high->offset - low->offset);
   double produced_at = low->time_seconds;
   if (span > 0) {
-    produced_at += (static_cast<double>(committed - low->offset) / span) *
-                   (high->time_seconds - low->time_seconds);
+    produced_at +=
+        (static_cast<double>(committed - low->offset) / span) * (high->time_seconds - low->time_seconds);
   }
   return std::max(0.0, now_seconds - produced_at);
 }

@@ -65,7 +65,7 @@ std::optional<ConsumerStatus> consumer_status(const std::vector<CommitPoint>& wi
 // Time lag of a committed offset, interpolated on the log-end history:
 // the age of the moment the log end was at `committed`. Absent with fewer than
 // two points; 0 when the consumer is at the log end.
-std::optional<double> lag_seconds(const std::deque<OffsetPoint>& history, int64_t committed,
-                                  int64_t log_end, double now_seconds);
+std::optional<double> lag_seconds(const std::deque<OffsetPoint>& history, int64_t committed, int64_t log_end,
+                                  double now_seconds);
 
 }  // namespace kse::model

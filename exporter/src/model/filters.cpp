@@ -17,13 +17,13 @@ struct Pattern {
     PCRE2_SIZE offset = 0;
     // Anchored at both ends: "position" must not match "position-tx".
     const std::string anchored = "^(?:" + text + ")$";
-    code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(anchored.c_str()), anchored.size(), 0,
-                         &error_code, &offset, nullptr);
+    code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(anchored.c_str()), anchored.size(), 0, &error_code,
+                         &offset, nullptr);
     if (code == nullptr) {
       PCRE2_UCHAR message[256];
       pcre2_get_error_message(error_code, message, sizeof message);
-      throw std::invalid_argument("invalid regular expression '" + text + "': " +
-                                  reinterpret_cast<const char*>(message));
+      throw std::invalid_argument("invalid regular expression '" + text +
+                                  "': " + reinterpret_cast<const char*>(message));
     }
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     match = pcre2_match_data_create_from_pattern(code, nullptr);
@@ -33,8 +33,8 @@ struct Pattern {
     pcre2_code_free(code);
   }
   bool matches(std::string_view name) const {
-    return pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(name.data()), name.size(), 0, 0, match,
-                       nullptr) >= 0;
+    return pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(name.data()), name.size(), 0, 0, match, nullptr) >=
+           0;
   }
 };
 }  // namespace

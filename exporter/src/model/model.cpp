@@ -16,8 +16,7 @@ using metrics::Sample;
 
 namespace {
 
-void add(Family& family, std::vector<std::string> label_values, double value,
-         int32_t owner = kClusterOwner) {
+void add(Family& family, std::vector<std::string> label_values, double value, int32_t owner = kClusterOwner) {
   Sample sample;
   sample.label_values = std::move(label_values);
   sample.value = value;
@@ -73,9 +72,10 @@ void build_brokers(const ClusterSnapshot& snapshot, FamilySet& f) {
            broker.rack.value_or("")},
           1);
     }
-    add(f["kafka_broker_up"], {std::to_string(broker.id)},
-        broker.registered && broker.reachable ? 1 : 0, broker.id);
-    if (broker.fenced) add(f["kafka_broker_fenced"], {std::to_string(broker.id)}, *broker.fenced ? 1 : 0, broker.id);
+    add(f["kafka_broker_up"], {std::to_string(broker.id)}, broker.registered && broker.reachable ? 1 : 0,
+        broker.id);
+    if (broker.fenced)
+      add(f["kafka_broker_fenced"], {std::to_string(broker.id)}, *broker.fenced ? 1 : 0, broker.id);
   }
   if (metadata_up) add(f["kafka_brokers"], {}, static_cast<double>(registered));
   if (!snapshot.cluster_id.empty()) add(f["kafka_cluster_info"], {snapshot.cluster_id}, 1);
@@ -106,9 +106,10 @@ void build_quorum(const ClusterSnapshot& snapshot, FamilySet& f) {
   }
 }
 
-void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived,
-                  const ModelOptions& options, FamilySet& f) {
-  size_t partitions = 0, under_replicated = 0, under_min_isr = 0, at_min_isr = 0, offline = 0, reassigning = 0;
+void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived, const ModelOptions& options,
+                  FamilySet& f) {
+  size_t partitions = 0, under_replicated = 0, under_min_isr = 0, at_min_isr = 0, offline = 0,
+         reassigning = 0;
   const bool reassignments_known = collector_up(snapshot, "reassignments");
   bool urp_complete = true;
   bool min_isr_complete = true;
@@ -123,8 +124,7 @@ void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived,
       add(f["kafka_topic_config_min_insync_replicas"], {topic.name}, *topic.min_insync_replicas);
     }
     if (topic.retention_bytes) {
-      add(f["kafka_topic_config_retention_bytes"], {topic.name},
-          static_cast<double>(*topic.retention_bytes));
+      add(f["kafka_topic_config_retention_bytes"], {topic.name}, static_cast<double>(*topic.retention_bytes));
     }
     if (topic.retention_ms) {
       add(f["kafka_topic_config_retention_seconds"], {topic.name},
@@ -133,12 +133,9 @@ void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived,
     auto changes = derived.topic_changes.find(topic.name);
     const TopicChangeCounters counters =
         changes != derived.topic_changes.end() ? changes->second : TopicChangeCounters{};
-    add(f["kafka_topic_leader_changes_total"], {topic.name},
-        static_cast<double>(counters.leader_changes));
-    add(f["kafka_topic_isr_shrinks_total"], {topic.name},
-        static_cast<double>(counters.isr_shrinks));
-    add(f["kafka_topic_isr_expands_total"], {topic.name},
-        static_cast<double>(counters.isr_expands));
+    add(f["kafka_topic_leader_changes_total"], {topic.name}, static_cast<double>(counters.leader_changes));
+    add(f["kafka_topic_isr_shrinks_total"], {topic.name}, static_cast<double>(counters.isr_shrinks));
+    add(f["kafka_topic_isr_expands_total"], {topic.name}, static_cast<double>(counters.isr_expands));
 
     for (const auto& p : topic.partitions) {
       ++partitions;
@@ -189,12 +186,11 @@ void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived,
       add(f["kafka_topic_partition_leader_is_preferred"], {topic.name, partition},
           !p.replicas.empty() && p.replicas.front() == p.leader ? 1 : 0, owner);
       if (urp_known) {
-        add(f["kafka_topic_partition_under_replicated_partition"], {topic.name, partition},
-            is_urp ? 1 : 0, owner);
+        add(f["kafka_topic_partition_under_replicated_partition"], {topic.name, partition}, is_urp ? 1 : 0,
+            owner);
       }
       if (topic.min_insync_replicas) {
-        add(f["kafka_topic_partition_under_min_isr"], {topic.name, partition},
-            is_under_min ? 1 : 0, owner);
+        add(f["kafka_topic_partition_under_min_isr"], {topic.name, partition}, is_under_min ? 1 : 0, owner);
       }
     }
   }
@@ -235,32 +231,33 @@ void build_log_dirs(const ClusterSnapshot& snapshot, const ModelOptions& options
     }
     add(f["kafka_log_dir_used_bytes"], {broker, dir.path}, static_cast<double>(used), dir.broker);
     if (dir.total_bytes && *dir.total_bytes >= 0) {
-      add(f["kafka_log_dir_total_bytes"], {broker, dir.path},
-          static_cast<double>(*dir.total_bytes), dir.broker);
+      add(f["kafka_log_dir_total_bytes"], {broker, dir.path}, static_cast<double>(*dir.total_bytes),
+          dir.broker);
     }
     if (dir.usable_bytes && *dir.usable_bytes >= 0) {
-      add(f["kafka_log_dir_usable_bytes"], {broker, dir.path},
-          static_cast<double>(*dir.usable_bytes), dir.broker);
+      add(f["kafka_log_dir_usable_bytes"], {broker, dir.path}, static_cast<double>(*dir.usable_bytes),
+          dir.broker);
     }
   }
 }
 
-void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived,
-                  const ModelOptions& options, FamilySet& f) {
+void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived, const ModelOptions& options,
+                  FamilySet& f) {
   // Log ends by partition, to compute lag against the committed offsets.
   const std::map<TopicPartition, int64_t> log_end = log_ends(snapshot);
   const double now = unix_seconds(snapshot.taken_at);
   for (const auto& group : snapshot.groups) {
     const int32_t owner = group.coordinator >= 0 ? group.coordinator : kClusterOwner;
     if (group.described) {
-      add(f["kafka_consumergroup_members"], {group.group_id},
-          static_cast<double>(group.members.size()), owner);
+      add(f["kafka_consumergroup_members"], {group.group_id}, static_cast<double>(group.members.size()),
+          owner);
     }
     if (!group.state.empty()) {
       add(f["kafka_consumergroup_state"], {group.group_id, group.state}, 1, owner);
     }
     // The status needs the members (STALLED or STOPPED): without DescribeGroups, none.
-    if (auto history = derived.groups.find(group.group_id); history != derived.groups.end() && group.described) {
+    if (auto history = derived.groups.find(group.group_id);
+        history != derived.groups.end() && group.described) {
       add(f["kafka_consumergroup_rebalances_total"], {group.group_id},
           static_cast<double>(history->second.rebalances), owner);
       std::optional<ConsumerStatus> worst;
@@ -330,14 +327,13 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived,
       topic_sums.lag_seconds_max = std::max(topic_sums.lag_seconds_max.value_or(0), *seconds);
     }
     for (const auto& [topic, topic_sums] : sums) {
-      add(f["kafka_consumergroup_current_offset_sum"], {group.group_id, topic},
-          topic_sums.offsets, owner);
+      add(f["kafka_consumergroup_current_offset_sum"], {group.group_id, topic}, topic_sums.offsets, owner);
       if (topic_sums.has_lag && topic_sums.lag_complete) {
         add(f["kafka_consumergroup_lag_sum"], {group.group_id, topic}, topic_sums.lag, owner);
       }
       if (topic_sums.lag_seconds_max && topic_sums.lag_complete && topic_sums.lag_seconds_complete) {
-        add(f["kafka_consumergroup_lag_seconds_max"], {group.group_id, topic},
-            *topic_sums.lag_seconds_max, owner);
+        add(f["kafka_consumergroup_lag_seconds_max"], {group.group_id, topic}, *topic_sums.lag_seconds_max,
+            owner);
       }
     }
   }
@@ -349,13 +345,11 @@ void build_transactions(const ClusterSnapshot& snapshot, FamilySet& f) {
   for (const auto& txn : snapshot.transactions) {
     const int32_t owner = txn.coordinator >= 0 ? txn.coordinator : kClusterOwner;
     ++per_state[txn.state];
-    const bool open = txn.state == "Ongoing" || txn.state == "PrepareCommit" ||
-                      txn.state == "PrepareAbort";
+    const bool open = txn.state == "Ongoing" || txn.state == "PrepareCommit" || txn.state == "PrepareAbort";
     if (open && txn.start_time_ms && *txn.start_time_ms > 0) {
       add(f["kafka_transaction_open_seconds"], {txn.transactional_id},
           std::max(0.0, (now_ms - static_cast<double>(*txn.start_time_ms)) / 1000.0), owner);
-      add(f["kafka_transaction_timeout_seconds"], {txn.transactional_id},
-          txn.timeout_ms / 1000.0, owner);
+      add(f["kafka_transaction_timeout_seconds"], {txn.transactional_id}, txn.timeout_ms / 1000.0, owner);
     }
   }
   // A count per state over all coordinators, on the cluster port: per coordinator, two
@@ -378,8 +372,7 @@ void build_quotas(const ClusterSnapshot& snapshot, FamilySet& f) {
 
 }  // namespace
 
-std::vector<Family> build_cluster_families(const ClusterSnapshot& snapshot,
-                                           const DerivedState& derived,
+std::vector<Family> build_cluster_families(const ClusterSnapshot& snapshot, const DerivedState& derived,
                                            const ModelOptions& options) {
   FamilySet families;
   build_brokers(snapshot, families);
@@ -396,18 +389,14 @@ std::vector<Family> build_exporter_families(const ExporterStats& stats, int32_t 
   FamilySet f;
   add(f["kafka_sidecar_build_info"], {stats.version}, 1, owner);
   add(f["kafka_sidecar_collect_duration_seconds"], {}, stats.last_cycle_seconds, owner);
-  add(f["kafka_sidecar_collect_cycles_total"], {"ok"}, static_cast<double>(stats.cycles_ok),
-      owner);
-  add(f["kafka_sidecar_collect_cycles_total"], {"partial"},
-      static_cast<double>(stats.cycles_partial), owner);
-  add(f["kafka_sidecar_collect_cycles_total"], {"failed"},
-      static_cast<double>(stats.cycles_failed), owner);
+  add(f["kafka_sidecar_collect_cycles_total"], {"ok"}, static_cast<double>(stats.cycles_ok), owner);
+  add(f["kafka_sidecar_collect_cycles_total"], {"partial"}, static_cast<double>(stats.cycles_partial), owner);
+  add(f["kafka_sidecar_collect_cycles_total"], {"failed"}, static_cast<double>(stats.cycles_failed), owner);
   if (stats.last_collect_unix) {
     add(f["kafka_sidecar_last_collect_timestamp_seconds"], {}, *stats.last_collect_unix, owner);
   }
   if (stats.last_success_unix) {
-    add(f["kafka_sidecar_last_collect_success_timestamp_seconds"], {}, *stats.last_success_unix,
-        owner);
+    add(f["kafka_sidecar_last_collect_success_timestamp_seconds"], {}, *stats.last_success_unix, owner);
   }
   for (const auto& [name, status] : stats.collectors) {
     add(f["kafka_sidecar_collector_up"], {name}, status.up ? 1 : 0, owner);
@@ -415,10 +404,9 @@ std::vector<Family> build_exporter_families(const ExporterStats& stats, int32_t 
   }
   for (const auto& request : stats.requests) {
     const std::string broker = std::to_string(request.broker);
-    add(f["kafka_sidecar_requests_total"], {broker, request.api},
-        static_cast<double>(request.sent), owner);
-    add(f["kafka_sidecar_request_errors_total"], {broker, request.api},
-        static_cast<double>(request.errors), owner);
+    add(f["kafka_sidecar_requests_total"], {broker, request.api}, static_cast<double>(request.sent), owner);
+    add(f["kafka_sidecar_request_errors_total"], {broker, request.api}, static_cast<double>(request.errors),
+        owner);
   }
   for (const auto& [port, series] : stats.series_per_port) {
     add(f["kafka_sidecar_series"], {std::to_string(port)}, static_cast<double>(series), owner);

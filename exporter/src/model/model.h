@@ -33,8 +33,7 @@ struct ExporterStats {
 };
 
 std::vector<metrics::Family> build_cluster_families(const ClusterSnapshot& snapshot,
-                                                    const DerivedState& derived,
-                                                    const ModelOptions& options);
+                                                    const DerivedState& derived, const ModelOptions& options);
 
 // The exporter's own kafka_sidecar_* families, all owned by `owner`.
 std::vector<metrics::Family> build_exporter_families(const ExporterStats& stats, int32_t owner);
@@ -45,8 +44,7 @@ const std::vector<std::string>& series_limit_drop_order();
 
 // Removes whole families in series_limit_drop_order() until at most `max_series`
 // series remain (0 = no limit). Returns the names of the families removed.
-std::vector<std::string> apply_series_limit(std::vector<metrics::Family>& families,
-                                            int64_t max_series);
+std::vector<std::string> apply_series_limit(std::vector<metrics::Family>& families, int64_t max_series);
 
 size_t count_series(const std::vector<metrics::Family>& families);
 

@@ -31,13 +31,16 @@ std::vector<int32_t> partitions_to_repair(const model::ClusterSnapshot& snapshot
   return partitions;
 }
 
-LeaderRepair::LeaderRepair(std::string topic, std::optional<int32_t> only_broker, std::chrono::milliseconds timeout)
+LeaderRepair::LeaderRepair(std::string topic, std::optional<int32_t> only_broker,
+                           std::chrono::milliseconds timeout)
     : topic_(std::move(topic)), only_broker_(only_broker), timeout_(timeout) {}
 
-boost::asio::awaitable<void> LeaderRepair::run(kafka::KafkaClient& client, const model::ClusterSnapshot& snapshot) {
+boost::asio::awaitable<void> LeaderRepair::run(kafka::KafkaClient& client,
+                                               const model::ClusterSnapshot& snapshot) {
   const auto now = std::chrono::steady_clock::now();
   if (now - last_election_ < std::chrono::seconds(30)) co_return;
-  kafka::ElectLeadersRequest::TopicPartitions topic{topic_, partitions_to_repair(snapshot, topic_, only_broker_)};
+  kafka::ElectLeadersRequest::TopicPartitions topic{topic_,
+                                                    partitions_to_repair(snapshot, topic_, only_broker_)};
   if (topic.partitions.empty()) co_return;
   last_election_ = now;
   kafka::ElectLeadersRequest request;

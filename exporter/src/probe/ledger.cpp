@@ -40,7 +40,8 @@ uint64_t ProbeLedger::sent(int32_t partition, int32_t broker, Clock::time_point 
   return sequence;
 }
 
-void ProbeLedger::acknowledged(int32_t partition, uint64_t sequence, Clock::time_point at, int32_t broker_id) {
+void ProbeLedger::acknowledged(int32_t partition, uint64_t sequence, Clock::time_point at,
+                               int32_t broker_id) {
   auto it = outstanding_.find({partition, sequence});
   if (it == outstanding_.end() || it->second.acknowledged) return;
   it->second.acknowledged = true;
@@ -148,12 +149,17 @@ void add_histogram(metrics::Family& family, int32_t broker, const Histogram& his
 }  // namespace
 
 std::vector<metrics::Family> ProbeLedger::families(Clock::time_point now) const {
-  static constexpr std::string_view kNames[] = {
-      "kafka_probe_up", "kafka_probe_produce_latency_seconds", "kafka_probe_end_to_end_latency_seconds",
-      "kafka_probe_commit_latency_seconds", "kafka_probe_messages_sent_total", "kafka_probe_messages_received_total",
-      "kafka_probe_messages_lost_total", "kafka_probe_messages_duplicated_total",
-      "kafka_probe_messages_out_of_order_total", "kafka_probe_errors_total",
-      "kafka_probe_last_success_timestamp_seconds"};
+  static constexpr std::string_view kNames[] = {"kafka_probe_up",
+                                                "kafka_probe_produce_latency_seconds",
+                                                "kafka_probe_end_to_end_latency_seconds",
+                                                "kafka_probe_commit_latency_seconds",
+                                                "kafka_probe_messages_sent_total",
+                                                "kafka_probe_messages_received_total",
+                                                "kafka_probe_messages_lost_total",
+                                                "kafka_probe_messages_duplicated_total",
+                                                "kafka_probe_messages_out_of_order_total",
+                                                "kafka_probe_errors_total",
+                                                "kafka_probe_last_success_timestamp_seconds"};
   std::vector<metrics::Family> out;
   for (auto name : kNames) out.push_back(model::make_family(name));
   auto& up_family = out[0];
@@ -181,8 +187,10 @@ std::vector<metrics::Family> ProbeLedger::families(Clock::time_point now) const 
     add_sample(lost, broker, static_cast<double>(probe.lost));
     add_sample(duplicated, broker, static_cast<double>(probe.duplicated));
     add_sample(out_of_order, broker, static_cast<double>(probe.out_of_order));
-    errors.samples.push_back({"", {std::to_string(broker), "produce"}, {}, static_cast<double>(probe.produce_errors), broker});
-    errors.samples.push_back({"", {std::to_string(broker), "commit"}, {}, static_cast<double>(probe.commit_errors), broker});
+    errors.samples.push_back(
+        {"", {std::to_string(broker), "produce"}, {}, static_cast<double>(probe.produce_errors), broker});
+    errors.samples.push_back(
+        {"", {std::to_string(broker), "commit"}, {}, static_cast<double>(probe.commit_errors), broker});
     if (probe.last_success_unix) add_sample(last_success, broker, *probe.last_success_unix);
   }
   return out;

@@ -2,8 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <chrono>
 #include <spdlog/spdlog.h>
+#include <chrono>
 
 #include <algorithm>
 #include <charconv>
@@ -76,13 +76,15 @@ struct Probe::Handles {
   ~Handles() {
     if (consumer) {
       rd_kafka_queue_t* queue = rd_kafka_queue_new(consumer);
-      if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(consumer, queue)) rd_kafka_error_destroy(error);
+      if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(consumer, queue))
+        rd_kafka_error_destroy(error);
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
       while (!rd_kafka_consumer_closed(consumer) && std::chrono::steady_clock::now() < deadline) {
         if (rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 100)) rd_kafka_event_destroy(event);
       }
       rd_kafka_queue_destroy(queue);
-      rd_kafka_destroy_flags(consumer, rd_kafka_consumer_closed(consumer) ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+      rd_kafka_destroy_flags(consumer,
+                             rd_kafka_consumer_closed(consumer) ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     if (producer) {
       rd_kafka_flush(producer, 2000);
@@ -97,15 +99,18 @@ namespace {
 void delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* tag = static_cast<DeliveryTag*>(message->_private);
   if (tag == nullptr) return;
-  static_cast<Probe*>(opaque)->on_delivery(tag->partition, tag->sequence, message->err == RD_KAFKA_RESP_ERR_NO_ERROR,
+  static_cast<Probe*>(opaque)->on_delivery(tag->partition, tag->sequence,
+                                           message->err == RD_KAFKA_RESP_ERR_NO_ERROR,
                                            rd_kafka_message_broker_id(message));
   delete tag;
 }
 
 // librdkafka's own log lines go to ours.
 void log_callback(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-  const auto spd = level <= 3 ? spdlog::level::err : level <= 4 ? spdlog::level::warn
-                   : level <= 6 ? spdlog::level::info : spdlog::level::debug;
+  const auto spd = level <= 3   ? spdlog::level::err
+                   : level <= 4 ? spdlog::level::warn
+                   : level <= 6 ? spdlog::level::info
+                                : spdlog::level::debug;
   spdlog::log(spd, "probe: {} {}: {}", rd_kafka_name(rk), facility, message);
 }
 
@@ -122,11 +127,12 @@ Probe::Probe(ProbeOptions options)
       handles_(std::make_unique<Handles>()),
       ledger_(options_.interval, loss_timeout(options_.interval)) {
   const auto stats_interval = std::to_string(std::max<int64_t>(options_.interval.count(), 1000) * 5);
-  handles_->producer = new_client(RD_KAFKA_PRODUCER, {{"client.id", options_.client_id + "-producer"},
-                                                      {"acks", "all"},
-                                                      {"linger.ms", "0"},
-                                                      {"message.timeout.ms", std::to_string(loss_timeout(options_.interval).count() / 2)},
-                                                      {"statistics.interval.ms", stats_interval}});
+  handles_->producer = new_client(
+      RD_KAFKA_PRODUCER, {{"client.id", options_.client_id + "-producer"},
+                          {"acks", "all"},
+                          {"linger.ms", "0"},
+                          {"message.timeout.ms", std::to_string(loss_timeout(options_.interval).count() / 2)},
+                          {"statistics.interval.ms", stats_interval}});
   handles_->consumer = new_client(RD_KAFKA_CONSUMER, {{"client.id", options_.client_id + "-consumer"},
                                                       {"group.id", options_.group},
                                                       {"enable.auto.commit", "false"},
@@ -208,15 +214,17 @@ void Probe::on_commit(bool ok) {
 }
 
 void Probe::run() {
-  spdlog::info("probe: topic {}, group {}, every {} ms", options_.topic, options_.group, options_.interval.count());
+  spdlog::info("probe: topic {}, group {}, every {} ms", options_.topic, options_.group,
+               options_.interval.count());
   // librdkafka before 2.6.1 builds a SCRAM proof that Kafka 4 brokers reject
   // (librdkafka#4895); say so once instead of leaving only authentication errors.
   const auto mechanism = options_.security.find("sasl.mechanisms");
   if (mechanism != options_.security.end() && mechanism->second.starts_with("SCRAM") &&
       rd_kafka_version() < 0x020601ff) {
-    spdlog::warn("probe: librdkafka {} cannot log in with {} to Kafka 4 brokers (fixed in librdkafka 2.6.1); "
-                 "on Kafka 4 the probe's produce and consume checks will fail",
-                 rd_kafka_version_str(), mechanism->second);
+    spdlog::warn(
+        "probe: librdkafka {} cannot log in with {} to Kafka 4 brokers (fixed in librdkafka 2.6.1); "
+        "on Kafka 4 the probe's produce and consume checks will fail",
+        rd_kafka_version_str(), mechanism->second);
   }
   auto tick = Clock::now();
   while (!stopping_) {
@@ -277,7 +285,8 @@ void Probe::refresh_topology() {
     leader_of_partition_[partition] = leader;
   }
   for (const auto& [partition, replica_list] : replicas) {
-    if (std::find(assigned_.begin(), assigned_.end(), partition) == assigned_.end()) unassigned.push_back(partition);
+    if (std::find(assigned_.begin(), assigned_.end(), partition) == assigned_.end())
+      unassigned.push_back(partition);
   }
   if (!unassigned.empty()) assign_new_partitions(unassigned);
 }
@@ -296,11 +305,13 @@ bool Probe::ensure_topic(const std::vector<int32_t>& brokers,
     if (!preferred.count(broker)) missing.push_back(broker);
   }
   if (missing.empty()) return true;
-  const size_t factor = std::min<size_t>(static_cast<size_t>(std::max(options_.replication_factor, 1)), brokers.size());
+  const size_t factor =
+      std::min<size_t>(static_cast<size_t>(std::max(options_.replication_factor, 1)), brokers.size());
   auto assignment_for = [&](int32_t leader) {
     std::vector<int32_t> list = {leader};
     const auto at = std::find(brokers.begin(), brokers.end(), leader) - brokers.begin();
-    for (size_t i = 1; i < factor; ++i) list.push_back(brokers[(static_cast<size_t>(at) + i) % brokers.size()]);
+    for (size_t i = 1; i < factor; ++i)
+      list.push_back(brokers[(static_cast<size_t>(at) + i) % brokers.size()]);
     return list;
   };
   char error[512];
@@ -313,7 +324,8 @@ bool Probe::ensure_topic(const std::vector<int32_t>& brokers,
     rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(options_.topic.c_str(), -1, -1, error, sizeof error);
     for (size_t i = 0; i < missing.size(); ++i) {
       auto list = assignment_for(missing[i]);
-      rd_kafka_NewTopic_set_replica_assignment(topic, static_cast<int32_t>(i), list.data(), list.size(), error, sizeof error);
+      rd_kafka_NewTopic_set_replica_assignment(topic, static_cast<int32_t>(i), list.data(), list.size(),
+                                               error, sizeof error);
     }
     rd_kafka_NewTopic_set_config(topic, "retention.ms", std::to_string(options_.retention.count()).c_str());
     rd_kafka_NewTopic_set_config(topic, "cleanup.policy", "delete");
@@ -325,7 +337,8 @@ bool Probe::ensure_topic(const std::vector<int32_t>& brokers,
         options_.topic.c_str(), replicas.size() + missing.size(), error, sizeof error);
     for (size_t i = 0; i < missing.size(); ++i) {
       auto list = assignment_for(missing[i]);
-      rd_kafka_NewPartitions_set_replica_assignment(partitions, static_cast<int32_t>(i), list.data(), list.size(), error, sizeof error);
+      rd_kafka_NewPartitions_set_replica_assignment(partitions, static_cast<int32_t>(i), list.data(),
+                                                    list.size(), error, sizeof error);
     }
     rd_kafka_CreatePartitions(handles_->producer, &partitions, 1, admin, queue);
     rd_kafka_NewPartitions_destroy(partitions);
@@ -342,14 +355,17 @@ bool Probe::ensure_topic(const std::vector<int32_t>& brokers,
     if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_CREATETOPICS_RESULT) {
       results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
     } else {
-      results = rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(event), &count);
+      results =
+          rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(event), &count);
     }
     for (size_t i = 0; i < count; ++i) {
       const auto code = rd_kafka_topic_result_error(results[i]);
       // Another exporter (a sibling sidecar) may have done it first.
       if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS &&
           code != RD_KAFKA_RESP_ERR_INVALID_PARTITIONS) {
-        problem = rd_kafka_topic_result_error_string(results[i]) ? rd_kafka_topic_result_error_string(results[i]) : rd_kafka_err2str(code);
+        problem = rd_kafka_topic_result_error_string(results[i])
+                      ? rd_kafka_topic_result_error_string(results[i])
+                      : rd_kafka_err2str(code);
       }
     }
   }
@@ -367,13 +383,14 @@ bool Probe::ensure_topic(const std::vector<int32_t>& brokers,
 }
 
 void Probe::assign_new_partitions(const std::vector<int32_t>& partitions) {
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
   for (int32_t partition : partitions) {
     int64_t low = 0;
     int64_t high = RD_KAFKA_OFFSET_END;
     // Start exactly at the end, so the first message sent after this is the first read.
-    if (rd_kafka_query_watermark_offsets(handles_->consumer, options_.topic.c_str(), partition, &low, &high, 5000) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_query_watermark_offsets(handles_->consumer, options_.topic.c_str(), partition, &low, &high,
+                                         5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       spdlog::warn("probe: cannot read the end offset of {}-{}; will retry", options_.topic, partition);
       continue;
     }
@@ -384,7 +401,9 @@ void Probe::assign_new_partitions(const std::vector<int32_t>& partitions) {
     rd_kafka_error_t* error = rd_kafka_incremental_assign(handles_->consumer, list);
     if (error) {
       spdlog::warn("probe: assign: {}", rd_kafka_error_string(error));
-      for (int i = 0; i < list->cnt; ++i) assigned_.erase(std::remove(assigned_.begin(), assigned_.end(), list->elems[i].partition), assigned_.end());
+      for (int i = 0; i < list->cnt; ++i)
+        assigned_.erase(std::remove(assigned_.begin(), assigned_.end(), list->elems[i].partition),
+                        assigned_.end());
       rd_kafka_error_destroy(error);
     }
   }
@@ -403,8 +422,8 @@ void Probe::produce_round() {
     auto* tag = new DeliveryTag{partition, sequence};
     const auto error = rd_kafka_producev(
         handles_->producer, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
       delete tag;
       std::lock_guard lock(mutex_);
@@ -420,7 +439,8 @@ void Probe::consume_until(Clock::time_point deadline) {
     if (now >= deadline) break;
     rd_kafka_poll(handles_->producer, 0);
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
-    rd_kafka_message_t* message = rd_kafka_consumer_poll(handles_->consumer, static_cast<int>(std::clamp<int64_t>(wait, 1, 50)));
+    rd_kafka_message_t* message =
+        rd_kafka_consumer_poll(handles_->consumer, static_cast<int>(std::clamp<int64_t>(wait, 1, 50)));
     if (message == nullptr) continue;
     handle_message(message);
     rd_kafka_message_destroy(message);

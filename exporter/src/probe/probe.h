@@ -23,8 +23,8 @@
 namespace kse::probe {
 
 struct ProbeOptions {
-  std::string bootstrap_servers;                  // comma-separated
-  std::map<std::string, std::string> security;    // librdkafka settings (security.protocol, ssl.*, sasl.*)
+  std::string bootstrap_servers;                // comma-separated
+  std::map<std::string, std::string> security;  // librdkafka settings (security.protocol, ssl.*, sasl.*)
   std::string topic = "_kse_probe";
   std::string group = "_kse_probe_group";
   std::string client_id = "kse-probe";
@@ -65,7 +65,8 @@ class Probe {
   rd_kafka_t* new_client(rd_kafka_type_t type, const std::map<std::string, std::string>& settings);
   void run();
   void refresh_topology();
-  bool ensure_topic(const std::vector<int32_t>& brokers, const std::map<int32_t, std::vector<int32_t>>& replicas);
+  bool ensure_topic(const std::vector<int32_t>& brokers,
+                    const std::map<int32_t, std::vector<int32_t>>& replicas);
   void assign_new_partitions(const std::vector<int32_t>& partitions);
   void produce_round();
   void consume_until(Clock::time_point deadline);

@@ -100,8 +100,7 @@ void append_sample(std::string& out, const metrics::Family& family, const metric
 }  // namespace
 
 std::vector<std::string> render_slots(const std::vector<const std::vector<metrics::Family>*>& family_sets,
-                                      size_t slot_count,
-                                      const std::function<size_t(int32_t owner)>& slot_of,
+                                      size_t slot_count, const std::function<size_t(int32_t owner)>& slot_of,
                                       const std::vector<size_t>& size_hints,
                                       std::vector<size_t>* series_per_slot) {
   std::vector<std::string> out(slot_count);
@@ -205,7 +204,8 @@ GzipHead gzip_head(std::string_view text) {
   // RFC 1952 header: magic, deflate, no flags, no mtime, fast, unknown OS.
   head.bytes = std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\xff", 10);
   head.bytes += raw_deflate(text, Z_SYNC_FLUSH);
-  head.crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
+  head.crc = static_cast<uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
   head.length = text.size();
   return head;
 }

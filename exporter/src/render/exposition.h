@@ -20,7 +20,7 @@ struct RenderedPage {
   std::shared_ptr<const std::string> text_head;  // may be null
   std::string text;
   std::shared_ptr<const std::string> gzip_head;  // may be null
-  std::string gzip;  // the same body, gzip-compressed once per render
+  std::string gzip;                              // the same body, gzip-compressed once per render
   size_t series = 0;
   std::chrono::system_clock::time_point rendered_at{};
 };
@@ -36,8 +36,7 @@ void append_help(std::string& out, std::string_view help);
 // `slot_of(sample.owner)`; a family's HELP and TYPE lines appear in a slot only
 // when it has samples there. `size_hints` (the previous sizes) avoid regrowth.
 std::vector<std::string> render_slots(const std::vector<const std::vector<metrics::Family>*>& family_sets,
-                                      size_t slot_count,
-                                      const std::function<size_t(int32_t owner)>& slot_of,
+                                      size_t slot_count, const std::function<size_t(int32_t owner)>& slot_of,
                                       const std::vector<size_t>& size_hints = {},
                                       std::vector<size_t>* series_per_slot = nullptr);
 

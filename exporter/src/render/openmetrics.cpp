@@ -78,8 +78,7 @@ std::string openmetrics_from_text(std::string_view text) {
   return out;
 }
 
-std::string filter_families(std::string_view text,
-                            const std::set<std::string, std::less<>>& names) {
+std::string filter_families(std::string_view text, const std::set<std::string, std::less<>>& names) {
   std::string out;
   bool keep = false;
   for_each_line(text, [&](std::string_view line) {

@@ -19,7 +19,6 @@ std::string openmetrics_from_text(std::string_view text);
 
 // The families of a 0.0.4 text (as render_slots writes it, each block opened by its
 // HELP line) whose names are in `names`.
-std::string filter_families(std::string_view text,
-                            const std::set<std::string, std::less<>>& names);
+std::string filter_families(std::string_view text, const std::set<std::string, std::less<>>& names);
 
 }  // namespace kse::render

@@ -53,7 +53,8 @@ void wait_for_documents(rd_kafka_t* rk, int more, bool consumer) {
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::fprintf(stderr, "usage: capture_stats producer|consumer|transactional <bootstrap> <topic> <out.json>\n");
+    std::fprintf(stderr,
+                 "usage: capture_stats producer|consumer|transactional <bootstrap> <topic> <out.json>\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {
     if (!rk) return std::fprintf(stderr, "%s\n", error), 1;
     const int count = transactional ? 10 : 100;
     if (transactional) {
-      if (auto* e = rd_kafka_init_transactions(rk, 30000)) return std::fprintf(stderr, "%s\n", rd_kafka_error_string(e)), 1;
+      if (auto* e = rd_kafka_init_transactions(rk, 30000))
+        return std::fprintf(stderr, "%s\n", rd_kafka_error_string(e)), 1;
       rd_kafka_begin_transaction(rk);
     }
     // Spread over about three seconds: the windows that close meanwhile hold samples.
@@ -113,7 +115,8 @@ int main(int argc, char** argv) {
       if (documents >= 2) during_traffic = latest;  // the first window may predate the first send
     }
     if (transactional) {
-      if (auto* e = rd_kafka_commit_transaction(rk, 30000)) return std::fprintf(stderr, "%s\n", rd_kafka_error_string(e)), 1;
+      if (auto* e = rd_kafka_commit_transaction(rk, 30000))
+        return std::fprintf(stderr, "%s\n", rd_kafka_error_string(e)), 1;
     }
     rd_kafka_flush(rk, 10000);
     wait_for_documents(rk, 1, false);

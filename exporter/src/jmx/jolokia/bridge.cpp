@@ -63,13 +63,11 @@ std::string short_text(std::string_view text) {
 }
 
 // jmx_exporter's own three series, then ours.
-void add_scrape_families(std::vector<Family>& families, const BridgeStatus& status,
-                         int32_t owner) {
+void add_scrape_families(std::vector<Family>& families, const BridgeStatus& status, int32_t owner) {
   families.push_back(single("jmx_scrape_duration_seconds", status.last_collect_seconds, owner));
   families.push_back(single("jmx_scrape_error", status.up ? 0 : 1, owner));
   if (status.up) {
-    families.push_back(
-        single("jmx_scrape_cached_beans", static_cast<double>(status.cached_beans), owner));
+    families.push_back(single("jmx_scrape_cached_beans", static_cast<double>(status.cached_beans), owner));
   }
   for (Family& f : jmx_status_families(owner, status)) families.push_back(std::move(f));
 }
@@ -88,8 +86,8 @@ struct BeanDescriptionsRead {
   std::string bean;
 };
 struct ThreadStatesRead {};
-using ReadTag = std::variant<RulePatternRead, RuleBeanRead, JvmRead, DomainListRead,
-                             DomainDescriptionsRead, BeanDescriptionsRead, ThreadStatesRead>;
+using ReadTag = std::variant<RulePatternRead, RuleBeanRead, JvmRead, DomainListRead, DomainDescriptionsRead,
+                             BeanDescriptionsRead, ThreadStatesRead>;
 
 struct Read {
   ReadTag tag;
@@ -164,19 +162,16 @@ struct JolokiaBridge::State {
   MainAnswers sort_main_answers(const std::vector<Read>& reads, simdjson::dom::array answers);
   std::vector<Read> description_reads(const MainAnswers& main) const;
   void read_extras(const std::vector<Read>& reads, JvmSnapshot& jvm, BridgeStatus& next);
-  std::vector<Family> apply_rules(const MainAnswers& main, bool refresh_domains,
-                                  BridgeStatus& next);
+  std::vector<Family> apply_rules(const MainAnswers& main, bool refresh_domains, BridgeStatus& next);
   std::vector<Family> jvm_families_of(JvmSnapshot& jvm, int64_t pid) const;
 };
 
 // One bulk POST; throws HttpError unless Jolokia answered every read.
-simdjson::dom::array JolokiaBridge::State::post(simdjson::dom::parser& parser,
-                                                const std::vector<Read>& reads,
+simdjson::dom::array JolokiaBridge::State::post(simdjson::dom::parser& parser, const std::vector<Read>& reads,
                                                 BridgeStatus& next) {
   const auto sent = std::chrono::steady_clock::now();
   const HttpResponse response = http_post(target, body_of(reads), http);
-  next.jolokia_seconds +=
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  next.jolokia_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
   ++next.posts;
   next.response_bytes += response.body.size();
   if (response.status == 401 || response.status == 403) {
@@ -223,8 +218,8 @@ std::vector<Read> JolokiaBridge::State::main_reads(bool refresh_domains) const {
   const std::string read_config = kRequestConfig;
   std::vector<Read> reads;
   const auto read = [&](const std::string& mbean, ReadTag tag) {
-    reads.push_back({std::move(tag), R"({"type":"read","mbean":)" + json_quote(mbean) +
-                                         ",\"config\":" + read_config + "}"});
+    reads.push_back({std::move(tag),
+                     R"({"type":"read","mbean":)" + json_quote(mbean) + ",\"config\":" + read_config + "}"});
   };
   if (!rules->include.empty()) {
     for (const ObjectNamePattern& pattern : rules->include) {
@@ -271,8 +266,7 @@ MainAnswers JolokiaBridge::State::sort_main_answers(const std::vector<Read>& rea
                    [&](JvmRead read) { main.jvm.emplace_back(read, answer); },
                    [&](const DomainListRead&) {
                      element value;
-                     if (!answer.at_key("value").get(value) &&
-                         value.type() == element_type::OBJECT) {
+                     if (!answer.at_key("value").get(value) && value.type() == element_type::OBJECT) {
                        main.domains = domain_names(value);
                      }
                    },
@@ -304,15 +298,13 @@ std::vector<Read> JolokiaBridge::State::description_reads(const MainAnswers& mai
   for (auto& [domain, names] : new_by_domain) {
     if (names.size() < kListOneByOneBelow) {
       for (const std::string& bean : names) {
-        const std::string path =
-            path_escape(domain) + "/" + path_escape(bean.substr(domain.size() + 1));
-        reads.push_back({BeanDescriptionsRead{bean}, R"({"type":"list","path":)" +
-                                                         json_quote(path) +
+        const std::string path = path_escape(domain) + "/" + path_escape(bean.substr(domain.size() + 1));
+        reads.push_back({BeanDescriptionsRead{bean}, R"({"type":"list","path":)" + json_quote(path) +
                                                          ",\"config\":" + read_config + "}"});
       }
     } else {
-      const std::string request = R"({"type":"list","path":)" + json_quote(path_escape(domain)) +
-                                  ",\"config\":" + read_config + "}";
+      const std::string request =
+          R"({"type":"list","path":)" + json_quote(path_escape(domain)) + ",\"config\":" + read_config + "}";
       reads.push_back({DomainDescriptionsRead{domain, std::move(names)}, request});
     }
   }
@@ -321,8 +313,7 @@ std::vector<Read> JolokiaBridge::State::description_reads(const MainAnswers& mai
 
 // Thread states and attribute descriptions are extras: when their POST fails the cycle
 // goes on without them (descriptions are asked again next cycle).
-void JolokiaBridge::State::read_extras(const std::vector<Read>& reads, JvmSnapshot& jvm,
-                                       BridgeStatus& next) {
+void JolokiaBridge::State::read_extras(const std::vector<Read>& reads, JvmSnapshot& jvm, BridgeStatus& next) {
   if (reads.empty()) return;
   try {
     const simdjson::dom::array answers = post(extra_parser, reads, next);
@@ -330,8 +321,8 @@ void JolokiaBridge::State::read_extras(const std::vector<Read>& reads, JvmSnapsh
       const element answer = answers.at(i);
       element value;
       int64_t status = 0;
-      const bool answered = !answer.at_key("status").get(status) && status == 200 &&
-                            !answer.at_key("value").get(value);
+      const bool answered =
+          !answer.at_key("status").get(status) && status == 200 && !answer.at_key("value").get(value);
       std::visit(Overloaded{
                      [&](const ThreadStatesRead&) { parse_thread_info_response(answer, jvm); },
                      [&](const DomainDescriptionsRead& read) {
@@ -358,8 +349,8 @@ void JolokiaBridge::State::read_extras(const std::vector<Read>& reads, JvmSnapsh
   }
 }
 
-std::vector<Family> JolokiaBridge::State::apply_rules(const MainAnswers& main,
-                                                      bool refresh_domains, BridgeStatus& next) {
+std::vector<Family> JolokiaBridge::State::apply_rules(const MainAnswers& main, bool refresh_domains,
+                                                      BridgeStatus& next) {
   engine.begin_cycle();
   catalog.begin_cycle();
   FeedStats stats;
@@ -370,8 +361,8 @@ std::vector<Family> JolokiaBridge::State::apply_rules(const MainAnswers& main,
     const KnownBean* bean = catalog.find_or_add(name);
     if (bean == nullptr || !bean->wanted) continue;
     const auto it = descriptions.find(name);
-    feed_bean(*bean, simdjson::dom::object(value),
-              it == descriptions.end() ? nullptr : &it->second, engine, stats);
+    feed_bean(*bean, simdjson::dom::object(value), it == descriptions.end() ? nullptr : &it->second, engine,
+              stats);
   }
   catalog.end_cycle();
   if (refresh_domains) {
@@ -545,33 +536,50 @@ std::vector<Family> jmx_status_families(int32_t broker_id, const BridgeStatus& s
   const std::string broker = std::to_string(broker_id);
   std::vector<Family> out;
   out.push_back(single("kafka_sidecar_jmx_up", status.up ? 1 : 0, broker_id, {broker}));
-  out.push_back(single("kafka_sidecar_jmx_errors_total", static_cast<double>(status.errors),
+  out.push_back(
+      single("kafka_sidecar_jmx_errors_total", static_cast<double>(status.errors), broker_id, {broker}));
+  out.push_back(
+      single("kafka_sidecar_jmx_collect_seconds", status.last_collect_seconds, broker_id, {broker}));
+  out.push_back(single("kafka_sidecar_jmx_last_success_timestamp_seconds", status.last_success_unix_seconds,
                        broker_id, {broker}));
-  out.push_back(single("kafka_sidecar_jmx_collect_seconds", status.last_collect_seconds,
-                       broker_id, {broker}));
-  out.push_back(single("kafka_sidecar_jmx_last_success_timestamp_seconds",
-                       status.last_success_unix_seconds, broker_id, {broker}));
   return out;
 }
 
 const metrics::Catalogue& bridge_status_catalogue() {
   constexpr std::string_view kBroker = "the broker's port";
   static const metrics::Catalogue families({
-      {"jmx_scrape_duration_seconds", MetricType::kGauge, {},
-       "Time this JMX scrape took, in seconds.", kBroker},
+      {"jmx_scrape_duration_seconds",
+       MetricType::kGauge,
+       {},
+       "Time this JMX scrape took, in seconds.",
+       kBroker},
       {"jmx_scrape_error", MetricType::kGauge, {}, "Non-zero if this scrape failed.", kBroker},
-      {"jmx_scrape_cached_beans", MetricType::kGauge, {},
-       "Number of beans with their matching rule cached", kBroker},
-      {"kafka_sidecar_jmx_up", MetricType::kGauge, {"broker"},
-       "1 when the last cycle read the broker's JMX through Jolokia, else 0.", kBroker},
-      {"kafka_sidecar_jmx_errors_total", MetricType::kCounter, {"broker"},
+      {"jmx_scrape_cached_beans",
+       MetricType::kGauge,
+       {},
+       "Number of beans with their matching rule cached",
+       kBroker},
+      {"kafka_sidecar_jmx_up",
+       MetricType::kGauge,
+       {"broker"},
+       "1 when the last cycle read the broker's JMX through Jolokia, else 0.",
+       kBroker},
+      {"kafka_sidecar_jmx_errors_total",
+       MetricType::kCounter,
+       {"broker"},
        "Jolokia collection cycles that failed (connection, timeout, HTTP status, invalid "
        "answer).",
        kBroker},
-      {"kafka_sidecar_jmx_collect_seconds", MetricType::kGauge, {"broker"},
-       "Duration of the last Jolokia collection cycle, in seconds.", kBroker},
-      {"kafka_sidecar_jmx_last_success_timestamp_seconds", MetricType::kGauge, {"broker"},
-       "Unix time of the last successful Jolokia collection (0: never).", kBroker},
+      {"kafka_sidecar_jmx_collect_seconds",
+       MetricType::kGauge,
+       {"broker"},
+       "Duration of the last Jolokia collection cycle, in seconds.",
+       kBroker},
+      {"kafka_sidecar_jmx_last_success_timestamp_seconds",
+       MetricType::kGauge,
+       {"broker"},
+       "Unix time of the last successful Jolokia collection (0: never).",
+       kBroker},
   });
   return families;
 }

@@ -37,8 +37,7 @@ void run_step(asio::io_context& io, const std::string& what, Start start) {
 
 template <typename Stream>
 HttpResponse exchange(asio::io_context& io, Stream& stream, beast::tcp_stream& lowest,
-                      const HttpTarget& target, const std::string& body,
-                      const HttpOptions& options) {
+                      const HttpTarget& target, const std::string& body, const HttpOptions& options) {
   http::request<http::string_body> request{http::verb::post, target.path, 11};
   request.set(http::field::host, target.host + ":" + target.port);
   request.set(http::field::user_agent, "kafka-sidecar-exporter");
@@ -58,9 +57,8 @@ HttpResponse exchange(asio::io_context& io, Stream& stream, beast::tcp_stream& l
   http::response_parser<http::string_body> parser;
   parser.body_limit(options.max_body_bytes);
   parser.header_limit(64 * 1024);
-  run_step(io, "reading the response", [&](auto handler) {
-    http::async_read_header(stream, buffer, parser, std::move(handler));
-  });
+  run_step(io, "reading the response",
+           [&](auto handler) { http::async_read_header(stream, buffer, parser, std::move(handler)); });
   // Checked here too: Beast 1.74 does not always apply body_limit to a Content-Length.
   if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
     throw HttpError("reading the response: response larger than the limit (" +
@@ -109,8 +107,7 @@ HttpTarget parse_http_url(const std::string& url) {
   return target;
 }
 
-HttpResponse http_post(const HttpTarget& target, const std::string& body,
-                       const HttpOptions& options) {
+HttpResponse http_post(const HttpTarget& target, const std::string& body, const HttpOptions& options) {
   asio::io_context io;
   tcp::resolver resolver(io);
   beast::error_code ec;
@@ -149,9 +146,8 @@ HttpResponse http_post(const HttpTarget& target, const std::string& body,
   lowest.expires_after(options.connect_timeout);
   run_step(io, "connecting to " + where,
            [&](auto handler) { lowest.async_connect(endpoints, std::move(handler)); });
-  run_step(io, "TLS handshake with " + where, [&](auto handler) {
-    stream.async_handshake(asio::ssl::stream_base::client, std::move(handler));
-  });
+  run_step(io, "TLS handshake with " + where,
+           [&](auto handler) { stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
   HttpResponse response = exchange(io, stream, lowest, target, body, options);
   lowest.socket().shutdown(tcp::socket::shutdown_both, ec);
   return response;

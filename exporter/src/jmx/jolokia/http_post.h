@@ -40,7 +40,6 @@ struct HttpResponse {
 };
 
 // Throws HttpError saying which step failed (resolve, connect, TLS, timeout, too large...).
-HttpResponse http_post(const HttpTarget& target, const std::string& body,
-                       const HttpOptions& options);
+HttpResponse http_post(const HttpTarget& target, const std::string& body, const HttpOptions& options);
 
 }  // namespace kse::jmx

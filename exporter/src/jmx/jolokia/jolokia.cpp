@@ -21,8 +21,7 @@ bool is_mxbean_map(std::string_view attribute) {
 }
 
 // CompositeType.getDescription() of the JDK's composites (Jolokia sends values only).
-std::string composite_description(const BeanRef& bean, object composite,
-                                  std::string_view fallback) {
+std::string composite_description(const BeanRef& bean, object composite, std::string_view fallback) {
   size_t keys = 0;
   bool memory_usage = true;
   bool gc_info = false;
@@ -42,14 +41,12 @@ std::string composite_description(const BeanRef& bean, object composite,
 }
 
 bool is_floating(std::string_view type) {
-  return type == "double" || type == "float" || type == "java.lang.Double" ||
-         type == "java.lang.Float";
+  return type == "double" || type == "float" || type == "java.lang.Double" || type == "java.lang.Float";
 }
 
-void process_value(const BeanRef& bean, const std::vector<std::string>& attr_keys,
-                   std::string_view attr_name, std::string_view description, element value,
-                   RuleEngine& engine, FeedStats& stats, bool table_row = false,
-                   std::string_view type = {}) {
+void process_value(const BeanRef& bean, const std::vector<std::string>& attr_keys, std::string_view attr_name,
+                   std::string_view description, element value, RuleEngine& engine, FeedStats& stats,
+                   bool table_row = false, std::string_view type = {}) {
   switch (value.type()) {
     case element_type::NULL_VALUE:
       // Jolokia writes NaN and infinities as null; jmx_exporter would export NaN.
@@ -81,10 +78,8 @@ void process_value(const BeanRef& bean, const std::vector<std::string>& attr_key
                     JmxValue::of_string(std::string(std::string_view(value))));
       ++stats.attributes;
       return;
-    case element_type::ARRAY:
-      return;  // jmx_exporter: "arrays are unsupported"
-    case element_type::OBJECT:
-      break;
+    case element_type::ARRAY: return;  // jmx_exporter: "arrays are unsupported"
+    case element_type::OBJECT: break;
   }
   const object composite = value;
   if (composite.size() == 1) {
@@ -114,8 +109,7 @@ void process_value(const BeanRef& bean, const std::vector<std::string>& attr_key
   // CompositeType.keySet() is sorted.
   std::vector<std::pair<std::string_view, element>> fields;
   for (auto field : composite) fields.emplace_back(field.key, field.value);
-  std::sort(fields.begin(), fields.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [key, child] : fields) {
     process_value(bean, keys, key, child_description, child, engine, stats);
   }
@@ -123,14 +117,10 @@ void process_value(const BeanRef& bean, const std::vector<std::string>& attr_key
 
 std::optional<double> number_of(element value) {
   switch (value.type()) {
-    case element_type::INT64:
-      return static_cast<double>(int64_t(value));
-    case element_type::UINT64:
-      return static_cast<double>(uint64_t(value));
-    case element_type::DOUBLE:
-      return double(value);
-    default:
-      return std::nullopt;
+    case element_type::INT64: return static_cast<double>(int64_t(value));
+    case element_type::UINT64: return static_cast<double>(uint64_t(value));
+    case element_type::DOUBLE: return double(value);
+    default: return std::nullopt;
   }
 }
 
@@ -171,8 +161,8 @@ std::string name_part(std::string_view bean_name) {
   if (eq == std::string_view::npos) return {};
   const size_t start = eq + 5;
   const size_t comma = bean_name.find(',', start);
-  return std::string(bean_name.substr(
-      start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+  return std::string(
+      bean_name.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
 }
 
 // Position of an attribute in the MBeanInfo of Kafka's Yammer metrics (JmxReporter beans).
@@ -262,20 +252,17 @@ void feed_bean(const KnownBean& bean, object attributes, const BeanAttributes* d
         type = it->second.type;
       }
     }
-    process_value(ref, kNoKeys, attr_name, *description, attribute.second, engine, stats, false,
-                  type);
+    process_value(ref, kNoKeys, attr_name, *description, attribute.second, engine, stats, false, type);
   }
 }
 
-void feed_pattern_read(object beans, BeanCatalog& catalog,
-                       const AttributeDescriptions& descriptions, RuleEngine& engine,
-                       FeedStats& stats) {
+void feed_pattern_read(object beans, BeanCatalog& catalog, const AttributeDescriptions& descriptions,
+                       RuleEngine& engine, FeedStats& stats) {
   for (auto entry : beans) {
     const KnownBean* bean = catalog.find_or_add(entry.key);
     if (bean == nullptr || !bean->wanted || entry.value.type() != element_type::OBJECT) continue;
     const auto it = descriptions.find(bean->name.text);
-    feed_bean(*bean, object(entry.value), it == descriptions.end() ? nullptr : &it->second, engine,
-              stats);
+    feed_bean(*bean, object(entry.value), it == descriptions.end() ? nullptr : &it->second, engine, stats);
   }
 }
 
@@ -293,21 +280,11 @@ std::string json_quote(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buffer[8];
@@ -324,21 +301,19 @@ std::string json_quote(std::string_view text) {
 
 std::vector<JvmRequest> jvm_read_requests(const std::string& config) {
   const auto read = [&](const char* mbean, const char* attributes, const char* path = nullptr) {
-    std::string r =
-        R"({"type":"read","mbean":")" + std::string(mbean) + "\",\"attribute\":" + attributes;
+    std::string r = R"({"type":"read","mbean":")" + std::string(mbean) + "\",\"attribute\":" + attributes;
     if (path != nullptr) r += R"(,"path":")" + std::string(path) + "\"";
     return r + ",\"config\":" + config + "}";
   };
   const auto exec = [&](const char* operation) {
-    return R"({"type":"exec","mbean":"java.lang:type=Threading","operation":")" +
-           std::string(operation) + "\",\"arguments\":[],\"config\":" + config + "}";
+    return R"({"type":"exec","mbean":"java.lang:type=Threading","operation":")" + std::string(operation) +
+           "\",\"arguments\":[],\"config\":" + config + "}";
   };
   return {
       {JvmRead::kMemory,
        read("java.lang:type=Memory",
             R"(["HeapMemoryUsage","NonHeapMemoryUsage","ObjectPendingFinalizationCount"])")},
-      {JvmRead::kMemoryPools,
-       read("java.lang:type=MemoryPool,*", R"(["Usage","CollectionUsage"])")},
+      {JvmRead::kMemoryPools, read("java.lang:type=MemoryPool,*", R"(["Usage","CollectionUsage"])")},
       {JvmRead::kGarbageCollectors,
        read("java.lang:type=GarbageCollector,*", R"(["CollectionCount","CollectionTime"])")},
       {JvmRead::kThreads,
@@ -347,17 +322,14 @@ std::vector<JvmRequest> jvm_read_requests(const std::string& config) {
            R"(["ThreadCount","DaemonThreadCount","PeakThreadCount","TotalStartedThreadCount","AllThreadIds"])")},
       {JvmRead::kDeadlockedThreads, exec("findDeadlockedThreads()")},
       {JvmRead::kMonitorDeadlockedThreads, exec("findMonitorDeadlockedThreads()")},
-      {JvmRead::kClassLoading,
-       read("java.lang:type=ClassLoading",
-            R"(["LoadedClassCount","TotalLoadedClassCount","UnloadedClassCount"])")},
+      {JvmRead::kClassLoading, read("java.lang:type=ClassLoading",
+                                    R"(["LoadedClassCount","TotalLoadedClassCount","UnloadedClassCount"])")},
       {JvmRead::kStartTime, read("java.lang:type=Runtime", R"("StartTime")")},
       {JvmRead::kPid, read("java.lang:type=Runtime", R"("Pid")")},
-      {JvmRead::kRuntimeName,
-       read("java.lang:type=Runtime", R"("SystemProperties")", "java.runtime.name")},
+      {JvmRead::kRuntimeName, read("java.lang:type=Runtime", R"("SystemProperties")", "java.runtime.name")},
       {JvmRead::kRuntimeVersion,
        read("java.lang:type=Runtime", R"("SystemProperties")", "java.runtime.version")},
-      {JvmRead::kVmVendor,
-       read("java.lang:type=Runtime", R"("SystemProperties")", "java.vm.vendor")},
+      {JvmRead::kVmVendor, read("java.lang:type=Runtime", R"("SystemProperties")", "java.vm.vendor")},
       {JvmRead::kOperatingSystem,
        read(
            "java.lang:type=OperatingSystem",
@@ -367,8 +339,8 @@ std::vector<JvmRequest> jvm_read_requests(const std::string& config) {
   };
 }
 
-void parse_jvm_response(JvmRead read, element response, JvmSnapshot& jvm,
-                        std::vector<int64_t>& thread_ids, int64_t& pid) {
+void parse_jvm_response(JvmRead read, element response, JvmSnapshot& jvm, std::vector<int64_t>& thread_ids,
+                        int64_t& pid) {
   const auto value = value_of(response);
   if (!value) return;
   const auto text = [&]() -> std::string {
@@ -376,9 +348,8 @@ void parse_jvm_response(JvmRead read, element response, JvmSnapshot& jvm,
   };
   // A deadlock finder answers null when no thread is deadlocked.
   const auto deadlocked = [&]() -> double {
-    return value->type() == element_type::ARRAY
-               ? static_cast<double>(simdjson::dom::array(*value).size())
-               : 0;
+    return value->type() == element_type::ARRAY ? static_cast<double>(simdjson::dom::array(*value).size())
+                                                : 0;
   };
   switch (read) {
     case JvmRead::kMemory: {

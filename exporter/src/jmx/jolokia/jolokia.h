@@ -57,13 +57,12 @@ struct FeedStats {
 };
 
 // Feeds one bean's {attribute: value} object to the engine (JmxScraper.scrapeBean).
-void feed_bean(const KnownBean& bean, simdjson::dom::object attributes,
-               const BeanAttributes* descriptions, RuleEngine& engine, FeedStats& stats);
+void feed_bean(const KnownBean& bean, simdjson::dom::object attributes, const BeanAttributes* descriptions,
+               RuleEngine& engine, FeedStats& stats);
 
 // Feeds the value of a pattern read, {bean name: {attribute: value}}.
 void feed_pattern_read(simdjson::dom::object beans, BeanCatalog& catalog,
-                       const AttributeDescriptions& descriptions, RuleEngine& engine,
-                       FeedStats& stats);
+                       const AttributeDescriptions& descriptions, RuleEngine& engine, FeedStats& stats);
 
 // Same, from JSON text (tests and tools).
 FeedStats feed_pattern_read_json(std::string_view json, BeanCatalog& catalog,
@@ -98,8 +97,7 @@ std::vector<JvmRequest> jvm_read_requests(const std::string& config_json);
 // (AllThreadIds), kPid `pid`. A failed answer leaves everything as it was.
 void parse_jvm_response(JvmRead read, simdjson::dom::element response, JvmSnapshot& jvm,
                         std::vector<int64_t>& thread_ids, int64_t& pid);
-std::string thread_info_request(const std::vector<int64_t>& thread_ids,
-                                const std::string& config_json);
+std::string thread_info_request(const std::vector<int64_t>& thread_ids, const std::string& config_json);
 void parse_thread_info_response(simdjson::dom::element response, JvmSnapshot& jvm);
 
 // Attribute infos from a `list` value: {props: info} for one domain, {domain: {props: info}}

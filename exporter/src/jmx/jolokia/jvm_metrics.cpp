@@ -47,8 +47,8 @@ void add_single(std::vector<Family>& out, const std::optional<double>& value, co
 
 const std::vector<std::string>& java_thread_states() {
   // simpleclient_hotspot 0.16 also reports UNKNOWN (always 0 on a HotSpot JVM).
-  static const std::vector<std::string> kStates = {
-      "NEW", "RUNNABLE", "BLOCKED", "WAITING", "TIMED_WAITING", "TERMINATED", "UNKNOWN"};
+  static const std::vector<std::string> kStates = {"NEW",           "RUNNABLE",   "BLOCKED", "WAITING",
+                                                   "TIMED_WAITING", "TERMINATED", "UNKNOWN"};
   return kStates;
 }
 
@@ -57,17 +57,15 @@ std::vector<Family> jvm_families(const JvmSnapshot& jvm, int32_t owner) {
 
   // StandardExports
   add_single(out, jvm.process_cpu_ns, "process_cpu_seconds_total",
-             "Total user and system CPU time spent in seconds.", MetricType::kCounter, owner,
-             1.0e9);
+             "Total user and system CPU time spent in seconds.", MetricType::kCounter, owner, 1.0e9);
   add_single(out, jvm.start_time_ms, "process_start_time_seconds",
-             "Start time of the process since unix epoch in seconds.", MetricType::kGauge, owner,
-             1.0e3);
-  add_single(out, jvm.open_fds, "process_open_fds", "Number of open file descriptors.",
-             MetricType::kGauge, owner);
+             "Start time of the process since unix epoch in seconds.", MetricType::kGauge, owner, 1.0e3);
+  add_single(out, jvm.open_fds, "process_open_fds", "Number of open file descriptors.", MetricType::kGauge,
+             owner);
   add_single(out, jvm.max_fds, "process_max_fds", "Maximum number of open file descriptors.",
              MetricType::kGauge, owner);
-  add_single(out, jvm.virtual_memory_bytes, "process_virtual_memory_bytes",
-             "Virtual memory size in bytes.", MetricType::kGauge, owner);
+  add_single(out, jvm.virtual_memory_bytes, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
+             MetricType::kGauge, owner);
   add_single(out, jvm.resident_memory_bytes, "process_resident_memory_bytes",
              "Resident memory size in bytes.", MetricType::kGauge, owner);
 
@@ -104,24 +102,20 @@ std::vector<Family> jvm_families(const JvmSnapshot& jvm, int32_t owner) {
       bool collection;
     };
     const PoolFamily pool_families[] = {
-        {"jvm_memory_pool_bytes_used", "Used bytes of a given JVM memory pool.", &MemoryUsage::used,
-         false},
+        {"jvm_memory_pool_bytes_used", "Used bytes of a given JVM memory pool.", &MemoryUsage::used, false},
         {"jvm_memory_pool_bytes_committed", "Committed bytes of a given JVM memory pool.",
          &MemoryUsage::committed, false},
-        {"jvm_memory_pool_bytes_max", "Max bytes of a given JVM memory pool.", &MemoryUsage::max,
+        {"jvm_memory_pool_bytes_max", "Max bytes of a given JVM memory pool.", &MemoryUsage::max, false},
+        {"jvm_memory_pool_bytes_init", "Initial bytes of a given JVM memory pool.", &MemoryUsage::init,
          false},
-        {"jvm_memory_pool_bytes_init", "Initial bytes of a given JVM memory pool.",
-         &MemoryUsage::init, false},
         {"jvm_memory_pool_collection_used_bytes",
          "Used bytes after last collection of a given JVM memory pool.", &MemoryUsage::used, true},
         {"jvm_memory_pool_collection_committed_bytes",
-         "Committed after last collection bytes of a given JVM memory pool.",
-         &MemoryUsage::committed, true},
+         "Committed after last collection bytes of a given JVM memory pool.", &MemoryUsage::committed, true},
         {"jvm_memory_pool_collection_max_bytes",
          "Max bytes after last collection of a given JVM memory pool.", &MemoryUsage::max, true},
         {"jvm_memory_pool_collection_init_bytes",
-         "Initial after last collection bytes of a given JVM memory pool.", &MemoryUsage::init,
-         true},
+         "Initial after last collection bytes of a given JVM memory pool.", &MemoryUsage::init, true},
     };
     for (const PoolFamily& pf : pool_families) {
       Family f = family(pf.name, pf.help, MetricType::kGauge, {"pool"});
@@ -140,12 +134,10 @@ std::vector<Family> jvm_families(const JvmSnapshot& jvm, int32_t owner) {
   if (!jvm.buffer_pools.empty()) {
     Family used = family("jvm_buffer_pool_used_bytes", "Used bytes of a given JVM buffer pool.",
                          MetricType::kGauge, {"pool"});
-    Family capacity =
-        family("jvm_buffer_pool_capacity_bytes", "Bytes capacity of a given JVM buffer pool.",
-               MetricType::kGauge, {"pool"});
-    Family buffers =
-        family("jvm_buffer_pool_used_buffers", "Used buffers of a given JVM buffer pool.",
-               MetricType::kGauge, {"pool"});
+    Family capacity = family("jvm_buffer_pool_capacity_bytes", "Bytes capacity of a given JVM buffer pool.",
+                             MetricType::kGauge, {"pool"});
+    Family buffers = family("jvm_buffer_pool_used_buffers", "Used buffers of a given JVM buffer pool.",
+                            MetricType::kGauge, {"pool"});
     for (const auto& pool : jvm.buffer_pools) {
       add(used, pool.used_bytes, owner, {pool.name});
       add(capacity, pool.capacity_bytes, owner, {pool.name});
@@ -158,8 +150,7 @@ std::vector<Family> jvm_families(const JvmSnapshot& jvm, int32_t owner) {
 
   // GarbageCollectorExports
   if (!jvm.collectors.empty()) {
-    Family gc = family("jvm_gc_collection_seconds",
-                       "Time spent in a given JVM garbage collector in seconds.",
+    Family gc = family("jvm_gc_collection_seconds", "Time spent in a given JVM garbage collector in seconds.",
                        MetricType::kSummary, {"gc"});
     for (const auto& collector : jvm.collectors) {
       add(gc, collector.count, owner, {collector.name}, "_count");
@@ -173,8 +164,8 @@ std::vector<Family> jvm_families(const JvmSnapshot& jvm, int32_t owner) {
              MetricType::kGauge, owner);
   add_single(out, jvm.threads_daemon, "jvm_threads_daemon", "Daemon thread count of a JVM",
              MetricType::kGauge, owner);
-  add_single(out, jvm.threads_peak, "jvm_threads_peak", "Peak thread count of a JVM",
-             MetricType::kGauge, owner);
+  add_single(out, jvm.threads_peak, "jvm_threads_peak", "Peak thread count of a JVM", MetricType::kGauge,
+             owner);
   add_single(out, jvm.threads_started, "jvm_threads_started_total", "Started thread count of a JVM",
              MetricType::kCounter, owner);
   add_single(out, jvm.threads_deadlocked, "jvm_threads_deadlocked",
@@ -185,8 +176,8 @@ std::vector<Family> jvm_families(const JvmSnapshot& jvm, int32_t owner) {
              "Cycles of JVM-threads that are in deadlock waiting to acquire object monitors",
              MetricType::kGauge, owner);
   if (!jvm.thread_states.empty()) {
-    Family states = family("jvm_threads_state", "Current count of threads by state",
-                           MetricType::kGauge, {"state"});
+    Family states =
+        family("jvm_threads_state", "Current count of threads by state", MetricType::kGauge, {"state"});
     for (const std::string& state : java_thread_states()) {
       const auto it = jvm.thread_states.find(state);
       add(states, it == jvm.thread_states.end() ? 0 : it->second, owner, {state});
@@ -201,8 +192,7 @@ std::vector<Family> jvm_families(const JvmSnapshot& jvm, int32_t owner) {
 
   // ClassLoadingExports
   add_single(out, jvm.classes_loaded, "jvm_classes_currently_loaded",
-             "The number of classes that are currently loaded in the JVM", MetricType::kGauge,
-             owner);
+             "The number of classes that are currently loaded in the JVM", MetricType::kGauge, owner);
   add_single(out, jvm.classes_loaded_total, "jvm_classes_loaded_total",
              "The total number of classes that have been loaded since the JVM has started "
              "execution",
@@ -214,8 +204,7 @@ std::vector<Family> jvm_families(const JvmSnapshot& jvm, int32_t owner) {
 
   // VersionInfoExports
   if (!jvm.runtime_version.empty()) {
-    Family info =
-        family("jvm_info", "VM version info", MetricType::kGauge, {"runtime", "vendor", "version"});
+    Family info = family("jvm_info", "VM version info", MetricType::kGauge, {"runtime", "vendor", "version"});
     add(info, 1, owner, {jvm.runtime_name, jvm.vm_vendor, jvm.runtime_version});
     out.push_back(std::move(info));
   }

@@ -79,8 +79,8 @@ std::string translate_java_regex(std::string_view in) {
         i = stop - 1;
         continue;
       }
-      if (n == 'u' && i + 5 < in.size() && is_hex(in[i + 2]) && is_hex(in[i + 3]) &&
-          is_hex(in[i + 4]) && is_hex(in[i + 5])) {
+      if (n == 'u' && i + 5 < in.size() && is_hex(in[i + 2]) && is_hex(in[i + 3]) && is_hex(in[i + 4]) &&
+          is_hex(in[i + 5])) {
         out += "\\x{";
         out.append(in.substr(i + 2, 4));
         out += '}';
@@ -114,8 +114,7 @@ std::string translate_java_regex(std::string_view in) {
     }
     if (c == '[') {
       if (class_depth > 0) {
-        throw RegexError(
-            "nested character classes ('[' inside '[...]') are not supported; escape it as \\[");
+        throw RegexError("nested character classes ('[' inside '[...]') are not supported; escape it as \\[");
       }
       class_depth = 1;
       out += c;
@@ -151,8 +150,7 @@ std::vector<std::string> required_literals(std::string_view in) {
     run.clear();
   };
   const auto quantified = [&](size_t next) {
-    return next < in.size() &&
-           (in[next] == '?' || in[next] == '*' || in[next] == '+' || in[next] == '{');
+    return next < in.size() && (in[next] == '?' || in[next] == '*' || in[next] == '+' || in[next] == '{');
   };
   int depth = 0;
   for (size_t i = 0; i < in.size(); ++i) {
@@ -161,8 +159,8 @@ std::vector<std::string> required_literals(std::string_view in) {
       if (i + 1 >= in.size()) return {};
       const char n = in[i + 1];
       // Escapes that take arguments (\uXXXX, \x{..}, \p{..}, \0oo, \cX, \k<..>, \N{..}).
-      if (n == 'Q' || n == 'E' || n == 'u' || n == 'x' || n == 'p' || n == 'P' || n == '0' ||
-          n == 'c' || n == 'k' || n == 'N') {
+      if (n == 'Q' || n == 'E' || n == 'u' || n == 'x' || n == 'p' || n == 'P' || n == '0' || n == 'c' ||
+          n == 'k' || n == 'N') {
         return {};
       }
       ++i;
@@ -185,9 +183,8 @@ std::vector<std::string> required_literals(std::string_view in) {
       continue;
     }
     if (c == '(') {
-      if (i + 1 < in.size() && in[i + 1] == '?' && depth == 0 && i + 2 < in.size() &&
-          in[i + 2] != ':' && in[i + 2] != '<' && in[i + 2] != '=' && in[i + 2] != '!' &&
-          in[i + 2] != '>') {
+      if (i + 1 < in.size() && in[i + 1] == '?' && depth == 0 && i + 2 < in.size() && in[i + 2] != ':' &&
+          in[i + 2] != '<' && in[i + 2] != '=' && in[i + 2] != '!' && in[i + 2] != '>') {
         return {};  // inline flags such as (?i) change what a literal matches
       }
       if (depth == 0) flush();
@@ -200,8 +197,7 @@ std::vector<std::string> required_literals(std::string_view in) {
     }
     if (depth > 0) continue;
     if (c == '|') return {};
-    if (c == '.' || c == '^' || c == '$' || c == '?' || c == '*' || c == '+' || c == '{' ||
-        c == '}') {
+    if (c == '.' || c == '^' || c == '$' || c == '?' || c == '*' || c == '+' || c == '{' || c == '}') {
       flush();
       continue;
     }
@@ -251,9 +247,9 @@ pcre2_code* compile(const std::string& text, uint32_t extra_options, const std::
   pcre2_set_newline(context, PCRE2_NEWLINE_ANY);
   int error_code = 0;
   PCRE2_SIZE offset = 0;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(),
-                                   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | extra_options, &error_code,
-                                   &offset, context);
+  pcre2_code* code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(),
+                    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | extra_options, &error_code, &offset, context);
   pcre2_compile_context_free(context);
   if (code == nullptr) {
     throw RegexError("invalid regular expression '" + shown + "': " + pcre2_error(error_code));
@@ -348,8 +344,8 @@ bool JavaRegex::may_match(std::string_view subject) const {
 
 bool JavaRegex::matches(std::string_view subject, Captures* captures) const {
   if (!may_match(subject)) return false;
-  const int rc = pcre2_match(code_->full, reinterpret_cast<PCRE2_SPTR>(subject.data()),
-                             subject.size(), 0, 0, data_->full, nullptr);
+  const int rc = pcre2_match(code_->full, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
+                             data_->full, nullptr);
   if (rc < 0) return false;
   fill_captures(data_->full, code_->capture_count, captures);
   return true;
@@ -364,8 +360,7 @@ JavaRegex::Probe JavaRegex::probe_prefix(std::string_view prefix, std::string_vi
     for (size_t tail = 1; tail <= literal.size() && !may_straddle; ++tail) {
       if (suffix_alphabet.find(literal[literal.size() - tail]) == std::string_view::npos) break;
       const std::string_view head(literal.data(), literal.size() - tail);
-      may_straddle =
-          prefix.size() >= head.size() && prefix.substr(prefix.size() - head.size()) == head;
+      may_straddle = prefix.size() >= head.size() && prefix.substr(prefix.size() - head.size()) == head;
     }
     if (!may_straddle) return Probe::kNoMatch;
   }
@@ -379,8 +374,8 @@ JavaRegex::Probe JavaRegex::probe_prefix(std::string_view prefix, std::string_vi
   for (size_t p = prefix.size(); p-- > 0;) {
     const auto unit = static_cast<unsigned char>(prefix[p]);
     if ((unit & 0xC0) == 0x80 || !code_->can_start[unit]) continue;
-    const int rc = pcre2_match(code_->inner, reinterpret_cast<PCRE2_SPTR>(prefix.data()),
-                               prefix.size(), p, PCRE2_PARTIAL_HARD, data_->inner, nullptr);
+    const int rc = pcre2_match(code_->inner, reinterpret_cast<PCRE2_SPTR>(prefix.data()), prefix.size(), p,
+                               PCRE2_PARTIAL_HARD, data_->inner, nullptr);
     if (rc == PCRE2_ERROR_PARTIAL) return Probe::kDependsOnSuffix;
     if (rc >= 0) {
       fill_captures(data_->inner, code_->capture_count, captures);
@@ -403,16 +398,16 @@ void walk_replacement(const JavaRegex& regex, std::string_view replacement, OnTe
     if (c == '\\') {
       ++cursor;
       if (cursor == replacement.size()) {
-        throw RegexError("character to be escaped is missing at the end of '" +
-                         std::string(replacement) + "'");
+        throw RegexError("character to be escaped is missing at the end of '" + std::string(replacement) +
+                         "'");
       }
       on_text(std::string_view(&replacement[cursor], 1));
       ++cursor;
     } else if (c == '$') {
       ++cursor;
       if (cursor == replacement.size()) {
-        throw RegexError("illegal group reference: group index is missing in '" +
-                         std::string(replacement) + "'");
+        throw RegexError("illegal group reference: group index is missing in '" + std::string(replacement) +
+                         "'");
       }
       size_t group = 0;
       if (replacement[cursor] == '{') {
@@ -430,8 +425,8 @@ void walk_replacement(const JavaRegex& regex, std::string_view replacement, OnTe
         ++cursor;
         const int number = regex.named_group(name);
         if (number < 0) {
-          throw RegexError("no group with name {" + std::string(name) + "} in '" +
-                           std::string(replacement) + "'");
+          throw RegexError("no group with name {" + std::string(name) + "} in '" + std::string(replacement) +
+                           "'");
         }
         group = static_cast<size_t>(number);
       } else {
@@ -442,17 +437,15 @@ void walk_replacement(const JavaRegex& regex, std::string_view replacement, OnTe
         group = static_cast<size_t>(d - '0');
         ++cursor;
         // Java takes further digits while they still name an existing group.
-        while (cursor < replacement.size() && replacement[cursor] >= '0' &&
-               replacement[cursor] <= '9') {
+        while (cursor < replacement.size() && replacement[cursor] >= '0' && replacement[cursor] <= '9') {
           const size_t longer = group * 10 + static_cast<size_t>(replacement[cursor] - '0');
           if (longer > regex.group_count()) break;
           group = longer;
           ++cursor;
         }
         if (group > regex.group_count()) {
-          throw RegexError("no group " + std::to_string(group) + " in '" +
-                           std::string(replacement) + "' (the pattern has " +
-                           std::to_string(regex.group_count()) + ")");
+          throw RegexError("no group " + std::to_string(group) + " in '" + std::string(replacement) +
+                           "' (the pattern has " + std::to_string(regex.group_count()) + ")");
         }
       }
       on_group(group);

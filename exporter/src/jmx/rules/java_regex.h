@@ -25,9 +25,7 @@ std::string translate_java_regex(std::string_view java_pattern);
 struct Captures {
   std::vector<size_t> starts;
   std::vector<size_t> ends;
-  bool has(size_t group) const {
-    return group < starts.size() && starts[group] != std::string::npos;
-  }
+  bool has(size_t group) const { return group < starts.size() && starts[group] != std::string::npos; }
   std::string_view group(std::string_view subject, size_t group) const;
 };
 
@@ -50,8 +48,7 @@ class JavaRegex {
   // What matches() answers on `prefix + X` for any X drawn from `suffix_alphabet`
   // (a string of the characters X may contain), decided without knowing X:
   // kMatch (with the same captures for every X), kNoMatch, or kDependsOnSuffix.
-  Probe probe_prefix(std::string_view prefix, std::string_view suffix_alphabet,
-                     Captures* captures) const;
+  Probe probe_prefix(std::string_view prefix, std::string_view suffix_alphabet, Captures* captures) const;
 
   // False when the subject lacks a literal every match of the pattern contains.
   bool may_match(std::string_view subject) const;

@@ -7,8 +7,8 @@ namespace kse::jmx {
 namespace {
 
 // Splits "k1=v1,k2=\"a,b\"" into ordered pairs; quoted values may hold ',' '=' ':'.
-std::vector<KeyProperty> split_properties(std::string_view list, std::string_view whole,
-                                          bool allow_star, bool* saw_star) {
+std::vector<KeyProperty> split_properties(std::string_view list, std::string_view whole, bool allow_star,
+                                          bool* saw_star) {
   std::vector<KeyProperty> properties;
   size_t i = 0;
   while (i < list.size()) {
@@ -19,8 +19,8 @@ std::vector<KeyProperty> split_properties(std::string_view list, std::string_vie
     }
     const size_t eq = list.find('=', i);
     if (eq == std::string_view::npos) {
-      throw ObjectNameError("object name '" + std::string(whole) +
-                            "': key property without '=' at '" + std::string(list.substr(i)) + "'");
+      throw ObjectNameError("object name '" + std::string(whole) + "': key property without '=' at '" +
+                            std::string(list.substr(i)) + "'");
     }
     std::string key(list.substr(i, eq - i));
     if (key.empty() || key.find_first_of(",:") != std::string::npos) {
@@ -32,8 +32,7 @@ std::vector<KeyProperty> split_properties(std::string_view list, std::string_vie
       size_t k = j + 1;
       while (k < list.size() && list[k] != '"') k += list[k] == '\\' ? 2 : 1;
       if (k >= list.size()) {
-        throw ObjectNameError("object name '" + std::string(whole) +
-                              "': unterminated quoted value");
+        throw ObjectNameError("object name '" + std::string(whole) + "': unterminated quoted value");
       }
       value = std::string(list.substr(j, k + 1 - j));
       j = k + 1;
@@ -137,9 +136,8 @@ bool ObjectNamePattern::matches(const ObjectName& name) const {
 
 bool ObjectNamePattern::is_pattern() const {
   if (property_list_pattern_ || domain_.find_first_of("*?") != std::string::npos) return true;
-  return std::any_of(properties_.begin(), properties_.end(), [](const KeyProperty& p) {
-    return p.second.find_first_of("*?") != std::string::npos;
-  });
+  return std::any_of(properties_.begin(), properties_.end(),
+                     [](const KeyProperty& p) { return p.second.find_first_of("*?") != std::string::npos; });
 }
 
 std::optional<std::string> ObjectNamePattern::literal_domain() const {

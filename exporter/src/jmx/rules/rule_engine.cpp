@@ -15,8 +15,7 @@ namespace {
 constexpr std::string_view kValueAlphabet = "0123456789.-EINaefilnrstuy";
 
 bool is_legal_name_char(char c) {
-  return c == ':' || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9');
+  return c == ':' || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 std::string to_lower(std::string text) {
@@ -43,8 +42,8 @@ std::optional<double> java_parse_double(std::string_view text) {
   }
   // strtod would also take "inf", "nan" or hex without "p"; Java does not.
   for (const char c : copy) {
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' ||
-          c == '+' || c == '-')) {
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' || c == '+' ||
+          c == '-')) {
       return std::nullopt;
     }
   }
@@ -61,8 +60,7 @@ std::string java_double_string(double value) {
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
   if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
   char buffer[64];
-  const auto result =
-      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
   const std::string_view text(buffer, static_cast<size_t>(result.ptr - buffer));
   const size_t e = text.find('e');
   std::string digits;
@@ -96,15 +94,12 @@ std::string java_double_string(double value) {
 
 std::string JmxValue::java_string() const {
   switch (kind) {
-    case Kind::kBoolean:
-      return boolean ? "true" : "false";
-    case Kind::kString:
-      return text;
+    case Kind::kBoolean: return boolean ? "true" : "false";
+    case Kind::kString: return text;
     case Kind::kNumber:
       if (integral) {
         char buffer[32];
-        const auto result =
-            std::to_chars(buffer, buffer + sizeof buffer, static_cast<long long>(number));
+        const auto result = std::to_chars(buffer, buffer + sizeof buffer, static_cast<long long>(number));
         return std::string(buffer, result.ptr);
       }
       return java_double_string(number);
@@ -189,8 +184,8 @@ RuleEngine::RuleEngine(std::shared_ptr<const RuleSet> rules, bool reuse_matches)
     patterns_.push_back(rule.pattern ? std::make_unique<JavaRegex>(*rule.pattern) : nullptr);
     bool zero = false;
     const auto scan = [&](const std::optional<std::string>& text) {
-      zero = zero || (text && (text->find("$0") != std::string::npos ||
-                               text->find("${") != std::string::npos));
+      zero =
+          zero || (text && (text->find("$0") != std::string::npos || text->find("${") != std::string::npos));
     };
     scan(rule.name);
     scan(rule.value);
@@ -271,8 +266,7 @@ RuleEngine::Outcome RuleEngine::apply_rule(size_t rule_index, std::string_view s
 }
 
 void RuleEngine::record(const BeanRef& bean, const std::vector<std::string>& attr_keys,
-                        std::string_view attr_name, std::string_view description,
-                        const JmxValue& value) {
+                        std::string_view attr_name, std::string_view description, const JmxValue& value) {
   std::string bean_name(bean.prefix);
   bean_name += '<';
   for (size_t i = 0; i < attr_keys.size(); ++i) {
@@ -358,8 +352,8 @@ void RuleEngine::record(const BeanRef& bean, const std::vector<std::string>& att
         matched = probe == JavaRegex::Probe::kMatch;
       }
       if (!matched) continue;
-      entry.outcome = apply_rule(r, subject, &captures, bean, attr_keys, attribute_for(rule),
-                                 help_text(), &entry.matched);
+      entry.outcome = apply_rule(r, subject, &captures, bean, attr_keys, attribute_for(rule), help_text(),
+                                 &entry.matched);
       if (entry.outcome == Outcome::kDrop && rule.cache) --entry.cache_rules_seen;
       entry.decided = true;
       break;
@@ -390,16 +384,16 @@ void RuleEngine::record(const BeanRef& bean, const std::vector<std::string>& att
       if (!regex->matches(subject, &captures)) continue;
     }
     // Same rule and same captured texts as last time: the same name, labels and help.
-    bool same = reuse_matches_ && entry.memo_rule == r &&
-                entry.memo_captures.size() == captures.starts.size();
+    bool same =
+        reuse_matches_ && entry.memo_rule == r && entry.memo_captures.size() == captures.starts.size();
     // Group 0 holds the value too; it only matters to templates that use "$0".
     for (size_t g = uses_group_zero_[r] ? 0 : 1; same && g < captures.starts.size(); ++g) {
       same = entry.memo_captures[g] == captures.group(subject, g);
     }
     if (!same) {
       entry.memo = Matched();
-      entry.memo_outcome = apply_rule(r, subject, &captures, bean, attr_keys, attribute_for(rule),
-                                      help_text(), &entry.memo);
+      entry.memo_outcome =
+          apply_rule(r, subject, &captures, bean, attr_keys, attribute_for(rule), help_text(), &entry.memo);
       entry.memo_rule = r;
       entry.memo_captures.clear();
       for (size_t g = 0; g < captures.starts.size(); ++g) {
@@ -465,9 +459,9 @@ std::vector<metrics::Family> RuleEngine::finish_cycle(int32_t owner) {
     family.type = build.type == RuleType::kGauge     ? metrics::MetricType::kGauge
                   : build.type == RuleType::kCounter ? metrics::MetricType::kCounter
                                                      : metrics::MetricType::kUntyped;
-    const bool uniform = std::all_of(
-        build.samples.begin(), build.samples.end(),
-        [&](const FamilyBuild::Sample& s) { return s.names == build.samples.front().names; });
+    const bool uniform =
+        std::all_of(build.samples.begin(), build.samples.end(),
+                    [&](const FamilyBuild::Sample& s) { return s.names == build.samples.front().names; });
     if (uniform && !build.samples.empty()) family.label_names = build.samples.front().names;
     family.samples.reserve(build.samples.size());
     for (FamilyBuild::Sample& s : build.samples) {

@@ -27,9 +27,7 @@ struct JmxValue {
   static JmxValue of_double(double v) { return {Kind::kNumber, v, false, false, {}}; }
   static JmxValue of_integer(double v) { return {Kind::kNumber, v, true, false, {}}; }
   static JmxValue of_boolean(bool b) { return {Kind::kBoolean, 0, false, b, {}}; }
-  static JmxValue of_string(std::string s) {
-    return {Kind::kString, 0, false, false, std::move(s)};
-  }
+  static JmxValue of_string(std::string s) { return {Kind::kString, 0, false, false, std::move(s)}; }
 
   // String.valueOf(value), the text after "attr: " in the match string.
   std::string java_string() const;
@@ -63,8 +61,8 @@ class RuleEngine {
 
   void begin_cycle();
   // recordBean(): `attr_keys` is the path into composite values (empty for a plain attribute).
-  void record(const BeanRef& bean, const std::vector<std::string>& attr_keys,
-              std::string_view attr_name, std::string_view description, const JmxValue& value);
+  void record(const BeanRef& bean, const std::vector<std::string>& attr_keys, std::string_view attr_name,
+              std::string_view description, const JmxValue& value);
   // The cycle's families (each sample owned by `owner`); forgets cache entries not seen this cycle.
   std::vector<metrics::Family> finish_cycle(int32_t owner);
 

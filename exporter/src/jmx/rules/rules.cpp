@@ -17,8 +17,7 @@ class Loader {
  public:
   explicit Loader(std::string source) : source_(std::move(source)) {}
 
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
-                         const std::string& message) const {
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& message) const {
     std::string where = source_;
     if (node.IsDefined() && node.Mark().line >= 0) {
       where += ":" + std::to_string(node.Mark().line + 1);
@@ -53,8 +52,7 @@ class Loader {
   }
 
   std::vector<ObjectNamePattern> names_of(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsSequence())
-      fail(node, key, "found " + describe(node) + ", allowed a list of object names");
+    if (!node.IsSequence()) fail(node, key, "found " + describe(node) + ", allowed a list of object names");
     std::vector<ObjectNamePattern> patterns;
     for (size_t i = 0; i < node.size(); ++i) {
       const std::string item_key = key + "[" + std::to_string(i) + "]";
@@ -70,9 +68,8 @@ class Loader {
   Rule rule_of(const YAML::Node& node, size_t index) const {
     const std::string prefix = "rules[" + std::to_string(index) + "]";
     if (!node.IsMap()) fail(node, prefix, "found " + describe(node) + ", allowed a map");
-    static const std::set<std::string> kKeys = {"pattern", "name", "value",  "valueFactor",
-                                                "help",    "type", "labels", "attrNameSnakeCase",
-                                                "cache"};
+    static const std::set<std::string> kKeys = {
+        "pattern", "name", "value", "valueFactor", "help", "type", "labels", "attrNameSnakeCase", "cache"};
     Rule rule;
     rule.index = index;
     for (const auto& entry : node) {
@@ -177,8 +174,8 @@ class Loader {
         break;
       } else if (c == '|' && depth == 0) {
         return nullptr;
-      } else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-                   c == '-' || c == '|' || c == '+' || c == '*' || c == '?')) {
+      } else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
+                   c == '|' || c == '+' || c == '*' || c == '?')) {
         return nullptr;
       }
     }
@@ -238,8 +235,7 @@ class Loader {
           fail(entry.first, key, error.what());
         }
         if (!entry.second.IsSequence()) {
-          fail(entry.second, key,
-               "found " + describe(entry.second) + ", allowed a list of attribute names");
+          fail(entry.second, key, "found " + describe(entry.second) + ", allowed a list of attribute names");
         }
         std::vector<std::string> attributes;
         for (size_t i = 0; i < entry.second.size(); ++i) {
@@ -271,9 +267,8 @@ bool RuleSet::domain_wanted(std::string_view domain) const {
 }
 
 bool RuleSet::object_wanted(const ObjectName& name) const {
-  if (!include.empty() &&
-      std::none_of(include.begin(), include.end(),
-                   [&](const ObjectNamePattern& p) { return p.matches(name); })) {
+  if (!include.empty() && std::none_of(include.begin(), include.end(),
+                                       [&](const ObjectNamePattern& p) { return p.matches(name); })) {
     return false;
   }
   return std::none_of(exclude.begin(), exclude.end(),
@@ -284,11 +279,10 @@ bool RuleSet::attribute_excluded(const ObjectName& bean, std::string_view attrib
   // ObjectName.equals: same domain and the same properties, in any order.
   for (const auto& [name, attributes] : excluded_attributes) {
     if (name.domain != bean.domain || name.properties.size() != bean.properties.size()) continue;
-    const bool same =
-        std::all_of(name.properties.begin(), name.properties.end(), [&](const KeyProperty& p) {
-          const std::string* v = bean.property(p.first);
-          return v != nullptr && *v == p.second;
-        });
+    const bool same = std::all_of(name.properties.begin(), name.properties.end(), [&](const KeyProperty& p) {
+      const std::string* v = bean.property(p.first);
+      return v != nullptr && *v == p.second;
+    });
     if (same && std::find(attributes.begin(), attributes.end(), attribute) != attributes.end()) {
       return true;
     }
@@ -296,8 +290,7 @@ bool RuleSet::attribute_excluded(const ObjectName& bean, std::string_view attrib
   return false;
 }
 
-std::shared_ptr<const RuleSet> RuleSet::load_text(const std::string& text,
-                                                  const std::string& source_name) {
+std::shared_ptr<const RuleSet> RuleSet::load_text(const std::string& text, const std::string& source_name) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -318,12 +311,9 @@ std::shared_ptr<const RuleSet> RuleSet::load_file(const std::string& path) {
 
 const char* rule_type_name(RuleType type) {
   switch (type) {
-    case RuleType::kGauge:
-      return "GAUGE";
-    case RuleType::kCounter:
-      return "COUNTER";
-    case RuleType::kUntyped:
-      return "UNTYPED";
+    case RuleType::kGauge: return "GAUGE";
+    case RuleType::kCounter: return "COUNTER";
+    case RuleType::kUntyped: return "UNTYPED";
   }
   return "UNTYPED";
 }

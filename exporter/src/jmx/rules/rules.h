@@ -58,8 +58,7 @@ struct RuleSet {
 
   // Throws RulesError.
   static std::shared_ptr<const RuleSet> load_file(const std::string& path);
-  static std::shared_ptr<const RuleSet> load_text(const std::string& text,
-                                                  const std::string& source_name);
+  static std::shared_ptr<const RuleSet> load_text(const std::string& text, const std::string& source_name);
 };
 
 const char* rule_type_name(RuleType type);

@@ -56,14 +56,9 @@ struct BrokerConnection::Transport {
   std::optional<asio::ssl::stream<tcp::socket>> secure;
 };
 
-BrokerConnection::BrokerConnection(asio::io_context& io, int32_t broker_id, std::string host,
-                                   int port, const ClientConfig& config, asio::ssl::context* tls)
-    : io_(io),
-      broker_id_(broker_id),
-      host_(std::move(host)),
-      port_(port),
-      config_(config),
-      tls_(tls) {}
+BrokerConnection::BrokerConnection(asio::io_context& io, int32_t broker_id, std::string host, int port,
+                                   const ClientConfig& config, asio::ssl::context* tls)
+    : io_(io), broker_id_(broker_id), host_(std::move(host)), port_(port), config_(config), tls_(tls) {}
 
 BrokerConnection::~BrokerConnection() { close(); }
 
@@ -87,8 +82,7 @@ void BrokerConnection::wake_connect_waiters() {
 }
 
 std::chrono::milliseconds BrokerConnection::next_backoff() {
-  backoff_ = backoff_.count() == 0 ? config_.backoff_min
-                                   : std::min(backoff_ * 2, config_.backoff_max);
+  backoff_ = backoff_.count() == 0 ? config_.backoff_min : std::min(backoff_ * 2, config_.backoff_max);
   static thread_local std::mt19937 random{std::random_device{}()};
   // Up to 20% jitter so many exporters do not reconnect in step.
   std::uniform_int_distribution<int64_t> jitter(0, backoff_.count() / 5);
@@ -106,8 +100,7 @@ void BrokerConnection::fail_all(const Error& error) {
 
 awaitable<Result<std::vector<uint8_t>>> BrokerConnection::exchange(int32_t correlation_id,
                                                                    std::vector<uint8_t> frame,
-                                                                   Deadline deadline,
-                                                                   const char* api_name) {
+                                                                   Deadline deadline, const char* api_name) {
   if (!transport_) {
     co_return Error{Error::Kind::kConnection, describe() + ": " + api_name + ": not connected"};
   }
@@ -118,9 +111,12 @@ awaitable<Result<std::vector<uint8_t>>> BrokerConnection::exchange(int32_t corre
   if (!writing_) {
     writing_ = true;
     // The loop holds the connection alive until it ends, even if the client goes first.
-    asio::co_spawn(io_, [self = shared_from_this(), transport = transport_, generation = generation_] {
-      return self->write_loop(transport, generation);
-    }, asio::detached);
+    asio::co_spawn(
+        io_,
+        [self = shared_from_this(), transport = transport_, generation = generation_] {
+          return self->write_loop(transport, generation);
+        },
+        asio::detached);
   }
   boost::system::error_code ignored;
   co_await waiter->signal->async_wait(asio::redirect_error(use_awaitable, ignored));
@@ -162,8 +158,8 @@ awaitable<void> BrokerConnection::read_loop(std::shared_ptr<Transport> transport
       if (generation != generation_) co_return;
       if (size < 4 || size > config_.max_frame_bytes) {
         // Refuse before allocating: a corrupt or hostile length ends the connection.
-        fail_all(Error{Error::Kind::kProtocol, describe() + ": response frame of " +
-                                                   std::to_string(size) + " bytes (limit " +
+        fail_all(Error{Error::Kind::kProtocol, describe() + ": response frame of " + std::to_string(size) +
+                                                   " bytes (limit " +
                                                    std::to_string(config_.max_frame_bytes) + ")"});
         close();
         co_return;
@@ -201,8 +197,8 @@ awaitable<std::optional<Error>> BrokerConnection::ensure_ready(Deadline deadline
   if (state_ == State::kReady) co_return std::nullopt;
   if (last_failure_ && std::chrono::steady_clock::now() < retry_after_) {
     Error error = *last_failure_;
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-        retry_after_ - std::chrono::steady_clock::now());
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(retry_after_ -
+                                                                            std::chrono::steady_clock::now());
     error.message += " (next attempt in " + std::to_string(wait.count()) + " ms)";
     co_return error;
   }
@@ -214,7 +210,8 @@ awaitable<std::optional<Error>> BrokerConnection::ensure_ready(Deadline deadline
     close();
     last_failure_ = failure;
     // A refused login is not retried in a tight loop.
-    const auto wait = failure->kind == Error::Kind::kAuthentication ? config_.authentication_retry : next_backoff();
+    const auto wait =
+        failure->kind == Error::Kind::kAuthentication ? config_.authentication_retry : next_backoff();
     retry_after_ = std::chrono::steady_clock::now() + wait;
   } else {
     state_ = State::kReady;
@@ -232,13 +229,14 @@ awaitable<std::optional<Error>> BrokerConnection::connect(Deadline deadline) {
   // Closing the socket at the deadline aborts whichever step is still waiting.
   auto watchdog = std::make_shared<asio::steady_timer>(io_, deadline);
   auto timed_out = std::make_shared<bool>(false);
-  watchdog->async_wait([self = shared_from_this(), transport, timed_out, generation, this](boost::system::error_code ec) {
-    if (!ec && generation == generation_ && state_ == State::kConnecting) {
-      *timed_out = true;
-      transport->shutdown();
-      fail_all(Error{Error::Kind::kTimeout, describe() + ": connect timed out"});
-    }
-  });
+  watchdog->async_wait(
+      [self = shared_from_this(), transport, timed_out, generation, this](boost::system::error_code ec) {
+        if (!ec && generation == generation_ && state_ == State::kConnecting) {
+          *timed_out = true;
+          transport->shutdown();
+          fail_all(Error{Error::Kind::kTimeout, describe() + ": connect timed out"});
+        }
+      });
   struct Cancel {
     std::shared_ptr<asio::steady_timer> timer;
     ~Cancel() { timer->cancel(); }
@@ -263,9 +261,10 @@ awaitable<std::optional<Error>> BrokerConnection::connect(Deadline deadline) {
     }
     co_return Error{Error::Kind::kConnection, describe() + ": " + what};
   }
-  asio::co_spawn(io_, [self = shared_from_this(), transport, generation] {
-    return self->read_loop(transport, generation);
-  }, asio::detached);
+  asio::co_spawn(
+      io_,
+      [self = shared_from_this(), transport, generation] { return self->read_loop(transport, generation); },
+      asio::detached);
   auto failure = co_await handshake(deadline);
   if (*timed_out && !failure) failure = Error{Error::Kind::kTimeout, describe() + ": connect timed out"};
   co_return failure;
@@ -282,11 +281,13 @@ awaitable<std::optional<Error>> BrokerConnection::handshake(Deadline deadline) {
     for (const auto& key : answer.value().api_keys) {
       if (key.api_key == ApiVersionsRequest::kApiKey) broker_max = key.max_version;
     }
-    answer = co_await exchange_decoded(request, std::min<int16_t>(broker_max, ApiVersionsRequest::kMaxVersion), deadline);
+    answer = co_await exchange_decoded(
+        request, std::min<int16_t>(broker_max, ApiVersionsRequest::kMaxVersion), deadline);
   }
   if (!answer.ok()) co_return answer.error();
   if (answer.value().error_code != 0) {
-    co_return Error{Error::Kind::kKafka, describe() + ": ApiVersions: " + error_name(answer.value().error_code)};
+    co_return Error{Error::Kind::kKafka,
+                    describe() + ": ApiVersions: " + error_name(answer.value().error_code)};
   }
   versions_.clear();
   for (const auto& key : answer.value().api_keys) {
@@ -299,9 +300,9 @@ awaitable<std::optional<Error>> BrokerConnection::handshake(Deadline deadline) {
 awaitable<std::optional<Error>> BrokerConnection::authenticate(Deadline deadline) {
   const auto& sasl = config_.sasl;
   auto auth_error = [&](const std::string& what) {
-    return Error{Error::Kind::kAuthentication,
-                 describe() + ": SASL " + sasl.mechanism + " authentication of user '" +
-                     sasl.username + "' failed: " + what};
+    return Error{Error::Kind::kAuthentication, describe() + ": SASL " + sasl.mechanism +
+                                                   " authentication of user '" + sasl.username +
+                                                   "' failed: " + what};
   };
   SaslHandshakeRequest hello;
   hello.mechanism = sasl.mechanism;

@@ -11,9 +11,9 @@
 #include <chrono>
 #include <deque>
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,10 +39,10 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
     if (auto failure = co_await ensure_ready(deadline)) co_return *failure;
     const int16_t version = negotiated<Request>();
     if (version < 0) {
-      co_return Error{Error::Kind::kUnsupportedVersion,
-                      describe() + ": " + Request::kName + ": no version in common (we implement " +
-                          std::to_string(Request::kMinVersion) + ".." +
-                          std::to_string(Request::kMaxVersion) + ")"};
+      co_return Error{Error::Kind::kUnsupportedVersion, describe() + ": " + Request::kName +
+                                                            ": no version in common (we implement " +
+                                                            std::to_string(Request::kMinVersion) + ".." +
+                                                            std::to_string(Request::kMaxVersion) + ")"};
     }
     co_return co_await exchange_decoded(std::move(request), version, deadline);
   }
@@ -87,8 +87,7 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
   }
 
   boost::asio::awaitable<Result<std::vector<uint8_t>>> exchange(int32_t correlation_id,
-                                                                std::vector<uint8_t> frame,
-                                                                Deadline deadline,
+                                                                std::vector<uint8_t> frame, Deadline deadline,
                                                                 const char* api_name);
   boost::asio::awaitable<std::optional<Error>> ensure_ready(Deadline deadline);
   void wake_connect_waiters();

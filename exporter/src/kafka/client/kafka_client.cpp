@@ -17,7 +17,8 @@ std::pair<std::string, int> split_host_port(const std::string& entry) {
   } catch (const std::exception&) {
     port = 0;
   }
-  if (port < 1 || port > 65535) throw std::invalid_argument("bootstrap server '" + entry + "' has no valid port");
+  if (port < 1 || port > 65535)
+    throw std::invalid_argument("bootstrap server '" + entry + "' has no valid port");
   std::string host = entry.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   return {host, port};
@@ -72,8 +73,8 @@ std::shared_ptr<BrokerConnection> KafkaClient::connection_for(int32_t broker_id)
 std::shared_ptr<BrokerConnection> KafkaClient::controller_lane_for(const BrokerConnection& broker) {
   auto& lane = controller_lane_[broker.broker_id()];
   if (!lane) {
-    lane = std::make_shared<BrokerConnection>(io_, broker.broker_id(), broker.host(), broker.port(),
-                                              config_, tls_.get());
+    lane = std::make_shared<BrokerConnection>(io_, broker.broker_id(), broker.host(), broker.port(), config_,
+                                              tls_.get());
   }
   return lane;
 }
@@ -113,8 +114,8 @@ void KafkaClient::learn_brokers(const MetadataResponse& metadata) {
       lane->second->close();
       controller_lane_.erase(lane);
     }
-    brokers_[broker.node_id] = std::make_shared<BrokerConnection>(
-        io_, broker.node_id, broker.host, broker.port, config_, tls_.get());
+    brokers_[broker.node_id] = std::make_shared<BrokerConnection>(io_, broker.node_id, broker.host,
+                                                                  broker.port, config_, tls_.get());
   }
 }
 

@@ -42,17 +42,16 @@ class KafkaClient {
                                                                   std::chrono::milliseconds timeout) {
     auto connection = connection_for(broker_id);
     if (!connection) {
-      co_return Error{Error::Kind::kUnknownBroker,
-                      "broker " + std::to_string(broker_id) + " is not in the metadata (" +
-                          Request::kName + ")"};
+      co_return Error{Error::Kind::kUnknownBroker, "broker " + std::to_string(broker_id) +
+                                                       " is not in the metadata (" + Request::kName + ")"};
     }
     auto result = co_await connection->send(std::move(request), deadline_after(timeout));
     if constexpr (std::is_same_v<Request, MetadataRequest>) {
       if (result.ok()) learn_brokers(result.value());
     }
     // A broker that did not answer is asked last by send_any for a while.
-    if (!result.ok() && (result.error().kind == Error::Kind::kTimeout ||
-                         result.error().kind == Error::Kind::kConnection)) {
+    if (!result.ok() &&
+        (result.error().kind == Error::Kind::kTimeout || result.error().kind == Error::Kind::kConnection)) {
       last_failure_[broker_id] = std::chrono::steady_clock::now();
       if (preferred_ == broker_id) preferred_ = -1;
     }
@@ -106,14 +105,12 @@ class KafkaClient {
   template <typename Request>
   Result<typename Request::Response> send_sync(int32_t broker_id, Request request,
                                                std::chrono::milliseconds timeout) {
-    return boost::asio::co_spawn(io_, send(broker_id, std::move(request), timeout),
-                                 boost::asio::use_future)
+    return boost::asio::co_spawn(io_, send(broker_id, std::move(request), timeout), boost::asio::use_future)
         .get();
   }
   template <typename Request>
   Result<typename Request::Response> send_any_sync(Request request, std::chrono::milliseconds timeout) {
-    return boost::asio::co_spawn(io_, send_any(std::move(request), timeout), boost::asio::use_future)
-        .get();
+    return boost::asio::co_spawn(io_, send_any(std::move(request), timeout), boost::asio::use_future).get();
   }
 
   std::vector<int32_t> broker_ids() const;

@@ -7,7 +7,15 @@
 namespace kse::kafka {
 
 struct Error {
-  enum class Kind { kTimeout, kConnection, kAuthentication, kProtocol, kKafka, kUnsupportedVersion, kUnknownBroker };
+  enum class Kind {
+    kTimeout,
+    kConnection,
+    kAuthentication,
+    kProtocol,
+    kKafka,
+    kUnsupportedVersion,
+    kUnknownBroker
+  };
   Kind kind = Kind::kConnection;
   std::string message;  // names the broker, its address and the API
 
@@ -20,7 +28,7 @@ class Result {
  public:
   // Asio's co_spawn needs a default value for a coroutine that threw.
   Result() : state_(Error{Error::Kind::kConnection, "no result"}) {}
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : state_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(state_); }

@@ -22,8 +22,8 @@ const EVP_MD* digest_for(const std::string& mechanism) {
 std::string hmac(const EVP_MD* md, const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(md, key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
+  HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &length);
   return std::string(reinterpret_cast<char*>(out), length);
 }
 
@@ -67,8 +67,7 @@ std::string plain_token(const std::string& username, const std::string& password
   return std::string("\0", 1) + username + std::string("\0", 1) + password;
 }
 
-ScramClient::ScramClient(std::string mechanism, std::string username, std::string password,
-                         std::string nonce)
+ScramClient::ScramClient(std::string mechanism, std::string username, std::string password, std::string nonce)
     : mechanism_(std::move(mechanism)),
       username_(std::move(username)),
       password_(std::move(password)),
@@ -107,9 +106,8 @@ std::string ScramClient::client_final(const std::string& server_first) {
   }
   salted_password_.resize(static_cast<size_t>(EVP_MD_size(md)));
   PKCS5_PBKDF2_HMAC(password_.data(), static_cast<int>(password_.size()),
-                    reinterpret_cast<const unsigned char*>(salt->data()),
-                    static_cast<int>(salt->size()), iterations, md,
-                    static_cast<int>(salted_password_.size()),
+                    reinterpret_cast<const unsigned char*>(salt->data()), static_cast<int>(salt->size()),
+                    iterations, md, static_cast<int>(salted_password_.size()),
                     reinterpret_cast<unsigned char*>(salted_password_.data()));
   const std::string client_key = hmac(md, salted_password_, "Client Key");
   const std::string stored_key = hash(md, client_key);

@@ -12,8 +12,7 @@ std::string plain_token(const std::string& username, const std::string& password
 class ScramClient {
  public:
   // `mechanism` is SCRAM-SHA-256 or SCRAM-SHA-512; `nonce` empty = random.
-  ScramClient(std::string mechanism, std::string username, std::string password,
-              std::string nonce = "");
+  ScramClient(std::string mechanism, std::string username, std::string password, std::string nonce = "");
 
   std::string client_first();
   // The client-final message for the server-first one; throws std::runtime_error
@@ -31,6 +30,5 @@ class ScramClient {
   std::string auth_message_;
   std::string salted_password_;
 };
-
 
 }  // namespace kse::kafka

@@ -141,8 +141,8 @@ int32_t Reader::array_length(bool flexible, size_t min_element_size) {
   int64_t n = flexible ? static_cast<int64_t>(uvarint()) - 1 : int32();
   if (n < -1) fail("negative array length " + std::to_string(n));
   if (n > 0 && static_cast<uint64_t>(n) * std::max<size_t>(min_element_size, 1) > remaining()) {
-    fail("array length " + std::to_string(n) + " exceeds remaining " +
-         std::to_string(remaining()) + " bytes");
+    fail("array length " + std::to_string(n) + " exceeds remaining " + std::to_string(remaining()) +
+         " bytes");
   }
   return static_cast<int32_t>(n);
 }

@@ -54,8 +54,7 @@ class Writer {
 
 class Reader {
  public:
-  Reader(std::span<const uint8_t> data, std::string context)
-      : data_(data), context_(std::move(context)) {}
+  Reader(std::span<const uint8_t> data, std::string context) : data_(data), context_(std::move(context)) {}
 
   // Names the field being read, for error messages.
   Reader& field(const char* name) {
@@ -95,7 +94,8 @@ class Reader {
 
  private:
   const uint8_t* take(size_t n) {
-    if (n > remaining()) [[unlikely]] fail_short(n);
+    if (n > remaining()) [[unlikely]]
+      fail_short(n);
     const uint8_t* out = data_.data() + position_;
     position_ += n;
     return out;

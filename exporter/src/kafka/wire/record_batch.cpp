@@ -67,7 +67,8 @@ std::optional<RecordTimestamp> timestamp_at(std::span<const uint8_t> records, in
         position += whole;
         continue;
       }
-      if (attributes & kLogAppendTime) return RecordTimestamp{max_timestamp, std::max(offset, base_offset), true};
+      if (attributes & kLogAppendTime)
+        return RecordTimestamp{max_timestamp, std::max(offset, base_offset), true};
       if (base_offset >= offset) return RecordTimestamp{base_timestamp, base_offset, true};
       if ((attributes & kCompressionMask) == 0) {
         if (auto exact = record_timestamp(r, count, base_offset, base_timestamp, offset)) {
