@@ -15,7 +15,6 @@ DescribeConfigs on every topic, Describe on every group and Alter on the cluster
 The ACLs are removed at the end, whatever happened.
 Usage: acl_test.py SOURCE_DIR BUILD_DIR"""
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, cluster, http_get, tool, wait_for  # noqa: E402
+from harness import Children, cluster, http_get, parse_page, promtool_problems, tool, wait_for  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-acl-"))
@@ -41,23 +40,12 @@ ACLS = [("--allow-principal", "--operation", "Describe", "--operation", "Read", 
         ("--deny-principal", "--operation", "DescribeConfigs", "--topic", "*"),
         ("--deny-principal", "--operation", "Describe", "--group", "*"),
         ("--deny-principal", "--operation", "Alter", "--cluster")]
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 MIN_ISR_FAMILIES = ["kafka_cluster_under_min_isr_partitions", "kafka_cluster_at_min_isr_partitions",
                     "kafka_topic_partition_under_min_isr"]
 
 
 def fail(message):
     raise AssertionError(message)
-
-
-def parse(text):
-    series = {}
-    for line in text.splitlines():
-        match = SAMPLE.match(line)
-        if match and not line.startswith("#"):
-            series[(match.group(1), frozenset(LABEL.findall(match.group(3) or "")))] = float(match.group(4))
-    return series
 
 
 def acl(action):
@@ -109,11 +97,10 @@ probe: {{enabled: false}}
                  for port in [CLUSTER_PORT] + [BROKER_BASE + i for i in range(3)]}
         merged = {}
         for port, text in pages.items():
-            done = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True,
-                                  timeout=60)
-            if done.returncode not in (0, 3):
-                fail(f"the page of port {port} fails promtool check metrics: {done.stdout[-300:]}{done.stderr[-300:]}")
-            merged.update(parse(text))
+            problems = promtool_problems(text)
+            if problems:
+                fail(f"the page of port {port} fails promtool check metrics: {problems}")
+            merged.update(parse_page(text))
 
         def served(name, **labels):
             wanted = {(k, str(v)) for k, v in labels.items()}

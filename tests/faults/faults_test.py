@@ -39,7 +39,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from harness import Children, cluster, http_get, tool, wait_for  # noqa: E402
+from harness import Children, cluster, http_get, parse_page, promtool_problems, tool, wait_for  # noqa: E402
 from fault_proxy import FaultProxy  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
@@ -81,22 +81,7 @@ def bootstrap(excluding=None):
     return ",".join(f"127.0.0.1:{9092 + 100 * (b - 1)}" for b in BROKERS if b != excluding)
 
 
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
-
-def parse(text):
-    """{(name, frozenset(labels)): value} of a 0.0.4 text page."""
-    series = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        match = SAMPLE.match(line)
-        if not match:
-            fail(f"unparsable line: {line!r}")
-        labels = frozenset(LABEL.findall(match.group(3) or ""))
-        series[(match.group(1), labels)] = float(match.group(4))
-    return series
 
 
 def catalogue_families():
@@ -125,17 +110,6 @@ def value(series, name, **labels):
     return found[0] if len(found) == 1 else (None if not found else found)
 
 
-def promtool_check(text):
-    """Problems that make a page invalid. promtool exits 1 when it cannot parse a page and 3
-    when it only has naming advice: kafka_exporter's `_sum` gauges and the JMX exporter's
-    `quantile` labels on gauges are kept on purpose, for the dashboards built on them."""
-    done = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
-    if done.returncode in (0, 3):
-        return []
-    return [line for line in (done.stdout + done.stderr).splitlines() if line.strip()][:5] or [
-        f"promtool exited {done.returncode}"]
-
-
 def exporter_rss_kb(process):
     with open(f"/proc/{process.pid}/status") as status:
         for line in status:
@@ -150,7 +124,7 @@ def wait_cycle(after):
     while time.time() < deadline:
         page = scrape(CLUSTER_PORT)
         if isinstance(page, str):
-            stamp = value(parse(page), "kafka_sidecar_last_collect_timestamp_seconds")
+            stamp = value(parse_page(page), "kafka_sidecar_last_collect_timestamp_seconds")
             if isinstance(stamp, float) and stamp > after:
                 return {key: scrape(port) for key, port in ports().items()}
         time.sleep(0.5)
@@ -171,10 +145,10 @@ def check_cycle(pages, process, faulty, expected_ends, expected_lag, scenario):
         if not isinstance(page, str):
             # A broker's port stays open even while the broker is down.
             fail(f"{scenario}: port of {key} did not answer: {page}")
-        problems = promtool_check(page)
+        problems = promtool_problems(page)
         if problems:
             fail(f"{scenario}: page of {key} fails promtool check metrics: {problems[:3]}")
-        parsed[key] = parse(page)
+        parsed[key] = parse_page(page)
         for series in parsed[key]:
             if series[0] not in CATALOGUE:
                 continue
@@ -506,7 +480,7 @@ def reassignment_scenario(exporter):
             described = tool("kafka-topics", "--bootstrap-server", bootstrap(), "--describe", "--topic", topic)
             merged = {}
             for page in pages.values():
-                merged.update(parse(page))
+                merged.update(parse_page(page))
             moving = value(merged, "kafka_topic_partition_reassignment_in_progress", topic=topic, partition=0)
             if moving is None:
                 break
@@ -554,8 +528,8 @@ def broker_lifecycle_scenario(exporter):
             page = scrape(port)
             if not isinstance(page, str):
                 continue
-            own = parse(page)
-            cluster_page = parse(pages["cluster"])
+            own = parse_page(page)
+            cluster_page = parse_page(pages["cluster"])
             if value(own, "kafka_broker_up", broker=4) == 1 and value(cluster_page, "kafka_brokers") == 4.0 and \
                     value(own, "kafka_topic_partition_leader", topic=topic, partition=0) == 4.0:
                 seen_at = time.time()
@@ -593,7 +567,7 @@ def broker_lifecycle_scenario(exporter):
             wait_cycle(last)
             last = time.time()
             page = scrape(port)
-            own = parse(page) if isinstance(page, str) else {}
+            own = parse_page(page) if isinstance(page, str) else {}
             if value(own, "kafka_broker_fenced", broker=4) == 1.0 and value(own, "kafka_broker_up", broker=4) == 0.0:
                 fenced_seen = True
                 break
@@ -610,8 +584,8 @@ def broker_lifecycle_scenario(exporter):
             check_cycle(pages, exporter.process, None, ends, lag, "broker 4 decommissioned")
             everywhere = dict(pages, four=scrape(port))
             reported = [key for key, page in everywhere.items()
-                        if isinstance(page, str) and value(parse(page), "kafka_broker_up", broker=4) is not None]
-            if not reported and value(parse(pages["cluster"]), "kafka_brokers") == 3.0:
+                        if isinstance(page, str) and value(parse_page(page), "kafka_broker_up", broker=4) is not None]
+            if not reported and value(parse_page(pages["cluster"]), "kafka_brokers") == 3.0:
                 say(f"broker lifecycle: broker 4 no longer reported on any port {time.time() - gone:.1f}s after "
                     f"it was unregistered ({cycles} cycles); kafka_brokers 3")
                 return

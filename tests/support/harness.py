@@ -1,7 +1,9 @@
 """What the Python end-to-end tests share: the processes they start (and always
 stop), HTTP with a timeout, Prometheus instant queries and Kafka's own tools."""
 import json
+import os
 import pathlib
+import re
 import signal
 import subprocess
 import time
@@ -19,9 +21,11 @@ class Children:
         self.work = pathlib.Path(work)
         self.processes = []
 
-    def start(self, args, log):
+    def start(self, args, log, env=None, cwd=None):
+        """Starts `args` with its output in `log`; `env` adds to (or overrides) this environment."""
         with open(self.work / log, "w") as out:
-            process = subprocess.Popen([str(a) for a in args], stdout=out, stderr=subprocess.STDOUT)
+            process = subprocess.Popen([str(a) for a in args], stdout=out, stderr=subprocess.STDOUT,
+                                       env={**os.environ, **env} if env else None, cwd=cwd)
         self.processes.append(process)
         return process
 
@@ -30,11 +34,20 @@ class Children:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for process in self.processes:
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=timeout)
+            self._wait(process, timeout)
+
+    def stop_one(self, process, timeout=15):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        self._wait(process, timeout)
+
+    @staticmethod
+    def _wait(process, timeout):
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
 
 
 def http_get(url, timeout=5):
@@ -88,3 +101,34 @@ def cluster(*args, timeout=240):
     if done.returncode != 0:
         raise AssertionError(f"kafka-cluster {' '.join(args)} failed: {done.stderr.strip()[-400:]}")
     return done.stdout
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_page(text):
+    """{(name, frozenset((label, value), ...)): value} of a text exposition page; AssertionError
+    on a line that is not a comment, a blank or a sample."""
+    series = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        match = SAMPLE.match(line)
+        if not match:
+            raise AssertionError(f"unparsable line: {line!r}")
+        series[(match.group(1), frozenset(LABEL.findall(match.group(3) or "")))] = float(match.group(4))
+    return series
+
+
+def promtool_problems(text):
+    """What makes a page invalid for `promtool check metrics`, empty when it is valid. promtool
+    exits 1 when it cannot parse a page and 3 when it only has naming advice: kafka_exporter's
+    `_sum` gauges and the JMX exporter's `quantile` labels on gauges are kept on purpose, for the
+    dashboards built on them."""
+    done = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True,
+                          timeout=60)
+    if done.returncode in (0, 3):
+        return []
+    return [line for line in (done.stdout + done.stderr).splitlines() if line.strip()][:5] or [
+        f"promtool exited {done.returncode}"]
