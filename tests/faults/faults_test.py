@@ -22,7 +22,11 @@ Then, after recovery, the values are compared with Kafka's tools again.
 
 Usage: faults_test.py SOURCE_DIR BUILD_DIR [--soak SECONDS | --only SCENARIO[,SCENARIO...]]. Prints what it measured (time
 to mark a broker down, time to recover) and exits non-zero on the first violated invariant.
-With --soak, random faults follow one another for SECONDS instead (bench/soak/run).
+With --soak, random faults (the first six scenarios and the whole cluster paused) follow one
+another for SECONDS instead (bench/soak/run), while the courier workload produces to and
+consumes from a topic of its own: then, at every cycle, its group's lag is never negative and
+its lag sum is served only whole; at the start and after each recovery its log ends lie
+between two readings of kafka-get-offsets taken around the cycle.
 """
 import collections
 import json
@@ -67,6 +71,8 @@ CATALOGUE = set()
 LEADERS_SEEN = {}  # partition of the quiet topic -> its leader at the last 3 cycles checked
 PROXY_DELAY_S = 0.3
 PROXY = {}  # broker -> (proxy, its port): the exporter reaches each broker through it
+# The soak's courier workload: its topic, group and partition count, and what was checked.
+LIVE = {}
 
 
 def say(message):
@@ -79,9 +85,6 @@ def fail(message):
 
 def bootstrap(excluding=None):
     return ",".join(f"127.0.0.1:{9092 + 100 * (b - 1)}" for b in BROKERS if b != excluding)
-
-
-
 
 
 def catalogue_families():
@@ -194,7 +197,55 @@ def check_cycle(pages, process, faulty, expected_ends, expected_lag, scenario):
              "(a partial sum)")
     if not faulty and lag is None:
         fail(f"{scenario}: lag sum of {QUIET_GROUP} absent on a healthy cluster")
+    if LIVE:
+        check_live_group(merged, scenario)
     return parsed, True
+
+
+def check_live_group(merged, scenario):
+    """The courier group's lag while records flow: no negative lag, and a lag sum served only
+    with every partition's lag, equal to their sum (never a partial sum)."""
+    topic, group = LIVE["topic"], LIVE["group"]
+    lags = {dict(labels)["partition"]: v for (name, labels), v in merged.items()
+            if name == "kafka_consumergroup_lag" and ("consumergroup", group) in labels and ("topic", topic) in labels}
+    negative = {p: v for p, v in lags.items() if v < 0}
+    if negative:
+        fail(f"{scenario}: negative lag of {group} on {topic}: {negative}")
+    total = value(merged, "kafka_consumergroup_lag_sum", consumergroup=group, topic=topic)
+    if total is None:
+        return
+    if len(lags) != LIVE["partitions"]:
+        fail(f"{scenario}: lag sum of {group} served ({total}) with {len(lags)} of {LIVE['partitions']} "
+             "partitions' lag: a partial sum")
+    if total != sum(lags.values()):
+        fail(f"{scenario}: lag sum of {group} is {total}, its partitions' lags add up to {sum(lags.values())}")
+    LIVE["checked"] += 1
+
+
+def check_live_log_ends(scenario):
+    """On a healthy cluster, each log end of the courier topic served by a cycle that began after
+    kafka-get-offsets was run lies between that reading and one taken after the scrape."""
+    topic = LIVE["topic"]
+
+    def tool_ends():
+        out = tool("kafka-get-offsets", "--bootstrap-server", bootstrap(), "--topic", topic)
+        return {int(line.rsplit(":", 2)[1]): float(line.rsplit(":", 2)[2]) for line in out.split()
+                if line.startswith(topic + ":")}
+
+    before = tool_ends()
+    pages = wait_cycle(time.time())
+    after = tool_ends()
+    merged = {}
+    for page in pages.values():
+        merged.update(parse_page(page))
+    for partition in range(LIVE["partitions"]):
+        served = value(merged, "kafka_topic_partition_current_offset", topic=topic, partition=partition)
+        if served is None:
+            fail(f"{scenario}: log end of {topic}-{partition} absent on a healthy cluster")
+        if not before.get(partition, -1) <= served <= after.get(partition, -1):
+            fail(f"{scenario}: log end of {topic}-{partition} served as {served}, outside Kafka's "
+                 f"[{before.get(partition)}, {after.get(partition)}] read around the cycle")
+    LIVE["ends_checked"] += 1
 
 
 def quiet_topic_truth():
@@ -282,6 +333,8 @@ def run_scenario(name, exporter, broker, inject, recover, hold_s):
             if time.time() > deadline:
                 raise
             say(f"{name}: not yet recovered: {error}")
+    if LIVE:
+        check_live_log_ends(name + " (recovered)")
     say(f"{name}: broker(s) {broker} marked down {marked_after:.1f}s after the fault, {cycles} cycles checked "
         f"with no violation; every value equal to Kafka's tools again {time.time() - recovered_at:.1f}s "
         "after the recovery started")
@@ -445,16 +498,47 @@ def slow_network_scenario(exporter, broker, cycles):
 
 
 def soak(exporter, seconds, start_rss):
-    """Random faults one after another until `seconds` have passed, every cycle checked."""
+    """Random faults one after another until `seconds` have passed while the courier workload
+    produces and consumes, every cycle checked."""
     rng = random.Random(int(os.environ.get("KSE_SOAK_SEED", time.time())))
     end = time.time() + seconds
+    LIVE.update(topic=f"{QUIET_TOPIC}-couriers", group=f"{QUIET_GROUP}-couriers", partitions=6, checked=0,
+                ends_checked=0)
+    tool("kafka-topics", "--bootstrap-server", bootstrap(), "--create", "--topic", LIVE["topic"],
+         "--partitions", str(LIVE["partitions"]), "--replication-factor", "3")
+    workload = build / "workload"
+    # Straight to the brokers, not through the proxy: a blackhole is for the exporter only.
+    common = ["--bootstrap-servers", bootstrap(), "--topic", LIVE["topic"], "--duration-s", str(seconds + 30),
+              "--report-interval-s", "0"]
+    producer = children.start([workload / "courier-producer", *common, "--couriers", "20",
+                               "--messages-per-courier", "0", "--interval-ms", "100"], "producer.log")
+    consumer = children.start([workload / "courier-consumer", *common, "--group", LIVE["group"],
+                               "--concurrency", "2"], "consumer.log")
+    check_live_log_ends("soak start")
     cycles = faults = 0
     while time.time() < end - 60:
-        kind = rng.choice(["paused", "killed", "stopped", "exporter restarted", "blackholed"])
-        cycles += run_scenario(*fault(kind, rng.choice(BROKERS), exporter), hold_s=rng.randint(8, 20))
+        kind = rng.choice(["paused", "killed", "stopped", "exporter restarted", "blackholed", "slowed",
+                           "whole cluster"])
+        if kind == "slowed":
+            slow_network_scenario(exporter, broker=rng.choice(BROKERS), cycles=3)
+            cycles += 3
+        elif kind == "whole cluster":
+            cycles += run_scenario("whole cluster paused", exporter, set(BROKERS),
+                                   lambda: [cluster("pause-broker", str(b)) for b in BROKERS],
+                                   lambda: [cluster("resume-broker", str(b)) for b in BROKERS],
+                                   hold_s=rng.randint(8, 15))
+        else:
+            cycles += run_scenario(*fault(kind, rng.choice(BROKERS), exporter), hold_s=rng.randint(8, 20))
         faults += 1
-    say(f"soak: {cycles} cycles checked, {faults} faults injected, 0 violations, exporter RSS {start_rss} kB "
-        f"at start, {exporter_rss_kb(exporter.process)} kB at the end")
+    for process in (producer, consumer):
+        if process.poll() is not None:
+            fail(f"the courier workload ended early (exit {process.returncode}, logs in {work})")
+        children.stop_one(process, timeout=40)
+    produced = (work / "producer.log").read_text().strip().splitlines()
+    say(f"soak: {cycles} cycles checked, {faults} faults injected, 0 violations; the courier group's lag "
+        f"checked on {LIVE['checked']} cycles and its topic's log ends against Kafka's "
+        f"{LIVE['ends_checked']} times (at the start and after each recovery); producer: {produced[-1] if produced else 'no summary'}; "
+        f"exporter RSS {start_rss} kB at start, {exporter_rss_kb(exporter.process)} kB at the end")
 
 
 def reassignment_scenario(exporter):
