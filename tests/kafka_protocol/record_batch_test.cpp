@@ -84,6 +84,55 @@ TEST(RecordBatchTest, CompressedAndLogAppendTimeBatches) {
   EXPECT_EQ(timestamp_at(append, 10)->timestamp_ms, 2'070);
 }
 
+TEST(RecordBatchTest, TransactionMarkersAreNotRecordsAConsumerWaitsFor) {
+  // A committed transaction (20..21), its marker (22), an aborted one (23) and its marker (24).
+  const auto data = batch(20, 3'000, {{0, 0, "t1"}, {10, 1, "t2"}});
+  const auto commit = batch(22, 3'500, {{0, 0, "marker"}}, 0x20 | 0x10);
+  const auto aborted = batch(23, 4'000, {{0, 0, "lost"}}, 0x10);
+  const auto abort = batch(24, 4'500, {{0, 0, "marker"}}, 0x20 | 0x10);
+  const auto log = concat(concat(concat(data, commit), aborted), abort);
+  // At a marker the next record a consumer can be given is the one after it.
+  EXPECT_EQ(timestamp_at(log, 22)->timestamp_ms, 4'000);
+  EXPECT_EQ(timestamp_at(log, 22)->offset, 23);
+  EXPECT_FALSE(timestamp_at(log, 24).has_value());
+  // A consumer at the last marker has nothing left to read before the log end (25).
+  EXPECT_TRUE(only_markers_before(log, 24, 25));
+  EXPECT_TRUE(only_markers_before(concat(commit, abort), 22, 25));
+  // An aborted batch is still a record a read_uncommitted consumer is given, and Kafka's lag counts it.
+  EXPECT_FALSE(only_markers_before(log, 22, 25));
+  // Markers that stop short of the end, or no bytes at all, prove nothing.
+  EXPECT_FALSE(only_markers_before(commit, 22, 25));
+  EXPECT_FALSE(only_markers_before({}, 22, 25));
+  // A compacted gap before the marker holds no record.
+  EXPECT_TRUE(only_markers_before(abort, 23, 25));
+}
+
+TEST(RecordBatchTest, CompactedBatchesGiveTheFirstRecordLeft) {
+  // 0..9 emptied by the cleaner (its header kept for the producer's state), then 10..12 of
+  // which 10 was cleaned too, then 13.
+  auto emptied = batch(0, 1'000, {{0, 9, "gone"}});
+  emptied[57] = emptied[58] = emptied[59] = emptied[60] = 0;  // record count 0
+  emptied.resize(61);
+  const int32_t length = 61 - 12;
+  emptied[8] = static_cast<uint8_t>(length >> 24);
+  emptied[9] = static_cast<uint8_t>(length >> 16);
+  emptied[10] = static_cast<uint8_t>(length >> 8);
+  emptied[11] = static_cast<uint8_t>(length);
+  const auto partly = batch(10, 5'000, {{100, 1, "k1"}, {200, 2, "k2"}});
+  const auto last = batch(13, 9'000, {{0, 0, "k3"}});
+  const auto log = concat(concat(emptied, partly), last);
+  EXPECT_EQ(timestamp_at(log, 3)->offset, 11);
+  EXPECT_EQ(timestamp_at(log, 3)->timestamp_ms, 5'100);
+  EXPECT_TRUE(timestamp_at(log, 3)->exact);
+  EXPECT_EQ(timestamp_at(log, 12)->timestamp_ms, 5'200);
+  // A batch whose records after the offset were all cleaned: the next batch holds the answer.
+  auto shortened = batch(20, 6'000, {{0, 0, "a"}});
+  shortened[26] = 5;  // lastOffsetDelta (bytes 23..26) 5: offsets 21..25 were cleaned away
+  const auto after = batch(26, 7'000, {{0, 0, "b"}});
+  EXPECT_EQ(timestamp_at(concat(shortened, after), 22)->timestamp_ms, 7'000);
+  EXPECT_EQ(timestamp_at(concat(shortened, after), 22)->offset, 26);
+}
+
 TEST(RecordBatchTest, ACutShortOrGarbledAnswerNeverReadsPastItsBytes) {
   const auto whole = batch(100, 1'000'000, {{0, 0, "aaaaaaaaaaaaaaaaaaaaaaaaaaa"}, {250, 1, "b"}});
   // Cut inside the second record: the header still says when the batch started.

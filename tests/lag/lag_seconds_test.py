@@ -22,76 +22,35 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, http_get, tool, wait_for  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from harness import Children, tool, wait_for  # noqa: E402
+from lagkit import BOOTSTRAP, collected_at, log_ends, series  # noqa: E402
+import lagkit  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-lag-"))
 children = Children(work)
-BOOTSTRAP = "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292"
 CLUSTER_PORT, BROKER_BASE = 19208, 19271
+PORTS = (CLUSTER_PORT, BROKER_BASE, BROKER_BASE + 1, BROKER_BASE + 2)
 suffix = f"{int(time.time())}-{os.getpid()}"
 TOPIC, BEHIND, CAUGHT_UP = f"kse-lag-{suffix}", f"kse-lag-behind-{suffix}", f"kse-lag-caught-up-{suffix}"
 STUCK = f"kse-lag-stuck-{suffix}"
 IDLE_S = 30
 
 
-def produce(lines):
-    tool("kafka-console-producer", "--bootstrap-server", BOOTSTRAP, "--topic", TOPIC, "--property", "parse.key=true",
-         "--property", "key.separator=:", stdin="".join(f"{line}\n" for line in lines))
-
-
-def log_ends():
-    out = tool("kafka-get-offsets", "--bootstrap-server", BOOTSTRAP, "--topic", TOPIC)
-    return {int(p): int(o) for t, p, o in (line.rsplit(":", 2) for line in out.split()) if t == TOPIC}
-
-
-def record_timestamp(partition, offset):
-    """CreateTime of the record at `offset`, as the console consumer prints it."""
-    out = tool("kafka-console-consumer", "--bootstrap-server", BOOTSTRAP, "--topic", TOPIC, "--partition",
-               str(partition), "--offset", str(offset), "--max-messages", "1", "--property", "print.timestamp=true",
-               "--property", "print.offset=true", "--timeout-ms", "20000")
-    match = re.search(r"CreateTime:(\d+)\s+Offset:(\d+)", out)
-    if not match or int(match.group(2)) != offset:
-        raise AssertionError(f"console consumer gave no record at {TOPIC}-{partition}@{offset}: {out!r}")
-    return int(match.group(1)) / 1000.0
-
-
-def commit(group, offsets):
-    for partition, offset in offsets.items():
-        tool("kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP, "--group", group, "--topic",
-             f"{TOPIC}:{partition}", "--reset-offsets", "--to-offset", str(offset), "--execute")
-
-
-def scrape_all():
-    pages = [http_get(f"http://127.0.0.1:{port}/metrics", 5).decode()
-             for port in (CLUSTER_PORT, BROKER_BASE, BROKER_BASE + 1, BROKER_BASE + 2)]
-    return "\n".join(pages)
-
-
-def series(text, name, **labels):
-    wanted = "".join(f'(?=[^}}]*{k}="{re.escape(str(v))}")' for k, v in labels.items())
-    match = re.search(rf"^{name}\{{{wanted}[^}}]*\}} (\S+)$", text, re.M)
-    return float(match.group(1)) if match else None
-
-
-def collected_at(text):
-    """When the page's cycle was published (its values are as of the cycle's start, a few ms before)."""
-    return float(re.search(r"^kafka_sidecar_last_collect_timestamp_seconds (\S+)$", text, re.M).group(1))
-
-
 def main():
     tool("kafka-topics", "--bootstrap-server", BOOTSTRAP, "--create", "--topic", TOPIC, "--partitions", "3",
          "--replication-factor", "2")
-    produce([f"k{i}:old-{i}" for i in range(60)])
-    old_ends = log_ends()
+    lagkit.produce(TOPIC, [f"k{i}:old-{i}" for i in range(60)])
+    old_ends = log_ends(TOPIC)
     time.sleep(8)
-    produce([f"k{i}:new-{i}" for i in range(60)])
+    lagkit.produce(TOPIC, [f"k{i}:new-{i}" for i in range(60)])
     # BEHIND sits on the last old record of each partition; CAUGHT_UP at the log end.
     behind = {p: end - 1 for p, end in old_ends.items() if end > 0}
-    commit(BEHIND, behind)
-    commit(CAUGHT_UP, log_ends())
-    truth = {p: record_timestamp(p, offset) for p, offset in behind.items()}
+    lagkit.commit(BEHIND, TOPIC, behind)
+    lagkit.commit(CAUGHT_UP, TOPIC, log_ends(TOPIC))
+    truth = {p: lagkit.record_timestamp(TOPIC, p, offset) for p, offset in behind.items()}
 
     # The topic stays idle; the exporter starts in the middle of it.
     time.sleep(IDLE_S / 2)
@@ -106,7 +65,7 @@ filters: {{topic_include: "^{TOPIC}$"}}
     children.start([build / "exporter" / "kafka-sidecar-exporter", "-c", config], "exporter.log")
     wait_for(f"http://127.0.0.1:{CLUSTER_PORT}/ready", 60)
     time.sleep(4)
-    text = scrape_all()
+    text = lagkit.scrape_all(PORTS)
     at = collected_at(text)
     for partition, created in truth.items():
         served = series(text, "kafka_consumergroup_lag_seconds", consumergroup=BEHIND, topic=TOPIC,
@@ -133,9 +92,8 @@ filters: {{topic_include: "^{TOPIC}$"}}
         raise AssertionError(f"kafka-consumer-groups does not show {BEHIND} Empty with 0 members: {described}")
     deadline = time.time() + 20
     while True:
-        text = scrape_all()
-        statuses = {group: re.findall(rf'^kafka_consumergroup_status\{{consumergroup="{group}",status="(\w+)"\}} 1$',
-                                      text, re.M) for group in (BEHIND, CAUGHT_UP)}
+        text = lagkit.scrape_all(PORTS)
+        statuses = {group: lagkit.statuses(text, group) for group in (BEHIND, CAUGHT_UP)}
         if statuses == {BEHIND: ["STOPPED"], CAUGHT_UP: ["OK"]}:
             break
         if time.time() > deadline:
@@ -146,15 +104,15 @@ filters: {{topic_include: "^{TOPIC}$"}}
     # After the idle period one record arrives: the caught-up group's oldest unconsumed
     # record is seconds old, however long the topic was idle.
     time.sleep(IDLE_S / 2)
-    before = log_ends()
-    produce(["k0:after-idle"])
-    after = log_ends()
+    before = log_ends(TOPIC)
+    lagkit.produce(TOPIC, ["k0:after-idle"])
+    after = log_ends(TOPIC)
     moved = [p for p in after if after[p] > before[p]]
-    created = record_timestamp(moved[0], before[moved[0]])
+    created = lagkit.record_timestamp(TOPIC, moved[0], before[moved[0]])
     deadline = time.time() + 15
     while True:
         time.sleep(1)
-        text = scrape_all()
+        text = lagkit.scrape_all(PORTS)
         served = series(text, "kafka_consumergroup_lag_seconds", consumergroup=CAUGHT_UP, topic=TOPIC,
                         partition=moved[0])
         if served is not None and served > 0:
@@ -171,9 +129,9 @@ filters: {{topic_include: "^{TOPIC}$"}}
     # and the lag is now the age of each partition's first record.
     tool("kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP, "--group", BEHIND, "--topic", TOPIC,
          "--reset-offsets", "--to-earliest", "--execute")
-    first = {p: record_timestamp(p, 0) for p in behind}
-    wait_status(BEHIND, "REWIND", "after --reset-offsets --to-earliest")
-    text = scrape_all()
+    first = {p: lagkit.record_timestamp(TOPIC, p, 0) for p in behind}
+    lagkit.wait_status(PORTS, BEHIND, "REWIND", "after --reset-offsets --to-earliest")
+    text = lagkit.scrape_all(PORTS)
     for partition, created in first.items():
         served = series(text, "kafka_consumergroup_lag_seconds", consumergroup=BEHIND, topic=TOPIC,
                         partition=partition)
@@ -186,7 +144,7 @@ filters: {{topic_include: "^{TOPIC}$"}}
 
     # A member that reads but never commits (a consumer stuck on a record it keeps failing
     # on looks the same from outside): STALLED.
-    commit(STUCK, {p: 1 for p in behind})
+    lagkit.commit(STUCK, TOPIC, {p: 1 for p in behind})
     children.start([root / "cluster" / "kafka-tool", "kafka-console-consumer", "--bootstrap-server", BOOTSTRAP,
                     "--topic", TOPIC, "--group", STUCK, "--timeout-ms", "90000", "--consumer-property",
                     "enable.auto.commit=false"], "stuck-consumer.log")
@@ -196,24 +154,11 @@ filters: {{topic_include: "^{TOPIC}$"}}
         if time.time() > deadline:
             raise AssertionError(f"{STUCK} never became Stable with 1 member")
         time.sleep(2)
-    wait_status(STUCK, "STALLED", "with a member that never commits")
+    lagkit.wait_status(PORTS, STUCK, "STALLED", "with a member that never commits")
     committed = tool("kafka-consumer-groups", "--bootstrap-server", BOOTSTRAP, "--describe", "--group", STUCK)
     if not all(re.search(rf"^{STUCK}\s+{re.escape(TOPIC)}\s+{p}\s+1\s", committed, re.M) for p in behind):
         raise AssertionError(f"kafka-consumer-groups does not show {STUCK} still at offset 1: {committed}")
     print(f"status: {STUCK} STALLED (1 member, committed offsets still at 1 as kafka-consumer-groups shows)")
-
-
-def wait_status(group, status, when):
-    """The group's status becomes `status` within the window (3 cycles) and a few seconds."""
-    deadline = time.time() + 20
-    while True:
-        text = scrape_all()
-        found = re.findall(rf'^kafka_consumergroup_status\{{consumergroup="{group}",status="(\w+)"\}} 1$', text, re.M)
-        if found == [status]:
-            return
-        if time.time() > deadline:
-            raise AssertionError(f"{group} {when}: kafka_consumergroup_status {found}, expected {status}")
-        time.sleep(1)
 
 
 exit_code = 1

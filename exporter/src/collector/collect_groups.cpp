@@ -208,6 +208,10 @@ awaitable<void> Collector::collect_record_times(Cycle& cycle) {
       const auto key = std::make_pair(tp, committed);
       if (!in_use.insert(key).second) continue;
       if (record_times_.count(key) || partition->leader < 0) continue;
+      // Only transaction markers up to an unchanged log end: nothing to read again.
+      if (auto markers = markers_only_until_.find(key);
+          markers != markers_only_until_.end() && markers->second == *partition->latest_offset)
+        continue;
       auto& list = wanted[partition->leader];
       // Below the log start (retention deleted it), the oldest unconsumed record is the first one left.
       const int64_t at = std::max(committed, partition->earliest_offset.value_or(committed));
@@ -215,12 +219,17 @@ awaitable<void> Collector::collect_record_times(Cycle& cycle) {
     }
   }
   std::erase_if(record_times_, [&](const auto& entry) { return !in_use.count(entry.first); });
+  std::erase_if(markers_only_until_, [&](const auto& entry) { return !in_use.count(entry.first); });
   std::vector<awaitable<void>> fetches;
   for (auto& [leader, keys] : wanted) fetches.push_back(fetch_record_times(cycle, leader, std::move(keys)));
   co_await when_all(std::move(fetches));
   for (const auto& key : in_use) {
     auto it = record_times_.find(key);
     if (it != record_times_.end()) cycle.snapshot.record_timestamps.insert(*it);
+    auto markers = markers_only_until_.find(key);
+    const model::PartitionState* partition = cycle.partition(key.first.topic, key.first.partition);
+    if (markers != markers_only_until_.end() && partition && markers->second == partition->latest_offset)
+      cycle.snapshot.nothing_to_consume.insert(key);
   }
 }
 
@@ -254,6 +263,8 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader, std:
       if (auto found = kafka::timestamp_at(p.records, first->fetch_offset);
           found && found->timestamp_ms >= 0) {
         record_times_[{tp, first->committed}] = found->timestamp_ms;
+      } else if (kafka::only_markers_before(p.records, first->fetch_offset, p.high_watermark)) {
+        markers_only_until_[{tp, first->committed}] = p.high_watermark;
       }
     }
   }

@@ -142,6 +142,8 @@ class Collector {
   // Timestamps of records at committed offsets: a record never changes, so each is read once
   // and kept while a group's committed offset stays on it.
   std::map<std::pair<model::TopicPartition, int64_t>, int64_t> record_times_;
+  // Committed offsets followed by transaction markers only, up to the log end they were read at.
+  std::map<std::pair<model::TopicPartition, int64_t>, int64_t> markers_only_until_;
 };
 
 }  // namespace kse::collector

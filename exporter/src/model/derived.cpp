@@ -47,7 +47,9 @@ void advance_groups(DerivedState& state, const ClusterSnapshot& snapshot) {
       auto end = log_end.find(tp);
       if (end == log_end.end()) continue;  // unknown this cycle: the window waits
       auto& window = history.partitions[tp];
-      window.push_back({committed, std::max<int64_t>(0, end->second - committed)});
+      // A group sitting on transaction markers only is caught up, whatever Kafka counts.
+      const bool caught_up = snapshot.nothing_to_consume.count({tp, committed}) > 0;
+      window.push_back({committed, caught_up ? 0 : std::max<int64_t>(0, end->second - committed)});
       const size_t keep = std::max<size_t>(state.status_window, 3);
       if (window.size() > keep)
         window.erase(window.begin(), window.end() - static_cast<std::ptrdiff_t>(keep));

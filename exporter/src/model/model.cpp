@@ -308,7 +308,7 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived, 
         add(f["kafka_consumergroup_lag"], {group.group_id, tp.topic, partition}, lag, owner);
       }
       std::optional<double> seconds;
-      if (committed >= end->second) {
+      if (committed >= end->second || snapshot.nothing_to_consume.count({tp, committed})) {
         seconds = 0.0;  // caught up
       } else if (auto read = snapshot.record_timestamps.find({tp, committed});
                  read != snapshot.record_timestamps.end()) {

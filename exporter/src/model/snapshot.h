@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -158,6 +159,9 @@ struct ClusterSnapshot {
   // that offset, read from its leader (exact, or its batch's first timestamp when inside a
   // compressed batch). Keyed by partition and committed offset.
   std::map<std::pair<TopicPartition, int64_t>, int64_t> record_timestamps;
+  // Committed offsets with only transaction markers between them and the log end: Kafka counts
+  // the markers as lag, but the group has no record left to read (lag in seconds 0, caught up).
+  std::set<std::pair<TopicPartition, int64_t>> nothing_to_consume;
   // When the oldest topic config in `topics` was read (kept from an earlier cycle when
   // DescribeConfigs fails); absent when no config is known.
   std::optional<Clock::time_point> topic_configs_read_at;

@@ -17,8 +17,15 @@ struct RecordTimestamp {
 };
 
 // The timestamp of the first record at or after `offset` in `records` (a Fetch answer's
-// bytes, whose last batch may be cut short). Nothing when the bytes hold no such record
+// bytes, whose last batch may be cut short). Control batches (transaction markers) are
+// skipped: no consumer is ever given them. Nothing when the bytes hold no such record
 // header. Never reads outside `records`.
 std::optional<RecordTimestamp> timestamp_at(std::span<const uint8_t> records, int64_t offset);
+
+// Whether every batch in `records` from `offset` up to `end` (exclusive) is a control batch,
+// whole: a consumer at `offset` then has no record left to read before `end`, although
+// Kafka counts the markers as lag (a read_committed consumer that is caught up sits one
+// marker behind the log end).
+bool only_markers_before(std::span<const uint8_t> records, int64_t offset, int64_t end);
 
 }  // namespace kse::kafka
