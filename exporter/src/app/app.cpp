@@ -169,6 +169,7 @@ class Exporter {
     options.topic_exclude = config.filters.topic_exclude;
     options.group_include = config.filters.group_include;
     options.group_exclude = config.filters.group_exclude;
+    options.record_reads_per_broker = static_cast<size_t>(config.collect.lag_record_reads_per_broker);
     return options;
   }
 
@@ -191,6 +192,7 @@ class Exporter {
     if (snapshot.complete) stats_.last_success_unix = stats_.last_collect_unix;
     stats_.collectors = snapshot.collectors;
     stats_.requests = collector_.request_stats();
+    stats_.record_reads = collector_.record_read_stats();
 
     // Ports: every broker seen so far keeps its port; new brokers get theirs now.
     std::vector<int32_t> live;

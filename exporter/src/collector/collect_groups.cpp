@@ -1,6 +1,7 @@
 // Consumer groups: who coordinates them, their state, members and committed offsets, and
 // the timestamps of the records at those offsets.
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "collector/collector.h"
@@ -190,8 +191,10 @@ namespace kse::collector {
 namespace {
 // Per leader and cycle: what is left over is read in the next cycles (the cache keeps the
 // rest), so a cycle costs at most this many partitions' first bytes per broker.
-constexpr size_t kMaxRecordReadsPerLeader = 1000;
 constexpr int32_t kRecordBytesPerPartition = 4096;
+// A first batch larger than a partition's share comes back empty: the next read of that
+// partition asks for twice as much, up to Kafka's default max.message.bytes and a bit.
+constexpr int32_t kRecordBytesPerPartitionMax = 2 << 20;
 constexpr int32_t kRecordBytesPerFetch = 4 << 20;
 }  // namespace
 
@@ -215,11 +218,16 @@ awaitable<void> Collector::collect_record_times(Cycle& cycle) {
       auto& list = wanted[partition->leader];
       // Below the log start (retention deleted it), the oldest unconsumed record is the first one left.
       const int64_t at = std::max(committed, partition->earliest_offset.value_or(committed));
-      if (list.size() < kMaxRecordReadsPerLeader) list.push_back({tp, committed, at});
+      if (list.size() < options_.record_reads_per_broker) list.push_back({tp, committed, at});
     }
   }
   std::erase_if(record_times_, [&](const auto& entry) { return !in_use.count(entry.first); });
   std::erase_if(markers_only_until_, [&](const auto& entry) { return !in_use.count(entry.first); });
+  auto partition_in_use = [&](const model::TopicPartition& tp) {
+    auto it = in_use.lower_bound({tp, std::numeric_limits<int64_t>::min()});
+    return it != in_use.end() && it->first == tp;
+  };
+  std::erase_if(record_fetch_bytes_, [&](const auto& entry) { return !partition_in_use(entry.first); });
   std::vector<awaitable<void>> fetches;
   for (auto& [leader, keys] : wanted) fetches.push_back(fetch_record_times(cycle, leader, std::move(keys)));
   co_await when_all(std::move(fetches));
@@ -248,7 +256,9 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader, std:
     partition.partition = tp.partition;
     partition.current_leader_epoch = -1;
     partition.fetch_offset = read.fetch_offset;
-    partition.partition_max_bytes = kRecordBytesPerPartition;
+    auto size = record_fetch_bytes_.find(tp);
+    partition.partition_max_bytes =
+        size == record_fetch_bytes_.end() ? kRecordBytesPerPartition : size->second;
   }
   auto answer = co_await ask(cycle, leader, std::move(request));
   if (!answered(cycle, "record_times", leader, answer)) co_return;
@@ -258,6 +268,8 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader, std:
                       [&] { return topic.topic + "-" + std::to_string(p.partition_index); });
       if (p.error_code != 0) continue;
       const model::TopicPartition tp{topic.topic, p.partition_index};
+      ++record_reads_.partitions;
+      record_reads_.bytes += p.records.size();
       auto first = std::lower_bound(wanted.begin(), wanted.end(), RecordRead{tp, -1, -1});
       if (first == wanted.end() || first->partition != tp) continue;
       if (auto found = kafka::timestamp_at(p.records, first->fetch_offset);
@@ -265,6 +277,9 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader, std:
         record_times_[{tp, first->committed}] = found->timestamp_ms;
       } else if (kafka::only_markers_before(p.records, first->fetch_offset, p.high_watermark)) {
         markers_only_until_[{tp, first->committed}] = p.high_watermark;
+      } else if (p.records.empty() && p.high_watermark > first->fetch_offset) {
+        auto& size = record_fetch_bytes_.try_emplace(tp, kRecordBytesPerPartition).first->second;
+        size = std::min(size * 2, kRecordBytesPerPartitionMax);
       }
     }
   }

@@ -39,6 +39,8 @@ struct CollectorOptions {
   std::string topic_exclude = "^$";
   std::string group_include = ".*";
   std::string group_exclude = "^$";
+  // Committed offsets whose record's timestamp is read per broker and cycle (lag in seconds).
+  size_t record_reads_per_broker = 1000;
 };
 
 class Collector {
@@ -51,6 +53,8 @@ class Collector {
 
   // Requests sent and failed so far, per broker and API.
   std::vector<model::RequestStats> request_stats() const;
+  // Records whose timestamp was read for lag in seconds so far, and the bytes fetched for them.
+  model::RecordReadStats record_read_stats() const { return record_reads_; }
 
  private:
   struct Cycle;
@@ -144,6 +148,9 @@ class Collector {
   std::map<std::pair<model::TopicPartition, int64_t>, int64_t> record_times_;
   // Committed offsets followed by transaction markers only, up to the log end they were read at.
   std::map<std::pair<model::TopicPartition, int64_t>, int64_t> markers_only_until_;
+  model::RecordReadStats record_reads_;
+  // Bytes asked of a partition whose first batch did not fit the default share.
+  std::map<model::TopicPartition, int32_t> record_fetch_bytes_;
 };
 
 }  // namespace kse::collector

@@ -50,6 +50,7 @@ struct CollectConfig {
   // Points of (log-end offset, time) kept per partition for lag in seconds.
   int lag_history_points = 60;
   int lag_status_window = 10;  // cycles a consumer group's status is judged over
+  int lag_record_reads_per_broker = 1000;
 };
 
 struct ServeTlsConfig {

@@ -250,6 +250,9 @@ const std::vector<Key>& keys() {
       {KSE_KEY(collect.lag_history_points), integer(2, 10000),
        "log-end points kept per partition for lag in seconds (when a record's timestamp cannot "
        "be read)"},
+      {KSE_KEY(collect.lag_record_reads_per_broker), integer(0, 100000),
+       "committed offsets whose record's timestamp is read per broker and cycle, for lag in "
+       "seconds (4 KiB each, once per committed offset); beyond it, and at 0, the age is estimated"},
       {KSE_KEY(collect.lag_status_window), integer(3, 1000),
        "cycles over which a group's status (`kafka_consumergroup_status`) is judged"},
       {KSE_KEY(serve.listen_address), name("an IP address"), "address every HTTP port binds to"},

@@ -408,6 +408,10 @@ std::vector<Family> build_exporter_families(const ExporterStats& stats, int32_t 
     add(f["kafka_sidecar_request_errors_total"], {broker, request.api}, static_cast<double>(request.errors),
         owner);
   }
+  add(f["kafka_sidecar_lag_record_reads_total"], {}, static_cast<double>(stats.record_reads.partitions),
+      owner);
+  add(f["kafka_sidecar_lag_record_read_bytes_total"], {}, static_cast<double>(stats.record_reads.bytes),
+      owner);
   for (const auto& [port, series] : stats.series_per_port) {
     add(f["kafka_sidecar_series"], {std::to_string(port)}, static_cast<double>(series), owner);
   }

@@ -28,6 +28,7 @@ struct ExporterStats {
   std::optional<double> last_success_unix;
   std::map<std::string, CollectorStatus> collectors;
   std::vector<RequestStats> requests;
+  RecordReadStats record_reads;
   std::map<int, size_t> series_per_port;
   std::vector<std::string> dropped_families;
 };

@@ -142,6 +142,11 @@ struct RequestStats {
   uint64_t errors = 0;
 };
 
+struct RecordReadStats {
+  uint64_t partitions = 0;  // partitions whose records were fetched
+  uint64_t bytes = 0;       // record bytes those fetches returned
+};
+
 struct ClusterSnapshot {
   Clock::time_point taken_at{};
   std::chrono::duration<double> cycle_duration{0};
