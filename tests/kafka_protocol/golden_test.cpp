@@ -13,7 +13,7 @@
 #include <set>
 #include <string_view>
 
-#include "fuzz/decoders.h"
+#include "decoders.h"
 
 #include "kafka/consumer_protocol.h"
 #include "kafka/generated/all_apis.h"

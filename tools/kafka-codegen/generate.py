@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates exporter/src/kafka/generated/*.h from Kafka's JSON message specs.
+"""Generates exporter/src/kafka/include/kafka/generated/*.h from Kafka's JSON message specs.
 
 The specs are read straight out of the pinned org.apache.kafka:kafka-clients jar
 (common/message/<Name>Request.json and <Name>Response.json), fetched once with Maven
@@ -25,7 +25,7 @@ KAFKA_CLIENTS_VERSION = "4.4.0"
 
 ROOT = Path(__file__).resolve().parents[2]
 APIS_FILE = ROOT / "tools" / "kafka-codegen" / "apis.txt"
-OUT_DIR = ROOT / "exporter" / "src" / "kafka" / "generated"
+OUT_DIR = ROOT / "exporter" / "src" / "kafka" / "include" / "kafka" / "generated"
 CACHE_DIR = Path(os.environ.get("KSE_CODEGEN_CACHE",
                                 Path.home() / ".cache" / "kafka-sidecar-exporter" / "codegen"))
 NO_VERSION = 32767  # "flexibleVersions": "none", and the open end of "N+"

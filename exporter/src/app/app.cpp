@@ -15,7 +15,6 @@
 #include <thread>
 
 #include "app/page_plan.h"
-#include "app/peer_check.h"
 #include "app/port_plan.h"
 #include "collector/collector.h"
 #include "common/clock.h"
@@ -30,6 +29,8 @@
 #include "probe/leader_repair.h"
 #include "probe/probe.h"
 #include "render/exposition.h"
+
+#include "peer_check.h"
 
 namespace kse::app {
 

@@ -1,4 +1,4 @@
-#include "app/peer_check.h"
+#include "peer_check.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -4,14 +4,15 @@
 #include <algorithm>
 
 #include "collector/collector.h"
-#include "collector/cycle.h"
-#include "collector/kafka_calls.h"
-#include "collector/when_all.h"
 #include "kafka/generated/describe_configs.h"
 #include "kafka/generated/describe_log_dirs.h"
 #include "kafka/generated/list_offsets.h"
 #include "kafka/generated/metadata.h"
 #include "kafka/protocol.h"
+
+#include "cycle.h"
+#include "kafka_calls.h"
+#include "when_all.h"
 
 namespace kse::collector {
 

@@ -2,9 +2,6 @@
 #include <algorithm>
 
 #include "collector/collector.h"
-#include "collector/cycle.h"
-#include "collector/kafka_calls.h"
-#include "collector/when_all.h"
 #include "kafka/generated/describe_client_quotas.h"
 #include "kafka/generated/describe_cluster.h"
 #include "kafka/generated/describe_quorum.h"
@@ -12,6 +9,10 @@
 #include "kafka/generated/list_partition_reassignments.h"
 #include "kafka/generated/list_transactions.h"
 #include "kafka/protocol.h"
+
+#include "cycle.h"
+#include "kafka_calls.h"
+#include "when_all.h"
 
 namespace kse::collector {
 

@@ -5,9 +5,6 @@
 #include <set>
 
 #include "collector/collector.h"
-#include "collector/cycle.h"
-#include "collector/kafka_calls.h"
-#include "collector/when_all.h"
 #include "kafka/consumer_protocol.h"
 #include "kafka/generated/consumer_group_describe.h"
 #include "kafka/generated/describe_groups.h"
@@ -17,6 +14,10 @@
 #include "kafka/generated/offset_fetch.h"
 #include "kafka/protocol.h"
 #include "kafka/wire/record_batch.h"
+
+#include "cycle.h"
+#include "kafka_calls.h"
+#include "when_all.h"
 
 namespace kse::collector {
 

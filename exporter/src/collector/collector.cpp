@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <boost/asio/this_coro.hpp>
 
-#include "collector/cycle.h"
-#include "collector/kafka_calls.h"
-#include "collector/when_all.h"
 #include "kafka/protocol.h"
+
+#include "cycle.h"
+#include "kafka_calls.h"
+#include "when_all.h"
 
 namespace kse::collector {
 

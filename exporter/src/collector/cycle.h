@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "collector/collector.h"
-#include "collector/kafka_calls.h"
+
+#include "kafka_calls.h"
 
 // The state of one cycle, shared by the collector's parts (single-threaded).
 namespace kse::collector {

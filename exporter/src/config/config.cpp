@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "config/schema.h"
+#include "schema.h"
 
 namespace kse::config {
 namespace {

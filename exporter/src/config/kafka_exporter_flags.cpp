@@ -6,7 +6,7 @@
 #include <map>
 #include <optional>
 
-#include "config/schema.h"
+#include "schema.h"
 
 namespace kse::config {
 namespace {

@@ -1,4 +1,4 @@
-#include "config/schema.h"
+#include "schema.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <openssl/err.h>

@@ -5,7 +5,8 @@
 #include <sstream>
 
 #include "config/config.h"
-#include "config/schema.h"
+
+#include "schema.h"
 
 namespace kse::config {
 namespace {
