@@ -14,6 +14,7 @@ namespace kse::collector {
 
 using boost::asio::awaitable;
 using model::ClusterSnapshot;
+using model::CollectorId;
 
 Collector::Collector(kafka::KafkaClient& client, CollectorOptions options)
     : client_(client),
@@ -36,7 +37,7 @@ void Collector::count(Cycle& cycle, int32_t broker, const std::string& api, cons
   if (outcome.unreachable && broker >= 0) cycle.unreachable.insert(broker);
 }
 
-void Collector::mark_failed(Cycle& cycle, const std::string& collector, const std::string& error,
+void Collector::mark_failed(Cycle& cycle, CollectorId collector, const std::string& error,
                             const std::string& reason) {
   auto& status = cycle.snapshot.collectors[collector];
   if (status.up) {
@@ -45,8 +46,8 @@ void Collector::mark_failed(Cycle& cycle, const std::string& collector, const st
     status.reason = reason;
   }
   // Said once per distinct problem, not every cycle.
-  if (logged_errors_.insert(collector + ": " + error).second) {
-    spdlog::warn("collector {}: {}", collector, error);
+  if (logged_errors_.insert({collector, error}).second) {
+    spdlog::warn("collector {}: {}", model::collector_name(collector), error);
   }
 }
 
@@ -55,13 +56,10 @@ awaitable<ClusterSnapshot> Collector::collect() {
   Cycle cycle;
   cycle.deadline = started + options_.cycle_timeout;
   cycle.snapshot.taken_at = model::Clock::now();
-  for (const char* name : {"metadata", "offsets", "groups", "log_dirs", "topic_configs", "quorum",
-                           "reassignments", "transactions", "quotas", "record_times", "registrations"}) {
-    cycle.snapshot.collectors[name] = {};
-  }
 
+  // Every status starts up.
   co_await collect_metadata(cycle);
-  if (cycle.snapshot.collectors["metadata"].up) {
+  if (cycle.snapshot.collectors.up(CollectorId::kMetadata)) {
     auto groups_then_offsets = [this, &cycle]() -> awaitable<void> {
       // Committed offsets first, log ends second: lag can then never be negative.
       co_await collect_groups(cycle);
@@ -81,7 +79,8 @@ awaitable<ClusterSnapshot> Collector::collect() {
   }
 
   auto& snapshot = cycle.snapshot;
-  if (!snapshot.collectors["metadata"].up) {
+  const bool metadata_up = snapshot.collectors.up(CollectorId::kMetadata);
+  if (!metadata_up) {
     // No broker answered Metadata: the brokers are as last seen, none reachable now.
     for (const auto& broker : last_brokers_) {
       model::BrokerInfo unknown = broker;
@@ -136,16 +135,12 @@ awaitable<ClusterSnapshot> Collector::collect() {
   }
   std::sort(snapshot.brokers.begin(), snapshot.brokers.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
-  if (snapshot.collectors["metadata"].up) last_brokers_ = snapshot.brokers;
+  if (metadata_up) last_brokers_ = snapshot.brokers;
   std::sort(snapshot.groups.begin(), snapshot.groups.end(),
             [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
-  snapshot.complete = snapshot.collectors["metadata"].up && snapshot.collectors["offsets"].up;
+  snapshot.complete = metadata_up && snapshot.collectors.up(CollectorId::kOffsets);
   // A collector that works again logs its next problem again.
-  for (const auto& [name, status] : snapshot.collectors) {
-    if (!status.up) continue;
-    std::erase_if(logged_errors_,
-                  [&name](const std::string& line) { return line.rfind(name + ": ", 0) == 0; });
-  }
+  std::erase_if(logged_errors_, [&](const auto& logged) { return snapshot.collectors.up(logged.first); });
   snapshot.cycle_duration = std::chrono::steady_clock::now() - started;
   co_return std::move(cycle.snapshot);
 }

@@ -92,12 +92,12 @@ class Collector {
   void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
   // Fails `collector` for this cycle; `reason` is the bounded label value of
   // kafka_sidecar_collector_error_info, `error` the full story for the log.
-  void mark_failed(Cycle& cycle, const std::string& collector, const std::string& error,
+  void mark_failed(Cycle& cycle, model::CollectorId collector, const std::string& error,
                    const std::string& reason);
   // True when `broker` answered without a top-level error code; else fails `collector`
   // for this cycle, naming the broker (unless any broker was asked) and the reason.
   template <typename Response>
-  bool answered(Cycle& cycle, const std::string& collector, int32_t broker, const Answer<Response>& answer) {
+  bool answered(Cycle& cycle, model::CollectorId collector, int32_t broker, const Answer<Response>& answer) {
     std::string error = answer.error, reason = answer.reason;
     if (answer) {
       if constexpr (requires { answer.response->error_code; }) {
@@ -116,7 +116,7 @@ class Collector {
   // names the topic, group or partition; it is called only for a non-zero code, since
   // ListOffsets answers for every partition three times a cycle.
   template <typename What>
-  void mark_error_code(Cycle& cycle, const std::string& collector, int16_t code, What what) {
+  void mark_error_code(Cycle& cycle, model::CollectorId collector, int16_t code, What what) {
     if (code != 0)
       mark_failed(cycle, collector, what() + ": " + kafka::error_name(code), kafka::error_name(code));
   }
@@ -129,7 +129,7 @@ class Collector {
   std::map<int32_t, model::BrokerInfo> known_brokers_;
   // The brokers of the last cycle whose Metadata answered.
   std::vector<model::BrokerInfo> last_brokers_;
-  std::set<std::string> logged_errors_;
+  std::set<std::pair<model::CollectorId, std::string>> logged_errors_;
   // The last good read of each topic's configs.
   struct TopicConfigs {
     model::Clock::time_point read_at;
