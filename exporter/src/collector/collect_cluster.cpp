@@ -154,7 +154,13 @@ awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, Off
   }
 }
 
-awaitable<void> Collector::collect_log_dirs(Cycle& cycle, int32_t broker) {
+awaitable<void> Collector::collect_log_dirs(Cycle& cycle) {
+  std::vector<awaitable<void>> tasks;
+  for (int32_t broker : cycle.live_brokers) tasks.push_back(collect_broker_log_dirs(cycle, broker));
+  co_await when_all(std::move(tasks));
+}
+
+awaitable<void> Collector::collect_broker_log_dirs(Cycle& cycle, int32_t broker) {
   kafka::DescribeLogDirsRequest request;
   request.topics = std::nullopt;
   auto answer = co_await ask(cycle, broker, std::move(request));

@@ -16,6 +16,66 @@ using boost::asio::awaitable;
 using model::ClusterSnapshot;
 using model::CollectorId;
 
+const std::array<Collector::Row, model::kCollectorCount>& Collector::table() {
+  static const std::array<Row, model::kCollectorCount> rows = {{
+      {CollectorId::kMetadata, "Metadata (any broker)", std::nullopt, "nothing",
+       "cluster id, brokers; topics and partitions (leader, replicas, ISR) after the topic filters",
+       "partition leader; the broker itself (`kafka_broker_up`); cluster port (counts, info)",
+       &Collector::collect_metadata},
+      {CollectorId::kGroups,
+       "ListGroups (each broker), FindCoordinator (any broker); DescribeGroups, "
+       "ConsumerGroupDescribe, OffsetFetch (each coordinator)",
+       CollectorId::kMetadata, "live brokers", "groups: state, coordinator, members, committed offsets",
+       "group coordinator", &Collector::collect_groups},
+      {CollectorId::kOffsets, "ListOffsets latest, earliest, read_committed (each leader)",
+       CollectorId::kGroups,
+       "partition leaders; runs after groups so that committed offsets are read before log ends and "
+       "lag is never negative",
+       "partitions' latest, earliest and last stable offsets", "partition leader; group coordinator (lag)",
+       &Collector::collect_offsets},
+      {CollectorId::kRecordTimes, "Fetch (each leader)", CollectorId::kOffsets,
+       "groups' committed offsets, partitions' log ends", "timestamps of the records at committed offsets",
+       "group coordinator (`kafka_consumergroup_lag_seconds`)", &Collector::collect_record_times},
+      {CollectorId::kLogDirs, "DescribeLogDirs (each broker)", CollectorId::kMetadata, "live brokers, topics",
+       "log dirs: size, space, replicas", "broker holding the replica", &Collector::collect_log_dirs},
+      {CollectorId::kTopicConfigs, "DescribeConfigs (any broker)", CollectorId::kMetadata, "topics",
+       "topics' min.insync.replicas and retention, kept 10 minutes when a read fails",
+       "cluster port; partition leader (`kafka_topic_partition_under_min_isr`)",
+       &Collector::collect_topic_configs},
+      {CollectorId::kQuorum, "DescribeQuorum (any broker, forwarded to the controller)",
+       CollectorId::kMetadata, "nothing", "KRaft quorum: leader, voters, observers", "cluster port",
+       &Collector::collect_quorum},
+      {CollectorId::kReassignments, "ListPartitionReassignments (any broker, forwarded to the controller)",
+       CollectorId::kMetadata, "partitions", "partitions' adding and removing replicas",
+       "cluster port; partition leader (`kafka_topic_partition_under_replicated_partition`)",
+       &Collector::collect_reassignments},
+      {CollectorId::kTransactions,
+       "ListTransactions (each broker); DescribeTransactions (the coordinators of open transactions)",
+       CollectorId::kMetadata, "live brokers", "transactions: state, coordinator, start, timeout, partitions",
+       "transaction coordinator; cluster port (`kafka_transactions`)", &Collector::collect_transactions},
+      {CollectorId::kQuotas, "DescribeClientQuotas (any broker)", CollectorId::kMetadata, "nothing",
+       "client quotas", "cluster port", &Collector::collect_quotas},
+      {CollectorId::kRegistrations, "DescribeCluster (any broker)", CollectorId::kMetadata, "nothing",
+       "brokers' fenced state (Kafka 4.0+); which brokers missing from Metadata keep a row",
+       "the broker itself (`kafka_broker_fenced`, `kafka_broker_up`)", &Collector::collect_registrations},
+  }};
+  return rows;
+}
+
+std::string table_markdown() {
+  std::string text =
+      "| collector | requests | runs after | reads | fills | series owner |\n"
+      "| --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& row : Collector::table()) {
+    const std::string after =
+        row.after ? "`" + std::string(model::collector_name(*row.after)) + "`" : "none (first)";
+    text += "| `" + std::string(model::collector_name(row.id)) + "` | " + std::string(row.requests) + " | " +
+            after + " | " + std::string(row.reads) + " | " + std::string(row.fills) + " | " +
+            std::string(row.series_owner) + " |\n";
+  }
+  return text;
+}
+
 Collector::Collector(kafka::KafkaClient& client, CollectorOptions options)
     : client_(client),
       options_(std::move(options)),
@@ -51,32 +111,24 @@ void Collector::mark_failed(Cycle& cycle, CollectorId collector, const std::stri
   }
 }
 
+awaitable<void> Collector::run(Cycle& cycle, const Row& row) {
+  co_await (this->*row.run)(cycle);
+  // Without Metadata's answer there are no brokers, topics or leaders to ask.
+  if (!cycle.snapshot.collectors.up(CollectorId::kMetadata)) co_return;
+  std::vector<awaitable<void>> next;
+  for (const Row& follower : table()) {
+    if (follower.after == row.id) next.push_back(run(cycle, follower));
+  }
+  co_await when_all(std::move(next));
+}
+
 awaitable<ClusterSnapshot> Collector::collect() {
   const auto started = std::chrono::steady_clock::now();
   Cycle cycle;
   cycle.deadline = started + options_.cycle_timeout;
   cycle.snapshot.taken_at = model::Clock::now();
-
-  // Every status starts up.
-  co_await collect_metadata(cycle);
-  if (cycle.snapshot.collectors.up(CollectorId::kMetadata)) {
-    auto groups_then_offsets = [this, &cycle]() -> awaitable<void> {
-      // Committed offsets first, log ends second: lag can then never be negative.
-      co_await collect_groups(cycle);
-      co_await collect_offsets(cycle);
-      co_await collect_record_times(cycle);
-    };
-    std::vector<awaitable<void>> tasks;
-    tasks.push_back(groups_then_offsets());
-    for (int32_t broker : cycle.live_brokers) tasks.push_back(collect_log_dirs(cycle, broker));
-    tasks.push_back(collect_topic_configs(cycle));
-    tasks.push_back(collect_quorum(cycle));
-    tasks.push_back(collect_reassignments(cycle));
-    tasks.push_back(collect_transactions(cycle));
-    tasks.push_back(collect_quotas(cycle));
-    tasks.push_back(collect_registrations(cycle));
-    co_await when_all(std::move(tasks));
-  }
+  // Every status starts up; the metadata row runs first and starts the others.
+  co_await run(cycle, table()[static_cast<size_t>(CollectorId::kMetadata)]);
 
   auto& snapshot = cycle.snapshot;
   const bool metadata_up = snapshot.collectors.up(CollectorId::kMetadata);

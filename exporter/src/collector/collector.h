@@ -3,6 +3,7 @@
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -24,6 +26,9 @@ class KafkaClient;
 // One collection cycle: the requests of a cycle, batched per broker and
 // pipelined, turned into one immutable ClusterSnapshot.
 namespace kse::collector {
+
+// The collector table as docs/architecture.md shows it (`--print-collectors`).
+std::string table_markdown();
 
 // What `broker` means in a request sent to whichever broker answers.
 inline constexpr int32_t kAnyBroker = -1;
@@ -42,7 +47,24 @@ struct CollectorOptions {
 };
 
 class Collector {
+  struct Cycle;
+
  public:
+  // One part of the cycle, with its own kafka_sidecar_collector_up. Metadata runs first;
+  // when it answered, the rows that run after it start together, and each row that
+  // finishes starts the rows that run after it.
+  struct Row {
+    model::CollectorId id;
+    std::string_view requests;                // the Kafka requests it sends, and to whom
+    std::optional<model::CollectorId> after;  // none: metadata, which runs first
+    std::string_view reads;                   // what it takes from the rows before it
+    std::string_view fills;                   // what it sets in the ClusterSnapshot
+    std::string_view series_owner;            // whose port serves the series it feeds (docs/metrics.md)
+    boost::asio::awaitable<void> (Collector::*run)(Cycle&);
+  };
+  // Indexed by model::CollectorId.
+  static const std::array<Row, model::kCollectorCount>& table();
+
   Collector(kafka::KafkaClient& client, CollectorOptions options);
 
   // Runs on the client's executor; finishes within options.cycle_timeout plus one
@@ -53,7 +75,8 @@ class Collector {
   std::vector<model::RequestStats> request_stats() const;
 
  private:
-  struct Cycle;
+  // Runs `row`, then the rows that run after it.
+  boost::asio::awaitable<void> run(Cycle& cycle, const Row& row);
   boost::asio::awaitable<void> collect_metadata(Cycle& cycle);
   boost::asio::awaitable<void> collect_groups(Cycle& cycle);
   boost::asio::awaitable<void> collect_group_details(Cycle& cycle, int32_t coordinator,
@@ -74,7 +97,8 @@ class Collector {
   };
   boost::asio::awaitable<void> fetch_record_times(Cycle& cycle, int32_t leader,
                                                   std::vector<RecordRead> wanted);
-  boost::asio::awaitable<void> collect_log_dirs(Cycle& cycle, int32_t broker);
+  boost::asio::awaitable<void> collect_log_dirs(Cycle& cycle);
+  boost::asio::awaitable<void> collect_broker_log_dirs(Cycle& cycle, int32_t broker);
   boost::asio::awaitable<void> collect_topic_configs(Cycle& cycle);
   boost::asio::awaitable<void> collect_quorum(Cycle& cycle);
   boost::asio::awaitable<void> collect_reassignments(Cycle& cycle);
