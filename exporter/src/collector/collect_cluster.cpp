@@ -54,6 +54,8 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
       cycle.replica_holders.insert(p.replica_nodes.begin(), p.replica_nodes.end());
     }
     const std::string name = topic.name.value_or("");
+    // A topic answered with an error (being created or deleted) is left out until it answers
+    // without one: failing the metadata collector for it would drop every series of the cycle.
     if (topic.error_code != 0 || name.empty() || !topics_.accepts(name)) continue;
     model::TopicState state;
     state.name = name;

@@ -165,11 +165,14 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     }
     request.require_stable = false;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    each_group(answer, [this](model::GroupState& group, const auto& fetched) {
+    each_group(answer, [&, this](model::GroupState& group, const auto& fetched) {
       group.offsets_known = true;
       for (const auto& topic : fetched.topics) {
         if (!topics_.accepts(topic.name)) continue;
         for (const auto& p : topic.partitions) {
+          mark_error_code(cycle, CollectorId::kGroups, p.error_code, [&] {
+            return "group " + group.group_id + ", " + topic.name + "-" + std::to_string(p.partition_index);
+          });
           if (p.error_code == 0 && p.committed_offset >= 0) {
             group.committed[{topic.name, p.partition_index}] = p.committed_offset;
           }
