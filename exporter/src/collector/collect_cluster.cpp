@@ -40,12 +40,7 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
   snapshot.cluster_id = answer->cluster_id.value_or("");
   snapshot.controller_id = answer->controller_id;
   for (const auto& broker : answer->brokers) {
-    model::BrokerInfo info;
-    info.id = broker.node_id;
-    info.host = broker.host;
-    info.port = broker.port;
-    info.rack = broker.rack;
-    snapshot.brokers.push_back(info);
+    snapshot.brokers.push_back(broker_info(broker.node_id, broker));
     cycle.live_brokers.push_back(broker.node_id);
   }
   std::sort(cycle.live_brokers.begin(), cycle.live_brokers.end());

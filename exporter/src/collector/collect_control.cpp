@@ -140,11 +140,7 @@ awaitable<void> Collector::collect_registrations(Cycle& cycle) {
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   if (!answered(cycle, CollectorId::kRegistrations, kAnyBroker, answer)) co_return;
   for (const auto& broker : answer->brokers) {
-    model::BrokerInfo info;
-    info.id = broker.broker_id;
-    info.host = broker.host;
-    info.port = broker.port;
-    info.rack = broker.rack;
+    model::BrokerInfo info = broker_info(broker.broker_id, broker);
     info.fenced = broker.is_fenced;
     cycle.registrations[broker.broker_id] = info;
   }
