@@ -133,11 +133,7 @@ awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, Off
   auto answer = co_await ask(cycle, leader,
                              offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation,
                                              cycle.budget(options_.request_timeout)));
-  if (!answer) {
-    mark_failed(cycle, CollectorId::kOffsets, "broker " + std::to_string(leader) + ": " + answer.error,
-                answer.reason);
-    co_return;
-  }
+  if (!answered(cycle, CollectorId::kOffsets, leader, answer)) co_return;
   for (const auto& topic : answer->topics) {
     for (const auto& p : topic.partitions) {
       model::PartitionState* state = cycle.partition(topic.name, p.partition_index);
@@ -193,9 +189,7 @@ awaitable<void> Collector::collect_topic_configs(Cycle& cycle) {
   }
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   const auto now = model::Clock::now();
-  if (!answer) {
-    mark_failed(cycle, CollectorId::kTopicConfigs, answer.error, answer.reason);
-  } else {
+  if (answered(cycle, CollectorId::kTopicConfigs, kAnyBroker, answer)) {
     for (const auto& result : answer->results) {
       mark_error_code(cycle, CollectorId::kTopicConfigs, result.error_code,
                       [&] { return "topic " + result.resource_name; });
