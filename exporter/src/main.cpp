@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/app.h"
+#include "collector/collector.h"
 #include "config/config.h"
 #include "config/kafka_exporter_flags.h"
 #include "config/web_config.h"
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   bool check_only = false;
   bool print_metrics_doc = false;
   bool print_config_reference = false;
+  bool print_collectors = false;
   cli.add_option("-c,--config", config_file, "YAML configuration file");
   cli.add_option("--bootstrap-servers", bootstrap, "Comma-separated host:port list")->type_name("LIST");
   cli.add_option("--broker-id", broker_id,
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
                "Print the metric table of docs/metrics.md and exit");
   cli.add_flag("--print-config-reference", print_config_reference,
                "Print the key table of docs/configuration.md and exit");
+  cli.add_flag("--print-collectors", print_collectors,
+               "Print the collector table of docs/architecture.md and exit");
   cli.set_version_flag("--version", std::string("kafka-sidecar-exporter ") + kse::kVersion);
 
   // kafka_exporter's flags are taken out first; CLI11 reads what is left.
@@ -100,6 +104,10 @@ int main(int argc, char** argv) {
   }
   if (print_config_reference) {
     std::cout << kse::config::reference_markdown();
+    return 0;
+  }
+  if (print_collectors) {
+    std::cout << kse::collector::table_markdown();
     return 0;
   }
 

@@ -19,6 +19,7 @@ namespace {
 
 using kse::test::kafka_tool;
 using kse::test::kBootstrap;
+using model::CollectorId;
 
 class CollectorTruthTest : public ::testing::Test {
  protected:
@@ -66,7 +67,7 @@ class CollectorTruthTest : public ::testing::Test {
   bool settled() {
     for (int attempt = 0; attempt < 60; ++attempt) {
       auto snapshot = collect();
-      bool complete = snapshot.collectors["offsets"].up && !snapshot.topics.empty();
+      bool complete = snapshot.collectors[CollectorId::kOffsets].up && !snapshot.topics.empty();
       for (const auto& t : snapshot.topics) {
         for (const auto& p : t.partitions) complete = complete && p.latest_offset.has_value();
       }
@@ -117,7 +118,8 @@ class CollectorTruthTest : public ::testing::Test {
 
 TEST_F(CollectorTruthTest, MetadataMatchesKafkaTopicsDescribe) {
   auto snapshot = collect();
-  ASSERT_TRUE(snapshot.collectors["metadata"].up) << snapshot.collectors["metadata"].error;
+  ASSERT_TRUE(snapshot.collectors[CollectorId::kMetadata].up)
+      << snapshot.collectors[CollectorId::kMetadata].error;
   ASSERT_EQ(snapshot.brokers.size(), 3u);
   EXPECT_EQ(snapshot.brokers[0].port, 9092);
   auto tool = kse::test::parse_topics_describe(describe("position"));
@@ -131,7 +133,7 @@ TEST_F(CollectorTruthTest, MetadataMatchesKafkaTopicsDescribe) {
     EXPECT_EQ(actual.replicas, expected.replicas) << "partition " << expected.partition;
     EXPECT_EQ(actual.isr, expected.isr) << "partition " << expected.partition;
   }
-  ASSERT_TRUE(snapshot.quorum.has_value()) << snapshot.collectors["quorum"].error;
+  ASSERT_TRUE(snapshot.quorum.has_value()) << snapshot.collectors[CollectorId::kQuorum].error;
   EXPECT_EQ(snapshot.quorum->voters.size(), 3u);
   EXPECT_GE(snapshot.quorum->leader_id, 1);
 }
@@ -181,7 +183,8 @@ TEST_F(CollectorTruthTest, GroupLagAfterACommitAtAKnownOffset) {
                      " --group truth-group --reset-offsets --from-file /tmp/kse-truth-lag.csv --execute");
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
   auto snapshot = collect();
-  ASSERT_TRUE(snapshot.collectors["groups"].up) << snapshot.collectors["groups"].error;
+  ASSERT_TRUE(snapshot.collectors[CollectorId::kGroups].up)
+      << snapshot.collectors[CollectorId::kGroups].error;
   auto described = kse::test::parse_group_describe(
       kafka_tool("kafka-consumer-groups",
                  std::string("--bootstrap-server ") + kBootstrap + " --describe --group truth-group")
@@ -220,7 +223,8 @@ TEST_F(CollectorTruthTest, LogDirSizesWithinOnePercentOfKafkaLogDirs) {
   auto expected = kse::test::parse_log_dirs(tool.output);
   ASSERT_EQ(expected.size(), 15u) << tool.output;
   auto snapshot = collect();
-  ASSERT_TRUE(snapshot.collectors["log_dirs"].up) << snapshot.collectors["log_dirs"].error;
+  ASSERT_TRUE(snapshot.collectors[CollectorId::kLogDirs].up)
+      << snapshot.collectors[CollectorId::kLogDirs].error;
   for (const auto& e : expected) {
     bool found = false;
     for (const auto& dir : snapshot.log_dirs) {
@@ -350,7 +354,7 @@ TEST_F(CollectorTruthTest, PausedBrokerTimesOutAloneWithinTheCycle) {
   const auto took = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(kse::test::cluster_script("resume-broker " + broker).exit_code, 0);
   EXPECT_LT(took, std::chrono::seconds(15));
-  ASSERT_TRUE(snapshot.collectors["metadata"].up);
+  ASSERT_TRUE(snapshot.collectors[CollectorId::kMetadata].up);
   // Partitions led by the two others still have offsets; those led by the paused one do not.
   for (const auto& t : snapshot.topics) {
     for (const auto& p : t.partitions) {
@@ -358,7 +362,7 @@ TEST_F(CollectorTruthTest, PausedBrokerTimesOutAloneWithinTheCycle) {
           << t.name << "-" << p.partition << " led by " << p.leader << ", broker " << paused << " paused";
     }
   }
-  EXPECT_FALSE(snapshot.collectors["offsets"].up);
+  EXPECT_FALSE(snapshot.collectors[CollectorId::kOffsets].up);
   // Whether or not it is still registered, the paused broker answered nothing; the other
   // voters did (an extra broker another test left stopped would be down, and fenced).
   for (const auto& b : snapshot.brokers) {
@@ -392,7 +396,7 @@ TEST_F(CollectorTruthTest, AnAuthorizationErrorFailsOnlyItsCollector) {
   // ACLs reach every broker's authorizer a moment after they are created.
   for (int attempt = 0; attempt < 20; ++attempt) {
     snapshot = boost::asio::co_spawn(io_, as_alice->collect(), boost::asio::use_future).get();
-    if (!snapshot.collectors["topic_configs"].up) break;
+    if (!snapshot.collectors[CollectorId::kTopicConfigs].up) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   // The client belongs to the io thread: it goes there.
@@ -407,12 +411,15 @@ TEST_F(CollectorTruthTest, AnAuthorizationErrorFailsOnlyItsCollector) {
       .get();
   kafka_tool("kafka-acls", acl + "--remove --allow-principal User:alice --operation Describe");
   kafka_tool("kafka-acls", acl + "--remove --deny-principal User:alice --operation DescribeConfigs");
-  EXPECT_TRUE(snapshot.collectors["metadata"].up) << snapshot.collectors["metadata"].error;
-  EXPECT_TRUE(snapshot.collectors["offsets"].up) << snapshot.collectors["offsets"].error;
-  EXPECT_FALSE(snapshot.collectors["topic_configs"].up);
-  EXPECT_NE(snapshot.collectors["topic_configs"].error.find("topic testing: TOPIC_AUTHORIZATION_FAILED"),
-            std::string::npos)
-      << snapshot.collectors["topic_configs"].error;
+  EXPECT_TRUE(snapshot.collectors[CollectorId::kMetadata].up)
+      << snapshot.collectors[CollectorId::kMetadata].error;
+  EXPECT_TRUE(snapshot.collectors[CollectorId::kOffsets].up)
+      << snapshot.collectors[CollectorId::kOffsets].error;
+  EXPECT_FALSE(snapshot.collectors[CollectorId::kTopicConfigs].up);
+  EXPECT_NE(
+      snapshot.collectors[CollectorId::kTopicConfigs].error.find("topic testing: TOPIC_AUTHORIZATION_FAILED"),
+      std::string::npos)
+      << snapshot.collectors[CollectorId::kTopicConfigs].error;
   const auto* position = topic(snapshot, "position");
   ASSERT_NE(position, nullptr);
   EXPECT_EQ(position->min_insync_replicas, 2) << "the other topics' configs are still read";

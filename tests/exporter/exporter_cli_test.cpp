@@ -103,6 +103,12 @@ TEST(ExporterCliTest, MetricsDocCommandPrintsTheTable) {
   EXPECT_NE(result.output.find("| `kafka_consumergroup_lag_seconds` | gauge |"), std::string::npos);
 }
 
+TEST(ExporterCliTest, CollectorsCommandPrintsTheTable) {
+  auto result = run_command(binary() + " --print-collectors");
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.output.find("| `offsets` | ListOffsets"), std::string::npos) << result.output;
+}
+
 TEST(ExporterCliTest, ConfigReferenceCommandPrintsTheKeyTable) {
   auto result = run_command(binary() + " --print-config-reference");
   EXPECT_EQ(result.exit_code, 0);

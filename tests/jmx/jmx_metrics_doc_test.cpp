@@ -1,30 +1,16 @@
 // docs/jmx-metrics.md lists the bridge's status families as the bridge serves them.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "jmx/jolokia/bridge.h"
 #include "support/test_support.h"
 
 namespace kse::jmx {
 namespace {
 
-constexpr std::string_view kBegin = "<!-- BEGIN GENERATED: bridge status families -->\n";
-constexpr std::string_view kEnd = "<!-- END GENERATED: bridge status families -->";
-
 TEST(JmxMetricsDoc, StatusTableMatchesTheBridge) {
-  std::ifstream file(kse::test::source_dir() + "/docs/jmx-metrics.md");
-  ASSERT_TRUE(file) << "docs/jmx-metrics.md is missing";
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  const std::string doc = buffer.str();
-  const auto begin = doc.find(kBegin);
-  const auto end = doc.find(kEnd);
-  ASSERT_NE(begin, std::string::npos) << "docs/jmx-metrics.md lacks the generated-section marker";
-  ASSERT_NE(end, std::string::npos);
-  EXPECT_EQ(doc.substr(begin + kBegin.size(), end - begin - kBegin.size()),
-            bridge_status_catalogue().markdown("family"))
+  const auto documented = kse::test::generated_section("docs/jmx-metrics.md", "bridge status families");
+  ASSERT_TRUE(documented) << "docs/jmx-metrics.md lacks the generated section";
+  EXPECT_EQ(*documented, bridge_status_catalogue().markdown("family"))
       << "docs/jmx-metrics.md disagrees with bridge_status_catalogue(); regenerate the table";
 }
 

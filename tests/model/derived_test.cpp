@@ -8,7 +8,6 @@ namespace {
 ClusterSnapshot snapshot_at(int seconds, int32_t leader, std::vector<int32_t> isr, int64_t log_end) {
   ClusterSnapshot s;
   s.taken_at = Clock::time_point(std::chrono::seconds(seconds));
-  s.collectors["metadata"] = {};
   TopicState topic;
   topic.name = "position";
   PartitionState p;
@@ -71,10 +70,18 @@ TEST(DerivedTest, DeletedPartitionsAreForgotten) {
   DerivedState state;
   advance(state, snapshot_at(0, 1, {1}, 10));
   ClusterSnapshot empty;
-  empty.collectors["metadata"] = {};
   advance(state, empty);
   EXPECT_TRUE(state.offset_history.empty());
   EXPECT_TRUE(state.topic_changes.empty());
+}
+
+TEST(DerivedTest, ACycleWithoutMetadataForgetsNothing) {
+  DerivedState state;
+  advance(state, snapshot_at(0, 1, {1}, 10));
+  ClusterSnapshot failed;
+  failed.collectors[CollectorId::kMetadata] = {false, "Metadata: timed out", "timeout"};
+  advance(state, failed);
+  EXPECT_EQ(state.offset_history.count({"position", 0}), 1u);
 }
 
 TEST(DerivedTest, LagSecondsInterpolatesWithinTheTable) {
@@ -109,7 +116,6 @@ TEST(DerivedTest, ConsumerStatusFollowsBurrowsRules) {
 ClusterSnapshot group_at(int seconds, int64_t log_end, int64_t committed, std::string state,
                          std::vector<std::string> members) {
   ClusterSnapshot s = snapshot_at(seconds, 1, {1, 2, 3}, log_end);
-  s.collectors["groups"] = {};
   GroupState group;
   group.group_id = "consumer";
   group.state = std::move(state);
@@ -136,7 +142,6 @@ TEST(DerivedTest, StatusWindowAndRebalancesBetweenCycles) {
   EXPECT_EQ(consumer_status(points, true), ConsumerStatus::kStalled);
   // A group gone from a complete listing is forgotten.
   ClusterSnapshot without = snapshot_at(60, 1, {1, 2, 3}, 130);
-  without.collectors["groups"] = {};
   advance(state, without);
   EXPECT_TRUE(state.groups.empty());
 }

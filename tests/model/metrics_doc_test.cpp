@@ -1,31 +1,17 @@
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "model/catalogue.h"
 #include "support/test_support.h"
 
 namespace kse::model {
 namespace {
 
-constexpr std::string_view kBegin = "<!-- BEGIN GENERATED: exporter families -->\n";
-constexpr std::string_view kEnd = "<!-- END GENERATED: exporter families -->";
-
 // docs/metrics.md carries the catalogue verbatim; regenerate it with
 // `kafka-sidecar-exporter --print-metrics-doc` when a family changes.
 TEST(MetricsDocTest, DocumentationMatchesTheCatalogue) {
-  std::ifstream file(kse::test::source_dir() + "/docs/metrics.md");
-  ASSERT_TRUE(file) << "docs/metrics.md is missing";
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  const std::string doc = buffer.str();
-  const auto begin = doc.find(kBegin);
-  const auto end = doc.find(kEnd);
-  ASSERT_NE(begin, std::string::npos) << "docs/metrics.md lacks the generated-section marker";
-  ASSERT_NE(end, std::string::npos);
-  const std::string documented = doc.substr(begin + kBegin.size(), end - begin - kBegin.size());
-  EXPECT_EQ(documented, catalogue_markdown())
+  const auto documented = kse::test::generated_section("docs/metrics.md", "exporter families");
+  ASSERT_TRUE(documented) << "docs/metrics.md lacks the generated section";
+  EXPECT_EQ(*documented, catalogue_markdown())
       << "docs/metrics.md disagrees with the code; regenerate the table";
 }
 

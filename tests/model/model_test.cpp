@@ -62,7 +62,6 @@ ClusterSnapshot three_broker_snapshot() {
   p2.last_stable_offset.reset();
   position.partitions = {p0, p1, p2};
   s.topics = {position};
-  s.collectors["metadata"] = {};
   return s;
 }
 
@@ -92,7 +91,7 @@ TEST(ModelTest, FencedIsAbsentWhereTheClusterCannotSay) {
 
 TEST(ModelTest, WithoutMetadataBrokersAreUnreachableButNotCounted) {
   ClusterSnapshot snapshot = three_broker_snapshot();
-  snapshot.collectors["metadata"] = {false, "Metadata: timed out", "timeout"};
+  snapshot.collectors[CollectorId::kMetadata] = {false, "Metadata: timed out", "timeout"};
   for (auto& broker : snapshot.brokers) {
     broker.reachable = false;
     broker.fenced.reset();  // as the collector leaves it when nothing answered
@@ -243,7 +242,7 @@ TEST(ModelTest, UnderReplicatedLeavesOutReplicasBeingAdded) {
   EXPECT_EQ(dump(families, "kafka_cluster_at_min_isr_partitions"),
             "kafka_cluster_at_min_isr_partitions{} 1 @-1\n");
   // Without the reassignments, a short ISR may be a copy or a loss: unknown, so absent.
-  s.collectors["reassignments"] = {false, "ListPartitionReassignments: timed out", "timeout"};
+  s.collectors[CollectorId::kReassignments] = {false, "ListPartitionReassignments: timed out", "timeout"};
   families = build_cluster_families(s, {}, {});
   EXPECT_EQ(dump(families, "kafka_topic_partition_under_replicated_partition"),
             "kafka_topic_partition_under_replicated_partition{topic=position,partition=0} 0 @1\n");
@@ -406,8 +405,8 @@ TEST(ModelTest, SeriesLimitDropsWholeFamiliesInOrder) {
 TEST(ModelTest, ExporterFamiliesGoToTheGivenOwner) {
   ExporterStats stats;
   stats.version = "1.2.3";
-  stats.collectors["log_dirs"] = {false, "broker 1: CLUSTER_AUTHORIZATION_FAILED",
-                                  "CLUSTER_AUTHORIZATION_FAILED"};
+  stats.collectors[CollectorId::kLogDirs] = {false, "broker 1: CLUSTER_AUTHORIZATION_FAILED",
+                                             "CLUSTER_AUTHORIZATION_FAILED"};
   stats.requests = {{1, "Metadata", 10, 1}};
   auto families = build_exporter_families(stats, 2);
   EXPECT_NE(dump(families).find("kafka_sidecar_collector_up{collector=log_dirs} 0 @2"), std::string::npos);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -82,6 +83,19 @@ std::vector<std::string> split_lines(const std::string& text) {
     lines.push_back(line);
   }
   return lines;
+}
+
+std::optional<std::string> generated_section(const std::string& document, const std::string& name) {
+  std::ifstream file(source_dir() + "/" + document);
+  if (!file) return std::nullopt;
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  const std::string text = buffer.str();
+  const std::string begin_marker = "<!-- BEGIN GENERATED: " + name + " -->\n";
+  const auto begin = text.find(begin_marker);
+  const auto end = text.find("<!-- END GENERATED: " + name + " -->");
+  if (begin == std::string::npos || end == std::string::npos || end < begin) return std::nullopt;
+  return text.substr(begin + begin_marker.size(), end - begin - begin_marker.size());
 }
 
 }  // namespace kse::test

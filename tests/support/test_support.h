@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ CommandResult cluster_script(const std::string& arguments,
                              std::chrono::seconds timeout = std::chrono::seconds(300));
 
 std::vector<std::string> split_lines(const std::string& text);
+
+// The part of a document of the tree (e.g. "docs/metrics.md") between
+// `<!-- BEGIN GENERATED: name -->` and its END marker, which the code prints; none when
+// the file or a marker is missing.
+std::optional<std::string> generated_section(const std::string& document, const std::string& name);
 
 // Decommissions an extra broker (4..9) a test added: stops it and unregisters it, so it
 // is not left registered and fenced (a broker down) for the suites that follow.

@@ -151,7 +151,7 @@ class Exporter {
         snapshot = co_await collector_.collect();
       } catch (const std::exception& error) {
         spdlog::error("collection cycle failed: {}", error.what());
-        snapshot.collectors["metadata"] = {false, error.what(), "exception"};
+        snapshot.collectors[model::CollectorId::kMetadata] = {false, error.what(), "exception"};
       }
       if (config_.serve.broker_id) co_await check_lower_sidecars(snapshot);
       publish(snapshot);
@@ -175,7 +175,7 @@ class Exporter {
   }
 
   void publish(const model::ClusterSnapshot& snapshot) {
-    const bool metadata_up = snapshot.collectors.count("metadata") && snapshot.collectors.at("metadata").up;
+    const bool metadata_up = snapshot.collectors.up(model::CollectorId::kMetadata);
     if (metadata_up) model::advance(derived_, snapshot);
     if (probe_) {
       for (const auto& group : snapshot.groups) {
@@ -283,8 +283,8 @@ class Exporter {
                    snapshot.topics.size(), snapshot.groups.size(), snapshot.cycle_duration.count(),
                    snapshot.complete ? "" : " (some parts failed; see below)");
     } else if (!ready_ && !metadata_up) {
-      server_.set_ready(false,
-                        "Kafka metadata could not be read: " + snapshot.collectors.at("metadata").error);
+      server_.set_ready(false, "Kafka metadata could not be read: " +
+                                   snapshot.collectors[model::CollectorId::kMetadata].error);
     }
   }
 

@@ -1,7 +1,5 @@
 #include "app/page_plan.h"
 
-#include <algorithm>
-
 namespace kse::app {
 
 size_t PagePlan::slot_of(int32_t owner) const {
@@ -27,12 +25,9 @@ PagePlan plan_pages(const PortPlan& ports, const std::set<int>& open) {
   return plan;
 }
 
-CycleResult classify_cycle(const std::map<std::string, model::CollectorStatus>& collectors) {
-  const auto metadata = collectors.find("metadata");
-  if (metadata == collectors.end() || !metadata->second.up) return CycleResult::kFailed;
-  const bool all_up =
-      std::all_of(collectors.begin(), collectors.end(), [](const auto& c) { return c.second.up; });
-  return all_up ? CycleResult::kOk : CycleResult::kPartial;
+CycleResult classify_cycle(const model::CollectorStatuses& collectors) {
+  if (!collectors.up(model::CollectorId::kMetadata)) return CycleResult::kFailed;
+  return collectors.all_up() ? CycleResult::kOk : CycleResult::kPartial;
 }
 
 }  // namespace kse::app

@@ -17,6 +17,7 @@
 namespace kse::collector {
 
 using boost::asio::awaitable;
+using model::CollectorId;
 
 namespace {
 std::optional<int64_t> parse_long(const std::optional<std::string>& value) {
@@ -35,17 +36,12 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
   request.allow_auto_topic_creation = false;
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   // v13+ may answer with a top-level error and no cluster described.
-  if (!answered(cycle, "metadata", kAnyBroker, answer)) co_return;
+  if (!answered(cycle, CollectorId::kMetadata, kAnyBroker, answer)) co_return;
   auto& snapshot = cycle.snapshot;
   snapshot.cluster_id = answer->cluster_id.value_or("");
   snapshot.controller_id = answer->controller_id;
   for (const auto& broker : answer->brokers) {
-    model::BrokerInfo info;
-    info.id = broker.node_id;
-    info.host = broker.host;
-    info.port = broker.port;
-    info.rack = broker.rack;
-    snapshot.brokers.push_back(info);
+    snapshot.brokers.push_back(broker_info(broker.node_id, broker));
     cycle.live_brokers.push_back(broker.node_id);
   }
   std::sort(cycle.live_brokers.begin(), cycle.live_brokers.end());
@@ -54,6 +50,8 @@ awaitable<void> Collector::collect_metadata(Cycle& cycle) {
       cycle.replica_holders.insert(p.replica_nodes.begin(), p.replica_nodes.end());
     }
     const std::string name = topic.name.value_or("");
+    // A topic answered with an error (being created or deleted) is left out until it answers
+    // without one: failing the metadata collector for it would drop every series of the cycle.
     if (topic.error_code != 0 || name.empty() || !topics_.accepts(name)) continue;
     model::TopicState state;
     state.name = name;
@@ -136,14 +134,11 @@ awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, Off
   auto answer = co_await ask(cycle, leader,
                              offsets_request(cycle.partitions_by_leader[leader], timestamp, isolation,
                                              cycle.budget(options_.request_timeout)));
-  if (!answer) {
-    mark_failed(cycle, "offsets", "broker " + std::to_string(leader) + ": " + answer.error, answer.reason);
-    co_return;
-  }
+  if (!answered(cycle, CollectorId::kOffsets, leader, answer)) co_return;
   for (const auto& topic : answer->topics) {
     for (const auto& p : topic.partitions) {
       model::PartitionState* state = cycle.partition(topic.name, p.partition_index);
-      mark_error_code(cycle, "offsets", p.error_code,
+      mark_error_code(cycle, CollectorId::kOffsets, p.error_code,
                       [&] { return topic.name + "-" + std::to_string(p.partition_index); });
       if (state == nullptr || p.error_code != 0 || p.offset < 0) continue;
       (kind == OffsetKind::kLatest     ? state->latest_offset
@@ -153,11 +148,17 @@ awaitable<void> Collector::read_leader_offsets(Cycle& cycle, int32_t leader, Off
   }
 }
 
-awaitable<void> Collector::collect_log_dirs(Cycle& cycle, int32_t broker) {
+awaitable<void> Collector::collect_log_dirs(Cycle& cycle) {
+  std::vector<awaitable<void>> tasks;
+  for (int32_t broker : cycle.live_brokers) tasks.push_back(collect_broker_log_dirs(cycle, broker));
+  co_await when_all(std::move(tasks));
+}
+
+awaitable<void> Collector::collect_broker_log_dirs(Cycle& cycle, int32_t broker) {
   kafka::DescribeLogDirsRequest request;
   request.topics = std::nullopt;
   auto answer = co_await ask(cycle, broker, std::move(request));
-  if (!answered(cycle, "log_dirs", broker, answer)) co_return;
+  if (!answered(cycle, CollectorId::kLogDirs, broker, answer)) co_return;
   for (const auto& result : answer->results) {
     model::LogDirState dir;
     dir.broker = broker;
@@ -189,11 +190,9 @@ awaitable<void> Collector::collect_topic_configs(Cycle& cycle) {
   }
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   const auto now = model::Clock::now();
-  if (!answer) {
-    mark_failed(cycle, "topic_configs", answer.error, answer.reason);
-  } else {
+  if (answered(cycle, CollectorId::kTopicConfigs, kAnyBroker, answer)) {
     for (const auto& result : answer->results) {
-      mark_error_code(cycle, "topic_configs", result.error_code,
+      mark_error_code(cycle, CollectorId::kTopicConfigs, result.error_code,
                       [&] { return "topic " + result.resource_name; });
       if (result.error_code != 0 || !cycle.topic_index.count(result.resource_name)) continue;
       TopicConfigs read;

@@ -17,6 +17,7 @@
 namespace kse::collector {
 
 using boost::asio::awaitable;
+using model::CollectorId;
 
 awaitable<void> Collector::collect_quorum(Cycle& cycle) {
   kafka::DescribeQuorumRequest request;
@@ -30,15 +31,15 @@ awaitable<void> Collector::collect_quorum(Cycle& cycle) {
     // ZooKeeper clusters have no quorum to describe: not an error worth a down collector.
     if (answer && answer->error_code == kafka::kUnsupportedVersion) co_return;
     if (!answer) {
-      mark_failed(cycle, "quorum", answer.error, answer.reason);
+      mark_failed(cycle, CollectorId::kQuorum, answer.error, answer.reason);
     } else {
       int16_t code = answer->error_code;
       if (code == 0 && !answer->topics.empty() && !answer->topics[0].partitions.empty()) {
         code = answer->topics[0].partitions[0].error_code;
       }
       const std::string reason = code != 0 ? kafka::error_name(code) : "protocol";
-      mark_failed(cycle, "quorum", "DescribeQuorum: " + (code != 0 ? reason : "no partition in the answer"),
-                  reason);
+      mark_failed(cycle, CollectorId::kQuorum,
+                  "DescribeQuorum: " + (code != 0 ? reason : "no partition in the answer"), reason);
     }
     co_return;
   }
@@ -65,7 +66,7 @@ awaitable<void> Collector::collect_reassignments(Cycle& cycle) {
   request.timeout_ms = static_cast<int32_t>(cycle.budget(options_.request_timeout).count());
   request.topics = std::nullopt;
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
-  if (!answered(cycle, "reassignments", kAnyBroker, answer)) co_return;
+  if (!answered(cycle, CollectorId::kReassignments, kAnyBroker, answer)) co_return;
   for (const auto& topic : answer->topics) {
     for (const auto& p : topic.partitions) {
       model::PartitionState* state = cycle.partition(topic.name, p.partition_index);
@@ -80,7 +81,7 @@ awaitable<void> Collector::collect_transactions(Cycle& cycle) {
   std::map<int32_t, std::vector<std::string>> by_coordinator;
   auto list_on = [&, this](int32_t broker) -> awaitable<void> {
     auto answer = co_await ask(cycle, broker, kafka::ListTransactionsRequest{});
-    if (!answered(cycle, "transactions", broker, answer)) co_return;
+    if (!answered(cycle, CollectorId::kTransactions, broker, answer)) co_return;
     for (const auto& txn : answer->transaction_states) {
       model::TransactionState state;
       state.transactional_id = txn.transactional_id;
@@ -112,12 +113,12 @@ awaitable<void> Collector::collect_transaction_details(Cycle& cycle, int32_t coo
   request.transactional_ids = std::move(ids);
   auto answer = co_await ask(cycle, coordinator, std::move(request));
   if (!answer) {
-    mark_failed(cycle, "transactions", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
-                answer.reason);
+    mark_failed(cycle, CollectorId::kTransactions,
+                "coordinator " + std::to_string(coordinator) + ": " + answer.error, answer.reason);
     co_return;
   }
   for (const auto& described : answer->transaction_states) {
-    mark_error_code(cycle, "transactions", described.error_code,
+    mark_error_code(cycle, CollectorId::kTransactions, described.error_code,
                     [&] { return "transaction " + described.transactional_id; });
     if (described.error_code != 0) continue;
     for (auto& txn : cycle.snapshot.transactions) {
@@ -138,13 +139,9 @@ awaitable<void> Collector::collect_registrations(Cycle& cycle) {
   kafka::DescribeClusterRequest request;
   request.include_fenced_brokers = true;
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
-  if (!answered(cycle, "registrations", kAnyBroker, answer)) co_return;
+  if (!answered(cycle, CollectorId::kRegistrations, kAnyBroker, answer)) co_return;
   for (const auto& broker : answer->brokers) {
-    model::BrokerInfo info;
-    info.id = broker.broker_id;
-    info.host = broker.host;
-    info.port = broker.port;
-    info.rack = broker.rack;
+    model::BrokerInfo info = broker_info(broker.broker_id, broker);
     info.fenced = broker.is_fenced;
     cycle.registrations[broker.broker_id] = info;
   }
@@ -154,7 +151,7 @@ awaitable<void> Collector::collect_quotas(Cycle& cycle) {
   kafka::DescribeClientQuotasRequest request;
   request.strict = false;
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
-  if (!answered(cycle, "quotas", kAnyBroker, answer)) co_return;
+  if (!answered(cycle, CollectorId::kQuotas, kAnyBroker, answer)) co_return;
   if (!answer->entries) co_return;
   for (const auto& entry : *answer->entries) {
     std::vector<std::pair<std::string, std::string>> entity;

@@ -22,13 +22,14 @@
 namespace kse::collector {
 
 using boost::asio::awaitable;
+using model::CollectorId;
 
 awaitable<void> Collector::collect_groups(Cycle& cycle) {
   // Each broker lists the groups it coordinates; the union is every group.
   std::map<std::string, model::GroupState> found;
   auto list_on = [&, this](int32_t broker) -> awaitable<void> {
     auto answer = co_await ask(cycle, broker, kafka::ListGroupsRequest{});
-    if (!answered(cycle, "groups", broker, answer)) co_return;
+    if (!answered(cycle, CollectorId::kGroups, broker, answer)) co_return;
     for (const auto& group : answer->groups) {
       if (!groups_.accepts(group.group_id)) continue;
       model::GroupState& state = found[group.group_id];
@@ -93,13 +94,14 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
   // a failed request or a group's error code fails the groups collector, saying why.
   auto each_group = [&, this](auto& answer, auto use) {
     if (!answer) {
-      mark_failed(cycle, "groups", "coordinator " + std::to_string(coordinator) + ": " + answer.error,
-                  answer.reason);
+      mark_failed(cycle, CollectorId::kGroups,
+                  "coordinator " + std::to_string(coordinator) + ": " + answer.error, answer.reason);
       return;
     }
     for (const auto& entry : answer->groups) {
       model::GroupState* group = group_of(entry.group_id);
-      mark_error_code(cycle, "groups", entry.error_code, [&] { return "group " + entry.group_id; });
+      mark_error_code(cycle, CollectorId::kGroups, entry.error_code,
+                      [&] { return "group " + entry.group_id; });
       if (group != nullptr && entry.error_code == 0) use(*group, entry);
     }
   };
@@ -165,11 +167,14 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     }
     request.require_stable = false;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    each_group(answer, [this](model::GroupState& group, const auto& fetched) {
+    each_group(answer, [&, this](model::GroupState& group, const auto& fetched) {
       group.offsets_known = true;
       for (const auto& topic : fetched.topics) {
         if (!topics_.accepts(topic.name)) continue;
         for (const auto& p : topic.partitions) {
+          mark_error_code(cycle, CollectorId::kGroups, p.error_code, [&] {
+            return "group " + group.group_id + ", " + topic.name + "-" + std::to_string(p.partition_index);
+          });
           if (p.error_code == 0 && p.committed_offset >= 0) {
             group.committed[{topic.name, p.partition_index}] = p.committed_offset;
           }
@@ -262,10 +267,10 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader, std:
         size == record_fetch_bytes_.end() ? kRecordBytesPerPartition : size->second;
   }
   auto answer = co_await ask(cycle, leader, std::move(request));
-  if (!answered(cycle, "record_times", leader, answer)) co_return;
+  if (!answered(cycle, CollectorId::kRecordTimes, leader, answer)) co_return;
   for (const auto& topic : answer->responses) {
     for (const auto& p : topic.partitions) {
-      mark_error_code(cycle, "record_times", p.error_code,
+      mark_error_code(cycle, CollectorId::kRecordTimes, p.error_code,
                       [&] { return topic.topic + "-" + std::to_string(p.partition_index); });
       if (p.error_code != 0) continue;
       const model::TopicPartition tp{topic.topic, p.partition_index};

@@ -15,6 +15,67 @@ namespace kse::collector {
 
 using boost::asio::awaitable;
 using model::ClusterSnapshot;
+using model::CollectorId;
+
+const std::array<Collector::Row, model::kCollectorCount>& Collector::table() {
+  static const std::array<Row, model::kCollectorCount> rows = {{
+      {CollectorId::kMetadata, "Metadata (any broker)", std::nullopt, "nothing",
+       "cluster id, brokers; topics and partitions (leader, replicas, ISR) after the topic filters",
+       "partition leader; the broker itself (`kafka_broker_up`); cluster port (counts, info)",
+       &Collector::collect_metadata},
+      {CollectorId::kGroups,
+       "ListGroups (each broker), FindCoordinator (any broker); DescribeGroups, "
+       "ConsumerGroupDescribe, OffsetFetch (each coordinator)",
+       CollectorId::kMetadata, "live brokers", "groups: state, coordinator, members, committed offsets",
+       "group coordinator", &Collector::collect_groups},
+      {CollectorId::kOffsets, "ListOffsets latest, earliest, read_committed (each leader)",
+       CollectorId::kGroups,
+       "partition leaders; runs after groups so that committed offsets are read before log ends and "
+       "lag is never negative",
+       "partitions' latest, earliest and last stable offsets", "partition leader; group coordinator (lag)",
+       &Collector::collect_offsets},
+      {CollectorId::kRecordTimes, "Fetch (each leader)", CollectorId::kOffsets,
+       "groups' committed offsets, partitions' log ends", "timestamps of the records at committed offsets",
+       "group coordinator (`kafka_consumergroup_lag_seconds`)", &Collector::collect_record_times},
+      {CollectorId::kLogDirs, "DescribeLogDirs (each broker)", CollectorId::kMetadata, "live brokers, topics",
+       "log dirs: size, space, replicas", "broker holding the replica", &Collector::collect_log_dirs},
+      {CollectorId::kTopicConfigs, "DescribeConfigs (any broker)", CollectorId::kMetadata, "topics",
+       "topics' min.insync.replicas and retention, kept 10 minutes when a read fails",
+       "cluster port; partition leader (`kafka_topic_partition_under_min_isr`)",
+       &Collector::collect_topic_configs},
+      {CollectorId::kQuorum, "DescribeQuorum (any broker, forwarded to the controller)",
+       CollectorId::kMetadata, "nothing", "KRaft quorum: leader, voters, observers", "cluster port",
+       &Collector::collect_quorum},
+      {CollectorId::kReassignments, "ListPartitionReassignments (any broker, forwarded to the controller)",
+       CollectorId::kMetadata, "partitions", "partitions' adding and removing replicas",
+       "cluster port; partition leader (`kafka_topic_partition_under_replicated_partition`)",
+       &Collector::collect_reassignments},
+      {CollectorId::kTransactions,
+       "ListTransactions (each broker); DescribeTransactions (the coordinators of open transactions)",
+       CollectorId::kMetadata, "live brokers", "transactions: state, coordinator, start, timeout, partitions",
+       "transaction coordinator; cluster port (`kafka_transactions`)", &Collector::collect_transactions},
+      {CollectorId::kQuotas, "DescribeClientQuotas (any broker)", CollectorId::kMetadata, "nothing",
+       "client quotas", "cluster port", &Collector::collect_quotas},
+      {CollectorId::kRegistrations, "DescribeCluster (any broker)", CollectorId::kMetadata, "nothing",
+       "brokers' fenced state (Kafka 4.0+); which brokers missing from Metadata keep a row",
+       "the broker itself (`kafka_broker_fenced`, `kafka_broker_up`)", &Collector::collect_registrations},
+  }};
+  return rows;
+}
+
+std::string table_markdown() {
+  std::string text =
+      "| collector | requests | runs after | reads | fills | series owner |\n"
+      "| --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& row : Collector::table()) {
+    const std::string after =
+        row.after ? "`" + std::string(model::collector_name(*row.after)) + "`" : "none (first)";
+    text += "| `" + std::string(model::collector_name(row.id)) + "` | " + std::string(row.requests) + " | " +
+            after + " | " + std::string(row.reads) + " | " + std::string(row.fills) + " | " +
+            std::string(row.series_owner) + " |\n";
+  }
+  return text;
+}
 
 Collector::Collector(kafka::KafkaClient& client, CollectorOptions options)
     : client_(client),
@@ -37,7 +98,7 @@ void Collector::count(Cycle& cycle, int32_t broker, const std::string& api, cons
   if (outcome.unreachable && broker >= 0) cycle.unreachable.insert(broker);
 }
 
-void Collector::mark_failed(Cycle& cycle, const std::string& collector, const std::string& error,
+void Collector::mark_failed(Cycle& cycle, CollectorId collector, const std::string& error,
                             const std::string& reason) {
   auto& status = cycle.snapshot.collectors[collector];
   if (status.up) {
@@ -46,9 +107,20 @@ void Collector::mark_failed(Cycle& cycle, const std::string& collector, const st
     status.reason = reason;
   }
   // Said once per distinct problem, not every cycle.
-  if (logged_errors_.insert(collector + ": " + error).second) {
-    spdlog::warn("collector {}: {}", collector, error);
+  if (logged_errors_.insert({collector, error}).second) {
+    spdlog::warn("collector {}: {}", model::collector_name(collector), error);
   }
+}
+
+awaitable<void> Collector::run(Cycle& cycle, const Row& row) {
+  co_await (this->*row.run)(cycle);
+  // Without Metadata's answer there are no brokers, topics or leaders to ask.
+  if (!cycle.snapshot.collectors.up(CollectorId::kMetadata)) co_return;
+  std::vector<awaitable<void>> next;
+  for (const Row& follower : table()) {
+    if (follower.after == row.id) next.push_back(run(cycle, follower));
+  }
+  co_await when_all(std::move(next));
 }
 
 awaitable<ClusterSnapshot> Collector::collect() {
@@ -56,33 +128,12 @@ awaitable<ClusterSnapshot> Collector::collect() {
   Cycle cycle;
   cycle.deadline = started + options_.cycle_timeout;
   cycle.snapshot.taken_at = model::Clock::now();
-  for (const char* name : {"metadata", "offsets", "groups", "log_dirs", "topic_configs", "quorum",
-                           "reassignments", "transactions", "quotas", "record_times", "registrations"}) {
-    cycle.snapshot.collectors[name] = {};
-  }
-
-  co_await collect_metadata(cycle);
-  if (cycle.snapshot.collectors["metadata"].up) {
-    auto groups_then_offsets = [this, &cycle]() -> awaitable<void> {
-      // Committed offsets first, log ends second: lag can then never be negative.
-      co_await collect_groups(cycle);
-      co_await collect_offsets(cycle);
-      co_await collect_record_times(cycle);
-    };
-    std::vector<awaitable<void>> tasks;
-    tasks.push_back(groups_then_offsets());
-    for (int32_t broker : cycle.live_brokers) tasks.push_back(collect_log_dirs(cycle, broker));
-    tasks.push_back(collect_topic_configs(cycle));
-    tasks.push_back(collect_quorum(cycle));
-    tasks.push_back(collect_reassignments(cycle));
-    tasks.push_back(collect_transactions(cycle));
-    tasks.push_back(collect_quotas(cycle));
-    tasks.push_back(collect_registrations(cycle));
-    co_await when_all(std::move(tasks));
-  }
+  // Every status starts up; the metadata row runs first and starts the others.
+  co_await run(cycle, table()[static_cast<size_t>(CollectorId::kMetadata)]);
 
   auto& snapshot = cycle.snapshot;
-  if (!snapshot.collectors["metadata"].up) {
+  const bool metadata_up = snapshot.collectors.up(CollectorId::kMetadata);
+  if (!metadata_up) {
     // No broker answered Metadata: the brokers are as last seen, none reachable now.
     for (const auto& broker : last_brokers_) {
       model::BrokerInfo unknown = broker;
@@ -137,16 +188,12 @@ awaitable<ClusterSnapshot> Collector::collect() {
   }
   std::sort(snapshot.brokers.begin(), snapshot.brokers.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
-  if (snapshot.collectors["metadata"].up) last_brokers_ = snapshot.brokers;
+  if (metadata_up) last_brokers_ = snapshot.brokers;
   std::sort(snapshot.groups.begin(), snapshot.groups.end(),
             [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
-  snapshot.complete = snapshot.collectors["metadata"].up && snapshot.collectors["offsets"].up;
+  snapshot.complete = metadata_up && snapshot.collectors.up(CollectorId::kOffsets);
   // A collector that works again logs its next problem again.
-  for (const auto& [name, status] : snapshot.collectors) {
-    if (!status.up) continue;
-    std::erase_if(logged_errors_,
-                  [&name](const std::string& line) { return line.rfind(name + ": ", 0) == 0; });
-  }
+  std::erase_if(logged_errors_, [&](const auto& logged) { return snapshot.collectors.up(logged.first); });
   snapshot.cycle_duration = std::chrono::steady_clock::now() - started;
   co_return std::move(cycle.snapshot);
 }

@@ -48,6 +48,17 @@ struct Collector::Cycle {
   }
 };
 
+// A broker as Metadata and DescribeCluster both describe it; each names its id differently.
+template <typename Broker>
+model::BrokerInfo broker_info(int32_t id, const Broker& broker) {
+  model::BrokerInfo info;
+  info.id = id;
+  info.host = broker.host;
+  info.port = broker.port;
+  info.rack = broker.rack;
+  return info;
+}
+
 template <typename Request>
 boost::asio::awaitable<Answer<typename Request::Response>> Collector::ask(Cycle& cycle, int32_t broker,
                                                                           Request request) {

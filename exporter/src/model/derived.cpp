@@ -56,7 +56,7 @@ void advance_groups(DerivedState& state, const ClusterSnapshot& snapshot) {
     }
     std::erase_if(history.partitions, [&](const auto& entry) { return !group.committed.count(entry.first); });
   }
-  if (collector_up(snapshot, "groups"))
+  if (snapshot.collectors.up(CollectorId::kGroups))
     std::erase_if(state.groups, [&](const auto& entry) { return !seen.count(entry.first); });
 }
 
@@ -130,7 +130,7 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
   }
   advance_groups(state, snapshot);
   // Only a complete metadata view may forget partitions, or a failed cycle would reset history.
-  if (snapshot.collectors.count("metadata") && snapshot.collectors.at("metadata").up) {
+  if (snapshot.collectors.up(CollectorId::kMetadata)) {
     std::erase_if(state.offset_history, [&](const auto& entry) { return !seen.count(entry.first); });
     std::erase_if(state.last_leader_and_isr, [&](const auto& entry) { return !seen.count(entry.first); });
     std::set<std::string> topics;

@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "common/clock.h"
@@ -62,7 +63,7 @@ class FamilySet {
 void build_brokers(const ClusterSnapshot& snapshot, FamilySet& f) {
   // Without an answer to Metadata the broker list is the last one seen: each broker's
   // up series says it cannot be reached, but no count or info is made up from it.
-  const bool metadata_up = collector_up(snapshot, "metadata");
+  const bool metadata_up = snapshot.collectors.up(CollectorId::kMetadata);
   size_t registered = 0;
   for (const auto& broker : snapshot.brokers) {
     if (broker.registered && metadata_up) {
@@ -110,7 +111,7 @@ void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived, 
                   FamilySet& f) {
   size_t partitions = 0, under_replicated = 0, under_min_isr = 0, at_min_isr = 0, offline = 0,
          reassigning = 0;
-  const bool reassignments_known = collector_up(snapshot, "reassignments");
+  const bool reassignments_known = snapshot.collectors.up(CollectorId::kReassignments);
   bool urp_complete = true;
   bool min_isr_complete = true;
   std::set<int32_t> registered;
@@ -195,7 +196,7 @@ void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived, 
     }
   }
   // A count is served only when every partition it counts could be judged.
-  if (collector_up(snapshot, "metadata")) {
+  if (snapshot.collectors.up(CollectorId::kMetadata)) {
     add(f["kafka_cluster_partitions"], {}, static_cast<double>(partitions));
     add(f["kafka_cluster_offline_partitions"], {}, static_cast<double>(offline));
     if (urp_complete) {
@@ -354,7 +355,7 @@ void build_transactions(const ClusterSnapshot& snapshot, FamilySet& f) {
   }
   // A count per state over all coordinators, on the cluster port: per coordinator, two
   // ports would serve the same series. Without every coordinator's list it is absent.
-  if (!collector_up(snapshot, "transactions")) return;
+  if (!snapshot.collectors.up(CollectorId::kTransactions)) return;
   for (const auto& [state, count] : per_state) {
     add(f["kafka_transactions"], {state}, static_cast<double>(count));
   }
@@ -398,7 +399,13 @@ std::vector<Family> build_exporter_families(const ExporterStats& stats, int32_t 
   if (stats.last_success_unix) {
     add(f["kafka_sidecar_last_collect_success_timestamp_seconds"], {}, *stats.last_success_unix, owner);
   }
-  for (const auto& [name, status] : stats.collectors) {
+  // In name order, whatever the table's order.
+  std::array<CollectorId, kCollectorCount> by_name = kCollectorIds;
+  std::sort(by_name.begin(), by_name.end(),
+            [](CollectorId a, CollectorId b) { return collector_name(a) < collector_name(b); });
+  for (CollectorId id : by_name) {
+    const CollectorStatus& status = stats.collectors[id];
+    const std::string name(collector_name(id));
     add(f["kafka_sidecar_collector_up"], {name}, status.up ? 1 : 0, owner);
     if (!status.up) add(f["kafka_sidecar_collector_error_info"], {name, status.reason}, 1, owner);
   }

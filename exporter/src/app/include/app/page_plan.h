@@ -34,6 +34,6 @@ PagePlan plan_pages(const PortPlan& ports, const std::set<int>& open);
 
 enum class CycleResult { kOk, kPartial, kFailed };
 // Failed without metadata, partial when any other part failed.
-CycleResult classify_cycle(const std::map<std::string, model::CollectorStatus>& collectors);
+CycleResult classify_cycle(const model::CollectorStatuses& collectors);
 
 }  // namespace kse::app

@@ -3,6 +3,7 @@
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -24,6 +26,9 @@ class KafkaClient;
 // One collection cycle: the requests of a cycle, batched per broker and
 // pipelined, turned into one immutable ClusterSnapshot.
 namespace kse::collector {
+
+// The collector table as docs/architecture.md shows it (`--print-collectors`).
+std::string table_markdown();
 
 // What `broker` means in a request sent to whichever broker answers.
 inline constexpr int32_t kAnyBroker = -1;
@@ -44,7 +49,24 @@ struct CollectorOptions {
 };
 
 class Collector {
+  struct Cycle;
+
  public:
+  // One part of the cycle, with its own kafka_sidecar_collector_up. Metadata runs first;
+  // when it answered, the rows that run after it start together, and each row that
+  // finishes starts the rows that run after it.
+  struct Row {
+    model::CollectorId id;
+    std::string_view requests;                // the Kafka requests it sends, and to whom
+    std::optional<model::CollectorId> after;  // none: metadata, which runs first
+    std::string_view reads;                   // what it takes from the rows before it
+    std::string_view fills;                   // what it sets in the ClusterSnapshot
+    std::string_view series_owner;            // whose port serves the series it feeds (docs/metrics.md)
+    boost::asio::awaitable<void> (Collector::*run)(Cycle&);
+  };
+  // Indexed by model::CollectorId.
+  static const std::array<Row, model::kCollectorCount>& table();
+
   Collector(kafka::KafkaClient& client, CollectorOptions options);
 
   // Runs on the client's executor; finishes within options.cycle_timeout plus one
@@ -57,7 +79,8 @@ class Collector {
   model::RecordReadStats record_read_stats() const { return record_reads_; }
 
  private:
-  struct Cycle;
+  // Runs `row`, then the rows that run after it.
+  boost::asio::awaitable<void> run(Cycle& cycle, const Row& row);
   boost::asio::awaitable<void> collect_metadata(Cycle& cycle);
   boost::asio::awaitable<void> collect_groups(Cycle& cycle);
   boost::asio::awaitable<void> collect_group_details(Cycle& cycle, int32_t coordinator,
@@ -78,7 +101,8 @@ class Collector {
   };
   boost::asio::awaitable<void> fetch_record_times(Cycle& cycle, int32_t leader,
                                                   std::vector<RecordRead> wanted);
-  boost::asio::awaitable<void> collect_log_dirs(Cycle& cycle, int32_t broker);
+  boost::asio::awaitable<void> collect_log_dirs(Cycle& cycle);
+  boost::asio::awaitable<void> collect_broker_log_dirs(Cycle& cycle, int32_t broker);
   boost::asio::awaitable<void> collect_topic_configs(Cycle& cycle);
   boost::asio::awaitable<void> collect_quorum(Cycle& cycle);
   boost::asio::awaitable<void> collect_reassignments(Cycle& cycle);
@@ -96,12 +120,12 @@ class Collector {
   void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
   // Fails `collector` for this cycle; `reason` is the bounded label value of
   // kafka_sidecar_collector_error_info, `error` the full story for the log.
-  void mark_failed(Cycle& cycle, const std::string& collector, const std::string& error,
+  void mark_failed(Cycle& cycle, model::CollectorId collector, const std::string& error,
                    const std::string& reason);
   // True when `broker` answered without a top-level error code; else fails `collector`
   // for this cycle, naming the broker (unless any broker was asked) and the reason.
   template <typename Response>
-  bool answered(Cycle& cycle, const std::string& collector, int32_t broker, const Answer<Response>& answer) {
+  bool answered(Cycle& cycle, model::CollectorId collector, int32_t broker, const Answer<Response>& answer) {
     std::string error = answer.error, reason = answer.reason;
     if (answer) {
       if constexpr (requires { answer.response->error_code; }) {
@@ -120,7 +144,7 @@ class Collector {
   // names the topic, group or partition; it is called only for a non-zero code, since
   // ListOffsets answers for every partition three times a cycle.
   template <typename What>
-  void mark_error_code(Cycle& cycle, const std::string& collector, int16_t code, What what) {
+  void mark_error_code(Cycle& cycle, model::CollectorId collector, int16_t code, What what) {
     if (code != 0)
       mark_failed(cycle, collector, what() + ": " + kafka::error_name(code), kafka::error_name(code));
   }
@@ -133,7 +157,7 @@ class Collector {
   std::map<int32_t, model::BrokerInfo> known_brokers_;
   // The brokers of the last cycle whose Metadata answered.
   std::vector<model::BrokerInfo> last_brokers_;
-  std::set<std::string> logged_errors_;
+  std::set<std::pair<model::CollectorId, std::string>> logged_errors_;
   // The last good read of each topic's configs.
   struct TopicConfigs {
     model::Clock::time_point read_at;

@@ -26,7 +26,7 @@ struct ExporterStats {
   uint64_t cycles_failed = 0;
   std::optional<double> last_collect_unix;
   std::optional<double> last_success_unix;
-  std::map<std::string, CollectorStatus> collectors;
+  CollectorStatuses collectors;
   std::vector<RequestStats> requests;
   RecordReadStats record_reads;
   std::map<int, size_t> series_per_port;

@@ -1,11 +1,15 @@
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 // What one collection cycle saw of the cluster. Immutable once built; the model
@@ -127,12 +131,62 @@ struct QuotaEntry {
   double value = 0;
 };
 
+// The parts of a cycle, in the order of the collector's table (collector/collector.cpp),
+// which says what each asks Kafka and fills in here.
+enum class CollectorId : uint8_t {
+  kMetadata,
+  kGroups,
+  kOffsets,
+  kRecordTimes,
+  kLogDirs,
+  kTopicConfigs,
+  kQuorum,
+  kReassignments,
+  kTransactions,
+  kQuotas,
+  kRegistrations,
+};
+
+// Indexed by CollectorId: the `collector` label value of kafka_sidecar_collector_up.
+inline constexpr std::array<std::string_view, 11> kCollectorNames = {
+    "metadata", "groups",        "offsets",      "record_times", "log_dirs",      "topic_configs",
+    "quorum",   "reassignments", "transactions", "quotas",       "registrations",
+};
+inline constexpr size_t kCollectorCount = kCollectorNames.size();
+static_assert(static_cast<size_t>(CollectorId::kRegistrations) + 1 == kCollectorCount);
+
+// Every id, in table order.
+inline constexpr std::array<CollectorId, kCollectorCount> kCollectorIds = [] {
+  std::array<CollectorId, kCollectorCount> ids{};
+  for (size_t i = 0; i < kCollectorCount; ++i) ids[i] = static_cast<CollectorId>(i);
+  return ids;
+}();
+
+inline constexpr std::string_view collector_name(CollectorId id) {
+  return kCollectorNames[static_cast<size_t>(id)];
+}
+
 // A part of the cycle that could not be collected: its families are left out and
 // kafka_sidecar_collector_up says why.
 struct CollectorStatus {
   bool up = true;
   std::string error;   // what failed first, for the log: the broker, topic or group and why
   std::string reason;  // why, from a bounded set: Kafka's error name or how a request failed
+};
+
+// One status per collector, each up until something fails it: a cycle starts with all up,
+// and so does a snapshot built by hand.
+class CollectorStatuses {
+ public:
+  CollectorStatus& operator[](CollectorId id) { return statuses_[static_cast<size_t>(id)]; }
+  const CollectorStatus& operator[](CollectorId id) const { return statuses_[static_cast<size_t>(id)]; }
+  bool up(CollectorId id) const { return (*this)[id].up; }
+  bool all_up() const {
+    return std::all_of(statuses_.begin(), statuses_.end(), [](const auto& status) { return status.up; });
+  }
+
+ private:
+  std::array<CollectorStatus, kCollectorCount> statuses_{};
 };
 
 struct RequestStats {
@@ -159,7 +213,7 @@ struct ClusterSnapshot {
   std::optional<QuorumState> quorum;
   std::vector<TransactionState> transactions;
   std::vector<QuotaEntry> quotas;
-  std::map<std::string, CollectorStatus> collectors;  // "metadata", "offsets", "groups", ...
+  CollectorStatuses collectors;
   // Timestamp (ms) of the oldest unconsumed record of a committed offset: the record at
   // that offset, read from its leader (exact, or its batch's first timestamp when inside a
   // compressed batch). Keyed by partition and committed offset.
@@ -172,13 +226,6 @@ struct ClusterSnapshot {
   std::optional<Clock::time_point> topic_configs_read_at;
   bool complete = false;  // metadata and offsets both collected
 };
-
-// Whether a part of the cycle worked; one the snapshot does not mention was not asked for
-// (hand-built snapshots in tests) and counts as up.
-inline bool collector_up(const ClusterSnapshot& snapshot, const std::string& name) {
-  const auto it = snapshot.collectors.find(name);
-  return it == snapshot.collectors.end() || it->second.up;
-}
 
 // The log-end offset of every partition whose leader answered this cycle.
 inline std::map<TopicPartition, int64_t> log_ends(const ClusterSnapshot& snapshot) {
