@@ -151,7 +151,8 @@ class Exporter {
         snapshot = co_await collector_.collect();
       } catch (const std::exception& error) {
         spdlog::error("collection cycle failed: {}", error.what());
-        snapshot.collectors[model::CollectorId::kMetadata] = {false, error.what(), "exception"};
+        // Nothing of the cycle stands: no collector worked.
+        for (auto id : model::kCollectorIds) snapshot.collectors[id] = {false, error.what(), "exception"};
       }
       if (config_.serve.broker_id) co_await check_lower_sidecars(snapshot);
       publish(snapshot);
