@@ -186,6 +186,74 @@ run_kafka_class() {
     -cp "$KAFKA_LIBS/*" "$main_class" "$@"
 }
 
+# ---------------------------------------------------------------- Kafka's tools
+
+# TOOL CLASS [MAJOR:CLASS]...: the main class of each of Kafka's tools in the
+# versions run here (2.8.2, 3.9.1, 4.x): the first class is Kafka 2.8's, MAJOR:CLASS
+# the one from that line on ("-": no such tool). Some tools moved within 3.x: before
+# 3.9 a class may be another one.
+kafka_tools() {
+  cat <<'TOOLS'
+kafka-topics                 kafka.admin.TopicCommand  3:org.apache.kafka.tools.TopicCommand
+kafka-consumer-groups        kafka.admin.ConsumerGroupCommand  3:org.apache.kafka.tools.consumer.group.ConsumerGroupCommand
+kafka-log-dirs               kafka.admin.LogDirsCommand  3:org.apache.kafka.tools.LogDirsCommand
+kafka-configs                kafka.admin.ConfigCommand  4:org.apache.kafka.tools.ConfigCommand
+kafka-metadata-quorum        -  3:org.apache.kafka.tools.MetadataQuorumCommand
+kafka-transactions           -  3:org.apache.kafka.tools.TransactionsCommand
+kafka-console-producer       kafka.tools.ConsoleProducer  4:org.apache.kafka.tools.ConsoleProducer
+kafka-console-consumer       kafka.tools.ConsoleConsumer  3:org.apache.kafka.tools.consumer.ConsoleConsumer
+kafka-storage                kafka.tools.StorageTool
+kafka-broker-api-versions    kafka.admin.BrokerApiVersionsCommand  4:org.apache.kafka.tools.BrokerApiVersionsCommand
+kafka-get-offsets            kafka.tools.GetOffsetShell  3:org.apache.kafka.tools.GetOffsetShell
+kafka-reassign-partitions    kafka.admin.ReassignPartitionsCommand  3:org.apache.kafka.tools.reassign.ReassignPartitionsCommand
+kafka-producer-perf-test     org.apache.kafka.tools.ProducerPerformance
+kafka-consumer-perf-test     kafka.tools.ConsumerPerformance  3:org.apache.kafka.tools.ConsumerPerformance
+kafka-acls                   kafka.admin.AclCommand  4:org.apache.kafka.tools.AclCommand
+kafka-leader-election        kafka.admin.LeaderElectionCommand  3:org.apache.kafka.tools.LeaderElectionCommand
+kafka-features               kafka.admin.FeatureCommand  3:org.apache.kafka.tools.FeatureCommand
+kafka-delete-records         kafka.admin.DeleteRecordsCommand  3:org.apache.kafka.tools.DeleteRecordsCommand
+kafka-dump-log               kafka.tools.DumpLogSegments  4:org.apache.kafka.tools.DumpLogSegments
+kafka-metadata-shell         -  3:org.apache.kafka.shell.MetadataShell
+kafka-client-metrics         -  3:org.apache.kafka.tools.ClientMetricsCommand
+kafka-delegation-tokens      kafka.admin.DelegationTokenCommand  3:org.apache.kafka.tools.DelegationTokenCommand
+kafka-e2e-latency            kafka.tools.EndToEndLatency  3:org.apache.kafka.tools.EndToEndLatency
+kafka-verifiable-producer    org.apache.kafka.tools.VerifiableProducer
+kafka-verifiable-consumer    org.apache.kafka.tools.VerifiableConsumer
+kafka-cluster                kafka.tools.ClusterTool  3:org.apache.kafka.tools.ClusterTool
+kafka-jmx                    kafka.tools.JmxTool  3:org.apache.kafka.tools.JmxTool
+zookeeper-shell              org.apache.zookeeper.ZooKeeperMainWithTlsSupportForKafka  4:-
+TOOLS
+}
+
+# The main class of TOOL in Kafka VERSION; "-" when that version has no such tool,
+# nothing for an unknown tool.
+tool_class() { # tool_class TOOL VERSION
+  kafka_tools | awk -v t="${1%.sh}" -v major="${2%%.*}" '
+    $1 == t {
+      class = $2
+      for (i = 3; i <= NF; i++) { split($i, a, ":"); if (major + 0 >= a[1] + 0) class = a[2] }
+      print class
+    }'
+}
+
+# Runs TOOL of the fetched Kafka (fetch_kafka first): run_kafka_tool [--exec | --timeout S] TOOL ARGS...
+run_kafka_tool() {
+  local limit=()
+  if [[ "${1:-}" == --timeout ]]; then
+    limit=("$1" "$2")
+    shift 2
+  elif [[ "${1:-}" == --exec ]]; then
+    limit=("$1")
+    shift
+  fi
+  local tool=$1 main
+  shift
+  main=$(tool_class "$tool" "$KAFKA_VERSION")
+  [[ -n "$main" ]] || die "unknown tool '$tool'"
+  [[ "$main" != - ]] || die "Kafka $KAFKA_VERSION has no $tool"
+  run_kafka_class "${limit[@]}" "$main" "$@"
+}
+
 # ---------------------------------------------------------------- processes
 
 # The command line of a broker of this state dir names its own server.properties.
@@ -647,7 +715,7 @@ topic_has_leaders() { # topic_has_leaders TOPIC PARTITIONS [BOOTSTRAP]
     [[ $(grep -cE '^ +partition [0-9]+, leader [0-9]+,' <<<"$meta") -ge "$2" ]] &&
       ! grep -q 'Leader not available\|Unknown topic' <<<"$meta"
   else
-    meta=$(run_kafka_class --timeout 60 org.apache.kafka.tools.TopicCommand --bootstrap-server "$servers" \
+    meta=$(run_kafka_tool --timeout 60 kafka-topics --bootstrap-server "$servers" \
       --describe --topic "$1" 2>/dev/null) || return 1
     [[ $(grep -cE 'Leader: [0-9]+' <<<"$meta") -ge "$2" ]]
   fi
@@ -657,7 +725,7 @@ topic_exists() {
   if command -v kcat >/dev/null; then
     timeout 10 kcat -L -b "$(bootstrap)" -t "$1" -m 5 2>/dev/null | grep -q "topic \"$1\" with [1-9]"
   else
-    run_kafka_class --timeout 60 org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" \
+    run_kafka_tool --timeout 60 kafka-topics --bootstrap-server "$(bootstrap)" \
       --list 2>/dev/null | grep -qx "$1"
   fi
 }
@@ -667,7 +735,7 @@ create_topic() { # create_topic NAME PARTITIONS RF [--config k=v]...
   shift 3
   topic_exists "$name" && return 0
   local out
-  out=$(run_kafka_class --timeout 120 org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" --create --if-not-exists \
+  out=$(run_kafka_tool --timeout 120 kafka-topics --bootstrap-server "$(bootstrap)" --create --if-not-exists \
     --topic "$name" --partitions "$partitions" --replication-factor "$rf" "$@" 2>&1) ||
     die "could not create topic $name: $out"
 }
@@ -725,7 +793,7 @@ rolling_restart() {
 add_scram_user() {
   local out mechanism
   for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
-    out=$(run_kafka_class --timeout 120 kafka.admin.ConfigCommand --bootstrap-server "$(bootstrap)" --alter \
+    out=$(run_kafka_tool --timeout 120 kafka-configs --bootstrap-server "$(bootstrap)" --alter \
       --add-config "$mechanism=[password=scram-secret]" --entity-type users --entity-name scram-user 2>&1) ||
       die "could not create the $mechanism user scram-user: $out"
   done
