@@ -508,7 +508,8 @@ write_broker_config() { # write_broker_config ID [ROLES]
   ((zookeeper)) && protocol_map="PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT"
   [[ "$roles" == *controller* ]] && listeners+=",CONTROLLER://$CLUSTER_HOST:$(controller_port "$id")"
   if is_secure; then
-    local secure_listeners="EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
+    local secure_listeners
+    secure_listeners="EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
     secure_listeners+=",SASL_PLAINTEXT://$CLUSTER_HOST:$(sasl_plaintext_port "$id")"
     listeners+=",$secure_listeners"
     advertised+=",$secure_listeners"
