@@ -5,7 +5,10 @@
 #   KSE_CACHE_DIR      jar cache (default ~/.cache/kafka-sidecar-exporter), outside the tree
 #   KSE_CLUSTER_DIR    state of the running cluster (default /tmp/kse-cluster)
 #   KSE_KAFKA_VERSION  Kafka version (default 4.4.0, else 4.3.1 when 4.4.0 cannot be fetched;
-#                      a running cluster's tools and restarts use its own version)
+#                      3.9.1 in ZooKeeper mode; a running cluster's tools and restarts use
+#                      its own version)
+#   KSE_KAFKA_MODE     kraft (default) or zookeeper (Kafka 2.8 and 3.x: a 3-node ZooKeeper
+#                      ensemble and 3 brokers); a cluster's state dir records its own
 #   KSE_PORT_OFFSET    added to every port (default 0): a second, private cluster
 #   KSE_JMX_EXPORTER_CONFIG  rules file: broker 1 also runs the JMX exporter agent on 7991
 #   KSE_BROKER_HEAP    -Xmx of a broker started now (default 512m; the 10,000-partition benchmark needs more)
@@ -15,13 +18,17 @@ KSE_CLUSTER_DIR=${KSE_CLUSTER_DIR:-/tmp/kse-cluster}
 KSE_CLUSTER_DIR=${KSE_CLUSTER_DIR%/}
 KSE_PORT_OFFSET=${KSE_PORT_OFFSET:-0}
 [[ "$KSE_PORT_OFFSET" =~ ^[0-9]+$ ]] || { echo "kafka-cluster: KSE_PORT_OFFSET must be a number" >&2; exit 2; }
+[[ "${KSE_KAFKA_MODE:-kraft}" =~ ^(kraft|zookeeper)$ ]] || { echo "kafka-cluster: KSE_KAFKA_MODE is kraft or zookeeper, not '$KSE_KAFKA_MODE'" >&2; exit 2; }
 
 KSE_CLUSTER_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KAFKA_PREFERRED_VERSION=4.4.0
 KAFKA_FALLBACK_VERSION=4.3.1
+# ZooKeeper mode: the last line that has it (4.0 removed ZooKeeper).
+KAFKA_ZOOKEEPER_VERSION=3.9.1
 CLUSTER_HOST=127.0.0.1
 CORE_BROKERS=(1 2 3)
 EXTRA_BROKERS=(4 5 6 7 8 9)
+ZK_NODES=(1 2 3)
 START_TIMEOUT=${KSE_START_TIMEOUT:-120}
 STOP_TIMEOUT=${KSE_STOP_TIMEOUT:-30}
 LOCK_TIMEOUT=${KSE_LOCK_TIMEOUT:-300}
@@ -53,6 +60,16 @@ pid_file() { echo "$KSE_CLUSTER_DIR/broker-$1/pid"; }
 config_file() { echo "$KSE_CLUSTER_DIR/broker-$1/server.properties"; }
 certs_dir() { echo "$KSE_CLUSTER_DIR/certs"; }
 
+# ZooKeeper mode: node N of the ensemble serves clients on 2180+N, talks to its peers
+# on 2887+N (quorum) and 3887+N (leader election).
+zk_client_port() { echo $((2180 + $1 + KSE_PORT_OFFSET)); }
+zk_quorum_port() { echo $((2887 + $1 + KSE_PORT_OFFSET)); }
+zk_election_port() { echo $((3887 + $1 + KSE_PORT_OFFSET)); }
+zk_dir() { echo "$KSE_CLUSTER_DIR/zookeeper-$1"; }
+zk_config_file() { echo "$KSE_CLUSTER_DIR/zookeeper-$1/zoo.cfg"; }
+zk_pid_file() { echo "$KSE_CLUSTER_DIR/zookeeper-$1/pid"; }
+zookeeper_connect() { join_ports zk_client_port "${ZK_NODES[@]}"; }
+
 join_ports() { # join_ports FUNCTION ID... -> 127.0.0.1:p1,127.0.0.1:p2
   local fn=$1 out="" id
   shift
@@ -68,6 +85,50 @@ bootstrap() { join_ports client_port "${CORE_BROKERS[@]}"; }
 
 require_broker_arg() {
   [[ $# -ge 1 && "$1" =~ ^[1-9]$ ]] || die "expected a broker id 1..9, got '${1:-}'"
+}
+
+require_zk_arg() {
+  [[ $# -ge 1 && " ${ZK_NODES[*]} " == *" ${1:-x} "* ]] || die "expected a ZooKeeper node id 1..3, got '${1:-}'"
+}
+
+# ---------------------------------------------------------------- mode
+
+# The mode of the cluster in the state dir: recorded by start, KRaft for a state dir
+# from before the record existed, else the one asked for.
+cluster_mode() {
+  if [[ -f "$KSE_CLUSTER_DIR/mode" ]]; then
+    cat "$KSE_CLUSTER_DIR/mode"
+  elif [[ -f "$(config_file 1)" ]]; then
+    echo kraft
+  else
+    echo "${KSE_KAFKA_MODE:-kraft}"
+  fi
+}
+is_zookeeper() { [[ "$(cluster_mode)" == zookeeper ]]; }
+
+# A state dir made in one mode is never started in the other: its brokers' configs
+# and data belong to that mode. Only an explicit KSE_KAFKA_MODE can disagree.
+refuse_other_mode() {
+  [[ -n "${KSE_KAFKA_MODE:-}" && -d "$KSE_CLUSTER_DIR" ]] || return 0
+  local recorded
+  recorded=$(cluster_mode)
+  [[ "$recorded" == "$KSE_KAFKA_MODE" ]] ||
+    die "the cluster in $KSE_CLUSTER_DIR is in $recorded mode, not $KSE_KAFKA_MODE; 'stop' it and 'start' a fresh one to change the mode"
+}
+
+# Kafka 4 removed ZooKeeper; Kafka 2.8 had KRaft only as an early access.
+check_mode_version() { # check_mode_version MODE VERSION
+  local mode=$1 version=$2
+  case "$mode:${version%%.*}" in
+    zookeeper:[4-9] | zookeeper:[1-9][0-9]*)
+      die "Kafka $version has no ZooKeeper mode (Kafka 4.0 removed it): use KSE_KAFKA_VERSION=$KAFKA_ZOOKEEPER_VERSION (or 2.8.2) with KSE_KAFKA_MODE=zookeeper" ;;
+    kraft:[0-2])
+      die "Kafka $version runs here in ZooKeeper mode only: KSE_KAFKA_MODE=zookeeper" ;;
+  esac
+  if [[ "$mode" == zookeeper ]]; then
+    compgen -G "$KAFKA_LIBS/zookeeper-[0-9]*.jar" >/dev/null ||
+      die "no ZooKeeper jar among the Kafka $version jars in $KAFKA_LIBS"
+  fi
 }
 
 # ---------------------------------------------------------------- fetching the jars
@@ -130,9 +191,11 @@ fetch_kafka() {
   local candidates version
   if [[ -n "${KSE_KAFKA_VERSION:-}" ]]; then
     candidates=("$KSE_KAFKA_VERSION")
-  elif [[ -f "$KSE_CLUSTER_DIR/kafka-version" && -n "$(running_core_brokers)" ]]; then
+  elif [[ -f "$KSE_CLUSTER_DIR/kafka-version" && -n "$(running_core_brokers)$(running_zk_nodes)" ]]; then
     # Tools and restarted brokers of a running cluster are of its version.
     candidates=("$(cat "$KSE_CLUSTER_DIR/kafka-version")")
+  elif [[ "${KSE_KAFKA_MODE:-}" == zookeeper ]]; then
+    candidates=("$KAFKA_ZOOKEEPER_VERSION")
   else
     candidates=("$KAFKA_PREFERRED_VERSION" "$KAFKA_FALLBACK_VERSION")
   fi
@@ -186,6 +249,76 @@ run_kafka_class() {
     -cp "$KAFKA_LIBS/*" "$main_class" "$@"
 }
 
+# ---------------------------------------------------------------- Kafka's tools
+
+# TOOL CLASS [MAJOR:CLASS]...: the main class of each of Kafka's tools in the
+# versions run here (2.8.2, 3.9.1, 4.x): the first class is Kafka 2.8's, MAJOR:CLASS
+# the one from that line on ("-": no such tool). Some tools moved within 3.x: before
+# 3.9 a class may be another one.
+kafka_tools() {
+  cat <<'TOOLS'
+kafka-topics                 kafka.admin.TopicCommand  3:org.apache.kafka.tools.TopicCommand
+kafka-consumer-groups        kafka.admin.ConsumerGroupCommand  3:org.apache.kafka.tools.consumer.group.ConsumerGroupCommand
+kafka-log-dirs               kafka.admin.LogDirsCommand  3:org.apache.kafka.tools.LogDirsCommand
+kafka-configs                kafka.admin.ConfigCommand  4:org.apache.kafka.tools.ConfigCommand
+kafka-metadata-quorum        -  3:org.apache.kafka.tools.MetadataQuorumCommand
+kafka-transactions           -  3:org.apache.kafka.tools.TransactionsCommand
+kafka-console-producer       kafka.tools.ConsoleProducer  4:org.apache.kafka.tools.ConsoleProducer
+kafka-console-consumer       kafka.tools.ConsoleConsumer  3:org.apache.kafka.tools.consumer.ConsoleConsumer
+kafka-storage                kafka.tools.StorageTool
+kafka-broker-api-versions    kafka.admin.BrokerApiVersionsCommand  4:org.apache.kafka.tools.BrokerApiVersionsCommand
+kafka-get-offsets            kafka.tools.GetOffsetShell  3:org.apache.kafka.tools.GetOffsetShell
+kafka-reassign-partitions    kafka.admin.ReassignPartitionsCommand  3:org.apache.kafka.tools.reassign.ReassignPartitionsCommand
+kafka-producer-perf-test     org.apache.kafka.tools.ProducerPerformance
+kafka-consumer-perf-test     kafka.tools.ConsumerPerformance  3:org.apache.kafka.tools.ConsumerPerformance
+kafka-acls                   kafka.admin.AclCommand  4:org.apache.kafka.tools.AclCommand
+kafka-leader-election        kafka.admin.LeaderElectionCommand  3:org.apache.kafka.tools.LeaderElectionCommand
+kafka-features               kafka.admin.FeatureCommand  3:org.apache.kafka.tools.FeatureCommand
+kafka-delete-records         kafka.admin.DeleteRecordsCommand  3:org.apache.kafka.tools.DeleteRecordsCommand
+kafka-dump-log               kafka.tools.DumpLogSegments  4:org.apache.kafka.tools.DumpLogSegments
+kafka-metadata-shell         -  3:org.apache.kafka.shell.MetadataShell
+kafka-client-metrics         -  3:org.apache.kafka.tools.ClientMetricsCommand
+kafka-delegation-tokens      kafka.admin.DelegationTokenCommand  3:org.apache.kafka.tools.DelegationTokenCommand
+kafka-e2e-latency            kafka.tools.EndToEndLatency  3:org.apache.kafka.tools.EndToEndLatency
+kafka-verifiable-producer    org.apache.kafka.tools.VerifiableProducer
+kafka-verifiable-consumer    org.apache.kafka.tools.VerifiableConsumer
+kafka-cluster                kafka.tools.ClusterTool  3:org.apache.kafka.tools.ClusterTool
+kafka-jmx                    kafka.tools.JmxTool  3:org.apache.kafka.tools.JmxTool
+zookeeper-shell              org.apache.zookeeper.ZooKeeperMainWithTlsSupportForKafka  4:-
+TOOLS
+}
+
+# The main class of TOOL in Kafka VERSION; "-" when that version has no such tool,
+# nothing for an unknown tool.
+tool_class() { # tool_class TOOL VERSION
+  kafka_tools | awk -v t="${1%.sh}" -v major="${2%%.*}" '
+    $1 == t {
+      class = $2
+      for (i = 3; i <= NF; i++) { split($i, a, ":"); if (major + 0 >= a[1] + 0) class = a[2] }
+      print class
+    }'
+}
+
+# Runs TOOL of the fetched Kafka (fetch_kafka first): run_kafka_tool [--exec | --timeout S] TOOL ARGS...
+run_kafka_tool() {
+  local limit=()
+  if [[ "${1:-}" == --timeout ]]; then
+    limit=("$1" "$2")
+    shift 2
+  elif [[ "${1:-}" == --exec ]]; then
+    limit=("$1")
+    shift
+  fi
+  local tool=$1 main
+  shift
+  main=$(tool_class "$tool" "$KAFKA_VERSION")
+  [[ -n "$main" ]] || die "unknown tool '$tool'"
+  [[ "$main" != - ]] || die "Kafka $KAFKA_VERSION has no $tool"
+  # As Kafka's zookeeper-shell.sh: the first argument is the server.
+  [[ "${tool%.sh}" == zookeeper-shell ]] && set -- -server "$@"
+  run_kafka_class "${limit[@]}" "$main" "$@"
+}
+
 # ---------------------------------------------------------------- processes
 
 # The command line of a broker of this state dir names its own server.properties.
@@ -213,6 +346,82 @@ state_dir_pids() {
     [[ "$cmdline" == *" kafka.Kafka $KSE_CLUSTER_DIR/broker-"[0-9]"/server.properties"* ]] && echo "$pid"
   done
   return 0
+}
+
+# ZooKeeper mode: a node's command line names its own zoo.cfg.
+is_our_zk() { # is_our_zk PID ID
+  local cmdline
+  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
+  [[ "$cmdline" == *" org.apache.zookeeper.server.quorum.QuorumPeerMain $(zk_config_file "$2")"* ]]
+}
+
+zk_pid() {
+  local file pid
+  file=$(zk_pid_file "$1")
+  [[ -f "$file" ]] || return 1
+  pid=$(<"$file")
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && is_our_zk "$pid" "$1" || return 1
+  echo "$pid"
+}
+
+# ZooKeeper nodes of this state dir, with or without a pid file.
+zk_state_dir_pids() {
+  local proc pid cmdline
+  for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    cmdline=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline") || continue
+    [[ "$cmdline" == *" org.apache.zookeeper.server.quorum.QuorumPeerMain $KSE_CLUSTER_DIR/zookeeper-"[0-9]"/zoo.cfg"* ]] && echo "$pid"
+  done
+  return 0
+}
+
+running_zk_nodes() {
+  local id
+  for id in "${ZK_NODES[@]}"; do zk_pid "$id" >/dev/null && echo "$id"; done
+  return 0
+}
+
+# A four-letter word (srvr, mntr, ruok, dump: the ones zoo.cfg allows) to node ID's client port.
+zk_four_letter() { # zk_four_letter ID WORD
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1" && printf %s "$2" >&3 && cat <&3' \
+    "$CLUSTER_HOST" "$(zk_client_port "$1")" "$2" 2>/dev/null
+}
+
+# leader, follower, standalone; "not serving" while it has no quorum; "no answer".
+zk_role() {
+  local answer
+  answer=$(zk_four_letter "$1" srvr) || true
+  if [[ "$answer" =~ Mode:\ ([a-z-]+) ]]; then
+    echo "${BASH_REMATCH[1]}"
+  elif [[ "$answer" == *"not currently serving"* ]]; then
+    echo "not serving"
+  else
+    echo "no answer"
+  fi
+}
+zk_serving() { [[ "$(zk_role "$1")" =~ ^(leader|follower|standalone|observer)$ ]]; }
+
+# A broker that crashed stays registered (/brokers/ids/N, an ephemeral node) until
+# its ZooKeeper session expires (zookeeper.session.timeout.ms, 18 s); started before
+# then, it exits with NodeExistsException. Waits until the leader's list of
+# ephemeral nodes no longer has it; without a leader the start itself will tell.
+wait_registration_gone() { # wait_registration_gone ID SECONDS
+  local id=$1 deadline=$((SECONDS + $2)) node leader said=0
+  while ((SECONDS < deadline)); do
+    leader=""
+    for node in "${ZK_NODES[@]}"; do
+      if [[ "$(zk_role "$node")" == leader ]]; then
+        leader=$node
+        break
+      fi
+    done
+    [[ -n "$leader" ]] || return 0
+    grep -qx "[[:space:]]*/brokers/ids/$id" <<<"$(zk_four_letter "$leader" dump)" || return 0
+    ((said++)) || say "broker $id is still registered in ZooKeeper (its old session has not expired): waiting"
+    sleep 0.5
+  done
+  warn "broker $id still registered in ZooKeeper after $2s"
 }
 
 process_state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
@@ -286,28 +495,40 @@ $(broker_log_tail "$id")"
 # Secure mode: the marker file, or an upgrade in progress (the marker comes last).
 is_secure() { [[ "${UPGRADING_TO_SECURE:-0}" == 1 || -f "$KSE_CLUSTER_DIR/secure" ]]; }
 
-write_broker_config() { # write_broker_config ID ROLES
-  local id=$1 roles=$2 dir
+# ROLES is KRaft's process.roles; a broker of ZooKeeper mode has none.
+write_broker_config() { # write_broker_config ID [ROLES]
+  local id=$1 roles=${2:-} dir zookeeper=0
+  is_zookeeper && zookeeper=1
   dir=$(node_dir "$id")
   mkdir -p "$dir/data" "$(log_dir "$id")"
   local listeners advertised
   listeners="PLAINTEXT://$CLUSTER_HOST:$(client_port "$id"),PROXIED://$CLUSTER_HOST:$(proxied_port "$id")"
   advertised="PLAINTEXT://$CLUSTER_HOST:$(client_port "$id"),PROXIED://$CLUSTER_HOST:$(proxy_port "$id")"
   local protocol_map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT"
+  ((zookeeper)) && protocol_map="PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT"
   [[ "$roles" == *controller* ]] && listeners+=",CONTROLLER://$CLUSTER_HOST:$(controller_port "$id")"
   if is_secure; then
-    local secure_listeners="EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
+    local secure_listeners
+    secure_listeners="EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
     secure_listeners+=",SASL_PLAINTEXT://$CLUSTER_HOST:$(sasl_plaintext_port "$id")"
     listeners+=",$secure_listeners"
     advertised+=",$secure_listeners"
     protocol_map+=",EXTERNAL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT"
   fi
-  cat >"$dir/server.properties" <<EOF
-# Broker $id of the local test cluster (cluster/kafka-cluster), KRaft ${roles/,/ + } node.
+  local identity
+  if ((zookeeper)); then
+    identity="# Broker $id of the local test cluster (cluster/kafka-cluster), ZooKeeper mode.
+broker.id=$id
+zookeeper.connect=$(zookeeper_connect)"
+  else
+    identity="# Broker $id of the local test cluster (cluster/kafka-cluster), KRaft ${roles/,/ + } node.
 process.roles=$roles
 node.id=$id
 controller.quorum.voters=$(quorum_voters)
-controller.listener.names=CONTROLLER
+controller.listener.names=CONTROLLER"
+  fi
+  cat >"$dir/server.properties" <<EOF
+$identity
 listeners=$listeners
 advertised.listeners=$advertised
 listener.security.protocol.map=$protocol_map
@@ -334,6 +555,9 @@ EOF
   if is_secure; then
     local certs listener sasl_listeners=""
     certs=$(certs_dir)
+    # KRaft keeps ACLs in the metadata log, ZooKeeper mode in ZooKeeper.
+    local authorizer=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+    ((zookeeper)) && authorizer=kafka.security.authorizer.AclAuthorizer
     for listener in external sasl_plaintext; do
       sasl_listeners+="listener.name.$listener.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.$listener.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";
@@ -359,7 +583,7 @@ ssl.client.auth=requested
 
 # ACLs as in the course: admin and the brokers themselves (ANONYMOUS on the
 # PLAINTEXT and CONTROLLER listeners) are super users; no ACL means allowed.
-authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+authorizer.class.name=$authorizer
 super.users=User:admin;User:ANONYMOUS
 allow.everyone.if.no.acl.found=true
 EOF
@@ -527,6 +751,7 @@ broker_start() {
   local id=$1
   [[ -f "$(config_file "$id")" ]] || die "broker $id has no configuration in $(node_dir "$id"); run 'kafka-cluster start' (or add-broker $id) first"
   broker_pid "$id" >/dev/null && return 0
+  is_zookeeper && wait_registration_gone "$id" 40
   local port
   for port in "$(client_port "$id")" "$(jolokia_port "$id")"; do
     port_open "$port" && die "cannot start broker $id: port $port is in use by $(port_owner "$port")"
@@ -627,6 +852,114 @@ broker_kill() {
   rm -f "$(pid_file "$id")"
 }
 
+# ---------------------------------------------------------------- the ZooKeeper ensemble
+
+# Node N of the 3-node ensemble of ZooKeeper mode: data and myid in zookeeper-N/data.
+write_zk_config() { # write_zk_config ID
+  local id=$1 dir peer servers=""
+  dir=$(zk_dir "$id")
+  mkdir -p "$dir/data" "$dir/logs"
+  echo "$id" >"$dir/data/myid"
+  for peer in "${ZK_NODES[@]}"; do
+    servers+="server.$peer=$CLUSTER_HOST:$(zk_quorum_port "$peer"):$(zk_election_port "$peer")"$'\n'
+  done
+  cat >"$(zk_config_file "$id")" <<EOF
+# ZooKeeper node $id of the local test cluster (cluster/kafka-cluster), ZooKeeper mode.
+tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=$dir/data
+clientPort=$(zk_client_port "$id")
+clientPortAddress=$CLUSTER_HOST
+maxClientCnxns=0
+# No AdminServer (it would take 8080); the four-letter words that status (srvr) and
+# a broker's start (dump: its old registration) use.
+admin.enableServer=false
+4lw.commands.whitelist=srvr,mntr,ruok,dump
+autopurge.snapRetainCount=3
+autopurge.purgeInterval=1
+$servers
+EOF
+}
+
+write_zk_log4j_config() {
+  cat >"$KSE_CLUSTER_DIR/zookeeper-log4j.properties" <<'EOF'
+# ZooKeeper nodes: zookeeper-N/logs/zookeeper.log.
+log4j.rootLogger=INFO, zookeeper
+log4j.appender.zookeeper=org.apache.log4j.RollingFileAppender
+log4j.appender.zookeeper.File=${zookeeper.log.dir}/zookeeper.log
+log4j.appender.zookeeper.MaxFileSize=10MB
+log4j.appender.zookeeper.MaxBackupIndex=1
+log4j.appender.zookeeper.layout=org.apache.log4j.PatternLayout
+log4j.appender.zookeeper.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
+}
+
+zk_start() {
+  local id=$1 dir port
+  dir=$(zk_dir "$id")
+  [[ -f "$(zk_config_file "$id")" ]] || die "ZooKeeper node $id has no configuration in $dir; run 'kafka-cluster start' first"
+  zk_pid "$id" >/dev/null && return 0
+  for port in "$(zk_client_port "$id")" "$(zk_quorum_port "$id")" "$(zk_election_port "$id")"; do
+    port_open "$port" && die "cannot start ZooKeeper node $id: port $port is in use by $(port_owner "$port")"
+  done
+  local pidf
+  pidf=$(zk_pid_file "$id")
+  mkdir -p "$dir/logs"
+  rm -f "$pidf"
+  # Detached like a broker (see broker_start).
+  # shellcheck disable=SC2016 # $$ is the inner shell's
+  (setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidf" \
+    java -Xms32m -Xmx128m -XX:+UseSerialGC -Xshare:auto -Djava.awt.headless=true \
+    -Dzookeeper.log.dir="$dir/logs" -Dlog4j.configuration="file:$KSE_CLUSTER_DIR/zookeeper-log4j.properties" \
+    -cp "$KAFKA_LIBS/*" org.apache.zookeeper.server.quorum.QuorumPeerMain "$(zk_config_file "$id")" \
+    >"$dir/logs/stdout.log" 2>&1 </dev/null 9>&- 8>&- &)
+  local waited=0
+  until [[ -s "$pidf" ]] && zk_pid "$id" >/dev/null; do
+    ((waited++ < 100)) || die "ZooKeeper node $id did not start: $(tail -5 "$dir/logs/stdout.log" 2>/dev/null)"
+    sleep 0.05
+  done
+}
+
+zk_stop() {
+  local id=$1 pid
+  if pid=$(zk_pid "$id"); then
+    stop_pid "$pid" "ZooKeeper node $id"
+  fi
+  rm -f "$(zk_pid_file "$id")"
+  local port deadline=$((SECONDS + 30))
+  for port in "$(zk_client_port "$id")" "$(zk_quorum_port "$id")" "$(zk_election_port "$id")"; do
+    while port_open "$port" && ((SECONDS < deadline)); do sleep 0.2; done
+  done
+}
+
+zk_log_tail() {
+  local log
+  log="$(zk_dir "$1")/logs/zookeeper.log"
+  echo "--- $log (last 25 lines)"
+  tail -n 25 "$log" 2>/dev/null || echo "(no zookeeper.log)"
+}
+
+# Waits until every given node serves (as leader or follower: the ensemble has a quorum).
+wait_zk_serving() { # wait_zk_serving SECONDS ID...
+  local seconds=$1 id
+  shift
+  local deadline=$((SECONDS + seconds)) pending=("$@")
+  while ((${#pending[@]} > 0)); do
+    local still=()
+    for id in "${pending[@]}"; do
+      zk_pid "$id" >/dev/null || die "ZooKeeper node $id exited during start-up
+$(zk_log_tail "$id")"
+      zk_serving "$id" || still+=("$id")
+    done
+    pending=("${still[@]}")
+    ((${#pending[@]} == 0)) && break
+    ((SECONDS < deadline)) || die "ZooKeeper node(s) ${pending[*]} not serving after ${seconds}s
+$(zk_log_tail "${pending[0]}")"
+    sleep 0.5
+  done
+}
+
 # ---------------------------------------------------------------- the lock
 
 # Commands that change the cluster run one at a time (a test fixture and a person
@@ -647,7 +980,7 @@ topic_has_leaders() { # topic_has_leaders TOPIC PARTITIONS [BOOTSTRAP]
     [[ $(grep -cE '^ +partition [0-9]+, leader [0-9]+,' <<<"$meta") -ge "$2" ]] &&
       ! grep -q 'Leader not available\|Unknown topic' <<<"$meta"
   else
-    meta=$(run_kafka_class --timeout 60 org.apache.kafka.tools.TopicCommand --bootstrap-server "$servers" \
+    meta=$(run_kafka_tool --timeout 60 kafka-topics --bootstrap-server "$servers" \
       --describe --topic "$1" 2>/dev/null) || return 1
     [[ $(grep -cE 'Leader: [0-9]+' <<<"$meta") -ge "$2" ]]
   fi
@@ -657,7 +990,7 @@ topic_exists() {
   if command -v kcat >/dev/null; then
     timeout 10 kcat -L -b "$(bootstrap)" -t "$1" -m 5 2>/dev/null | grep -q "topic \"$1\" with [1-9]"
   else
-    run_kafka_class --timeout 60 org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" \
+    run_kafka_tool --timeout 60 kafka-topics --bootstrap-server "$(bootstrap)" \
       --list 2>/dev/null | grep -qx "$1"
   fi
 }
@@ -667,7 +1000,7 @@ create_topic() { # create_topic NAME PARTITIONS RF [--config k=v]...
   shift 3
   topic_exists "$name" && return 0
   local out
-  out=$(run_kafka_class --timeout 120 org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" --create --if-not-exists \
+  out=$(run_kafka_tool --timeout 120 kafka-topics --bootstrap-server "$(bootstrap)" --create --if-not-exists \
     --topic "$name" --partitions "$partitions" --replication-factor "$rf" "$@" 2>&1) ||
     die "could not create topic $name: $out"
 }
@@ -725,10 +1058,20 @@ rolling_restart() {
 add_scram_user() {
   local out mechanism
   for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
-    out=$(run_kafka_class --timeout 120 kafka.admin.ConfigCommand --bootstrap-server "$(bootstrap)" --alter \
+    out=$(run_kafka_tool --timeout 120 kafka-configs --bootstrap-server "$(bootstrap)" --alter \
       --add-config "$mechanism=[password=scram-secret]" --entity-type users --entity-name scram-user 2>&1) ||
       die "could not create the $mechanism user scram-user: $out"
   done
+}
+
+# ZooKeeper mode: the SCRAM user written into ZooKeeper before any broker starts, so
+# it exists from the first second as kafka-storage format --add-scram does in KRaft.
+add_scram_user_zookeeper() {
+  local out
+  out=$(run_kafka_tool --timeout 120 kafka-configs --zookeeper "$(zookeeper_connect)" --alter \
+    --add-config 'SCRAM-SHA-256=[password=scram-secret],SCRAM-SHA-512=[password=scram-secret]' \
+    --entity-type users --entity-name scram-user 2>&1) ||
+    die "could not create the SCRAM user scram-user in ZooKeeper: $out"
 }
 
 # ---------------------------------------------------------------- commands
@@ -737,6 +1080,23 @@ running_core_brokers() {
   local id
   for id in "${CORE_BROKERS[@]}"; do broker_pid "$id" >/dev/null && echo "$id"; done
   return 0
+}
+
+# ZooKeeper mode: starts the given nodes of the ensemble and waits until they serve.
+start_zk_nodes() { # start_zk_nodes ID...
+  local id
+  for id in "$@"; do zk_start "$id"; done
+  wait_zk_serving "$START_TIMEOUT" "$@"
+}
+
+# ZooKeeper mode: the cluster id that the first broker wrote into ZooKeeper and its
+# meta.properties.
+zookeeper_cluster_id() {
+  local id
+  for id in "${CORE_BROKERS[@]}"; do
+    sed -n 's/^cluster\.id=//p' "$(node_dir "$id")/data/meta.properties" 2>/dev/null | head -1 | grep . && return 0
+  done
+  echo "?"
 }
 
 cluster_start() {
@@ -757,11 +1117,18 @@ cluster_start() {
   take_lock
   local started=$SECONDS id
   local running
-  running=$(running_core_brokers)
+  running=$(running_core_brokers)$(running_zk_nodes)
   if [[ -n "$running" ]]; then
     # A cluster of this state dir is up (maybe partly): keep it and its data.
+    refuse_other_mode
     [[ "$(cluster_kafka_version)" == "$KAFKA_VERSION" ]] ||
       die "a Kafka $(cluster_kafka_version) cluster runs from $KSE_CLUSTER_DIR; 'stop' it before starting Kafka $KAFKA_VERSION"
+    local zk_repaired=()
+    if is_zookeeper; then
+      # The ensemble first: brokers cannot start without it.
+      for id in "${ZK_NODES[@]}"; do zk_pid "$id" >/dev/null || zk_repaired+=("$id"); done
+      ((${#zk_repaired[@]} == 0)) || start_zk_nodes "${zk_repaired[@]}"
+    fi
     local upgrade=0
     if ((secure)) && ! is_secure; then
       # Upgrade in place: same data and topics, one broker restarted at a time.
@@ -798,12 +1165,18 @@ cluster_start() {
       say "the running cluster is now secure: SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}"), SASL_PLAINTEXT on $(join_ports sasl_plaintext_port "${CORE_BROKERS[@]}") (rolling restart of brokers ${restart[*]}, $((SECONDS - started))s)"
     fi
     ((${#paused[@]} == 0)) && ensure_seed_topics
+    if is_zookeeper && [[ ! -s "$KSE_CLUSTER_DIR/cluster-id" || "$(cat "$KSE_CLUSTER_DIR/cluster-id")" == "?" ]]; then
+      zookeeper_cluster_id >"$KSE_CLUSTER_DIR/cluster-id"
+    fi
     if ((upgrade)); then
       :
-    elif ((${#repaired[@]} > 0)); then
-      say "cluster was running without broker(s) ${repaired[*]}: started them ($((SECONDS - started))s)"
+    elif ((${#repaired[@]} + ${#zk_repaired[@]} > 0)); then
+      local what=""
+      ((${#zk_repaired[@]} == 0)) || what="ZooKeeper node(s) ${zk_repaired[*]}"
+      ((${#repaired[@]} == 0)) || what+="${what:+ and }broker(s) ${repaired[*]}"
+      say "cluster was running without $what: started them ($((SECONDS - started))s)"
     else
-      say "already running ($KSE_CLUSTER_DIR$(is_secure && echo ', secure'))"
+      say "already running ($KSE_CLUSTER_DIR$(is_zookeeper && echo ', zookeeper')$(is_secure && echo ', secure'))"
     fi
     ((${#paused[@]} == 0)) || warn "broker(s) ${paused[*]} paused (SIGSTOP); 'resume-broker N' resumes them"
     if [[ -n "${KSE_JMX_EXPORTER_CONFIG:-}" && " ${repaired[*]} " != *" 1 "* ]]; then
@@ -813,52 +1186,89 @@ cluster_start() {
   fi
 
   # A fresh cluster: new state dir, new cluster id.
+  local mode=${KSE_KAFKA_MODE:-kraft}
+  check_mode_version "$mode" "$KAFKA_VERSION"
   for id in $(state_dir_pids); do stop_pid "$id" "a leftover broker of $KSE_CLUSTER_DIR"; done
+  for id in $(zk_state_dir_pids); do stop_pid "$id" "a leftover ZooKeeper node of $KSE_CLUSTER_DIR"; done
+  local ports=() port
   for id in "${CORE_BROKERS[@]}"; do
-    local port
-    for port in "$(client_port "$id")" "$(controller_port "$id")" "$(jolokia_port "$id")"; do
-      port_open "$port" && die "port $port is in use by $(port_owner "$port"); another Kafka on this machine?
+    ports+=("$(client_port "$id")" "$(jolokia_port "$id")")
+    if [[ "$mode" == zookeeper ]]; then
+      ports+=("$(zk_client_port "$id")" "$(zk_quorum_port "$id")" "$(zk_election_port "$id")")
+    else
+      ports+=("$(controller_port "$id")")
+    fi
+  done
+  for port in "${ports[@]}"; do
+    port_open "$port" && die "port $port is in use by $(port_owner "$port"); another Kafka on this machine?
 (a private second cluster: KSE_PORT_OFFSET=20000 KSE_CLUSTER_DIR=/tmp/other kafka-cluster start)"
-    done
   done
   rm -rf "$KSE_CLUSTER_DIR"
   mkdir -p "$KSE_CLUSTER_DIR"
+  echo "$mode" >"$KSE_CLUSTER_DIR/mode"
   if ((secure)); then
     touch "$KSE_CLUSTER_DIR/secure"
     generate_certificates
   fi
   write_log4j_config
-  local cluster_id
-  cluster_id=$(random_cluster_id)
-  echo "$cluster_id" >"$KSE_CLUSTER_DIR/cluster-id"
   echo "$KAFKA_VERSION" >"$KSE_CLUSTER_DIR/kafka-version"
-  for id in "${CORE_BROKERS[@]}"; do write_broker_config "$id" broker,controller; done
-  local pids=()
-  for id in "${CORE_BROKERS[@]}"; do
-    format_storage "$id" "$cluster_id" &
-    pids+=($!)
-  done
-  for id in "${pids[@]}"; do wait "$id" || die "kafka-storage format failed (see $KSE_CLUSTER_DIR/broker-*/logs/format.log)"; done
-  # From here on a failure stops what was started: no broker is left behind.
-  trap 'cluster_abort' EXIT
-  for id in "${CORE_BROKERS[@]}"; do broker_start "$id"; done
-  wait_brokers_ready "$START_TIMEOUT" "${CORE_BROKERS[@]}"
-  ensure_seed_topics
-  trap - EXIT
+  local cluster_id
+  if [[ "$mode" == zookeeper ]]; then
+    write_zk_log4j_config
+    for id in "${ZK_NODES[@]}"; do write_zk_config "$id"; done
+    for id in "${CORE_BROKERS[@]}"; do write_broker_config "$id"; done
+    # From here on a failure stops what was started: nothing is left behind.
+    trap 'cluster_abort' EXIT
+    start_zk_nodes "${ZK_NODES[@]}"
+    ((secure)) && add_scram_user_zookeeper
+    for id in "${CORE_BROKERS[@]}"; do broker_start "$id"; done
+    wait_brokers_ready "$START_TIMEOUT" "${CORE_BROKERS[@]}"
+    ensure_seed_topics
+    trap - EXIT
+    # The brokers made it: the first one registered wrote it.
+    cluster_id=$(zookeeper_cluster_id)
+    echo "$cluster_id" >"$KSE_CLUSTER_DIR/cluster-id"
+  else
+    cluster_id=$(random_cluster_id)
+    echo "$cluster_id" >"$KSE_CLUSTER_DIR/cluster-id"
+    for id in "${CORE_BROKERS[@]}"; do write_broker_config "$id" broker,controller; done
+    local pids=()
+    for id in "${CORE_BROKERS[@]}"; do
+      format_storage "$id" "$cluster_id" &
+      pids+=($!)
+    done
+    for id in "${pids[@]}"; do wait "$id" || die "kafka-storage format failed (see $KSE_CLUSTER_DIR/broker-*/logs/format.log)"; done
+    # From here on a failure stops what was started: no broker is left behind.
+    trap 'cluster_abort' EXIT
+    for id in "${CORE_BROKERS[@]}"; do broker_start "$id"; done
+    wait_brokers_ready "$START_TIMEOUT" "${CORE_BROKERS[@]}"
+    ensure_seed_topics
+    trap - EXIT
+  fi
   [[ -n "$owner" ]] && echo "$owner" >"$KSE_CLUSTER_DIR/owner"
-  say "3 brokers up on $(bootstrap)$(is_secure && echo ", SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}"), SASL_PLAINTEXT on $(join_ports sasl_plaintext_port "${CORE_BROKERS[@]}")") (Kafka $KAFKA_VERSION, cluster id $cluster_id, $((SECONDS - started))s)"
+  local ensemble=""
+  [[ "$mode" == zookeeper ]] && ensemble=", ZooKeeper ensemble $(zookeeper_connect)"
+  say "3 brokers up on $(bootstrap)$ensemble$(is_secure && echo ", SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}"), SASL_PLAINTEXT on $(join_ports sasl_plaintext_port "${CORE_BROKERS[@]}")") (Kafka $KAFKA_VERSION, cluster id $cluster_id, $((SECONDS - started))s)"
 }
 
 cluster_abort() {
   local status=$?
   ((status == 0)) && return 0
-  warn "start failed: stopping the brokers it started (logs stay in $KSE_CLUSTER_DIR)"
+  warn "start failed: stopping what it started (logs stay in $KSE_CLUSTER_DIR)"
   local id pids=()
   for id in "${CORE_BROKERS[@]}"; do
     broker_stop "$id" &
     pids+=($!)
   done
   wait "${pids[@]}"
+  if is_zookeeper; then
+    pids=()
+    for id in "${ZK_NODES[@]}"; do
+      zk_stop "$id" &
+      pids+=($!)
+    done
+    wait "${pids[@]}"
+  fi
 }
 
 cluster_stop() {
@@ -875,10 +1285,11 @@ cluster_stop() {
     shift
   done
   take_lock
-  local pids
+  local pids zk_pids
   pids=$(state_dir_pids)
-  if [[ -z "$pids" ]]; then
-    rm -f "$KSE_CLUSTER_DIR/owner" "$KSE_CLUSTER_DIR"/broker-*/pid
+  zk_pids=$(zk_state_dir_pids)
+  if [[ -z "$pids$zk_pids" ]]; then
+    rm -f "$KSE_CLUSTER_DIR/owner" "$KSE_CLUSTER_DIR"/broker-*/pid "$KSE_CLUSTER_DIR"/zookeeper-*/pid
     say "not running"
     return 0
   fi
@@ -894,10 +1305,14 @@ cluster_stop() {
   # once, and no node waits for a quorum that its peers already left.
   local id pid
   for id in "${EXTRA_BROKERS[@]}"; do broker_pid "$id" >/dev/null && broker_stop "$id"; done
-  # Without a quorum (2 of the 3 controllers) a node's controlled shutdown cannot
-  # finish: do not wait the full grace period for it.
+  # Without a quorum (2 of the 3 controllers, or of the 3 ZooKeeper nodes) a node's
+  # controlled shutdown cannot finish: do not wait the full grace period for it.
   local live
-  live=$(state_dir_pids | wc -l)
+  if [[ -n "$zk_pids" ]]; then
+    live=$(wc -l <<<"$zk_pids")
+  else
+    live=$(state_dir_pids | wc -l)
+  fi
   if ((live < 2 && STOP_TIMEOUT > 5)); then STOP_TIMEOUT=5; fi
   local jobs=()
   for pid in $(state_dir_pids); do
@@ -905,7 +1320,14 @@ cluster_stop() {
     jobs+=($!)
   done
   ((${#jobs[@]} == 0)) || wait "${jobs[@]}"
-  rm -f "$KSE_CLUSTER_DIR"/broker-*/pid
+  # ZooKeeper mode: the ensemble last, once no broker needs it any more.
+  jobs=()
+  for pid in $(zk_state_dir_pids); do
+    stop_pid "$pid" "ZooKeeper pid $pid" &
+    jobs+=($!)
+  done
+  ((${#jobs[@]} == 0)) || wait "${jobs[@]}"
+  rm -f "$KSE_CLUSTER_DIR"/broker-*/pid "$KSE_CLUSTER_DIR"/zookeeper-*/pid
   rm -f "$KSE_CLUSTER_DIR/owner"
   say "stopped"
 }
@@ -944,8 +1366,23 @@ cluster_status() {
     fi
     echo "broker $id: $state, $CLUSTER_HOST:$(client_port "$id"), jolokia $(jolokia_port "$id")"
   done
+  # ZooKeeper mode: each node of the ensemble and its role in it (srvr).
+  for id in "${ZK_NODES[@]}"; do
+    [[ -d "$(zk_dir "$id")" ]] || continue
+    any=1
+    if pid=$(zk_pid "$id"); then
+      if [[ "$(process_state "$pid")" == T ]]; then
+        state="paused (pid $pid)"
+      else
+        state="running (pid $pid), $(zk_role "$id")"
+      fi
+    else
+      state=stopped
+    fi
+    echo "zookeeper $id: $state, $CLUSTER_HOST:$(zk_client_port "$id")"
+  done
   if ((any)); then
-    echo "mode: $(is_secure && echo secure || echo plaintext), kafka $(cluster_kafka_version), cluster id $(cat "$KSE_CLUSTER_DIR/cluster-id" 2>/dev/null || echo '?'), owner $(cat "$KSE_CLUSTER_DIR/owner" 2>/dev/null || echo none), state $KSE_CLUSTER_DIR"
+    echo "mode: $(is_secure && echo secure || echo plaintext), $(cluster_mode), kafka $(cluster_kafka_version), cluster id $(cat "$KSE_CLUSTER_DIR/cluster-id" 2>/dev/null || echo '?'), owner $(cat "$KSE_CLUSTER_DIR/owner" 2>/dev/null || echo none), state $KSE_CLUSTER_DIR"
   else
     echo "no cluster in $KSE_CLUSTER_DIR"
   fi
@@ -956,10 +1393,19 @@ cluster_env() {
   local id
   echo "KSE_CLUSTER_DIR=$KSE_CLUSTER_DIR"
   echo "KAFKA_VERSION=$(cluster_kafka_version)"
+  echo "MODE=$(cluster_mode)"
   echo "CLUSTER_ID=$(cat "$KSE_CLUSTER_DIR/cluster-id" 2>/dev/null)"
   echo "BOOTSTRAP=$(bootstrap)"
-  echo "CONTROLLERS=$(join_ports controller_port "${CORE_BROKERS[@]}")"
-  echo "QUORUM_VOTERS=$(quorum_voters)"
+  if is_zookeeper; then
+    # No KRaft controllers: the ensemble holds the metadata.
+    echo "CONTROLLERS="
+    echo "QUORUM_VOTERS="
+    echo "ZOOKEEPER=$(zookeeper_connect)"
+  else
+    echo "CONTROLLERS=$(join_ports controller_port "${CORE_BROKERS[@]}")"
+    echo "QUORUM_VOTERS=$(quorum_voters)"
+    echo "ZOOKEEPER="
+  fi
   local jolokia=""
   # The three core brokers, and the extra ones (add-broker) while they run.
   for id in "${CORE_BROKERS[@]}" "${EXTRA_BROKERS[@]}"; do
@@ -1002,17 +1448,50 @@ cluster_env() {
 # Workshop 8: a broker-only node joins the running cluster (4: 9392, Jolokia 8781).
 add_broker() {
   local id=$1
-  [[ " ${CORE_BROKERS[*]} " != *" $id "* ]] || die "brokers 1..3 are the controllers; add-broker takes 4..9"
+  [[ " ${CORE_BROKERS[*]} " != *" $id "* ]] || die "brokers 1..3 are the core of the cluster; add-broker takes 4..9"
   fetch_kafka
   take_lock
+  refuse_other_mode
   [[ -f "$KSE_CLUSTER_DIR/cluster-id" && -n "$(running_core_brokers)" ]] || die "no cluster running; 'start' it first"
   if ! broker_pid "$id" >/dev/null; then
-    if [[ ! -f "$(node_dir "$id")/data/meta.properties" ]]; then
+    if is_zookeeper; then
+      # A broker of ZooKeeper mode needs no formatting: it registers in ZooKeeper.
+      [[ -f "$(config_file "$id")" ]] || write_broker_config "$id"
+    elif [[ ! -f "$(node_dir "$id")/data/meta.properties" ]]; then
       write_broker_config "$id" broker
       format_storage "$id" "$(cat "$KSE_CLUSTER_DIR/cluster-id")"
     fi
     broker_start "$id"
   fi
   wait_brokers_ready "$START_TIMEOUT" "$id"
-  say "broker $id up on $CLUSTER_HOST:$(client_port "$id") (broker only), Jolokia on $(jolokia_port "$id")"
+  say "broker $id up on $CLUSTER_HOST:$(client_port "$id")$(is_zookeeper || echo ' (broker only)'), Jolokia on $(jolokia_port "$id")"
+}
+
+# ZooKeeper mode: node N of the ensemble starts again (its data kept); it serves once
+# it has joined a quorum, which needs one other node running.
+zk_node_start() {
+  local id=$1
+  is_zookeeper || die "the cluster in $KSE_CLUSTER_DIR is in KRaft mode: no ZooKeeper"
+  fetch_kafka
+  take_lock
+  refuse_other_mode
+  zk_start "$id"
+  local others=0 peer
+  for peer in "${ZK_NODES[@]}"; do
+    [[ "$peer" != "$id" ]] && zk_pid "$peer" >/dev/null && others=$((others + 1))
+  done
+  if ((others == 0)); then
+    say "ZooKeeper node $id started on $CLUSTER_HOST:$(zk_client_port "$id"); it serves once another node runs (no quorum alone)"
+    return 0
+  fi
+  wait_zk_serving "$START_TIMEOUT" "$id"
+  say "ZooKeeper node $id running on $CLUSTER_HOST:$(zk_client_port "$id"), $(zk_role "$id")"
+}
+
+zk_node_stop() {
+  local id=$1
+  is_zookeeper || die "the cluster in $KSE_CLUSTER_DIR is in KRaft mode: no ZooKeeper"
+  take_lock
+  zk_stop "$id"
+  say "ZooKeeper node $id stopped"
 }
