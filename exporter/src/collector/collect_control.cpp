@@ -28,8 +28,10 @@ awaitable<void> Collector::collect_quorum(Cycle& cycle) {
   auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
   if (!answer || answer->error_code != 0 || answer->topics.empty() || answer->topics[0].partitions.empty() ||
       answer->topics[0].partitions[0].error_code != 0) {
-    // ZooKeeper clusters have no quorum to describe: not an error worth a down collector.
-    if (answer && answer->error_code == kafka::kUnsupportedVersion) co_return;
+    // ZooKeeper clusters have no quorum to describe (their brokers do not offer
+    // DescribeQuorum, or refuse it): not an error worth a down collector.
+    if (answer ? answer->error_code == kafka::kUnsupportedVersion : answer.reason == "unsupported_version")
+      co_return;
     if (!answer) {
       mark_failed(cycle, CollectorId::kQuorum, answer.error, answer.reason);
     } else {
@@ -62,11 +64,20 @@ awaitable<void> Collector::collect_quorum(Cycle& cycle) {
 }
 
 awaitable<void> Collector::collect_reassignments(Cycle& cycle) {
-  kafka::ListPartitionReassignmentsRequest request;
-  request.timeout_ms = static_cast<int32_t>(cycle.budget(options_.request_timeout).count());
-  request.topics = std::nullopt;
-  auto answer = co_await ask(cycle, kAnyBroker, std::move(request));
-  if (!answered(cycle, CollectorId::kReassignments, kAnyBroker, answer)) co_return;
+  auto request = [&] {
+    kafka::ListPartitionReassignmentsRequest request;
+    request.timeout_ms = static_cast<int32_t>(cycle.budget(options_.request_timeout).count());
+    request.topics = std::nullopt;
+    return request;
+  };
+  // A KRaft broker forwards it to the controller; in ZooKeeper mode only the controller answers.
+  int32_t asked = kAnyBroker;
+  auto answer = co_await ask(cycle, asked, request());
+  if (answer && answer->error_code == kafka::kNotController && cycle.snapshot.controller_id >= 0) {
+    asked = cycle.snapshot.controller_id;
+    answer = co_await ask(cycle, asked, request());
+  }
+  if (!answered(cycle, CollectorId::kReassignments, asked, answer)) co_return;
   for (const auto& topic : answer->topics) {
     for (const auto& p : topic.partitions) {
       model::PartitionState* state = cycle.partition(topic.name, p.partition_index);

@@ -154,10 +154,15 @@ awaitable<ClusterSnapshot> Collector::collect() {
       auto registration = cycle.registrations.find(broker.id);
       if (registration != cycle.registrations.end()) broker.fenced = registration->second.fenced;
     }
-    auto fenced = [&](int32_t id) {
-      auto registration = cycle.registrations.find(id);
-      return registration != cycle.registrations.end() && registration->second.fenced.value_or(false);
-    };
+    // When DescribeCluster did not answer this cycle, a broker fenced at the last answer
+    // stays fenced: it neither leaves the cluster nor comes back for one cycle.
+    const bool registrations_read = snapshot.collectors.up(CollectorId::kRegistrations);
+    if (registrations_read) {
+      fenced_.clear();
+      for (const auto& [id, registration] : cycle.registrations)
+        if (registration.fenced.value_or(false)) fenced_.insert(id);
+    }
+    auto fenced = [&](int32_t id) { return fenced_.count(id) > 0; };
     for (const auto& [id, registration] : cycle.registrations) {
       if (!present.count(id) && fenced(id) && !known_brokers_.count(id)) known_brokers_[id] = registration;
     }

@@ -155,6 +155,8 @@ class Collector {
   model::NameFilter groups_;
   std::map<std::pair<int32_t, std::string>, model::RequestStats> requests_;
   std::map<int32_t, model::BrokerInfo> known_brokers_;
+  // Brokers DescribeCluster listed as fenced at its last answer.
+  std::set<int32_t> fenced_;
   // The brokers of the last cycle whose Metadata answered.
   std::vector<model::BrokerInfo> last_brokers_;
   std::set<std::pair<model::CollectorId, std::string>> logged_errors_;

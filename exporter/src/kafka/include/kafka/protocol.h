@@ -80,6 +80,7 @@ inline constexpr const char* kClientSoftwareVersion = "0.1.0";
 
 // The error codes the exporter acts on, by Kafka's numbers.
 inline constexpr int16_t kUnsupportedVersion = 35;
+inline constexpr int16_t kNotController = 41;
 inline constexpr int16_t kElectionNotNeeded = 84;
 
 // Kafka's name for an error code ("NOT_LEADER_OR_FOLLOWER"), or "UNKNOWN_ERROR_<n>".
