@@ -321,58 +321,40 @@ run_kafka_tool() {
 
 # ---------------------------------------------------------------- processes
 
-# The command line of a broker of this state dir names its own server.properties.
-is_our_broker() { # is_our_broker PID ID
-  local cmdline
-  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
-  [[ "$cmdline" == *" kafka.Kafka $(config_file "$2")"* ]]
-}
+# A process is ours when its command line names a file of this state dir: a broker its own
+# server.properties, a ZooKeeper node its own zoo.cfg.
+broker_marker() { echo " kafka.Kafka $(config_file "$1")"; }
+zk_marker() { echo " org.apache.zookeeper.server.quorum.QuorumPeerMain $(zk_config_file "$1")"; }
 
-broker_pid() {
-  local file pid
-  file=$(pid_file "$1")
-  [[ -f "$file" ]] || return 1
-  pid=$(<"$file")
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && is_our_broker "$pid" "$1" || return 1
+# The live process recorded in FILE, if its command line contains MARKER.
+recorded_pid() { # recorded_pid FILE MARKER
+  local pid cmdline
+  [[ -f "$1" ]] || return 1
+  pid=$(<"$1")
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
+  [[ "$cmdline" == *"$2"* ]] || return 1
   echo "$pid"
 }
 
-# Java processes running a broker of this state dir, with or without a pid file.
-state_dir_pids() {
-  local proc pid cmdline
+broker_pid() { recorded_pid "$(pid_file "$1")" "$(broker_marker "$1")"; }
+zk_pid() { recorded_pid "$(zk_pid_file "$1")" "$(zk_marker "$1")"; }
+
+# Processes of this state dir whose command line matches the glob PATTERN, with or without a
+# pid file.
+pids_matching() { # pids_matching PATTERN
+  local proc cmdline
   for proc in /proc/[0-9]*; do
-    pid=${proc#/proc/}
     cmdline=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline") || continue
-    [[ "$cmdline" == *" kafka.Kafka $KSE_CLUSTER_DIR/broker-"[0-9]"/server.properties"* ]] && echo "$pid"
+    # shellcheck disable=SC2053 # the pattern is a glob on purpose
+    [[ "$cmdline" == $1 ]] && echo "${proc#/proc/}"
   done
   return 0
 }
 
-# ZooKeeper mode: a node's command line names its own zoo.cfg.
-is_our_zk() { # is_our_zk PID ID
-  local cmdline
-  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
-  [[ "$cmdline" == *" org.apache.zookeeper.server.quorum.QuorumPeerMain $(zk_config_file "$2")"* ]]
-}
-
-zk_pid() {
-  local file pid
-  file=$(zk_pid_file "$1")
-  [[ -f "$file" ]] || return 1
-  pid=$(<"$file")
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && is_our_zk "$pid" "$1" || return 1
-  echo "$pid"
-}
-
-# ZooKeeper nodes of this state dir, with or without a pid file.
+state_dir_pids() { pids_matching "* kafka.Kafka $KSE_CLUSTER_DIR/broker-[0-9]/server.properties*"; }
 zk_state_dir_pids() {
-  local proc pid cmdline
-  for proc in /proc/[0-9]*; do
-    pid=${proc#/proc/}
-    cmdline=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline") || continue
-    [[ "$cmdline" == *" org.apache.zookeeper.server.quorum.QuorumPeerMain $KSE_CLUSTER_DIR/zookeeper-"[0-9]"/zoo.cfg"* ]] && echo "$pid"
-  done
-  return 0
+  pids_matching "* org.apache.zookeeper.server.quorum.QuorumPeerMain $KSE_CLUSTER_DIR/zookeeper-[0-9]/zoo.cfg*"
 }
 
 running_zk_nodes() {
