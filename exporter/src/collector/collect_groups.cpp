@@ -195,8 +195,9 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
 namespace kse::collector {
 
 namespace {
-// Per leader and cycle: what is left over is read in the next cycles (the cache keeps the
-// rest), so a cycle costs at most this many partitions' first bytes per broker.
+// Per leader and cycle at most options_.record_reads_per_broker partitions are read, each
+// this many first bytes at the offset; what is left over is read in the next cycles (the
+// cache keeps what was read).
 constexpr int32_t kRecordBytesPerPartition = 4096;
 // A first batch larger than a partition's share comes back empty: the next read of that
 // partition asks for twice as much, up to Kafka's default max.message.bytes and a bit.
