@@ -127,8 +127,8 @@ TEST_F(WebConfigTest, RefusesUnknownAndInvertedVersions) {
 
 TEST_F(WebConfigTest, RefusesPlaintextPasswordsAndMalformedHashes) {
   EXPECT_EQ(error_of("basic_auth_users:\n  prometheus: secret\n"),
-            "web.yml:2: key 'basic_auth_users.prometheus': found 'secret', allowed a bcrypt hash ($2a$, "
-            "$2b$ or $2y$, as htpasswd -B makes)");
+            "web.yml:2: key 'basic_auth_users.prometheus': found a value that is not a bcrypt hash "
+            "(a plain-text password?), allowed a bcrypt hash ($2a$, $2b$ or $2y$, as htpasswd -B makes)");
   // An MD5-crypt hash, as htpasswd makes without -B.
   EXPECT_NE(error_of("basic_auth_users:\n  p: $apr1$abc$0123456789012345678901\n").find("bcrypt hash"),
             std::string::npos);
