@@ -76,6 +76,7 @@ void read_tls(const YAML::Node& node, const std::string& source, WebTlsConfig& t
       tls.cert_file = file(entry.second, origin, key);
     } else if (name == "key_file") {
       tls.key_file = file(entry.second, origin, key);
+      if (!tls.key_file.empty()) schema::refuse_if_others_can_read(origin, key, tls.key_file);
     } else if (name == "client_auth_type") {
       tls.client_auth_type = one_of(entry.second, origin, key, kClientAuthTypes);
     } else if (name == "client_ca_file") {
