@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
     for (const auto& assignment : overrides) {
       kse::config::apply_override(config, assignment, "flag --set");
     }
+    kse::config::read_secret_files(config);
     kse::config::validate(config);
     if (!config.serve.web_config_file.empty()) {
       web_config = kse::config::load_web_config(config.serve.web_config_file);
@@ -153,6 +154,7 @@ int main(int argc, char** argv) {
   }
 
   for (const auto& note : kafka_exporter_flags.notes) spdlog::info("{}", note);
+  for (const auto& warning : kse::config::inline_secret_warnings(config)) spdlog::warn("{}", warning);
   if (check_only) {
     std::cout << "configuration OK (" << config.source << ")\n";
     return 0;

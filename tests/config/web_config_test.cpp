@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "config/config.h"
@@ -17,6 +19,7 @@ class WebConfigTest : public testing::Test {
   void SetUp() override {
     pem_ = testing::TempDir() + "/web_config_test.pem";
     std::ofstream(pem_) << "not checked here: the TLS context reads it\n";
+    ::chmod(pem_.c_str(), 0600);  // it serves as the private key too
   }
   // The one-line error `text` is refused with.
   std::string error_of(const std::string& text) {
@@ -125,10 +128,22 @@ TEST_F(WebConfigTest, RefusesUnknownAndInvertedVersions) {
             "older than min_version TLS13");
 }
 
+TEST_F(WebConfigTest, RefusesAPrivateKeyEveryUserCanRead) {
+  ::chmod(pem_.c_str(), 0644);
+  EXPECT_EQ(error_of("tls_server_config:\n  cert_file: " + pem_ + "\n  key_file: " + pem_ + "\n"),
+            "web.yml:3: key 'tls_server_config.key_file': found '" + pem_ +
+                "' with mode 0644, which every user of the host can read, allowed a file only its owner "
+                "and group can read (chmod 600 or chmod 640 it; on Kubernetes, defaultMode: 0440 on the "
+                "secret volume)");
+  ::chmod(pem_.c_str(), 0640);
+  EXPECT_EQ(error_of("tls_server_config:\n  cert_file: " + pem_ + "\n  key_file: " + pem_ + "\n"),
+            "(accepted)");
+}
+
 TEST_F(WebConfigTest, RefusesPlaintextPasswordsAndMalformedHashes) {
   EXPECT_EQ(error_of("basic_auth_users:\n  prometheus: secret\n"),
-            "web.yml:2: key 'basic_auth_users.prometheus': found 'secret', allowed a bcrypt hash ($2a$, "
-            "$2b$ or $2y$, as htpasswd -B makes)");
+            "web.yml:2: key 'basic_auth_users.prometheus': found a value that is not a bcrypt hash "
+            "(a plain-text password?), allowed a bcrypt hash ($2a$, $2b$ or $2y$, as htpasswd -B makes)");
   // An MD5-crypt hash, as htpasswd makes without -B.
   EXPECT_NE(error_of("basic_auth_users:\n  p: $apr1$abc$0123456789012345678901\n").find("bcrypt hash"),
             std::string::npos);

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -168,15 +169,73 @@ void apply_override(Config& config, const std::string& assignment, const std::st
     throw ConfigError(origin + ": unknown key '" + key + "'");
   }
   YAML::Node node;
-  try {
-    // Values given as text are read as YAML so lists and maps can be written inline.
-    node = value.empty() ? YAML::Node(YAML::NodeType::Null) : YAML::Load(value);
-    if (node.IsScalar()) node = YAML::Node(value);
-  } catch (const YAML::Exception& error) {
-    throw ConfigError(origin + ": key '" + key + "': invalid value '" + value + "': " + error.msg);
+  if (schema_key->type.kind == schema::Kind::kSecret || schema_key->type.kind == schema::Kind::kSecretFile) {
+    // Taken as it is: a password such as "a: b" or "[x" is no YAML, and an error would quote it.
+    node = value.empty() ? YAML::Node(YAML::NodeType::Null) : YAML::Node(value);
+  } else {
+    try {
+      // Values given as text are read as YAML so lists and maps can be written inline.
+      node = value.empty() ? YAML::Node(YAML::NodeType::Null) : YAML::Load(value);
+      if (node.IsScalar()) node = YAML::Node(value);
+    } catch (const YAML::Exception& error) {
+      throw ConfigError(origin + ": key '" + key + "': invalid value '" + value + "': " + error.msg);
+    }
   }
   schema::apply(*schema_key, config, node, Origin{origin, origin});
   config.origins[key] = origin;
+}
+
+void read_secret_files(Config& config) {
+  const auto where = [&config](const std::string& key) {
+    auto it = config.origins.find(key);
+    return it != config.origins.end() ? it->second : config.source;
+  };
+  for (const auto& file_key : schema::keys()) {
+    if (file_key.type.kind != schema::Kind::kSecretFile) continue;
+    const std::string file_path(file_key.path);
+    const std::string secret_path = file_path.substr(0, file_path.size() - std::string("_file").size());
+    const std::string& path = *std::get<std::string*>(file_key.field(config));
+    std::string& secret = *std::get<std::string*>(schema::find_key(secret_path)->field(config));
+    if (path.empty()) continue;
+    const Origin origin{config.source, where(file_path)};
+    if (!secret.empty()) {
+      fail(origin, file_path, "it together with '" + secret_path + "' (" + where(secret_path) + ")",
+           "one of the two");
+    }
+    std::ifstream stream(path, std::ios::binary);
+    if (stream) secret.assign(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+    if (!stream || stream.bad()) {
+      fail(origin, file_path, "'" + path + "' (" + std::strerror(errno) + ")", "a readable file");
+    }
+    // Editors and `echo` end the file with a newline that is no part of the secret.
+    if (secret.ends_with('\n')) secret.pop_back();
+    if (secret.ends_with('\r')) secret.pop_back();
+    if (secret.empty()) {
+      fail(origin, file_path, "'" + path + "', which is empty", "a file holding the secret");
+    }
+  }
+}
+
+std::vector<std::string> inline_secret_warnings(const Config& config) {
+  std::vector<std::string> warnings;
+  Config copy = config;  // fields are reached through a mutable Config
+  for (const auto& key : schema::keys()) {
+    if (key.type.kind != schema::Kind::kSecret) continue;
+    const std::string path(key.path);
+    auto origin = config.origins.find(path);
+    // A secret read from its `_file` key has no origin of its own.
+    if (origin == config.origins.end() || origin->second.starts_with("environment ")) continue;
+    if (std::get<std::string*>(key.field(copy))->empty()) continue;
+    std::string variable = "KSE_" + path + "_FILE";
+    for (char& c : variable) c = (c == '.') ? '_' : static_cast<char>(::toupper(c));
+    const bool flag = origin->second.starts_with("flag ");
+    warnings.push_back(
+        origin->second + ": key '" + path + "' holds a secret " +
+        (flag ? "on the command line, where every user of the host sees it" : "in the configuration file") +
+        "; put it in a file only the exporter can read and name that file with '" + path + "_file' (or " +
+        variable + "), or set " + variable.substr(0, variable.size() - 5));
+  }
+  return warnings;
 }
 
 int64_t broker_port(const ServeConfig& serve, int32_t broker_id) {

@@ -4,11 +4,13 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <pcre2.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <sstream>
@@ -97,6 +99,12 @@ std::string read_file_path(const YAML::Node& node, const Origin& origin, const s
   return path;
 }
 
+std::string read_secret_file_path(const YAML::Node& node, const Origin& origin, const std::string& key) {
+  const std::string path = read_file_path(node, origin, key);
+  if (!path.empty()) refuse_if_others_can_read(origin, key, path);
+  return path;
+}
+
 enum class Pem { kCertificates, kPrivateKey };
 
 // A readable file that also holds what it is named for, so a wrong file is refused
@@ -104,6 +112,7 @@ enum class Pem { kCertificates, kPrivateKey };
 std::string read_pem_path(const YAML::Node& node, const Origin& origin, const std::string& key, Pem kind) {
   const std::string path = read_file_path(node, origin, key);
   if (path.empty()) return path;
+  if (kind == Pem::kPrivateKey) refuse_if_others_can_read(origin, key, path);
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), &BIO_free);
   bool parsed = false;
   if (bio && kind == Pem::kCertificates) {
@@ -197,6 +206,8 @@ std::string read_url(const YAML::Node& node, const Origin& origin, const std::st
 }
 
 Type string() { return {Kind::kString}; }
+Type secret() { return {Kind::kSecret}; }
+Type secret_file() { return {Kind::kSecretFile}; }
 Type name(std::string what) { return {.kind = Kind::kName, .what = std::move(what)}; }
 Type boolean() { return {Kind::kBool}; }
 Type integer(int64_t min, int64_t max) { return {Kind::kInteger, min, max}; }
@@ -242,8 +253,12 @@ const std::vector<Key>& keys() {
       {KSE_KEY(kafka.sasl.mechanism), choice({"none", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}),
        "SASL mechanism; any but `none` needs `kafka.sasl.username`"},
       {KSE_KEY(kafka.sasl.username), string(), "SASL user name"},
-      {KSE_KEY(kafka.sasl.password), string(),
-       "SASL password (prefer `KSE_KAFKA_SASL_PASSWORD` to the file)"},
+      {KSE_KEY(kafka.sasl.password), secret(),
+       "SASL password; prefer `kafka.sasl.password_file` or `KSE_KAFKA_SASL_PASSWORD` (see "
+       "\"Secrets\")"},
+      {KSE_KEY(kafka.sasl.password_file), secret_file(),
+       "file holding the SASL password (one trailing newline removed); not with "
+       "`kafka.sasl.password`"},
       {KSE_KEY(collect.interval), duration(milliseconds(1000)), "time between collection cycles"},
       {KSE_KEY(collect.timeout), duration(milliseconds(100)),
        "a cycle gives up on what has not answered by then; below `collect.interval`"},
@@ -283,7 +298,10 @@ const std::vector<Key>& keys() {
       {KSE_KEY(serve.tls.key_file), pem_private_key(),
        "key (without a pass phrase) of `serve.tls.cert_file`"},
       {KSE_KEY(serve.basic_auth.username), string(), "require HTTP basic auth with this user on every port"},
-      {KSE_KEY(serve.basic_auth.password), string(), "password of `serve.basic_auth.username`"},
+      {KSE_KEY(serve.basic_auth.password), secret(),
+       "password of `serve.basic_auth.username`; prefer `serve.basic_auth.password_file`"},
+      {KSE_KEY(serve.basic_auth.password_file), secret_file(),
+       "file holding `serve.basic_auth.password`; not with it"},
       {KSE_KEY(serve.web_config_file), readable_file(),
        "TLS, client certificates and bcrypt basic auth in the Prometheus exporter-toolkit "
        "format (flag `--web.config.file`); recommended over `serve.tls` and "
@@ -314,7 +332,8 @@ const std::vector<Key>& keys() {
        "map broker id → Jolokia URL, e.g. `1: http://127.0.0.1:8778/jolokia/`; with "
        "`--broker-id N` only broker N's entry is read"},
       {KSE_KEY(jmx.username), string(), "Jolokia basic auth user"},
-      {KSE_KEY(jmx.password), string(), "Jolokia basic auth password"},
+      {KSE_KEY(jmx.password), secret(), "Jolokia basic auth password; prefer `jmx.password_file`"},
+      {KSE_KEY(jmx.password_file), secret_file(), "file holding `jmx.password`; not with it"},
       {KSE_KEY(jmx.ca_file), pem_certificates(), "CA for https Jolokia URLs"},
       {KSE_KEY(jmx.timeout), duration(milliseconds(100)), "timeout of one Jolokia read"},
       {KSE_KEY(log.level), choice({"trace", "debug", "info", "warn", "error"}), "least severe level logged"},
@@ -357,6 +376,19 @@ std::optional<int64_t> parse_integer(const std::string& text) {
   return value;
 }
 
+void refuse_if_others_can_read(const Origin& origin, const std::string& key, const std::string& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) {
+    fail(origin, key, "'" + path + "' (" + std::strerror(errno) + ")", "a readable file");
+  }
+  if ((status.st_mode & S_IROTH) == 0) return;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+  fail(origin, key, "'" + path + "' with mode " + mode + ", which every user of the host can read",
+       "a file only its owner and group can read (chmod 600 or chmod 640 it; on Kubernetes, "
+       "defaultMode: 0440 on the secret volume)");
+}
+
 const Key* find_key(const std::string& path) {
   for (const auto& key : keys()) {
     if (key.path == path) return &key;
@@ -370,6 +402,11 @@ void apply(const Key& key, Config& config, const YAML::Node& node, const Origin&
   const Field field = key.field(config);
   switch (type.kind) {
     case Kind::kString: *std::get<std::string*>(field) = read_string(node, origin, path); return;
+    // read_string names only the shape of what it refuses (a list, a mapping), never the text.
+    case Kind::kSecret: *std::get<std::string*>(field) = read_string(node, origin, path); return;
+    case Kind::kSecretFile:
+      *std::get<std::string*>(field) = read_secret_file_path(node, origin, path);
+      return;
     case Kind::kName: *std::get<std::string*>(field) = expect_scalar(node, origin, path, type.what); return;
     case Kind::kBool: *std::get<bool*>(field) = read_bool(node, origin, path); return;
     case Kind::kInteger: {
@@ -447,6 +484,8 @@ std::string allowed_text(const schema::Type& type) {
                                       : std::to_string(type.min) + ".." + std::to_string(type.max);
   switch (type.kind) {
     case Kind::kString: return "a string";
+    case Kind::kSecret: return "a string, never printed";
+    case Kind::kSecretFile: return "a file that only its owner and group can read";
     case Kind::kName: return type.what;
     case Kind::kBool: return "true or false";
     case Kind::kInteger: return "an integer " + range;
@@ -511,8 +550,10 @@ std::vector<KeyReference> key_reference(const Config& values) {
   Config copy = values;
   std::vector<KeyReference> rows;
   for (const auto& key : schema::keys()) {
-    rows.push_back({std::string(key.path), allowed_text(key.type), value_text(key.field(copy)),
-                    std::string(key.meaning)});
+    std::string value = value_text(key.field(copy));
+    if (key.type.kind == Kind::kSecret && !value.empty()) value = "<redacted>";
+    rows.push_back(
+        {std::string(key.path), allowed_text(key.type), std::move(value), std::string(key.meaning)});
   }
   return rows;
 }

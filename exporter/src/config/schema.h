@@ -32,8 +32,14 @@ std::string describe(const YAML::Node& node);
 
 std::optional<int64_t> parse_integer(const std::string& text);
 
+// Refuses a secret or private key file that every user of the host may read (mode & 0004);
+// group-readable is allowed, as Kubernetes' defaultMode 0440 and systemd credentials are.
+void refuse_if_others_can_read(const Origin& origin, const std::string& key, const std::string& path);
+
 enum class Kind {
   kString,           // any text; nothing means empty
+  kSecret,           // any text, never printed; its sibling `<key>_file` may hold it instead
+  kSecretFile,       // a file holding the secret of the key without `_file`, others may not read
   kName,             // any text, but something must be written; `what` says what it names
   kBool,             // true/false, yes/no, on/off
   kInteger,          // min..max

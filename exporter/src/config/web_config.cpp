@@ -76,6 +76,7 @@ void read_tls(const YAML::Node& node, const std::string& source, WebTlsConfig& t
       tls.cert_file = file(entry.second, origin, key);
     } else if (name == "key_file") {
       tls.key_file = file(entry.second, origin, key);
+      if (!tls.key_file.empty()) schema::refuse_if_others_can_read(origin, key, tls.key_file);
     } else if (name == "client_auth_type") {
       tls.client_auth_type = one_of(entry.second, origin, key, kClientAuthTypes);
     } else if (name == "client_ca_file") {
@@ -136,7 +137,10 @@ WebConfig parse_web_config(const std::string& text, const std::string& source_na
         if (user.first.Scalar().empty() || user.first.Scalar().find(':') != std::string::npos) {
           fail(user_origin, key, "a user name that is empty or has ':'", "a user name without ':'");
         }
-        if (!looks_like_bcrypt(hash)) fail(user_origin, key, "'" + hash + "'", allowed);
+        // Never quoted: what is there instead of a hash is often the password itself.
+        if (!looks_like_bcrypt(hash)) {
+          fail(user_origin, key, "a value that is not a bcrypt hash (a plain-text password?)", allowed);
+        }
         web.basic_auth_users[user.first.Scalar()] = hash;
       }
     } else if (name == "http_server_config") {

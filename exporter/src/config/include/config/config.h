@@ -33,6 +33,7 @@ struct SaslConfig {
   std::string mechanism = "none";  // none, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
   std::string username;
   std::string password;
+  std::string password_file;  // read into `password` by read_secret_files()
 };
 
 struct KafkaConfig {
@@ -61,6 +62,7 @@ struct ServeTlsConfig {
 struct BasicAuthConfig {
   std::string username;
   std::string password;
+  std::string password_file;  // read into `password` by read_secret_files()
 };
 
 struct ServeConfig {
@@ -108,6 +110,7 @@ struct JmxConfig {
   std::map<int32_t, std::string> brokers;  // broker id -> Jolokia URL
   std::string username;
   std::string password;
+  std::string password_file;  // read into `password` by read_secret_files()
   std::string ca_file;
   Duration timeout{5000};
 };
@@ -145,6 +148,14 @@ void apply_environment(Config& config, const std::vector<std::string>& environ_e
 
 // Applies one "section.key=value" override, as given on the command line. Throws ConfigError.
 void apply_override(Config& config, const std::string& assignment, const std::string& origin);
+
+// Reads every `*_file` secret key (kafka.sasl.password_file...) into its sibling, once all
+// layers are merged; a secret given both ways is refused. Throws ConfigError.
+void read_secret_files(Config& config);
+
+// One line per secret written in the configuration file or on the command line rather than
+// in a `*_file` key or the environment, for the log; never the secret itself.
+std::vector<std::string> inline_secret_warnings(const Config& config);
 
 // Cross-field checks (ports distinct, files readable...). Throws ConfigError.
 void validate(const Config& config);
