@@ -133,6 +133,23 @@ TEST(RecordBatchTest, CompactedBatchesGiveTheFirstRecordLeft) {
   EXPECT_EQ(timestamp_at(concat(shortened, after), 22)->offset, 26);
 }
 
+TEST(RecordBatchTest, ASkippedBatchCutShortEndsTheSearch) {
+  // A Fetch answer whose last batch, a marker or one below the offset, is cut by the size
+  // asked: skipping it must not read past the bytes (or wrap around their length).
+  const auto data = batch(20, 3'000, {{0, 0, "t1"}, {10, 1, "t2"}});
+  const auto marker = batch(22, 3'500, {{0, 0, "marker"}}, 0x20 | 0x10);
+  for (size_t cut = 61; cut < marker.size(); ++cut) {
+    auto bytes = data;
+    bytes.insert(bytes.end(), marker.begin(), marker.begin() + static_cast<std::ptrdiff_t>(cut));
+    EXPECT_FALSE(timestamp_at(bytes, 22).has_value()) << cut;
+    EXPECT_FALSE(only_markers_before(bytes, 20, 23)) << cut;
+    EXPECT_TRUE(only_markers_before(bytes, 22, 23)) << cut;  // the header says what it holds
+    auto below = batch(10, 1'000, {{0, 0, "old"}});
+    below.resize(cut < below.size() ? cut : below.size() - 1);
+    EXPECT_FALSE(timestamp_at(below, 20).has_value()) << cut;
+  }
+}
+
 TEST(RecordBatchTest, ACutShortOrGarbledAnswerNeverReadsPastItsBytes) {
   const auto whole = batch(100, 1'000'000, {{0, 0, "aaaaaaaaaaaaaaaaaaaaaaaaaaa"}, {250, 1, "b"}});
   // Cut inside the second record: the header still says when the batch started.

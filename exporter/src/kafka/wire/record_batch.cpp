@@ -43,7 +43,8 @@ Walk first_record_from(Reader& r, int32_t count, int64_t base_offset, int64_t ba
 std::optional<RecordTimestamp> timestamp_at(std::span<const uint8_t> records, int64_t offset) {
   size_t position = 0;
   try {
-    while (records.size() - position >= kLengthPrefixBytes + 5) {
+    // A skipped batch cut short by the fetch size moves `position` past the end: stop there.
+    while (position < records.size() && records.size() - position >= kLengthPrefixBytes + 5) {
       Reader r(records.subspan(position), "record batch");
       const int64_t base_offset = r.int64();
       const int32_t batch_length = r.int32();
@@ -102,7 +103,7 @@ bool only_markers_before(std::span<const uint8_t> records, int64_t offset, int64
   size_t position = 0;
   int64_t covered = offset;  // every offset below this is a marker or below `offset`
   try {
-    while (covered < end && records.size() - position >= kBatchHeaderBytes) {
+    while (covered < end && position < records.size() && records.size() - position >= kBatchHeaderBytes) {
       Reader r(records.subspan(position), "record batch");
       const int64_t base_offset = r.int64();
       const int32_t batch_length = r.int32();
