@@ -526,12 +526,50 @@ TEST(GoldenTest, OffsetFetch) {
   }
 }
 
-// --- FindCoordinator (key 10): validVersions 0-6, flexible 3+; we implement 4-6 (batched keys;
-// v5 adds an error code, v6 share groups: the layout is v4's).
+// --- FindCoordinator (key 10): validVersions 0-6, flexible 3+; we implement 3 (one key, Kafka 2.8)
+// and 4-6 (batched keys; v5 adds an error code, v6 share groups: the layout is v4's).
+
+TEST(GoldenTest, FindCoordinatorOneKey) {
+  const Spec spec{10, 0, 6, 3};
+  FindCoordinatorRequest request;
+  request.key = "tx";
+  request.key_type = kTransactionCoordinator;
+  expect_request_bytes(spec, request, 3,
+                       cat({{0x03},
+                            text("tx"),              // Key (0-3)
+                            {0x01},                  // KeyType (1+) 1 = transaction
+                            {0x00}}));               // tags (CoordinatorKeys is 4+ only)
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs (1+)
+                          {0x00, 0x00},              // ErrorCode (0-3)
+                          {0x00},                    // ErrorMessage (1-3) null
+                          {0x00, 0x00, 0x00, 0x02},  // NodeId 2
+                          kLocalhost,                // Host
+                          {0x00, 0x00, 0x23, 0xe8},  // Port 9192
+                          {0x00}});                  // tags
+  const auto response = decode_golden<FindCoordinatorRequest>(response_frame(true, body), 3);
+  EXPECT_EQ(response.error_code, 0);
+  EXPECT_EQ(response.error_message, std::nullopt);
+  EXPECT_EQ(response.node_id, 2);
+  EXPECT_EQ(response.host, "127.0.0.1");
+  EXPECT_EQ(response.port, 9192);
+  const Bytes busy = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                          {0x00, 0x0f},              // COORDINATOR_NOT_AVAILABLE
+                          {0x05},
+                          text("busy"),              // ErrorMessage
+                          {0xff, 0xff, 0xff, 0xff},  // NodeId -1
+                          {0x01},                    // Host ""
+                          {0xff, 0xff, 0xff, 0xff},  // Port -1
+                          {0x00}});                  // tags
+  const auto refused = decode_golden<FindCoordinatorRequest>(response_frame(true, busy), 3);
+  EXPECT_EQ(refused.error_code, 15);
+  EXPECT_EQ(refused.error_message, std::optional<std::string>("busy"));
+  EXPECT_EQ(refused.node_id, -1);
+  EXPECT_EQ(refused.host, "");
+}
 
 TEST(GoldenTest, FindCoordinator) {
   const Spec spec{10, 0, 6, 3};
-  expect_within_spec<FindCoordinatorRequest>(spec, {4, 5, 6});
+  expect_within_spec<FindCoordinatorRequest>(spec, {3, 4, 5, 6});
   FindCoordinatorRequest request;
   request.key_type = kTransactionCoordinator;
   request.coordinator_keys = {"tx"};
