@@ -15,6 +15,7 @@
 #include "kafka/client/kafka_client.h"
 #include "kafka/generated/find_coordinator.h"
 #include "kafka/generated/metadata.h"
+#include "kafka/generated/offset_fetch.h"
 #include "support/fake_kafka_broker.h"
 
 namespace kse::kafka {
@@ -235,6 +236,23 @@ TEST(ClientAgainstKafka28, FindCoordinatorsAsksOneKeyPerRequestAllInFlight) {
   // COORDINATOR_NOT_AVAILABLE leaves a key out, in either layout.
   EXPECT_EQ(found[true], (std::map<std::string, int32_t>{{"a", 1}, {"b", 2}}));
   EXPECT_EQ(found[false], found[true]);
+}
+
+TEST(ClientAgainstKafka28, NegotiatedVersionTellsTheOffsetFetchLayout) {
+  for (bool batched : {true, false}) {
+    test::FakeKafkaBroker broker(test::group_api_versions(batched));
+    test::answer_metadata(broker, 1);
+    broker.start();
+    ClientOnItsThread client(broker.address());
+    ASSERT_TRUE(client.run((*client).send_any(MetadataRequest{}, std::chrono::seconds(5))).ok());
+    auto version = client.run((*client).negotiated_version<OffsetFetchRequest>(1, std::chrono::seconds(5)));
+    ASSERT_TRUE(version.ok()) << version.error().message;
+    EXPECT_EQ(version.value(), batched ? 8 : 7);
+    EXPECT_EQ(version.value() >= kFirstBatchedOffsetFetchVersion, batched);
+    auto unknown = client.run((*client).negotiated_version<OffsetFetchRequest>(7, std::chrono::seconds(1)));
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().kind, Error::Kind::kUnknownBroker);
+  }
 }
 
 }  // namespace
