@@ -1,15 +1,22 @@
 // The client against misbehaving servers on loopback: silent, hanging up
-// mid-frame, or announcing a frame too large to accept.
+// mid-frame, or announcing a frame too large to accept; and against brokers that
+// take one coordinator key or group per request (Kafka 2.8).
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "kafka/client/kafka_client.h"
+#include "kafka/generated/find_coordinator.h"
 #include "kafka/generated/metadata.h"
+#include "kafka/generated/offset_fetch.h"
+#include "support/fake_kafka_broker.h"
 
 namespace kse::kafka {
 namespace {
@@ -163,6 +170,89 @@ TEST_F(ClientAgainstFakeBroker, RefusedConnectionNamesTheAddress) {
   auto result = metadata_from("127.0.0.1:" + std::to_string(port), std::chrono::milliseconds(2000));
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message.find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+}
+
+// A client on its own io thread, destroyed there.
+class ClientOnItsThread {
+ public:
+  explicit ClientOnItsThread(const std::string& address) : guard_(boost::asio::make_work_guard(io_)) {
+    ClientConfig config;
+    config.bootstrap_servers = {address};
+    client_ = std::make_unique<KafkaClient>(io_, config);
+    runner_ = std::thread([this] { io_.run(); });
+  }
+  ~ClientOnItsThread() {
+    boost::asio::post(io_, [this] {
+      client_.reset();
+      guard_.reset();
+    });
+    runner_.join();
+  }
+  KafkaClient& operator*() { return *client_; }
+  template <typename T>
+  T run(boost::asio::awaitable<T> task) {
+    return boost::asio::co_spawn(io_, std::move(task), boost::asio::use_future).get();
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::unique_ptr<KafkaClient> client_;
+  std::thread runner_;
+};
+
+TEST(ClientAgainstKafka28, FindCoordinatorsAsksOneKeyPerRequestAllInFlight) {
+  const std::vector<std::string> keys = {"a", "b", "c"};
+  std::map<bool, std::map<std::string, int32_t>> found;
+  for (bool batched : {true, false}) {
+    SCOPED_TRACE(batched ? "FindCoordinator v4" : "FindCoordinator v3");
+    test::FakeKafkaBroker broker(test::group_api_versions(batched));
+    test::answer_coordinators(broker, {{"a", 1}, {"b", 2}});
+    // No answer before every request has arrived: the client must not wait for one to send the next.
+    if (!batched) broker.hold_answers(FindCoordinatorRequest::kApiKey, keys.size());
+    broker.start();
+    {
+      ClientOnItsThread client(broker.address());
+      auto result = client.run((*client).find_coordinators(kGroupCoordinator, keys, std::chrono::seconds(5)));
+      ASSERT_TRUE(result.ok()) << result.error().message;
+      found[batched] = result.value();
+    }
+    const auto sent = broker.received<FindCoordinatorRequest>();
+    if (batched) {
+      ASSERT_EQ(sent.size(), 1u);
+      EXPECT_EQ(sent[0].first, 4);
+      EXPECT_EQ(sent[0].second.coordinator_keys, keys);
+    } else {
+      ASSERT_EQ(sent.size(), keys.size());
+      std::set<std::string> asked;
+      for (const auto& [version, request] : sent) {
+        EXPECT_EQ(version, 3);
+        EXPECT_EQ(request.key_type, kGroupCoordinator);
+        asked.insert(request.key);
+      }
+      EXPECT_EQ(asked, std::set<std::string>(keys.begin(), keys.end()));
+    }
+  }
+  // COORDINATOR_NOT_AVAILABLE leaves a key out, in either layout.
+  EXPECT_EQ(found[true], (std::map<std::string, int32_t>{{"a", 1}, {"b", 2}}));
+  EXPECT_EQ(found[false], found[true]);
+}
+
+TEST(ClientAgainstKafka28, NegotiatedVersionTellsTheOffsetFetchLayout) {
+  for (bool batched : {true, false}) {
+    test::FakeKafkaBroker broker(test::group_api_versions(batched));
+    test::answer_metadata(broker, 1);
+    broker.start();
+    ClientOnItsThread client(broker.address());
+    ASSERT_TRUE(client.run((*client).send_any(MetadataRequest{}, std::chrono::seconds(5))).ok());
+    auto version = client.run((*client).negotiated_version<OffsetFetchRequest>(1, std::chrono::seconds(5)));
+    ASSERT_TRUE(version.ok()) << version.error().message;
+    EXPECT_EQ(version.value(), batched ? 8 : 7);
+    EXPECT_EQ(version.value() >= kFirstBatchedOffsetFetchVersion, batched);
+    auto unknown = client.run((*client).negotiated_version<OffsetFetchRequest>(7, std::chrono::seconds(1)));
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().kind, Error::Kind::kUnknownBroker);
+  }
 }
 
 }  // namespace

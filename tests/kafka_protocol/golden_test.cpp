@@ -453,11 +453,82 @@ TEST(GoldenTest, DescribeGroups) {
   EXPECT_EQ(decoded.assigned_partitions[0].partitions, (std::vector<int32_t>{0, 3}));
 }
 
-// --- OffsetFetch (key 9): validVersions 0-9, flexible 6+; we implement 8-9 (batched groups).
+// --- OffsetFetch (key 9): validVersions 0-9, flexible 6+; we implement 7 (one group, Kafka 2.8)
+// and 8-9 (batched groups).
+
+TEST(GoldenTest, OffsetFetchOneGroup) {
+  const Spec spec{9, 0, 9, 6};
+  OffsetFetchRequest request;
+  request.group_id = "g";
+  request.topics = std::vector<OffsetFetchRequest::Topic>{{"t1", {0, 1}}};
+  request.require_stable = true;
+  expect_request_bytes(
+      spec, request, 7,
+      cat({{0x02},
+           text("g"),  // GroupId (0-7)
+           {0x02},
+           {0x03},
+           text("t1"),                                              // Topics (0-7): 1, "t1"
+           {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01},  // PartitionIndexes [0, 1]
+           {0x00},                                                  // topic tags
+           {0x01},                                                  // RequireStable (7+)
+           {0x00}}));                                               // tags
+  OffsetFetchRequest all;
+  all.group_id = "h";
+  all.topics = std::nullopt;
+  expect_request_bytes(spec, all, 7,
+                       cat({{0x02},
+                            text("h"),               // GroupId
+                            {0x00},                  // Topics (nullable 2-7) null: all
+                            {0x00},                  // RequireStable false
+                            {0x00}}));               // tags
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs (3+)
+                          {0x02},
+                          {0x03},
+                          text("t1"),                                        // Topics: 1, "t1"
+                          {0x03},                                            // Partitions: 2
+                          {0x00, 0x00, 0x00, 0x00},                          // PartitionIndex 0
+                          {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x64},  // CommittedOffset 100
+                          {0x00, 0x00, 0x00, 0x02},                          // CommittedLeaderEpoch (5-7) 2
+                          {0x01},                                            // Metadata ""
+                          {0x00, 0x00},                                      // ErrorCode
+                          {0x00},                                            // tags
+                          {0x00, 0x00, 0x00, 0x01},                          // PartitionIndex 1
+                          repeat(0xff, 8),                                   // CommittedOffset -1
+                          {0xff, 0xff, 0xff, 0xff},                          // CommittedLeaderEpoch -1
+                          {0x00},                                            // Metadata null
+                          {0x00, 0x58},  // ErrorCode 88 UNSTABLE_OFFSET_COMMIT
+                          {0x00},        // tags
+                          {0x00},        // topic tags
+                          {0x00, 0x00},  // ErrorCode (2-7)
+                          {0x00}});      // tags
+  const auto response = decode_golden<OffsetFetchRequest>(response_frame(true, body), 7);
+  EXPECT_EQ(response.error_code, 0);
+  ASSERT_EQ(response.topics.size(), 1u);
+  EXPECT_EQ(response.topics[0].name, "t1");
+  const auto& partitions = response.topics[0].partitions;
+  ASSERT_EQ(partitions.size(), 2u);
+  EXPECT_EQ(partitions[0].partition_index, 0);
+  EXPECT_EQ(partitions[0].committed_offset, 100);
+  EXPECT_EQ(partitions[0].committed_leader_epoch, 2);
+  EXPECT_EQ(partitions[0].metadata, std::optional<std::string>(""));
+  EXPECT_EQ(partitions[1].partition_index, 1);
+  EXPECT_EQ(partitions[1].committed_offset, -1);
+  EXPECT_EQ(partitions[1].metadata, std::nullopt);
+  EXPECT_EQ(partitions[1].error_code, 88);
+  // A group-level error: no topics, the code at the top level.
+  const Bytes failed = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                            {0x01},                    // Topics: 0
+                            {0x00, 0x10},              // ErrorCode 16 NOT_COORDINATOR
+                            {0x00}});                  // tags
+  const auto refused = decode_golden<OffsetFetchRequest>(response_frame(true, failed), 7);
+  EXPECT_EQ(refused.error_code, 16);
+  EXPECT_TRUE(refused.topics.empty());
+}
 
 TEST(GoldenTest, OffsetFetch) {
   const Spec spec{9, 0, 9, 6};
-  expect_within_spec<OffsetFetchRequest>(spec, {8, 9});
+  expect_within_spec<OffsetFetchRequest>(spec, {7, 8, 9});
   OffsetFetchRequest request;
   request.groups.push_back(
       {"g", std::string("m1"), 3, std::vector<OffsetFetchRequest::Topics>{{"t1", {0, 1}}}});
@@ -526,12 +597,50 @@ TEST(GoldenTest, OffsetFetch) {
   }
 }
 
-// --- FindCoordinator (key 10): validVersions 0-6, flexible 3+; we implement 4-6 (batched keys;
-// v5 adds an error code, v6 share groups: the layout is v4's).
+// --- FindCoordinator (key 10): validVersions 0-6, flexible 3+; we implement 3 (one key, Kafka 2.8)
+// and 4-6 (batched keys; v5 adds an error code, v6 share groups: the layout is v4's).
+
+TEST(GoldenTest, FindCoordinatorOneKey) {
+  const Spec spec{10, 0, 6, 3};
+  FindCoordinatorRequest request;
+  request.key = "tx";
+  request.key_type = kTransactionCoordinator;
+  expect_request_bytes(spec, request, 3,
+                       cat({{0x03},
+                            text("tx"),              // Key (0-3)
+                            {0x01},                  // KeyType (1+) 1 = transaction
+                            {0x00}}));               // tags (CoordinatorKeys is 4+ only)
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs (1+)
+                          {0x00, 0x00},              // ErrorCode (0-3)
+                          {0x00},                    // ErrorMessage (1-3) null
+                          {0x00, 0x00, 0x00, 0x02},  // NodeId 2
+                          kLocalhost,                // Host
+                          {0x00, 0x00, 0x23, 0xe8},  // Port 9192
+                          {0x00}});                  // tags
+  const auto response = decode_golden<FindCoordinatorRequest>(response_frame(true, body), 3);
+  EXPECT_EQ(response.error_code, 0);
+  EXPECT_EQ(response.error_message, std::nullopt);
+  EXPECT_EQ(response.node_id, 2);
+  EXPECT_EQ(response.host, "127.0.0.1");
+  EXPECT_EQ(response.port, 9192);
+  const Bytes busy = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                          {0x00, 0x0f},              // COORDINATOR_NOT_AVAILABLE
+                          {0x05},
+                          text("busy"),              // ErrorMessage
+                          {0xff, 0xff, 0xff, 0xff},  // NodeId -1
+                          {0x01},                    // Host ""
+                          {0xff, 0xff, 0xff, 0xff},  // Port -1
+                          {0x00}});                  // tags
+  const auto refused = decode_golden<FindCoordinatorRequest>(response_frame(true, busy), 3);
+  EXPECT_EQ(refused.error_code, 15);
+  EXPECT_EQ(refused.error_message, std::optional<std::string>("busy"));
+  EXPECT_EQ(refused.node_id, -1);
+  EXPECT_EQ(refused.host, "");
+}
 
 TEST(GoldenTest, FindCoordinator) {
   const Spec spec{10, 0, 6, 3};
-  expect_within_spec<FindCoordinatorRequest>(spec, {4, 5, 6});
+  expect_within_spec<FindCoordinatorRequest>(spec, {3, 4, 5, 6});
   FindCoordinatorRequest request;
   request.key_type = kTransactionCoordinator;
   request.coordinator_keys = {"tx"};

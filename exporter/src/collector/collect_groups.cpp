@@ -17,7 +17,6 @@
 
 #include "cycle.h"
 #include "kafka_calls.h"
-#include "when_all.h"
 
 namespace kse::collector {
 
@@ -45,7 +44,8 @@ awaitable<void> Collector::collect_groups(Cycle& cycle) {
   co_await when_all(std::move(lists));
   if (found.empty()) co_return;
 
-  // One batched FindCoordinator confirms the coordinator of every group.
+  // FindCoordinator confirms the coordinator of every group (one request, or one per group
+  // where the broker takes one key at a time).
   std::vector<std::string> keys;
   for (const auto& [id, group] : found) keys.push_back(id);
   auto coordinators = to_answer(co_await client_.find_coordinators(
@@ -90,20 +90,25 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     (group != nullptr && group->group_type == "consumer" ? consumer : classic).push_back(id);
   }
 
-  // Hands each group of the coordinator's answer that came back without an error to `use`;
-  // a failed request or a group's error code fails the groups collector, saying why.
-  auto each_group = [&, this](auto& answer, auto use) {
+  // A failed request fails the groups collector, saying why.
+  auto request_failed = [&, this](const auto& answer) {
+    mark_failed(cycle, CollectorId::kGroups,
+                "coordinator " + std::to_string(coordinator) + ": " + answer.error, answer.reason);
+  };
+  // Hands a group's part of the coordinator's answer to `use` when its error code is zero;
+  // else the code fails the groups collector, naming the group.
+  auto one_group = [&, this](const std::string& id, int16_t error_code, const auto& entry, auto use) {
+    model::GroupState* group = group_of(id);
+    mark_error_code(cycle, CollectorId::kGroups, error_code, [&] { return "group " + id; });
+    if (group != nullptr && error_code == 0) use(*group, entry);
+  };
+  // Hands each group of the coordinator's answer that came back without an error to `use`.
+  auto each_group = [&](auto& answer, auto use) {
     if (!answer) {
-      mark_failed(cycle, CollectorId::kGroups,
-                  "coordinator " + std::to_string(coordinator) + ": " + answer.error, answer.reason);
+      request_failed(answer);
       return;
     }
-    for (const auto& entry : answer->groups) {
-      model::GroupState* group = group_of(entry.group_id);
-      mark_error_code(cycle, CollectorId::kGroups, entry.error_code,
-                      [&] { return "group " + entry.group_id; });
-      if (group != nullptr && entry.error_code == 0) use(*group, entry);
-    }
+    for (const auto& entry : answer->groups) one_group(entry.group_id, entry.error_code, entry, use);
   };
 
   // A member as both describe APIs name it; the assignment is each one's own.
@@ -157,7 +162,24 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     });
   };
 
-  auto fetch_offsets = [&, this]() -> awaitable<void> {
+  // The committed offsets of a group, from its part of either OffsetFetch answer (both name
+  // their topics and partitions alike).
+  auto use_offsets = [&, this](model::GroupState& group, const auto& fetched) {
+    group.offsets_known = true;
+    for (const auto& topic : fetched.topics) {
+      if (!topics_.accepts(topic.name)) continue;
+      for (const auto& p : topic.partitions) {
+        mark_error_code(cycle, CollectorId::kGroups, p.error_code, [&] {
+          return "group " + group.group_id + ", " + topic.name + "-" + std::to_string(p.partition_index);
+        });
+        if (p.error_code == 0 && p.committed_offset >= 0) {
+          group.committed[{topic.name, p.partition_index}] = p.committed_offset;
+        }
+      }
+    }
+  };
+
+  auto fetch_batched = [&, this]() -> awaitable<void> {
     kafka::OffsetFetchRequest request;
     for (const auto& id : ids) {
       kafka::OffsetFetchRequest::Group group;
@@ -167,20 +189,35 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     }
     request.require_stable = false;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    each_group(answer, [&, this](model::GroupState& group, const auto& fetched) {
-      group.offsets_known = true;
-      for (const auto& topic : fetched.topics) {
-        if (!topics_.accepts(topic.name)) continue;
-        for (const auto& p : topic.partitions) {
-          mark_error_code(cycle, CollectorId::kGroups, p.error_code, [&] {
-            return "group " + group.group_id + ", " + topic.name + "-" + std::to_string(p.partition_index);
-          });
-          if (p.error_code == 0 && p.committed_offset >= 0) {
-            group.committed[{topic.name, p.partition_index}] = p.committed_offset;
-          }
-        }
-      }
-    });
+    each_group(answer, use_offsets);
+  };
+
+  // Before Kafka 3.0 an OffsetFetch names one group, at the top level of request and answer.
+  auto fetch_one = [&, this](std::string id) -> awaitable<void> {
+    kafka::OffsetFetchRequest request;
+    request.group_id = id;
+    request.topics = std::nullopt;  // every partition the group committed
+    request.require_stable = false;
+    auto answer = co_await ask(cycle, coordinator, std::move(request));
+    if (!answer) {
+      request_failed(answer);
+      co_return;
+    }
+    one_group(id, answer->error_code, *answer, use_offsets);
+  };
+
+  // One request for every group where the coordinator takes many, else one per group, all in flight.
+  auto fetch_offsets = [&]() -> awaitable<void> {
+    auto version = co_await version_at<kafka::OffsetFetchRequest>(cycle, coordinator);
+    if (!version) {
+      request_failed(version);
+    } else if (*version >= kafka::kFirstBatchedOffsetFetchVersion) {
+      co_await fetch_batched();
+    } else {
+      std::vector<awaitable<void>> fetches;
+      for (const auto& id : ids) fetches.push_back(fetch_one(id));
+      co_await when_all(std::move(fetches));
+    }
   };
 
   std::vector<awaitable<void>> tasks;

@@ -9,7 +9,6 @@
 
 #include "cycle.h"
 #include "kafka_calls.h"
-#include "when_all.h"
 
 namespace kse::collector {
 

@@ -86,4 +86,23 @@ boost::asio::awaitable<Answer<typename Request::Response>> Collector::ask(Cycle&
   co_return answer;
 }
 
+template <typename Request>
+boost::asio::awaitable<Answer<int16_t>> Collector::version_at(Cycle& cycle, int32_t broker) {
+  Answer<int16_t> skipped;
+  skipped.outcome.failed = true;
+  if (cycle.unreachable.count(broker)) {
+    skipped.error = "broker " + std::to_string(broker) + " did not answer earlier in this cycle";
+    co_return skipped;
+  }
+  const auto timeout = cycle.budget(options_.request_timeout);
+  if (timeout <= std::chrono::milliseconds(0)) {
+    skipped.error = std::string("cycle timeout reached before ") + Request::kName + " was sent";
+    co_return skipped;
+  }
+  auto answer = to_answer(co_await client_.negotiated_version<Request>(broker, timeout));
+  if (answer.outcome.timed_out && timeout < options_.request_timeout) answer.outcome.unreachable = false;
+  if (answer.outcome.unreachable) cycle.unreachable.insert(broker);
+  co_return answer;
+}
+
 }  // namespace kse::collector

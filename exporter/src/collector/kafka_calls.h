@@ -9,10 +9,13 @@
 #include <string>
 
 #include "kafka/client/kafka_client.h"
+#include "kafka/client/when_all.h"
 
 // The collector's only contact with the client API: one request, its answer or
 // the reason it failed, within a timeout.
 namespace kse::collector {
+
+using kafka::when_all;
 
 // How a request ended, whatever it asked.
 struct Outcome {

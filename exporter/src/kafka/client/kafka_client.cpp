@@ -1,5 +1,7 @@
 #include "kafka/client/kafka_client.h"
 
+#include "kafka/client/when_all.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -121,17 +123,44 @@ void KafkaClient::learn_brokers(const MetadataResponse& metadata) {
 
 boost::asio::awaitable<Result<std::map<std::string, int32_t>>> KafkaClient::find_coordinators(
     int8_t key_type, std::vector<std::string> keys, std::chrono::milliseconds timeout) {
-  FindCoordinatorRequest request;
-  request.key_type = key_type;
-  request.coordinator_keys = std::move(keys);
-  auto result = co_await send_any(std::move(request), timeout);
-  if (!result.ok()) co_return result.error();
-  std::map<std::string, int32_t> found;
-  for (const auto& coordinator : result.value().coordinators) {
-    if (coordinator.error_code != 0 || coordinator.node_id < 0) continue;
-    found[coordinator.key] = coordinator.node_id;
-  }
-  co_return found;
+  using Coordinators = std::map<std::string, int32_t>;
+  auto attempt = [&](BrokerConnection& connection,
+                     Deadline deadline) -> boost::asio::awaitable<Result<Coordinators>> {
+    auto version = co_await connection.negotiated_version<FindCoordinatorRequest>(deadline);
+    if (!version.ok()) co_return version.error();
+    Coordinators found;
+    if (version.value() >= kFirstBatchedFindCoordinatorVersion) {
+      FindCoordinatorRequest request;
+      request.key_type = key_type;
+      request.coordinator_keys = keys;
+      auto answer = co_await connection.send(std::move(request), deadline);
+      if (!answer.ok()) co_return answer.error();
+      for (const auto& coordinator : answer.value().coordinators) {
+        if (coordinator.error_code == 0 && coordinator.node_id >= 0)
+          found[coordinator.key] = coordinator.node_id;
+      }
+      co_return found;
+    }
+    // One key per request (Kafka 2.8): every key's request in flight together on this connection.
+    std::optional<Error> failure;
+    auto find_one = [&](std::string key) -> boost::asio::awaitable<void> {
+      FindCoordinatorRequest request;
+      request.key_type = key_type;
+      request.key = key;
+      auto answer = co_await connection.send(std::move(request), deadline);
+      if (!answer.ok()) {
+        if (!failure) failure = answer.error();
+        co_return;
+      }
+      if (answer.value().error_code == 0 && answer.value().node_id >= 0) found[key] = answer.value().node_id;
+    };
+    std::vector<boost::asio::awaitable<void>> requests;
+    for (const auto& key : keys) requests.push_back(find_one(key));
+    co_await when_all(std::move(requests));
+    if (failure) co_return *failure;
+    co_return found;
+  };
+  co_return co_await on_any_broker<Coordinators>(FindCoordinatorRequest::kName, false, timeout, attempt);
 }
 
 }  // namespace kse::kafka

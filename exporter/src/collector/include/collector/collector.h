@@ -116,6 +116,10 @@ class Collector {
   template <typename Request>
   boost::asio::awaitable<Answer<typename Request::Response>> ask(Cycle& cycle, int32_t broker,
                                                                  Request request);
+  // The version of Request that ask() would use with `broker` (connecting first if need be),
+  // for a request whose shape depends on it; a broker unreachable this cycle is not asked.
+  template <typename Request>
+  boost::asio::awaitable<Answer<int16_t>> version_at(Cycle& cycle, int32_t broker);
   // Counts a request; a broker that did not answer at all is unreachable this cycle.
   void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
   // Fails `collector` for this cycle; `reason` is the bounded label value of

@@ -70,6 +70,10 @@ inline constexpr int8_t kReadCommitted = 1;
 // FindCoordinator KeyType.
 inline constexpr int8_t kGroupCoordinator = 0;
 inline constexpr int8_t kTransactionCoordinator = 1;
+// The first versions that carry many keys or groups (KIP-699, KIP-709; Kafka 3.0). Older ones
+// carry one: FindCoordinatorRequest::key, OffsetFetchRequest::group_id.
+inline constexpr int16_t kFirstBatchedFindCoordinatorVersion = 4;
+inline constexpr int16_t kFirstBatchedOffsetFetchVersion = 8;
 // ElectLeaders ElectionType.
 inline constexpr int8_t kPreferredElection = 0;
 // DescribeConfigs ResourceType.

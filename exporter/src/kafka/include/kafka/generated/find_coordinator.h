@@ -13,68 +13,136 @@
 // NOLINTBEGIN
 namespace kse::kafka {
 
-// FindCoordinator (key 10): versions 4-6 of the spec's 0-6, flexible from 3+.
+// FindCoordinator (key 10): versions 3-6 of the spec's 0-6, flexible from 3+.
 struct FindCoordinatorRequest;
 
 struct FindCoordinatorResponse {
   using Request = FindCoordinatorRequest;
 
   struct Coordinator {
-    // The coordinator key.
+    // The coordinator key. [versions 4-6]
     std::string key;
-    // The node id.
+    // The node id. [versions 4-6]
     int32_t node_id = 0;
-    // The host name.
+    // The host name. [versions 4-6]
     std::string host;
-    // The port.
+    // The port. [versions 4-6]
     int32_t port = 0;
-    // The error code, or 0 if there was no error.
+    // The error code, or 0 if there was no error. [versions 4-6]
     int16_t error_code = 0;
-    // The error message, or null if there was no error. [ignorable]
+    // The error message, or null if there was no error. [versions 4-6, ignorable]
     std::optional<std::string> error_message = "";
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;
-      w.string(key, flexible);
-      w.int32(node_id);
-      w.string(host, flexible);
-      w.int32(port);
-      w.int16(error_code);
-      w.nullable_string(error_message, flexible);
+      if (version >= 4) {
+        w.string(key, flexible);
+      }
+      if (version >= 4) {
+        w.int32(node_id);
+      }
+      if (version >= 4) {
+        w.string(host, flexible);
+      }
+      if (version >= 4) {
+        w.int32(port);
+      }
+      if (version >= 4) {
+        w.int16(error_code);
+      }
+      if (version >= 4) {
+        w.nullable_string(error_message, flexible);
+      }
       w.tags();
     }
     void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
       [[maybe_unused]] constexpr bool flexible = true;
-      key = r.field("Coordinators.Key").string(flexible);
-      node_id = r.field("Coordinators.NodeId").int32();
-      host = r.field("Coordinators.Host").string(flexible);
-      port = r.field("Coordinators.Port").int32();
-      error_code = r.field("Coordinators.ErrorCode").int16();
-      error_message = r.field("Coordinators.ErrorMessage").nullable_string(flexible);
+      if (version >= 4) {
+        key = r.field("Coordinators.Key").string(flexible);
+      }
+      if (version >= 4) {
+        node_id = r.field("Coordinators.NodeId").int32();
+      }
+      if (version >= 4) {
+        host = r.field("Coordinators.Host").string(flexible);
+      }
+      if (version >= 4) {
+        port = r.field("Coordinators.Port").int32();
+      }
+      if (version >= 4) {
+        error_code = r.field("Coordinators.ErrorCode").int16();
+      }
+      if (version >= 4) {
+        error_message = r.field("Coordinators.ErrorMessage").nullable_string(flexible);
+      }
       r.skip_tags();
     }
   };
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. [ignorable]
   int32_t throttle_time_ms = 0;
-  // Each coordinator result in the response.
+  // The error code, or 0 if there was no error. [versions 3]
+  int16_t error_code = 0;
+  // The error message, or null if there was no error. [versions 3, ignorable]
+  std::optional<std::string> error_message = "";
+  // The node id. [versions 3]
+  int32_t node_id = 0;
+  // The host name. [versions 3]
+  std::string host;
+  // The port. [versions 3]
+  int32_t port = 0;
+  // Each coordinator result in the response. [versions 4-6]
   std::vector<Coordinator> coordinators;
 
   void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
     [[maybe_unused]] constexpr bool flexible = true;
     w.int32(throttle_time_ms);
-    w.array_length(coordinators.size(), flexible);
-    for (const auto& e1 : coordinators) e1.write(w, version);
+    if (version <= 3) {
+      w.int16(error_code);
+    }
+    if (version <= 3) {
+      w.nullable_string(error_message, flexible);
+    }
+    if (version <= 3) {
+      w.int32(node_id);
+    }
+    if (version <= 3) {
+      w.string(host, flexible);
+    }
+    if (version <= 3) {
+      w.int32(port);
+    }
+    if (version >= 4) {
+      w.array_length(coordinators.size(), flexible);
+      for (const auto& e1 : coordinators) e1.write(w, version);
+    }
     w.tags();
   }
   void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
     [[maybe_unused]] constexpr bool flexible = true;
     throttle_time_ms = r.field("ThrottleTimeMs").int32();
-    {
-      const int32_t n2 = r.field("Coordinators").array_length(flexible, 14);
-      if (n2 > 0) {
-        coordinators.reserve(initial_capacity<Coordinator>(r, n2));
-        for (int32_t i3 = 0; i3 < n2; ++i3) coordinators.emplace_back().read(r, version);
+    if (version <= 3) {
+      error_code = r.field("ErrorCode").int16();
+    }
+    if (version <= 3) {
+      error_message = r.field("ErrorMessage").nullable_string(flexible);
+    }
+    if (version <= 3) {
+      node_id = r.field("NodeId").int32();
+    }
+    if (version <= 3) {
+      host = r.field("Host").string(flexible);
+    }
+    if (version <= 3) {
+      port = r.field("Port").int32();
+    }
+    if (version >= 4) {
+      {
+        const int32_t n2 = r.field("Coordinators").array_length(flexible, 14);
+        if (n2 > 0) {
+          coordinators.reserve(initial_capacity<Coordinator>(r, n2));
+          for (int32_t i3 = 0; i3 < n2; ++i3) coordinators.emplace_back().read(r, version);
+        }
       }
     }
     r.skip_tags();
@@ -90,7 +158,7 @@ struct FindCoordinatorResponse {
 
 struct FindCoordinatorRequest {
   static constexpr int16_t kApiKey = 10;
-  static constexpr int16_t kMinVersion = 4;
+  static constexpr int16_t kMinVersion = 3;
   static constexpr int16_t kMaxVersion = 6;
   static constexpr int16_t kFirstFlexibleVersion = 3;
   static constexpr const char* kName = "FindCoordinator";
@@ -99,26 +167,38 @@ struct FindCoordinatorRequest {
   static constexpr int16_t kSpecMaxVersion = 6;
   using Response = FindCoordinatorResponse;
 
+  // The coordinator key. [versions 3]
+  std::string key;
   // The coordinator key type. (group, transaction, share).
   int8_t key_type = 0;
-  // The coordinator keys.
+  // The coordinator keys. [versions 4-6]
   std::vector<std::string> coordinator_keys;
 
   void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
     [[maybe_unused]] constexpr bool flexible = true;
+    if (version <= 3) {
+      w.string(key, flexible);
+    }
     w.int8(key_type);
-    w.array_length(coordinator_keys.size(), flexible);
-    for (const auto& e1 : coordinator_keys) w.string(e1, flexible);
+    if (version >= 4) {
+      w.array_length(coordinator_keys.size(), flexible);
+      for (const auto& e1 : coordinator_keys) w.string(e1, flexible);
+    }
     w.tags();
   }
   void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
     [[maybe_unused]] constexpr bool flexible = true;
+    if (version <= 3) {
+      key = r.field("Key").string(flexible);
+    }
     key_type = r.field("KeyType").int8();
-    {
-      const int32_t n2 = r.field("CoordinatorKeys").array_length(flexible, 1);
-      if (n2 > 0) {
-        coordinator_keys.reserve(initial_capacity<std::string>(r, n2));
-        for (int32_t i3 = 0; i3 < n2; ++i3) coordinator_keys.push_back(r.string(flexible));
+    if (version >= 4) {
+      {
+        const int32_t n2 = r.field("CoordinatorKeys").array_length(flexible, 1);
+        if (n2 > 0) {
+          coordinator_keys.reserve(initial_capacity<std::string>(r, n2));
+          for (int32_t i3 = 0; i3 < n2; ++i3) coordinator_keys.push_back(r.string(flexible));
+        }
       }
     }
     r.skip_tags();

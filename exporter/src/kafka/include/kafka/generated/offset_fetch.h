@@ -13,65 +13,180 @@
 // NOLINTBEGIN
 namespace kse::kafka {
 
-// OffsetFetch (key 9): versions 8-9 of the spec's 1-10, flexible from 6+.
+// OffsetFetch (key 9): versions 7-9 of the spec's 1-10, flexible from 6+.
 struct OffsetFetchRequest;
 
 struct OffsetFetchResponse {
   using Request = OffsetFetchRequest;
 
-  struct Partitions {
-    // The partition index.
+  struct Partition {
+    // The partition index. [versions 7]
     int32_t partition_index = 0;
-    // The committed message offset.
+    // The committed message offset. [versions 7]
     int64_t committed_offset = 0;
-    // The leader epoch. [ignorable]
+    // The leader epoch. [versions 7, ignorable]
     int32_t committed_leader_epoch = -1;
-    // The partition metadata.
+    // The partition metadata. [versions 7]
     std::optional<std::string> metadata = "";
-    // The partition-level error code, or 0 if there was no error.
+    // The error code, or 0 if there was no error. [versions 7]
     int16_t error_code = 0;
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;
-      w.int32(partition_index);
-      w.int64(committed_offset);
-      w.int32(committed_leader_epoch);
-      w.nullable_string(metadata, flexible);
-      w.int16(error_code);
+      if (version <= 7) {
+        w.int32(partition_index);
+      }
+      if (version <= 7) {
+        w.int64(committed_offset);
+      }
+      if (version <= 7) {
+        w.int32(committed_leader_epoch);
+      }
+      if (version <= 7) {
+        w.nullable_string(metadata, flexible);
+      }
+      if (version <= 7) {
+        w.int16(error_code);
+      }
       w.tags();
     }
     void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
       [[maybe_unused]] constexpr bool flexible = true;
-      partition_index = r.field("Groups.Topics.Partitions.PartitionIndex").int32();
-      committed_offset = r.field("Groups.Topics.Partitions.CommittedOffset").int64();
-      committed_leader_epoch = r.field("Groups.Topics.Partitions.CommittedLeaderEpoch").int32();
-      metadata = r.field("Groups.Topics.Partitions.Metadata").nullable_string(flexible);
-      error_code = r.field("Groups.Topics.Partitions.ErrorCode").int16();
+      if (version <= 7) {
+        partition_index = r.field("Topics.Partitions.PartitionIndex").int32();
+      }
+      if (version <= 7) {
+        committed_offset = r.field("Topics.Partitions.CommittedOffset").int64();
+      }
+      if (version <= 7) {
+        committed_leader_epoch = r.field("Topics.Partitions.CommittedLeaderEpoch").int32();
+      }
+      if (version <= 7) {
+        metadata = r.field("Topics.Partitions.Metadata").nullable_string(flexible);
+      }
+      if (version <= 7) {
+        error_code = r.field("Topics.Partitions.ErrorCode").int16();
+      }
+      r.skip_tags();
+    }
+  };
+
+  struct Topic {
+    // The topic name. [versions 7]
+    std::string name;
+    // The responses per partition. [versions 7]
+    std::vector<Partition> partitions;
+
+    void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
+      [[maybe_unused]] constexpr bool flexible = true;
+      if (version <= 7) {
+        w.string(name, flexible);
+      }
+      if (version <= 7) {
+        w.array_length(partitions.size(), flexible);
+        for (const auto& e1 : partitions) e1.write(w, version);
+      }
+      w.tags();
+    }
+    void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
+      [[maybe_unused]] constexpr bool flexible = true;
+      if (version <= 7) {
+        name = r.field("Topics.Name").string(flexible);
+      }
+      if (version <= 7) {
+        {
+          const int32_t n2 = r.field("Topics.Partitions").array_length(flexible, 20);
+          if (n2 > 0) {
+            partitions.reserve(initial_capacity<Partition>(r, n2));
+            for (int32_t i3 = 0; i3 < n2; ++i3) partitions.emplace_back().read(r, version);
+          }
+        }
+      }
+      r.skip_tags();
+    }
+  };
+
+  struct Partitions {
+    // The partition index. [versions 8-9]
+    int32_t partition_index = 0;
+    // The committed message offset. [versions 8-9]
+    int64_t committed_offset = 0;
+    // The leader epoch. [versions 8-9, ignorable]
+    int32_t committed_leader_epoch = -1;
+    // The partition metadata. [versions 8-9]
+    std::optional<std::string> metadata = "";
+    // The partition-level error code, or 0 if there was no error. [versions 8-9]
+    int16_t error_code = 0;
+
+    void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
+      [[maybe_unused]] constexpr bool flexible = true;
+      if (version >= 8) {
+        w.int32(partition_index);
+      }
+      if (version >= 8) {
+        w.int64(committed_offset);
+      }
+      if (version >= 8) {
+        w.int32(committed_leader_epoch);
+      }
+      if (version >= 8) {
+        w.nullable_string(metadata, flexible);
+      }
+      if (version >= 8) {
+        w.int16(error_code);
+      }
+      w.tags();
+    }
+    void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
+      [[maybe_unused]] constexpr bool flexible = true;
+      if (version >= 8) {
+        partition_index = r.field("Groups.Topics.Partitions.PartitionIndex").int32();
+      }
+      if (version >= 8) {
+        committed_offset = r.field("Groups.Topics.Partitions.CommittedOffset").int64();
+      }
+      if (version >= 8) {
+        committed_leader_epoch = r.field("Groups.Topics.Partitions.CommittedLeaderEpoch").int32();
+      }
+      if (version >= 8) {
+        metadata = r.field("Groups.Topics.Partitions.Metadata").nullable_string(flexible);
+      }
+      if (version >= 8) {
+        error_code = r.field("Groups.Topics.Partitions.ErrorCode").int16();
+      }
       r.skip_tags();
     }
   };
 
   struct Topics {
-    // The topic name. [ignorable]
+    // The topic name. [versions 8-9, ignorable]
     std::string name;
-    // The responses per partition.
+    // The responses per partition. [versions 8-9]
     std::vector<Partitions> partitions;
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;
-      w.string(name, flexible);
-      w.array_length(partitions.size(), flexible);
-      for (const auto& e1 : partitions) e1.write(w, version);
+      if (version >= 8) {
+        w.string(name, flexible);
+      }
+      if (version >= 8) {
+        w.array_length(partitions.size(), flexible);
+        for (const auto& e4 : partitions) e4.write(w, version);
+      }
       w.tags();
     }
     void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
       [[maybe_unused]] constexpr bool flexible = true;
-      name = r.field("Groups.Topics.Name").string(flexible);
-      {
-        const int32_t n2 = r.field("Groups.Topics.Partitions").array_length(flexible, 20);
-        if (n2 > 0) {
-          partitions.reserve(initial_capacity<Partitions>(r, n2));
-          for (int32_t i3 = 0; i3 < n2; ++i3) partitions.emplace_back().read(r, version);
+      if (version >= 8) {
+        name = r.field("Groups.Topics.Name").string(flexible);
+      }
+      if (version >= 8) {
+        {
+          const int32_t n5 = r.field("Groups.Topics.Partitions").array_length(flexible, 20);
+          if (n5 > 0) {
+            partitions.reserve(initial_capacity<Partitions>(r, n5));
+            for (int32_t i6 = 0; i6 < n5; ++i6) partitions.emplace_back().read(r, version);
+          }
         }
       }
       r.skip_tags();
@@ -79,56 +194,95 @@ struct OffsetFetchResponse {
   };
 
   struct Group {
-    // The group ID.
+    // The group ID. [versions 8-9]
     std::string group_id;
-    // The responses per topic.
+    // The responses per topic. [versions 8-9]
     std::vector<Topics> topics;
-    // The group-level error code, or 0 if there was no error.
+    // The group-level error code, or 0 if there was no error. [versions 8-9]
     int16_t error_code = 0;
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;
-      w.string(group_id, flexible);
-      w.array_length(topics.size(), flexible);
-      for (const auto& e4 : topics) e4.write(w, version);
-      w.int16(error_code);
+      if (version >= 8) {
+        w.string(group_id, flexible);
+      }
+      if (version >= 8) {
+        w.array_length(topics.size(), flexible);
+        for (const auto& e7 : topics) e7.write(w, version);
+      }
+      if (version >= 8) {
+        w.int16(error_code);
+      }
       w.tags();
     }
     void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
       [[maybe_unused]] constexpr bool flexible = true;
-      group_id = r.field("Groups.GroupId").string(flexible);
-      {
-        const int32_t n5 = r.field("Groups.Topics").array_length(flexible, 3);
-        if (n5 > 0) {
-          topics.reserve(initial_capacity<Topics>(r, n5));
-          for (int32_t i6 = 0; i6 < n5; ++i6) topics.emplace_back().read(r, version);
+      if (version >= 8) {
+        group_id = r.field("Groups.GroupId").string(flexible);
+      }
+      if (version >= 8) {
+        {
+          const int32_t n8 = r.field("Groups.Topics").array_length(flexible, 3);
+          if (n8 > 0) {
+            topics.reserve(initial_capacity<Topics>(r, n8));
+            for (int32_t i9 = 0; i9 < n8; ++i9) topics.emplace_back().read(r, version);
+          }
         }
       }
-      error_code = r.field("Groups.ErrorCode").int16();
+      if (version >= 8) {
+        error_code = r.field("Groups.ErrorCode").int16();
+      }
       r.skip_tags();
     }
   };
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. [ignorable]
   int32_t throttle_time_ms = 0;
-  // The responses per group id.
+  // The responses per topic. [versions 7]
+  std::vector<Topic> topics;
+  // The top-level error code, or 0 if there was no error. [versions 7, ignorable]
+  int16_t error_code = 0;
+  // The responses per group id. [versions 8-9]
   std::vector<Group> groups;
 
   void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
     [[maybe_unused]] constexpr bool flexible = true;
     w.int32(throttle_time_ms);
-    w.array_length(groups.size(), flexible);
-    for (const auto& e7 : groups) e7.write(w, version);
+    if (version <= 7) {
+      w.array_length(topics.size(), flexible);
+      for (const auto& e10 : topics) e10.write(w, version);
+    }
+    if (version <= 7) {
+      w.int16(error_code);
+    }
+    if (version >= 8) {
+      w.array_length(groups.size(), flexible);
+      for (const auto& e11 : groups) e11.write(w, version);
+    }
     w.tags();
   }
   void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
     [[maybe_unused]] constexpr bool flexible = true;
     throttle_time_ms = r.field("ThrottleTimeMs").int32();
-    {
-      const int32_t n8 = r.field("Groups").array_length(flexible, 5);
-      if (n8 > 0) {
-        groups.reserve(initial_capacity<Group>(r, n8));
-        for (int32_t i9 = 0; i9 < n8; ++i9) groups.emplace_back().read(r, version);
+    if (version <= 7) {
+      {
+        const int32_t n12 = r.field("Topics").array_length(flexible, 3);
+        if (n12 > 0) {
+          topics.reserve(initial_capacity<Topic>(r, n12));
+          for (int32_t i13 = 0; i13 < n12; ++i13) topics.emplace_back().read(r, version);
+        }
+      }
+    }
+    if (version <= 7) {
+      error_code = r.field("ErrorCode").int16();
+    }
+    if (version >= 8) {
+      {
+        const int32_t n14 = r.field("Groups").array_length(flexible, 5);
+        if (n14 > 0) {
+          groups.reserve(initial_capacity<Group>(r, n14));
+          for (int32_t i15 = 0; i15 < n14; ++i15) groups.emplace_back().read(r, version);
+        }
       }
     }
     r.skip_tags();
@@ -144,7 +298,7 @@ struct OffsetFetchResponse {
 
 struct OffsetFetchRequest {
   static constexpr int16_t kApiKey = 9;
-  static constexpr int16_t kMinVersion = 8;
+  static constexpr int16_t kMinVersion = 7;
   static constexpr int16_t kMaxVersion = 9;
   static constexpr int16_t kFirstFlexibleVersion = 6;
   static constexpr const char* kName = "OffsetFetch";
@@ -153,78 +307,34 @@ struct OffsetFetchRequest {
   static constexpr int16_t kSpecMaxVersion = 10;
   using Response = OffsetFetchResponse;
 
-  struct Topics {
-    // The topic name. [ignorable]
+  struct Topic {
+    // The topic name. [versions 7]
     std::string name;
-    // The partition indexes we would like to fetch offsets for.
+    // The partition indexes we would like to fetch offsets for. [versions 7]
     std::vector<int32_t> partition_indexes;
 
     void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
       [[maybe_unused]] constexpr bool flexible = true;
-      w.string(name, flexible);
-      w.array_length(partition_indexes.size(), flexible);
-      for (const auto& e1 : partition_indexes) w.int32(e1);
-      w.tags();
-    }
-    void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
-      [[maybe_unused]] constexpr bool flexible = true;
-      name = r.field("Groups.Topics.Name").string(flexible);
-      {
-        const int32_t n2 = r.field("Groups.Topics.PartitionIndexes").array_length(flexible, 4);
-        if (n2 > 0) {
-          partition_indexes.reserve(initial_capacity<int32_t>(r, n2));
-          for (int32_t i3 = 0; i3 < n2; ++i3) partition_indexes.push_back(r.int32());
-        }
+      if (version <= 7) {
+        w.string(name, flexible);
       }
-      r.skip_tags();
-    }
-  };
-
-  struct Group {
-    // The group ID.
-    std::string group_id;
-    // The member id. [versions 9, ignorable]
-    std::optional<std::string> member_id;
-    // The member epoch if using the new consumer protocol (KIP-848). [versions 9, ignorable]
-    int32_t member_epoch = -1;
-    // Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
-    std::optional<std::vector<Topics>> topics{std::in_place};
-
-    void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
-      [[maybe_unused]] constexpr bool flexible = true;
-      w.string(group_id, flexible);
-      if (version >= 9) {
-        w.nullable_string(member_id, flexible);
-      }
-      if (version >= 9) {
-        w.int32(member_epoch);
-      }
-      if (!topics) {
-        w.null_array(flexible);
-      } else {
-        w.array_length((*topics).size(), flexible);
-        for (const auto& e4 : (*topics)) e4.write(w, version);
+      if (version <= 7) {
+        w.array_length(partition_indexes.size(), flexible);
+        for (const auto& e1 : partition_indexes) w.int32(e1);
       }
       w.tags();
     }
     void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
       [[maybe_unused]] constexpr bool flexible = true;
-      group_id = r.field("Groups.GroupId").string(flexible);
-      if (version >= 9) {
-        member_id = r.field("Groups.MemberId").nullable_string(flexible);
+      if (version <= 7) {
+        name = r.field("Topics.Name").string(flexible);
       }
-      if (version >= 9) {
-        member_epoch = r.field("Groups.MemberEpoch").int32();
-      }
-      {
-        const int32_t n5 = r.field("Groups.Topics").array_length(flexible, 3);
-        if (n5 < 0) {
-          topics.reset();
-        } else {
-          auto& v6 = topics.emplace();
-          if (n5 > 0) {
-            v6.reserve(initial_capacity<Topics>(r, n5));
-            for (int32_t i7 = 0; i7 < n5; ++i7) v6.emplace_back().read(r, version);
+      if (version <= 7) {
+        {
+          const int32_t n2 = r.field("Topics.PartitionIndexes").array_length(flexible, 4);
+          if (n2 > 0) {
+            partition_indexes.reserve(initial_capacity<int32_t>(r, n2));
+            for (int32_t i3 = 0; i3 < n2; ++i3) partition_indexes.push_back(r.int32());
           }
         }
       }
@@ -232,25 +342,156 @@ struct OffsetFetchRequest {
     }
   };
 
-  // Each group we would like to fetch offsets for.
+  struct Topics {
+    // The topic name. [versions 8-9, ignorable]
+    std::string name;
+    // The partition indexes we would like to fetch offsets for. [versions 8-9]
+    std::vector<int32_t> partition_indexes;
+
+    void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
+      [[maybe_unused]] constexpr bool flexible = true;
+      if (version >= 8) {
+        w.string(name, flexible);
+      }
+      if (version >= 8) {
+        w.array_length(partition_indexes.size(), flexible);
+        for (const auto& e4 : partition_indexes) w.int32(e4);
+      }
+      w.tags();
+    }
+    void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
+      [[maybe_unused]] constexpr bool flexible = true;
+      if (version >= 8) {
+        name = r.field("Groups.Topics.Name").string(flexible);
+      }
+      if (version >= 8) {
+        {
+          const int32_t n5 = r.field("Groups.Topics.PartitionIndexes").array_length(flexible, 4);
+          if (n5 > 0) {
+            partition_indexes.reserve(initial_capacity<int32_t>(r, n5));
+            for (int32_t i6 = 0; i6 < n5; ++i6) partition_indexes.push_back(r.int32());
+          }
+        }
+      }
+      r.skip_tags();
+    }
+  };
+
+  struct Group {
+    // The group ID. [versions 8-9]
+    std::string group_id;
+    // The member id. [versions 9, ignorable]
+    std::optional<std::string> member_id;
+    // The member epoch if using the new consumer protocol (KIP-848). [versions 9, ignorable]
+    int32_t member_epoch = -1;
+    // Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. [versions 8-9]
+    std::optional<std::vector<Topics>> topics{std::in_place};
+
+    void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
+      [[maybe_unused]] constexpr bool flexible = true;
+      if (version >= 8) {
+        w.string(group_id, flexible);
+      }
+      if (version >= 9) {
+        w.nullable_string(member_id, flexible);
+      }
+      if (version >= 9) {
+        w.int32(member_epoch);
+      }
+      if (version >= 8) {
+        if (!topics) {
+          w.null_array(flexible);
+        } else {
+          w.array_length((*topics).size(), flexible);
+          for (const auto& e7 : (*topics)) e7.write(w, version);
+        }
+      }
+      w.tags();
+    }
+    void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
+      [[maybe_unused]] constexpr bool flexible = true;
+      if (version >= 8) {
+        group_id = r.field("Groups.GroupId").string(flexible);
+      }
+      if (version >= 9) {
+        member_id = r.field("Groups.MemberId").nullable_string(flexible);
+      }
+      if (version >= 9) {
+        member_epoch = r.field("Groups.MemberEpoch").int32();
+      }
+      if (version >= 8) {
+        {
+          const int32_t n8 = r.field("Groups.Topics").array_length(flexible, 3);
+          if (n8 < 0) {
+            topics.reset();
+          } else {
+            auto& v9 = topics.emplace();
+            if (n8 > 0) {
+              v9.reserve(initial_capacity<Topics>(r, n8));
+              for (int32_t i10 = 0; i10 < n8; ++i10) v9.emplace_back().read(r, version);
+            }
+          }
+        }
+      }
+      r.skip_tags();
+    }
+  };
+
+  // The group to fetch offsets for. [versions 7]
+  std::string group_id;
+  // Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. [versions 7]
+  std::optional<std::vector<Topic>> topics{std::in_place};
+  // Each group we would like to fetch offsets for. [versions 8-9]
   std::vector<Group> groups;
   // Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions.
   bool require_stable = false;
 
   void write([[maybe_unused]] Writer& w, [[maybe_unused]] int16_t version) const {
     [[maybe_unused]] constexpr bool flexible = true;
-    w.array_length(groups.size(), flexible);
-    for (const auto& e8 : groups) e8.write(w, version);
+    if (version <= 7) {
+      w.string(group_id, flexible);
+    }
+    if (version <= 7) {
+      if (!topics) {
+        w.null_array(flexible);
+      } else {
+        w.array_length((*topics).size(), flexible);
+        for (const auto& e11 : (*topics)) e11.write(w, version);
+      }
+    }
+    if (version >= 8) {
+      w.array_length(groups.size(), flexible);
+      for (const auto& e12 : groups) e12.write(w, version);
+    }
     w.boolean(require_stable);
     w.tags();
   }
   void read([[maybe_unused]] Reader& r, [[maybe_unused]] int16_t version) {
     [[maybe_unused]] constexpr bool flexible = true;
-    {
-      const int32_t n9 = r.field("Groups").array_length(flexible, 3);
-      if (n9 > 0) {
-        groups.reserve(initial_capacity<Group>(r, n9));
-        for (int32_t i10 = 0; i10 < n9; ++i10) groups.emplace_back().read(r, version);
+    if (version <= 7) {
+      group_id = r.field("GroupId").string(flexible);
+    }
+    if (version <= 7) {
+      {
+        const int32_t n13 = r.field("Topics").array_length(flexible, 3);
+        if (n13 < 0) {
+          topics.reset();
+        } else {
+          auto& v14 = topics.emplace();
+          if (n13 > 0) {
+            v14.reserve(initial_capacity<Topic>(r, n13));
+            for (int32_t i15 = 0; i15 < n13; ++i15) v14.emplace_back().read(r, version);
+          }
+        }
+      }
+    }
+    if (version >= 8) {
+      {
+        const int32_t n16 = r.field("Groups").array_length(flexible, 3);
+        if (n16 > 0) {
+          groups.reserve(initial_capacity<Group>(r, n16));
+          for (int32_t i17 = 0; i17 < n16; ++i17) groups.emplace_back().read(r, version);
+        }
       }
     }
     require_stable = r.field("RequireStable").boolean();

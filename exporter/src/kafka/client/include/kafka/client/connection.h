@@ -36,6 +36,15 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
 
   template <typename Request>
   boost::asio::awaitable<Result<typename Request::Response>> send(Request request, Deadline deadline) {
+    auto version = co_await negotiated_version<Request>(deadline);
+    if (!version.ok()) co_return version.error();
+    co_return co_await exchange_decoded(std::move(request), version.value(), deadline);
+  }
+
+  // The version of Request that send() uses on this connection: the highest the broker
+  // and we both speak, known once connected (ApiVersions), which this waits for.
+  template <typename Request>
+  boost::asio::awaitable<Result<int16_t>> negotiated_version(Deadline deadline) {
     if (auto failure = co_await ensure_ready(deadline)) co_return *failure;
     const int16_t version = negotiated<Request>();
     if (version < 0) {
@@ -44,7 +53,7 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
                                                             std::to_string(Request::kMinVersion) + ".." +
                                                             std::to_string(Request::kMaxVersion) + ")"};
     }
-    co_return co_await exchange_decoded(std::move(request), version, deadline);
+    co_return version;
   }
 
   int32_t broker_id() const { return broker_id_; }

@@ -70,34 +70,33 @@ class KafkaClient {
   boost::asio::awaitable<Result<typename Request::Response>> send_any(Request request,
                                                                       std::chrono::milliseconds timeout) {
     constexpr bool kControllerLane = requires { requires Request::kForwardedToController; };
-    const auto deadline = deadline_after(timeout);
-    std::optional<Error> last;
-    const auto order = candidates(kControllerLane);
-    for (size_t i = 0; i < order.size(); ++i) {
-      const auto& connection = order[i];
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= deadline) break;
-      // A hung broker may take only half of what is left, so another can still answer.
-      const auto attempt_deadline = i + 1 < order.size() ? now + (deadline - now) / 2 : deadline;
-      auto result = co_await connection->send(request, attempt_deadline);
-      if (result.ok()) {
-        preferred_ = connection->broker_id();
-        if constexpr (std::is_same_v<Request, MetadataRequest>) learn_brokers(result.value());
-        co_return result;
-      }
-      if (kControllerLane && result.error().kind == Error::Kind::kTimeout) connection->close();
-      last_failure_[connection->broker_id()] = std::chrono::steady_clock::now();
-      if (preferred_ == connection->broker_id()) preferred_ = -1;
-      last = result.error();
-      // A refused login will be refused by every broker: say it once, now.
-      if (last->kind == Error::Kind::kAuthentication) break;
+    auto result = co_await on_any_broker<typename Request::Response>(
+        Request::kName, kControllerLane, timeout,
+        [&request](BrokerConnection& connection, Deadline deadline) {
+          return connection.send(request, deadline);
+        });
+    if constexpr (std::is_same_v<Request, MetadataRequest>) {
+      if (result.ok()) learn_brokers(result.value());
     }
-    if (!last) last = Error{Error::Kind::kTimeout, std::string(Request::kName) + ": no broker to send to"};
-    co_return *last;
+    co_return result;
   }
 
-  // Coordinators of many group ids (kGroupCoordinator) or transactional ids (kTransactionCoordinator), in one
-  // FindCoordinator; a key the broker could not place is absent from the answer.
+  // The version of Request that send(broker_id, ...) uses, connecting first if need be: for
+  // callers whose request takes another shape in older versions (OffsetFetch before v8).
+  template <typename Request>
+  boost::asio::awaitable<Result<int16_t>> negotiated_version(int32_t broker_id,
+                                                             std::chrono::milliseconds timeout) {
+    auto connection = connection_for(broker_id);
+    if (!connection) {
+      co_return Error{Error::Kind::kUnknownBroker, "broker " + std::to_string(broker_id) +
+                                                       " is not in the metadata (" + Request::kName + ")"};
+    }
+    co_return co_await connection->negotiated_version<Request>(deadline_after(timeout));
+  }
+
+  // Coordinators of many group ids (kGroupCoordinator) or transactional ids (kTransactionCoordinator):
+  // one FindCoordinator to a broker that takes many keys (v4+), else one per key, all in flight
+  // together on the same connection (Kafka 2.8). A key the broker could not place is absent.
   boost::asio::awaitable<Result<std::map<std::string, int32_t>>> find_coordinators(
       int8_t key_type, std::vector<std::string> keys, std::chrono::milliseconds timeout);
 
@@ -117,6 +116,36 @@ class KafkaClient {
   const ClientConfig& config() const { return config_; }
 
  private:
+  // The loop of send_any: runs `attempt(connection, deadline)`, an awaitable<Result<T>>, on one
+  // broker after another until one answers; `controller_lane` picks the second connections.
+  template <typename T, typename Attempt>
+  boost::asio::awaitable<Result<T>> on_any_broker(const char* api_name, bool controller_lane,
+                                                  std::chrono::milliseconds timeout, Attempt attempt) {
+    const auto deadline = deadline_after(timeout);
+    std::optional<Error> last;
+    const auto order = candidates(controller_lane);
+    for (size_t i = 0; i < order.size(); ++i) {
+      const auto& connection = order[i];
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) break;
+      // A hung broker may take only half of what is left, so another can still answer.
+      const auto attempt_deadline = i + 1 < order.size() ? now + (deadline - now) / 2 : deadline;
+      auto result = co_await attempt(*connection, attempt_deadline);
+      if (result.ok()) {
+        preferred_ = connection->broker_id();
+        co_return result;
+      }
+      if (controller_lane && result.error().kind == Error::Kind::kTimeout) connection->close();
+      last_failure_[connection->broker_id()] = std::chrono::steady_clock::now();
+      if (preferred_ == connection->broker_id()) preferred_ = -1;
+      last = result.error();
+      // A refused login will be refused by every broker: say it once, now.
+      if (last->kind == Error::Kind::kAuthentication) break;
+    }
+    if (!last) last = Error{Error::Kind::kTimeout, std::string(api_name) + ": no broker to send to"};
+    co_return *last;
+  }
+
   std::shared_ptr<BrokerConnection> connection_for(int32_t broker_id);
   std::vector<std::shared_ptr<BrokerConnection>> candidates(bool controller_lane);
   std::shared_ptr<BrokerConnection> controller_lane_for(const BrokerConnection& broker);

@@ -16,7 +16,7 @@
 // Runs coroutines concurrently on the current executor and resumes when all
 // have finished (Boost 1.74 has no parallel_group). Single-threaded executor:
 // the tasks share state without locks.
-namespace kse::collector {
+namespace kse::kafka {
 
 inline boost::asio::awaitable<void> when_all(std::vector<boost::asio::awaitable<void>> tasks) {
   auto executor = co_await boost::asio::this_coro::executor;
@@ -43,4 +43,4 @@ inline boost::asio::awaitable<void> when_all(std::vector<boost::asio::awaitable<
   if (state->first_error) std::rethrow_exception(state->first_error);
 }
 
-}  // namespace kse::collector
+}  // namespace kse::kafka
