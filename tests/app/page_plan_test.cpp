@@ -48,14 +48,5 @@ TEST(PagePlanTest, ASidecarServesItsBrokerAndTheClusterPortOnlyWhenItHasIt) {
   EXPECT_EQ(pages.slot_of(-1), PagePlan::kNotServed);
 }
 
-TEST(PagePlanTest, CyclesAreOkPartialOrFailed) {
-  model::CollectorStatuses collectors;
-  EXPECT_EQ(classify_cycle(collectors), CycleResult::kOk);
-  collectors[model::CollectorId::kGroups] = {false, "broker 2: timed out", "timeout"};
-  EXPECT_EQ(classify_cycle(collectors), CycleResult::kPartial);
-  collectors[model::CollectorId::kMetadata] = {false, "no broker answered", "connection"};
-  EXPECT_EQ(classify_cycle(collectors), CycleResult::kFailed);
-}
-
 }  // namespace
 }  // namespace kse::app

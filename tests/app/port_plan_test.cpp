@@ -83,5 +83,45 @@ TEST(PortPlanTest, SidecarPortDoesNotDependOnOtherBrokers) {
   EXPECT_EQ(plan.broker_ports, (std::map<int32_t, int>{{5, 7071}}));
 }
 
+std::vector<model::BrokerInfo> brokers(std::vector<std::pair<int32_t, bool>> ids) {
+  std::vector<model::BrokerInfo> out;
+  for (const auto& [id, registered] : ids) {
+    model::BrokerInfo broker;
+    broker.id = id;
+    broker.registered = registered;
+    out.push_back(broker);
+  }
+  return out;
+}
+
+TEST(PortRolesTest, ABrokerSeenOnceKeepsItsPortAfterItLeaves) {
+  config::ServeConfig serve;
+  PortRoles roles(serve);
+  roles.next(brokers({{1, true}, {2, true}, {3, true}}), true, {});
+  const PortPlan plan = roles.next(brokers({{1, true}, {3, true}}), true, {});
+  EXPECT_EQ(plan.broker_ports, (std::map<int32_t, int>{{1, 7071}, {2, 7072}, {3, 7073}}));
+  EXPECT_EQ(roles.live_count(), 2u);
+}
+
+TEST(PortRolesTest, ACycleWithoutMetadataMovesNoRole) {
+  config::ServeConfig serve;
+  serve.broker_id = 1;
+  PortRoles roles(serve);
+  EXPECT_EQ(roles.next(brokers({{1, true}, {2, true}}), true, {}).cluster_port, 9308);
+  // The metadata read failed: no broker list, yet broker 1's sidecar keeps the cluster port.
+  EXPECT_EQ(roles.next({}, false, {}).cluster_port, 9308);
+  EXPECT_EQ(roles.live_count(), 2u);
+}
+
+TEST(PortRolesTest, TheClusterPortPassesOverSilentAndFencedLowerSidecars) {
+  config::ServeConfig serve;
+  serve.broker_id = 2;
+  PortRoles roles(serve);
+  EXPECT_FALSE(roles.next(brokers({{1, true}, {2, true}}), true, {}).cluster_port);
+  EXPECT_EQ(roles.next(brokers({{1, true}, {2, true}}), true, {1}).cluster_port, 9308);
+  // A broker that is not registered (fenced, or gone) is not live.
+  EXPECT_EQ(roles.next(brokers({{1, false}, {2, true}}), true, {}).cluster_port, 9308);
+}
+
 }  // namespace
 }  // namespace kse::app

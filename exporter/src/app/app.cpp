@@ -14,7 +14,9 @@
 #include <set>
 #include <thread>
 
+#include "app/cycle_stats.h"
 #include "app/page_plan.h"
+#include "app/pages.h"
 #include "app/port_plan.h"
 #include "collector/collector.h"
 #include "common/clock.h"
@@ -28,7 +30,6 @@
 #include "model/model.h"
 #include "probe/leader_repair.h"
 #include "probe/probe.h"
-#include "render/exposition.h"
 
 #include "peer_check.h"
 
@@ -178,48 +179,35 @@ class Exporter {
   void publish(const model::ClusterSnapshot& snapshot) {
     const bool metadata_up = snapshot.collectors.up(model::CollectorId::kMetadata);
     if (metadata_up) model::advance(derived_, snapshot);
-    if (probe_) {
-      for (const auto& group : snapshot.groups) {
-        if (group.group_id == probe_->group()) probe_->set_coordinator(group.coordinator);
-      }
-    }
-
-    switch (classify_cycle(snapshot.collectors)) {
-      case CycleResult::kOk: ++stats_.cycles_ok; break;
-      case CycleResult::kPartial: ++stats_.cycles_partial; break;
-      case CycleResult::kFailed: ++stats_.cycles_failed; break;
-    }
-    stats_.last_cycle_seconds = snapshot.cycle_duration.count();
-    stats_.last_collect_unix = unix_now();
-    if (snapshot.complete) stats_.last_success_unix = stats_.last_collect_unix;
-    stats_.collectors = snapshot.collectors;
+    if (probe_) probe_->follow_coordinator(snapshot.groups);
+    record_cycle(stats_, snapshot, unix_now());
     stats_.requests = collector_.request_stats();
     stats_.record_reads = collector_.record_read_stats();
 
-    // Ports: every broker seen so far keeps its port; new brokers get theirs now.
-    std::vector<int32_t> live;
-    for (const auto& broker : snapshot.brokers) {
-      known_brokers_.insert(broker.id);
-      if (broker.registered) live.push_back(broker.id);
+    const PortPlan plan = roles_.next(snapshot.brokers, metadata_up, silent_sidecars_);
+    const std::set<int> open = open_ports(plan);
+
+    // Families: the cluster's, the broker internals', then the exporter's own.
+    std::vector<Family> cluster = model::build_cluster_families(snapshot, derived_, options_);
+    limit_series(cluster);
+    std::vector<std::shared_ptr<const std::vector<Family>>> internals;
+    if (jmx_) internals = jmx_->families();
+    const std::vector<Family> own = model::build_exporter_families(stats_, plan.exporter_owner);
+    FamilySets sets = {&cluster};
+    for (const auto& set : internals) {
+      if (set) sets.push_back(set.get());
     }
-    // A cycle that could not read Metadata changes no port's role.
-    if (metadata_up) {
-      last_live_ = live;
-    } else {
-      live = last_live_;
-    }
-    // The cluster port goes to the lowest live broker whose sidecar answers: a sidecar whose
-    // lower neighbours' sidecars are dead or hung takes it over.
-    std::erase_if(live, [this](int32_t id) { return silent_sidecars_.count(id) > 0; });
-    const PortPlan plan = plan_ports(config_.serve, {known_brokers_.begin(), known_brokers_.end()}, live);
-    for (const auto& [broker, port] : plan.unserved) {
-      if (unserved_logged_.insert(broker).second) {
-        spdlog::error(
-            "broker {}: its port {} is not a free, valid port (serve.broker_port_base + id - 1); "
-            "give it one in serve.broker_ports. Its series are not served.",
-            broker, port);
-      }
-    }
+    sets.push_back(&own);
+    pages_.render_heads(plan_pages(plan, open), sets);
+    publish_pages();
+    // The cycle's temporaries are freed; hand the pages back to the system so the
+    // resident size reflects the steady state, not the peak of a render.
+    malloc_trim(0);
+    update_readiness(snapshot);
+  }
+
+  // The cluster port, when this process has it (else closed), and every broker port.
+  std::set<int> open_ports(const PortPlan& plan) {
     std::set<int> open;
     if (plan.cluster_port) {
       if (open_port(*plan.cluster_port, "cluster")) open.insert(*plan.cluster_port);
@@ -232,61 +220,35 @@ class Exporter {
     for (const auto& [broker, port] : plan.broker_ports) {
       if (open_port(port, "broker " + std::to_string(broker))) open.insert(port);
     }
-    pages_ = plan_pages(plan, open);
-    const std::vector<int>& ports = pages_.ports;
+    return open;
+  }
 
-    // Families: the cluster's, the broker internals', then the exporter's own.
-    std::vector<Family> cluster = model::build_cluster_families(snapshot, derived_, options_);
+  // limits.max_series on the cluster port (a sidecar has none); what it leaves out is logged
+  // when that changes and counted in the exporter's own series.
+  void limit_series(std::vector<Family>& cluster) {
     auto dropped =
         model::apply_series_limit(cluster, config_.serve.broker_id ? 0 : config_.limits.max_series);
-    if (dropped != stats_.dropped_families) {
-      for (const auto& name : dropped) {
-        spdlog::warn("limits.max_series ({}) reached: family {} left out", config_.limits.max_series, name);
-      }
-      stats_.dropped_families = dropped;
+    if (dropped == stats_.dropped_families) return;
+    for (const auto& name : dropped) {
+      spdlog::warn("limits.max_series ({}) reached: family {} left out", config_.limits.max_series, name);
     }
-    std::vector<std::shared_ptr<const std::vector<Family>>> internals;
-    if (jmx_) internals = jmx_->families();
-    std::vector<Family> own = model::build_exporter_families(stats_, plan.exporter_owner);
+    stats_.dropped_families = std::move(dropped);
+  }
 
-    std::vector<const std::vector<Family>*> sets = {&cluster};
-    for (const auto& set : internals) {
-      if (set) sets.push_back(set.get());
+  // Ready once the cluster's metadata was read: an exporter started during an incident
+  // (a broker down, so some offsets unreadable) serves what it can and must not stay unready.
+  void update_readiness(const model::ClusterSnapshot& snapshot) {
+    if (ready_) return;
+    const auto& metadata = snapshot.collectors[model::CollectorId::kMetadata];
+    if (!metadata.up) {
+      server_.set_ready(false, "Kafka metadata could not be read: " + metadata.error);
+      return;
     }
-    sets.push_back(&own);
-    std::vector<size_t> series;
-    auto texts = render::render_slots(
-        sets, ports.size(), [this](int32_t owner) { return pages_.slot_of(owner); }, size_hints_, &series);
-    size_hints_.assign(texts.size(), 0);
-    heads_.clear();
-    for (size_t slot = 0; slot < ports.size(); ++slot) {
-      size_hints_[slot] = texts[slot].size();
-      auto gzip = render::gzip_head(texts[slot]);
-      Head head;
-      head.port = ports[slot];
-      head.series = series[slot];
-      head.gzip_bytes = std::make_shared<const std::string>(std::move(gzip.bytes));
-      gzip.bytes.clear();
-      head.gzip = gzip;
-      head.text = std::make_shared<const std::string>(std::move(texts[slot]));
-      heads_.push_back(std::move(head));
-    }
-    publish_pages();
-    // The cycle's temporaries are freed; hand the pages back to the system so the
-    // resident size reflects the steady state, not the peak of a render.
-    malloc_trim(0);
-    // Ready once the cluster's metadata was read: an exporter started during an incident
-    // (a broker down, so some offsets unreadable) serves what it can and must not stay unready.
-    if (metadata_up && !ready_) {
-      ready_ = true;
-      server_.set_ready(true, "");
-      spdlog::info("first collection: {} brokers, {} topics, {} groups in {:.3f} s{}", live.size(),
-                   snapshot.topics.size(), snapshot.groups.size(), snapshot.cycle_duration.count(),
-                   snapshot.complete ? "" : " (some parts failed; see below)");
-    } else if (!ready_ && !metadata_up) {
-      server_.set_ready(false, "Kafka metadata could not be read: " +
-                                   snapshot.collectors[model::CollectorId::kMetadata].error);
-    }
+    ready_ = true;
+    server_.set_ready(true, "");
+    spdlog::info("first collection: {} brokers, {} topics, {} groups in {:.3f} s{}", roles_.live_count(),
+                 snapshot.topics.size(), snapshot.groups.size(), snapshot.cycle_duration.count(),
+                 snapshot.complete ? "" : " (some parts failed; see below)");
   }
 
   // Sidecar mode: asks the sidecars of the live brokers below this one whether they run.
@@ -310,26 +272,14 @@ class Exporter {
   void publish_pages() {
     std::vector<std::shared_ptr<const std::vector<Family>>> probe_families;
     if (probe_) probe_families = probe_->families();
-    std::vector<const std::vector<Family>*> sets;
+    FamilySets tail;
     for (const auto& set : probe_families) {
-      if (set) sets.push_back(set.get());
+      if (set) tail.push_back(set.get());
     }
-    std::vector<size_t> series;
-    auto tails = render::render_slots(
-        sets, heads_.size(), [this](int32_t owner) { return pages_.slot_of(owner); }, {}, &series);
-    const auto now = std::chrono::system_clock::now();
     stats_.series_per_port.clear();
-    for (size_t slot = 0; slot < heads_.size(); ++slot) {
-      const Head& head = heads_[slot];
-      auto page = std::make_shared<render::RenderedPage>();
-      page->text_head = head.text;
-      page->gzip_head = head.gzip_bytes;
-      page->gzip = render::gzip_tail(head.gzip, tails[slot]);
-      page->text = std::move(tails[slot]);
-      page->series = head.series + series[slot];
-      page->rendered_at = now;
-      stats_.series_per_port[head.port] = page->series;
-      server_.publish(head.port, std::move(page));
+    for (auto& [port, page] : pages_.with_tail(tail, std::chrono::system_clock::now())) {
+      stats_.series_per_port[port] = page->series;
+      server_.publish(port, std::move(page));
     }
   }
 
@@ -358,22 +308,11 @@ class Exporter {
   model::ExporterStats stats_;
   std::unique_ptr<probe::Probe> probe_;
   std::optional<probe::LeaderRepair> leader_repair_;
-  struct Head {
-    int port = 0;
-    size_t series = 0;
-    std::shared_ptr<const std::string> text;
-    std::shared_ptr<const std::string> gzip_bytes;
-    render::GzipHead gzip;  // crc and length of the text; its bytes are in gzip_bytes
-  };
-  std::vector<Head> heads_;
-  PagePlan pages_;
-  std::set<int32_t> known_brokers_;
-  std::set<int32_t> unserved_logged_;
+  PortRoles roles_{config_.serve};
+  Pages pages_;
   static constexpr std::chrono::milliseconds kSidecarCheckTimeout{1000};
   std::set<int32_t> silent_sidecars_;  // lower brokers whose sidecar did not answer
-  std::vector<int32_t> last_live_;     // registered brokers of the last cycle that read Metadata
   std::set<int> failed_ports_;
-  std::vector<size_t> size_hints_;
   bool ready_ = false;
   bool cluster_port_open_ = false;
 };

@@ -25,9 +25,4 @@ PagePlan plan_pages(const PortPlan& ports, const std::set<int>& open) {
   return plan;
 }
 
-CycleResult classify_cycle(const model::CollectorStatuses& collectors) {
-  if (!collectors.up(model::CollectorId::kMetadata)) return CycleResult::kFailed;
-  return collectors.all_up() ? CycleResult::kOk : CycleResult::kPartial;
-}
-
 }  // namespace kse::app

@@ -1,5 +1,7 @@
 #include "app/port_plan.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <set>
 
@@ -47,6 +49,33 @@ PortPlan plan_ports(const config::ServeConfig& serve, const std::vector<int32_t>
   std::sort(live.begin(), live.end());
   if (!live.empty() && live.front() == self) {
     plan.cluster_port = serve.cluster_port;
+  }
+  return plan;
+}
+
+PortPlan PortRoles::next(const std::vector<model::BrokerInfo>& brokers, bool metadata_up,
+                         const std::set<int32_t>& silent_sidecars) {
+  std::vector<int32_t> live;
+  for (const auto& broker : brokers) {
+    known_.insert(broker.id);
+    if (broker.registered) live.push_back(broker.id);
+  }
+  // A cycle that could not read Metadata changes no port's role.
+  if (metadata_up) {
+    last_live_ = live;
+  } else {
+    live = last_live_;
+  }
+  // A sidecar whose lower neighbours' sidecars are dead or hung takes the cluster port over.
+  std::erase_if(live, [&](int32_t id) { return silent_sidecars.count(id) > 0; });
+  PortPlan plan = plan_ports(serve_, {known_.begin(), known_.end()}, live);
+  for (const auto& [broker, port] : plan.unserved) {
+    if (unserved_logged_.insert(broker).second) {
+      spdlog::error(
+          "broker {}: its port {} is not a free, valid port (serve.broker_port_base + id - 1); "
+          "give it one in serve.broker_ports. Its series are not served.",
+          broker, port);
+    }
   }
   return plan;
 }

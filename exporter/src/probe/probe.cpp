@@ -185,6 +185,12 @@ Probe::~Probe() {
   handles_.reset();
 }
 
+void Probe::follow_coordinator(const std::vector<model::GroupState>& groups) {
+  for (const auto& group : groups) {
+    if (group.group_id == options_.group) coordinator_ = group.coordinator;
+  }
+}
+
 std::vector<std::shared_ptr<const std::vector<metrics::Family>>> Probe::families() const {
   std::vector<std::shared_ptr<const std::vector<metrics::Family>>> out;
   {

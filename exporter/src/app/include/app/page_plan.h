@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "app/port_plan.h"
-#include "model/snapshot.h"
 
 // Which page each series goes to in one cycle: one page (slot) per port that is open.
 namespace kse::app {
@@ -31,9 +30,5 @@ struct PagePlan {
 
 // The pages of `ports`, leaving out those that could not be opened.
 PagePlan plan_pages(const PortPlan& ports, const std::set<int>& open);
-
-enum class CycleResult { kOk, kPartial, kFailed };
-// Failed without metadata, partial when any other part failed.
-CycleResult classify_cycle(const model::CollectorStatuses& collectors);
 
 }  // namespace kse::app

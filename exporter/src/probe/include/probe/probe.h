@@ -14,6 +14,7 @@
 
 #include "client_stats/client_stats.h"
 #include "metrics/family.h"
+#include "model/snapshot.h"
 #include "probe/ledger.h"
 
 // The end-to-end probe: every interval one message to each partition of the
@@ -47,8 +48,8 @@ class Probe {
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
 
-  // The probe group's coordinator, from the exporter's last snapshot (-1 unknown).
-  void set_coordinator(int32_t broker) { coordinator_ = broker; }
+  // The probe group's coordinator, as the exporter's last snapshot of the groups shows it.
+  void follow_coordinator(const std::vector<model::GroupState>& groups);
   const std::string& group() const { return options_.group; }
   const std::string& topic() const { return options_.topic; }
 
