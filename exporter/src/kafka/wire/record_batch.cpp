@@ -38,90 +38,115 @@ Walk first_record_from(Reader& r, int32_t count, int64_t base_offset, int64_t ba
   return {std::nullopt, true};
 }
 
-}  // namespace
+// What both searches read of a batch's header. A magic 1 entry is one message: its offset
+// is both first and last, its timestamp the batch's. Magic 0 has no timestamp.
+struct Batch {
+  int64_t base_offset = 0;
+  int64_t last_offset = 0;
+  int8_t magic = 0;
+  int16_t attributes = 0;
+  int64_t base_timestamp = 0;
+  int64_t max_timestamp = 0;
+  int32_t count = 1;
+  size_t size = 0;  // the whole batch, length prefix included
+};
 
-std::optional<RecordTimestamp> timestamp_at(std::span<const uint8_t> records, int64_t offset) {
+enum class WalkEnd { kBytesEnded, kStopped, kMalformed };
+
+// Visits the batches of `records` in order: `visit(batch, reader)`, the reader at the
+// batch's first record (magic 2), returns false to stop. A batch whose header is cut short
+// by the fetch size ends the walk; bytes that are no batch, or a record cut short that
+// `visit` tried to read, make it malformed.
+template <typename Visit>
+WalkEnd walk_batches(std::span<const uint8_t> records, Visit&& visit) {
   size_t position = 0;
   try {
     // A skipped batch cut short by the fetch size moves `position` past the end: stop there.
     while (position < records.size() && records.size() - position >= kLengthPrefixBytes + 5) {
       Reader r(records.subspan(position), "record batch");
-      const int64_t base_offset = r.int64();
+      Batch batch;
+      batch.base_offset = r.int64();
       const int32_t batch_length = r.int32();
-      if (batch_length <= 0) return std::nullopt;
+      if (batch_length <= 0) return WalkEnd::kMalformed;
+      batch.size = kLengthPrefixBytes + static_cast<size_t>(batch_length);
       r.int32();  // partitionLeaderEpoch (magic 2) or crc (magic 0 and 1)
-      const int8_t magic = r.int8();
-      const size_t whole = kLengthPrefixBytes + static_cast<size_t>(batch_length);
-      if (magic < 2) {
-        // A magic 1 message set entry: crc, magic, attributes, timestamp. Magic 0 has none.
-        if (magic == 0) return std::nullopt;
+      batch.magic = r.int8();
+      if (batch.magic == 1) {
         r.int8();  // attributes
-        const int64_t timestamp = r.int64();
-        if (base_offset >= offset) return RecordTimestamp{timestamp, base_offset, true};
-        position += whole;
-        continue;
+        batch.base_timestamp = batch.max_timestamp = r.int64();
+        batch.last_offset = batch.base_offset;
+      } else if (batch.magic == 2) {
+        if (records.size() - position < kBatchHeaderBytes) return WalkEnd::kBytesEnded;
+        r.int32();  // crc
+        batch.attributes = r.int16();
+        batch.last_offset = batch.base_offset + r.int32();
+        batch.base_timestamp = r.int64();
+        batch.max_timestamp = r.int64();
+        r.int64();  // producerId
+        r.int16();  // producerEpoch
+        r.int32();  // baseSequence
+        batch.count = r.int32();
+      } else if (batch.magic != 0) {
+        return WalkEnd::kMalformed;
       }
-      if (records.size() - position < kBatchHeaderBytes) return std::nullopt;
-      r.uint16();
-      r.uint16();  // crc
-      const int16_t attributes = r.int16();
-      const int32_t last_offset_delta = r.int32();
-      const int64_t base_timestamp = r.int64();
-      const int64_t max_timestamp = r.int64();
-      r.int64();  // producerId
-      r.int16();  // producerEpoch
-      r.int32();  // baseSequence
-      const int32_t count = r.int32();
-      const int64_t last_offset = base_offset + last_offset_delta;
-      // Below the offset, a transaction marker, or emptied by compaction (kept for its
-      // producer's state): no record a consumer at `offset` is given.
-      if (last_offset < offset || (attributes & kControlBatch) || count == 0) {
-        position += whole;
-        continue;
-      }
-      const int64_t first = std::max(offset, base_offset);
-      if (attributes & kLogAppendTime) return RecordTimestamp{max_timestamp, first, true};
-      if ((attributes & kCompressionMask) == 0) {
-        Walk walk = first_record_from(r, count, base_offset, base_timestamp, offset);
-        if (walk.found) return walk.found;
-        if (walk.whole) {
-          position += whole;
-          continue;
-        }
-        return RecordTimestamp{base_timestamp, first, false};  // cut short by the fetch size
-      }
-      // Compressed: the batch's first timestamp stands for its records (never younger).
-      return RecordTimestamp{base_timestamp, first, base_offset >= offset};
+      if (!visit(batch, r)) return WalkEnd::kStopped;
+      position += batch.size;
     }
   } catch (const DecodeError&) {
-    // A batch cut short by the fetch size: what was read before it stands.
+    return WalkEnd::kMalformed;
   }
-  return std::nullopt;
+  return WalkEnd::kBytesEnded;
+}
+
+}  // namespace
+
+std::optional<RecordTimestamp> timestamp_at(std::span<const uint8_t> records, int64_t offset) {
+  std::optional<RecordTimestamp> found;
+  walk_batches(records, [&](const Batch& batch, Reader& r) {
+    if (batch.magic == 0) return false;
+    if (batch.magic == 1) {
+      if (batch.base_offset >= offset) found = RecordTimestamp{batch.base_timestamp, batch.base_offset, true};
+      return !found;
+    }
+    // Below the offset, a transaction marker, or emptied by compaction (kept for its
+    // producer's state): no record a consumer at `offset` is given.
+    if (batch.last_offset < offset || (batch.attributes & kControlBatch) || batch.count == 0) return true;
+    const int64_t first = std::max(offset, batch.base_offset);
+    if (batch.attributes & kLogAppendTime) {
+      found = RecordTimestamp{batch.max_timestamp, first, true};
+    } else if ((batch.attributes & kCompressionMask) == 0) {
+      Walk walk = first_record_from(r, batch.count, batch.base_offset, batch.base_timestamp, offset);
+      if (walk.whole) return true;
+      // Cut short by the fetch size: the batch's first timestamp stands for the record.
+      found = walk.found ? *walk.found : RecordTimestamp{batch.base_timestamp, first, false};
+    } else {
+      // Compressed: the batch's first timestamp stands for its records (never younger).
+      found = RecordTimestamp{batch.base_timestamp, first, batch.base_offset >= offset};
+    }
+    return false;
+  });
+  return found;
 }
 
 bool only_markers_before(std::span<const uint8_t> records, int64_t offset, int64_t end) {
-  size_t position = 0;
   int64_t covered = offset;  // every offset below this is a marker or below `offset`
-  try {
-    while (covered < end && position < records.size() && records.size() - position >= kBatchHeaderBytes) {
-      Reader r(records.subspan(position), "record batch");
-      const int64_t base_offset = r.int64();
-      const int32_t batch_length = r.int32();
-      r.int32();
-      if (batch_length <= 0 || r.int8() != 2) return false;
-      r.int32();  // crc
-      const int16_t attributes = r.int16();
-      const int64_t last_offset = base_offset + r.int32();
-      position += kLengthPrefixBytes + static_cast<size_t>(batch_length);
-      if (last_offset < offset) continue;
-      // A gap before this batch (compaction) holds no record; a data batch ends the search.
-      if (!(attributes & kControlBatch)) return false;
-      covered = last_offset + 1;
+  bool data = false;         // a record (or a batch of another magic) before `end`
+  const WalkEnd walked = walk_batches(records, [&](const Batch& batch, Reader&) {
+    if (covered >= end) return false;
+    if (batch.magic != 2) {
+      data = true;
+      return false;
     }
-  } catch (const DecodeError&) {
-    return false;
-  }
-  return covered >= end;
+    if (batch.last_offset < offset) return true;
+    // A gap before this batch (compaction) holds no record; a data batch ends the search.
+    if (!(batch.attributes & kControlBatch)) {
+      data = true;
+      return false;
+    }
+    covered = batch.last_offset + 1;
+    return true;
+  });
+  return walked != WalkEnd::kMalformed && !data && covered >= end;
 }
 
 }  // namespace kse::kafka
