@@ -11,12 +11,10 @@ tool="$root/cluster/kafka-tool"
 bootstrap=127.0.0.1:$((9092 + ${KSE_PORT_OFFSET:-0}))
 port=19408
 log=$(mktemp)
+source "$root/bench/lib.sh"
 cleanup() {
-  [[ -n "${pid:-}" ]] && kill "$pid" 2>/dev/null || true
-  for t in a b c; do "$tool" kafka-topics --bootstrap-server $bootstrap --delete --topic "kse-bench-cycle-$t" >/dev/null 2>&1 || true; done
-  local groups=()
-  for i in $(seq 0 999); do groups+=(--group "kse-bench-group-$i"); done
-  timeout 120 "$tool" kafka-consumer-groups --bootstrap-server $bootstrap --delete "${groups[@]}" >/dev/null 2>&1 || true
+  stop_exporter "${pid:-}"
+  delete_bench_data 1000 kse-bench-cycle-a kse-bench-cycle-b kse-bench-cycle-c
   rm -f "$log"
 }
 trap cleanup EXIT
@@ -54,7 +52,7 @@ measure "+10,000 partitions"
 measure "+10,000 partitions, +1,000 groups"
 # Steady state at the default 15 s interval, same cluster: a new exporter, one minute
 # after its first cycles, four cycles and their scrapes counted.
-kill "$pid"; wait "$pid" 2>/dev/null || true
+stop_exporter "$pid"
 "$binary" --bootstrap-servers $bootstrap --listen-address 127.0.0.1 --cluster-port $port \
   --set serve.broker_port_base=19471 --set collect.interval=15s --set probe.enabled=false >"$log" 2>&1 &
 pid=$!

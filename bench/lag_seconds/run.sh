@@ -16,12 +16,10 @@ bootstrap=127.0.0.1:$((9092 + ${KSE_PORT_OFFSET:-0}))
 port=19508
 topic=kse-bench-lag
 log=$(mktemp)
+source "$root/bench/lib.sh"
 cleanup() {
-  [[ -n "${pid:-}" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  "$tool" kafka-topics --bootstrap-server $bootstrap --delete --topic $topic >/dev/null 2>&1 || true
-  local groups=()
-  for i in $(seq 0 999); do groups+=(--group "kse-bench-group-$i"); done
-  timeout 120 "$tool" kafka-consumer-groups --bootstrap-server $bootstrap --delete "${groups[@]}" >/dev/null 2>&1 || true
+  stop_exporter "${pid:-}"
+  delete_bench_data 1000 $topic
   rm -f "$log"
 }
 trap cleanup EXIT
@@ -62,8 +60,7 @@ run() { # run LABEL READS_PER_BROKER
   done
   printf '%-36s first cycle %6.3f s, steady cycle %6.3f s, record reads %6s, bytes fetched %9s, lag_seconds served for %5s of 10000 group partitions (%s lagging)\n' \
     "$label" "$first" "$steady" "$reads_done" "$bytes" "$served" "$lagging"
-  kill "$pid"
-  wait "$pid" 2>/dev/null || true
+  stop_exporter "$pid"
   pid=
 }
 

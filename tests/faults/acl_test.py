@@ -23,7 +23,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, cluster, http_get, parse_page, promtool_problems, tool, wait_for  # noqa: E402
+from harness import Children, cluster, http_get, log_ends, parse_page, promtool_problems, tool, wait_for  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-acl-"))
@@ -75,11 +75,7 @@ def main():
                                    capture_output=True, text=True, timeout=120)
         if "GroupAuthorizationException" not in described.stdout + described.stderr:
             fail(f"the ACLs are not in force: alice describes group {GROUP}: {described.stdout[-300:]}")
-        ends = {}
-        for line in tool("kafka-get-offsets", "--bootstrap-server", sasl[0], "--command-config", str(alice),
-                         "--topic", TOPIC).split():
-            topic, partition, offset = line.rsplit(":", 2)
-            ends[partition] = float(offset)
+        ends = log_ends(TOPIC, sasl[0], "--command-config", str(alice))
         config = work / "exporter.yml"
         config.write_text(f"""
 kafka:

@@ -43,7 +43,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from harness import Children, cluster, http_get, parse_page, promtool_problems, tool, wait_for  # noqa: E402
+from harness import Children, cluster, http_get, log_ends, parse_page, promtool_problems, tool, wait_for  # noqa: E402
 from fault_proxy import FaultProxy  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
@@ -227,14 +227,9 @@ def check_live_log_ends(scenario):
     kafka-get-offsets was run lies between that reading and one taken after the scrape."""
     topic = LIVE["topic"]
 
-    def tool_ends():
-        out = tool("kafka-get-offsets", "--bootstrap-server", bootstrap(), "--topic", topic)
-        return {int(line.rsplit(":", 2)[1]): float(line.rsplit(":", 2)[2]) for line in out.split()
-                if line.startswith(topic + ":")}
-
-    before = tool_ends()
+    before = log_ends(topic, bootstrap())
     pages = wait_cycle(time.time())
-    after = tool_ends()
+    after = log_ends(topic, bootstrap())
     merged = {}
     for page in pages.values():
         merged.update(parse_page(page))
@@ -249,13 +244,7 @@ def check_live_log_ends(scenario):
 
 
 def quiet_topic_truth():
-    out = tool("kafka-get-offsets", "--bootstrap-server", bootstrap(), "--topic", QUIET_TOPIC)
-    ends = {}
-    for line in out.split():
-        topic, partition, offset = line.rsplit(":", 2)
-        if topic == QUIET_TOPIC:
-            ends[int(partition)] = float(offset)
-    return ends
+    return log_ends(QUIET_TOPIC, bootstrap())
 
 
 def group_lag_from_tool():

@@ -128,7 +128,7 @@ def main():
         else:
             sidecars[1].send_signal(back)
         alive[1] = True
-        took = wait_until(f"sidecar 2 gives the cluster port back once sidecar 1 runs again", 6 * INTERVAL_S + 10,
+        took = wait_until("sidecar 2 gives the cluster port back once sidecar 1 runs again", 6 * INTERVAL_S + 10,
                           lambda: cluster_port_owner(sidecars) == 1 and page(CLUSTER_PORT) is not None)
         print(f"sidecar 1 back: it serves the cluster port again {took:.1f}s later")
         time.sleep(2 * INTERVAL_S)

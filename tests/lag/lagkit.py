@@ -5,6 +5,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+import harness  # noqa: E402
 from harness import http_get, tool  # noqa: E402
 
 BOOTSTRAP = "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292"
@@ -17,8 +18,7 @@ def produce(topic, lines):
 
 
 def log_ends(topic):
-    out = tool("kafka-get-offsets", "--bootstrap-server", BOOTSTRAP, "--topic", topic)
-    return {int(p): int(o) for t, p, o in (line.rsplit(":", 2) for line in out.split()) if t == topic}
+    return harness.log_ends(topic, BOOTSTRAP)
 
 
 def first_record(topic, partition, offset, isolation="read_uncommitted"):

@@ -94,6 +94,12 @@ def tool(*args, stdin=None, timeout=120):
     return done.stdout
 
 
+def log_ends(topic, bootstrap, *options):
+    """Each partition's log end as kafka-get-offsets reads it: {partition: offset}."""
+    out = tool("kafka-get-offsets", "--bootstrap-server", bootstrap, *options, "--topic", topic)
+    return {int(p): int(o) for t, p, o in (line.rsplit(":", 2) for line in out.split()) if t == topic}
+
+
 def cluster(*args, timeout=240):
     """The output of cluster/kafka-cluster; AssertionError with its error when it fails."""
     done = subprocess.run([str(ROOT / "cluster" / "kafka-cluster"), *args], capture_output=True, text=True,
