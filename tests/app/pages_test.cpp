@@ -71,8 +71,8 @@ TEST(PagesTest, ANewTailKeepsTheCyclesHeadAndStaysOneGzipBody) {
   // The head is shared, not rendered again.
   EXPECT_EQ(first[2].page->text_head, second[2].page->text_head);
   EXPECT_EQ(text_of(*second[2].page), *first[2].page->text_head +
-                                           "# HELP kafka_probe_up A gauge.\n# TYPE kafka_probe_up gauge\n"
-                                           "kafka_probe_up 0\n");
+                                          "# HELP kafka_probe_up A gauge.\n# TYPE kafka_probe_up gauge\n"
+                                          "kafka_probe_up 0\n");
   EXPECT_EQ(gunzip(*second[2].page), text_of(*second[2].page));
 }
 

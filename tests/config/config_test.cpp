@@ -92,7 +92,7 @@ TEST(ConfigTest, UnknownKeyNamesLineKeyAndAllowed) {
             "metrics_path, single_port, tls, web_config_file");
   EXPECT_EQ(error_of("servr: {}\n"),
             "exporter.yml:1: unknown key 'servr', allowed here: collect, filters, jmx, kafka, "
-            "limits, log, probe, serve");
+            "limits, log, probe, serve, zookeeper");
 }
 
 TEST(ConfigTest, WrongTypeNamesFoundAndAllowed) {

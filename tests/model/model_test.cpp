@@ -103,6 +103,32 @@ TEST(ModelTest, WithoutMetadataBrokersAreUnreachableButNotCounted) {
             "kafka_broker_up{broker=3} 0 @3\n");
 }
 
+TEST(ModelTest, ZooKeeperNodesOnTheClusterPortAndASilentNodeOnlyDown) {
+  ClusterSnapshot s;
+  ZooKeeperNode leader;
+  leader.server = "zk1:2181";
+  leader.answered = true;
+  leader.state = "leader";
+  leader.outstanding_requests = 0;
+  leader.avg_latency_ms = 1.5;
+  leader.znodes = 42;
+  leader.synced_followers = 1;
+  ZooKeeperNode silent;
+  silent.server = "zk2:2181";
+  s.zookeeper = {leader, silent};
+  EXPECT_EQ(dump(build_cluster_families(s, {}, {}), "kafka_zookeeper_"),
+            "kafka_zookeeper_ensemble_servers{} 2 @-1\n"
+            "kafka_zookeeper_up{server=zk1:2181} 1 @-1\n"
+            "kafka_zookeeper_up{server=zk2:2181} 0 @-1\n"
+            "kafka_zookeeper_server_state{server=zk1:2181,state=leader} 1 @-1\n"
+            "kafka_zookeeper_outstanding_requests{server=zk1:2181} 0 @-1\n"
+            "kafka_zookeeper_avg_latency_seconds{server=zk1:2181} 0.0015 @-1\n"
+            "kafka_zookeeper_znodes{server=zk1:2181} 42 @-1\n"
+            "kafka_zookeeper_synced_followers{server=zk1:2181} 1 @-1\n");
+  // KRaft (no zookeeper.servers): no ZooKeeper family at all, not zeros.
+  EXPECT_EQ(dump(build_cluster_families(ClusterSnapshot{}, {}, {}), "kafka_zookeeper_"), "");
+}
+
 TEST(ModelTest, PartitionFactsGoToTheLeaderAndOfflineToTheClusterPort) {
   auto families = build_cluster_families(three_broker_snapshot(), {}, {});
   EXPECT_EQ(dump(families, "kafka_topic_partition_under"),

@@ -173,6 +173,8 @@ class Exporter {
     options.group_include = config.filters.group_include;
     options.group_exclude = config.filters.group_exclude;
     options.record_reads_per_broker = static_cast<size_t>(config.collect.lag_record_reads_per_broker);
+    options.zookeeper_servers = config.zookeeper.servers;
+    options.zookeeper_timeout = config.zookeeper.timeout;
     return options;
   }
 

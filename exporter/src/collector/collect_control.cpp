@@ -1,4 +1,5 @@
-// Controller-side facts: KRaft quorum, reassignments, transactions, quotas.
+// Controller-side facts: KRaft quorum (or the ZooKeeper ensemble), reassignments, transactions,
+// quotas.
 #include <algorithm>
 
 #include "collector/collector.h"
@@ -9,6 +10,7 @@
 #include "kafka/generated/list_partition_reassignments.h"
 #include "kafka/generated/list_transactions.h"
 #include "kafka/protocol.h"
+#include "zookeeper/four_letter.h"
 
 #include "cycle.h"
 #include "kafka_calls.h"
@@ -29,8 +31,10 @@ awaitable<void> Collector::collect_quorum(Cycle& cycle) {
       answer->topics[0].partitions[0].error_code != 0) {
     // ZooKeeper clusters have no quorum to describe (their brokers do not offer
     // DescribeQuorum, or refuse it): not an error worth a down collector.
-    if (answer ? answer->error_code == kafka::kUnsupportedVersion : answer.reason == "unsupported_version")
+    if (answer ? answer->error_code == kafka::kUnsupportedVersion : answer.reason == "unsupported_version") {
+      cycle.snapshot.metadata_mode = "zookeeper";
       co_return;
+    }
     if (!answer) {
       mark_failed(cycle, CollectorId::kQuorum, answer.error, answer.reason);
     } else {
@@ -60,6 +64,7 @@ awaitable<void> Collector::collect_quorum(Cycle& cycle) {
   for (const auto& voter : partition.current_voters) quorum.voters.push_back(convert(voter));
   for (const auto& observer : partition.observers) quorum.observers.push_back(convert(observer));
   cycle.snapshot.quorum = std::move(quorum);
+  cycle.snapshot.metadata_mode = "kraft";
 }
 
 awaitable<void> Collector::collect_reassignments(Cycle& cycle) {
@@ -172,6 +177,40 @@ awaitable<void> Collector::collect_quotas(Cycle& cycle) {
       cycle.snapshot.quotas.push_back({entity, value.key, value.value});
     }
   }
+}
+
+// Each node of the ensemble answers mntr on its own, all within the cycle's deadline: a node
+// that does not answer costs only its own series (kafka_zookeeper_up 0).
+awaitable<void> Collector::collect_zookeeper(Cycle& cycle) {
+  const auto& servers = options_.zookeeper_servers;
+  cycle.snapshot.zookeeper.resize(servers.size());
+  auto ask = [&](size_t i) -> awaitable<void> {
+    model::ZooKeeperNode& node = cycle.snapshot.zookeeper[i];
+    node.server = servers[i];
+    const size_t colon = node.server.rfind(':');
+    const int port = std::atoi(node.server.c_str() + colon + 1);
+    auto answer = co_await zookeeper::ask_four_letter(node.server.substr(0, colon), port, "mntr",
+                                                      cycle.budget(options_.zookeeper_timeout));
+    if (!answer.text) {
+      mark_failed(cycle, CollectorId::kZooKeeper, "zookeeper " + answer.error,
+                  answer.timed_out ? "timeout" : "connection");
+      co_return;
+    }
+    node.answered = zookeeper::read_mntr(zookeeper::parse_mntr(*answer.text), node);
+    if (!node.answered) {
+      std::string said = answer.text->substr(0, 200);
+      std::erase(said, '\n');
+      mark_failed(cycle, CollectorId::kZooKeeper,
+                  "zookeeper " + node.server +
+                      ": mntr gave no zk_server_state (allow it with "
+                      "4lw.commands.whitelist=mntr): " +
+                      said,
+                  "protocol");
+    }
+  };
+  std::vector<awaitable<void>> asks;
+  for (size_t i = 0; i < servers.size(); ++i) asks.push_back(ask(i));
+  co_await when_all(std::move(asks));
 }
 
 }  // namespace kse::collector

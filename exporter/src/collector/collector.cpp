@@ -61,6 +61,11 @@ const std::array<Collector::Row, model::kCollectorCount>& Collector::table() {
       {CollectorId::kRegistrations, "DescribeCluster (any broker)", CollectorId::kMetadata, "nothing",
        "brokers' fenced state (Kafka 4.0+); which brokers missing from Metadata keep a row",
        "the broker itself (`kafka_broker_fenced`, `kafka_broker_up`)", &Collector::collect_registrations},
+      {CollectorId::kZooKeeper,
+       "the mntr four-letter word (each node of `zookeeper.servers`, ZooKeeper mode; none when empty)",
+       std::nullopt, "nothing (runs beside `metadata`: the ensemble answers when the brokers do not)",
+       "each node's state (leader, follower), outstanding requests, latency, znodes, connections",
+       "cluster port", &Collector::collect_zookeeper},
   }};
   return rows;
 }
@@ -130,8 +135,13 @@ awaitable<ClusterSnapshot> Collector::collect() {
   Cycle cycle;
   cycle.deadline = started + options_.cycle_timeout;
   cycle.snapshot.taken_at = model::Clock::now();
-  // Every status starts up; the metadata row runs first and starts the others.
-  co_await run(cycle, table()[static_cast<size_t>(CollectorId::kMetadata)]);
+  // Every status starts up; the rows that run after nothing start together (metadata
+  // first among them), and each starts those that run after it.
+  std::vector<awaitable<void>> first;
+  for (const Row& row : table()) {
+    if (!row.after) first.push_back(run(cycle, row));
+  }
+  co_await when_all(std::move(first));
 
   auto& snapshot = cycle.snapshot;
   const bool metadata_up = snapshot.collectors.up(CollectorId::kMetadata);

@@ -136,7 +136,7 @@ std::string read_pem_path(const YAML::Node& node, const Origin& origin, const st
 }
 
 std::vector<std::string> read_string_list(const YAML::Node& node, const Origin& origin,
-                                          const std::string& key) {
+                                          const std::string& key, size_t min_entries) {
   std::vector<std::string> values;
   if (node.IsScalar()) {
     // "a:1,b:2" as given through a flag or the environment.
@@ -152,7 +152,7 @@ std::vector<std::string> read_string_list(const YAML::Node& node, const Origin& 
   } else {
     fail(origin, key, describe(node), "a list of strings");
   }
-  if (values.empty()) {
+  if (values.size() < min_entries) {
     fail(origin, key, "an empty list", "at least one entry");
   }
   return values;
@@ -220,7 +220,7 @@ Type regex() { return {Kind::kRegex}; }
 Type readable_file() { return {Kind::kReadableFile}; }
 Type pem_certificates() { return {Kind::kPemCertificates}; }
 Type pem_private_key() { return {Kind::kPemPrivateKey}; }
-Type host_port_list() { return {Kind::kHostPortList}; }
+Type host_port_list(int64_t min_entries = 1) { return {Kind::kHostPortList, min_entries}; }
 Type broker_ports() { return {Kind::kBrokerPorts}; }
 Type broker_urls() { return {Kind::kBrokerUrls}; }
 
@@ -336,6 +336,11 @@ const std::vector<Key>& keys() {
       {KSE_KEY(jmx.password_file), secret_file(), "file holding `jmx.password`; not with it"},
       {KSE_KEY(jmx.ca_file), pem_certificates(), "CA for https Jolokia URLs"},
       {KSE_KEY(jmx.timeout), duration(milliseconds(100)), "timeout of one Jolokia read"},
+      {KSE_KEY(zookeeper.servers), host_port_list(0),
+       "ZooKeeper mode: the ensemble's nodes (client port), each asked for `mntr` every cycle "
+       "(`4lw.commands.whitelist` must allow it); empty: no ensemble series"},
+      {KSE_KEY(zookeeper.timeout), duration(milliseconds(100)),
+       "timeout of one node's `mntr` answer (at most the cycle's time left)"},
       {KSE_KEY(log.level), choice({"trace", "debug", "info", "warn", "error"}), "least severe level logged"},
   };
   return table;
@@ -442,7 +447,7 @@ void apply(const Key& key, Config& config, const YAML::Node& node, const Origin&
       *std::get<std::string*>(field) = read_pem_path(node, origin, path, Pem::kPrivateKey);
       return;
     case Kind::kHostPortList: {
-      auto servers = read_string_list(node, origin, path);
+      auto servers = read_string_list(node, origin, path, static_cast<size_t>(type.min));
       for (const auto& server : servers) check_host_port(server, origin, path);
       *std::get<std::vector<std::string>*>(field) = std::move(servers);
       return;

@@ -83,6 +83,7 @@ void build_brokers(const ClusterSnapshot& snapshot, FamilySet& f) {
 }
 
 void build_quorum(const ClusterSnapshot& snapshot, FamilySet& f) {
+  if (snapshot.metadata_mode) add(f["kafka_cluster_metadata_mode"], {*snapshot.metadata_mode}, 1);
   if (!snapshot.quorum) return;
   const QuorumState& quorum = *snapshot.quorum;
   add(f["kafka_kraft_quorum_leader"], {}, quorum.leader_id);
@@ -104,6 +105,26 @@ void build_quorum(const ClusterSnapshot& snapshot, FamilySet& f) {
       add(f["kafka_kraft_quorum_voter_caught_up_age_seconds"], {std::to_string(voter.id)},
           std::max(0.0, (now_ms - static_cast<double>(*voter.last_caught_up_ms)) / 1000.0));
     }
+  }
+}
+
+// A node that did not answer has its up series at 0 and no other: nothing is carried over.
+void build_zookeeper(const ClusterSnapshot& snapshot, FamilySet& f) {
+  if (snapshot.zookeeper.empty()) return;
+  add(f["kafka_zookeeper_ensemble_servers"], {}, static_cast<double>(snapshot.zookeeper.size()));
+  for (const auto& node : snapshot.zookeeper) {
+    add(f["kafka_zookeeper_up"], {node.server}, node.answered ? 1 : 0);
+    if (!node.answered) continue;
+    add(f["kafka_zookeeper_server_state"], {node.server, node.state}, 1);
+    auto put = [&](std::string_view name, const std::optional<double>& value, double scale = 1) {
+      if (value) add(f[name], {node.server}, *value * scale);
+    };
+    put("kafka_zookeeper_outstanding_requests", node.outstanding_requests);
+    put("kafka_zookeeper_avg_latency_seconds", node.avg_latency_ms, 0.001);
+    put("kafka_zookeeper_znodes", node.znodes);
+    put("kafka_zookeeper_alive_connections", node.alive_connections);
+    put("kafka_zookeeper_watches", node.watches);
+    put("kafka_zookeeper_synced_followers", node.synced_followers);
   }
 }
 
@@ -378,6 +399,7 @@ std::vector<Family> build_cluster_families(const ClusterSnapshot& snapshot, cons
   FamilySet families;
   build_brokers(snapshot, families);
   build_quorum(snapshot, families);
+  build_zookeeper(snapshot, families);
   build_topics(snapshot, derived, options, families);
   build_log_dirs(snapshot, options, families);
   build_groups(snapshot, derived, options, families);

@@ -46,6 +46,9 @@ struct CollectorOptions {
   std::string group_exclude = "^$";
   // Committed offsets whose record's timestamp is read per broker and cycle (lag in seconds).
   size_t record_reads_per_broker = 1000;
+  // ZooKeeper mode: the ensemble's nodes (host:port of their client port), asked for mntr.
+  std::vector<std::string> zookeeper_servers;
+  std::chrono::milliseconds zookeeper_timeout{2000};
 };
 
 class Collector {
@@ -111,6 +114,7 @@ class Collector {
                                                            std::vector<std::string> ids);
   boost::asio::awaitable<void> collect_quotas(Cycle& cycle);
   boost::asio::awaitable<void> collect_registrations(Cycle& cycle);
+  boost::asio::awaitable<void> collect_zookeeper(Cycle& cycle);
 
   // One request of the cycle, to `broker` or to any broker (kAnyBroker), counted.
   template <typename Request>

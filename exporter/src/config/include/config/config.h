@@ -115,6 +115,11 @@ struct JmxConfig {
   Duration timeout{5000};
 };
 
+struct ZooKeeperConfig {
+  std::vector<std::string> servers;  // host:port of each node's client port
+  Duration timeout{2000};
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error
 };
@@ -130,6 +135,7 @@ struct Config {
   LimitsConfig limits;
   ProbeConfig probe;
   JmxConfig jmx;
+  ZooKeeperConfig zookeeper;
   LogConfig log;
 };
 

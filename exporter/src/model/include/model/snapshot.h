@@ -145,15 +145,16 @@ enum class CollectorId : uint8_t {
   kTransactions,
   kQuotas,
   kRegistrations,
+  kZooKeeper,
 };
 
 // Indexed by CollectorId: the `collector` label value of kafka_sidecar_collector_up.
-inline constexpr std::array<std::string_view, 11> kCollectorNames = {
+inline constexpr std::array<std::string_view, 12> kCollectorNames = {
     "metadata", "groups",        "offsets",      "record_times", "log_dirs",      "topic_configs",
-    "quorum",   "reassignments", "transactions", "quotas",       "registrations",
+    "quorum",   "reassignments", "transactions", "quotas",       "registrations", "zookeeper",
 };
 inline constexpr size_t kCollectorCount = kCollectorNames.size();
-static_assert(static_cast<size_t>(CollectorId::kRegistrations) + 1 == kCollectorCount);
+static_assert(static_cast<size_t>(CollectorId::kZooKeeper) + 1 == kCollectorCount);
 
 // Every id, in table order.
 inline constexpr std::array<CollectorId, kCollectorCount> kCollectorIds = [] {
@@ -201,6 +202,19 @@ struct RecordReadStats {
   uint64_t bytes = 0;       // record bytes those fetches returned
 };
 
+// One node of the ZooKeeper ensemble (ZooKeeper mode), as its mntr four-letter word shows it.
+struct ZooKeeperNode {
+  std::string server;     // host:port as configured in zookeeper.servers
+  bool answered = false;  // mntr answered; the fields below are read only then
+  std::string state;      // leader, follower, observer, standalone
+  std::optional<double> outstanding_requests;
+  std::optional<double> avg_latency_ms;
+  std::optional<double> znodes;
+  std::optional<double> alive_connections;
+  std::optional<double> watches;
+  std::optional<double> synced_followers;  // the leader only
+};
+
 struct ClusterSnapshot {
   Clock::time_point taken_at{};
   std::chrono::duration<double> cycle_duration{0};
@@ -211,8 +225,12 @@ struct ClusterSnapshot {
   std::vector<GroupState> groups;   // sorted by id, after filters
   std::vector<LogDirState> log_dirs;
   std::optional<QuorumState> quorum;
+  // Where the cluster keeps its metadata: "kraft" (DescribeQuorum answered) or "zookeeper"
+  // (no broker offers it); absent when DescribeQuorum failed otherwise.
+  std::optional<std::string> metadata_mode;
   std::vector<TransactionState> transactions;
   std::vector<QuotaEntry> quotas;
+  std::vector<ZooKeeperNode> zookeeper;  // zookeeper.servers in their order; empty when none
   CollectorStatuses collectors;
   // Timestamp (ms) of the oldest unconsumed record of a committed offset: the record at
   // that offset, read from its leader (exact, or its batch's first timestamp when inside a

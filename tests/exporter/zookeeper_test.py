@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""ZooKeeper mode end to end: a private Kafka 3.9 cluster with a 3-node ZooKeeper ensemble
+(cluster/kafka-cluster, KSE_KAFKA_MODE=zookeeper, on a port offset of its own), started and
+removed by this test, and an exporter with zookeeper.servers listing the three nodes.
+
+  * every node's role (kafka_zookeeper_server_state) equals what the node itself says to
+    `srvr`, read here over its client port; one leader, whose synced followers equal its
+    own mntr's; kafka_zookeeper_up 1 for each;
+  * kafka_cluster_metadata_mode says zookeeper, no kafka_kraft_quorum_* family is served
+    (absent, not zero), and every collector is up;
+  * a follower stopped: its up series is 0 and it has no other series, the two others keep
+    theirs, the zookeeper collector is down naming that node; the page stays valid;
+  * a second node stopped (quorum lost): the last node answers that it is not serving, so it
+    has no state either, and the brokers' own series are still served;
+  * both nodes started again: all three are up with one leader.
+Usage: zookeeper_test.py SOURCE_DIR BUILD_DIR
+"""
+import os
+import pathlib
+import socket
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+
+OFFSET = 700
+work = pathlib.Path(tempfile.mkdtemp(prefix="kse-zookeeper-"))
+os.environ.update(KSE_KAFKA_MODE="zookeeper", KSE_KAFKA_VERSION=os.environ.get("KSE_ZK_KAFKA_VERSION", "3.9.1"),
+                  KSE_PORT_OFFSET=str(OFFSET), KSE_CLUSTER_DIR=str(work / "cluster"))
+from harness import Children, cluster, http_get, parse_page, promtool_problems  # noqa: E402
+
+root = pathlib.Path(sys.argv[1])
+build = pathlib.Path(sys.argv[2])
+binary = build / "exporter" / "kafka-sidecar-exporter"
+OWNER = "zookeeper_e2e"
+CLUSTER_PORT = 19908
+BROKER_BASE = 19971
+INTERVAL_S = 2
+ZK_PORTS = {node: 2180 + node + OFFSET for node in (1, 2, 3)}
+SERVERS = {node: f"127.0.0.1:{port}" for node, port in ZK_PORTS.items()}
+BOOTSTRAP = f"127.0.0.1:{9092 + OFFSET}"
+children = Children(work)
+
+
+def fail(message):
+    raise AssertionError(message)
+
+
+def four_letter(node, word):
+    """The node's own answer to a four-letter word, '' when it gives none."""
+    try:
+        with socket.create_connection(("127.0.0.1", ZK_PORTS[node]), timeout=3) as s:
+            s.sendall(word.encode())
+            chunks = []
+            while chunk := s.recv(65536):
+                chunks.append(chunk)
+            return b"".join(chunks).decode()
+    except OSError:
+        return ""
+
+
+def role(node):
+    """leader, follower... as `srvr` says; None when the node does not serve."""
+    for line in four_letter(node, "srvr").splitlines():
+        if line.startswith("Mode: "):
+            return line.split(": ", 1)[1]
+    return None
+
+
+def page():
+    text = http_get(f"http://127.0.0.1:{CLUSTER_PORT}/metrics", 10).decode()
+    problems = promtool_problems(text)
+    if problems:
+        fail(f"the cluster page fails promtool check metrics: {problems}")
+    return text, parse_page(text)
+
+
+def served(series, name, **labels):
+    wanted = {(k, str(v)) for k, v in labels.items()}
+    return [v for (n, ls), v in series.items() if n == name and wanted <= ls]
+
+
+def states(series):
+    """{server: state} of every kafka_zookeeper_server_state series at 1."""
+    out = {}
+    for (name, labels), value in series.items():
+        if name == "kafka_zookeeper_server_state" and value == 1:
+            labels = dict(labels)
+            out[labels["server"]] = labels["state"]
+    return out
+
+
+def until(what, seconds, check):
+    """Pages until check(series) returns a true value; that value."""
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            _, series = page()
+            result = check(series)
+            if result:
+                return result
+            last = {k: v for k, v in series.items() if k[0].startswith("kafka_zookeeper")}
+        except OSError as error:
+            last = error
+        time.sleep(1)
+    fail(f"{what}: not within {seconds}s; last ZooKeeper series: {last}")
+
+
+def ensemble_agrees(series, nodes):
+    """The served roles of `nodes` equal their own srvr answers, read around the page."""
+    before = {SERVERS[n]: role(n) for n in nodes}
+    after = {SERVERS[n]: role(n) for n in nodes}
+    got = {s: v for s, v in states(series).items() if s in before}
+    return before == after and None not in before.values() and got == before
+
+
+def main():
+    cluster("start", "--owner", OWNER, timeout=600)
+    config = work / "exporter.yml"
+    config.write_text(f"""
+kafka: {{bootstrap_servers: ["{BOOTSTRAP}"], request_timeout: 800ms}}
+collect: {{interval: {INTERVAL_S}s, timeout: 1800ms}}
+serve: {{listen_address: 127.0.0.1, cluster_port: {CLUSTER_PORT}, broker_port_base: {BROKER_BASE}}}
+probe: {{enabled: false}}
+zookeeper: {{servers: [{", ".join(f'"{s}"' for s in SERVERS.values())}], timeout: 1s}}
+""")
+    children.start([str(binary), "--config", str(config)], "exporter.log")
+
+    # Healthy: roles as the nodes say, one leader, its followers synced, every collector up.
+    series = until("every node's role as its srvr says", 60, lambda s: ensemble_agrees(s, (1, 2, 3)) and s)
+    roles = states(series)
+    leaders = [s for s, r in roles.items() if r == "leader"]
+    if len(leaders) != 1:
+        fail(f"not one leader: {roles}")
+    leader_node = next(n for n, s in SERVERS.items() if s == leaders[0])
+    mntr = dict(line.split("\t", 1) for line in four_letter(leader_node, "mntr").splitlines() if "\t" in line)
+    if served(series, "kafka_zookeeper_synced_followers", server=leaders[0]) != [float(mntr["zk_synced_followers"])]:
+        fail(f"synced followers {served(series, 'kafka_zookeeper_synced_followers', server=leaders[0])}, "
+             f"the leader's mntr says {mntr['zk_synced_followers']}")
+    for server in SERVERS.values():
+        if served(series, "kafka_zookeeper_up", server=server) != [1.0]:
+            fail(f"{server}: kafka_zookeeper_up {served(series, 'kafka_zookeeper_up', server=server)}")
+    if served(series, "kafka_zookeeper_ensemble_servers") != [3.0]:
+        fail(f"kafka_zookeeper_ensemble_servers {served(series, 'kafka_zookeeper_ensemble_servers')}")
+    if served(series, "kafka_cluster_metadata_mode", mode="zookeeper") != [1.0]:
+        fail(f"kafka_cluster_metadata_mode: {[k for k in series if k[0] == 'kafka_cluster_metadata_mode']}")
+    kraft = sorted({n for n, _ in series if n.startswith("kafka_kraft_quorum")})
+    if kraft:
+        fail(f"KRaft families served in ZooKeeper mode: {kraft}")
+    down = [dict(ls)["collector"] for (n, ls), v in series.items() if n == "kafka_sidecar_collector_up" and v != 1]
+    if down:
+        fail(f"collectors down on a healthy ZooKeeper cluster: {down}")
+    if served(series, "kafka_brokers") != [3.0]:
+        fail(f"kafka_brokers {served(series, 'kafka_brokers')}")
+    print(f"healthy: roles {roles} equal srvr's, leader {leaders[0]} with "
+          f"{mntr['zk_synced_followers']} synced followers, mode zookeeper, no KRaft family", flush=True)
+
+    # One follower stopped: only its own series change.
+    follower = next(n for n, s in SERVERS.items() if roles[s] == "follower")
+    others = [n for n in SERVERS if n != follower]
+    cluster("stop-zookeeper", str(follower))
+    stopped = time.monotonic()
+
+    def follower_down(series):
+        gone = SERVERS[follower]
+        return (served(series, "kafka_zookeeper_up", server=gone) == [0.0]
+                and not [k for k in series if k[0].startswith("kafka_zookeeper") and ("server", gone) in k[1]
+                         and k[0] != "kafka_zookeeper_up"]
+                and ensemble_agrees(series, others)
+                and served(series, "kafka_sidecar_collector_up", collector="zookeeper") == [0.0]
+                and series)
+
+    series = until(f"node {follower} marked down alone", 30, follower_down)
+    reasons = [dict(ls)["reason"] for (n, ls), _ in series.items()
+               if n == "kafka_sidecar_collector_error_info" and ("collector", "zookeeper") in ls]
+    if reasons != ["connection"]:
+        fail(f"the zookeeper collector's reason is {reasons}, expected [connection] (the node refuses connections)")
+    said = [line for line in (work / "exporter.log").read_text().splitlines()
+            if "collector zookeeper" in line and SERVERS[follower] in line]
+    if not said:
+        fail(f"the exporter's log does not name {SERVERS[follower]} as the zookeeper collector's problem")
+    print(f"node {follower} stopped: up 0 and no other series {time.monotonic() - stopped:.1f}s later; "
+          f"the two others keep their roles; reason connection; the log says: {said[0][-120:]}", flush=True)
+
+    # A second node stopped: no quorum. The last node does not serve: no state for anyone.
+    second = others[0] if roles[SERVERS[others[0]]] == "follower" else others[1]
+    last = next(n for n in others if n != second)
+    cluster("stop-zookeeper", str(second))
+
+    def quorum_lost(series):
+        return (not states(series) and role(last) is None
+                and served(series, "kafka_zookeeper_up", server=SERVERS[last]) == [0.0]
+                and served(series, "kafka_brokers") == [3.0] and series)
+
+    until("no node serving once the quorum is lost", 60, quorum_lost)
+    print(f"nodes {follower} and {second} stopped: node {last} does not serve, no state served; "
+          f"brokers still served", flush=True)
+
+    cluster("start-zookeeper", str(follower))
+    cluster("start-zookeeper", str(second))
+    series = until("the whole ensemble back", 90, lambda s: ensemble_agrees(s, (1, 2, 3)) and s)
+    roles = states(series)
+    if sorted(roles.values()).count("leader") != 1:
+        fail(f"after recovery, not one leader: {roles}")
+    print(f"recovered: {roles}", flush=True)
+
+
+try:
+    main()
+    print("zookeeper_e2e: passed")
+except BaseException:
+    log = work / "exporter.log"
+    if log.exists():
+        print("exporter log (last lines):\n" + "\n".join(log.read_text().splitlines()[-15:]), file=sys.stderr)
+    raise
+finally:
+    children.stop()
+    try:
+        cluster("stop", "--owner", OWNER, timeout=300)
+    finally:
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
