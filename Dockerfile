@@ -15,7 +15,7 @@ COPY CMakeLists.txt ./
 COPY cmake cmake
 COPY exporter exporter
 COPY workload workload
-RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKSE_BUILD_TESTS=OFF -DKSE_BUILD_BENCH=OFF \
+RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKSE_BUILD_TESTS=OFF -DKSE_BUILD_BENCH=OFF -DKSE_PACKAGING=OFF \
  && cmake --build build --target kafka-sidecar-exporter courier-producer courier-consumer courier-tx \
  && mkdir -p /out/bin \
  && cp build/exporter/kafka-sidecar-exporter build/workload/courier-producer build/workload/courier-consumer \
