@@ -95,7 +95,41 @@ TEST(ClusterTest, ThreeBrokersAreRegistered) {
       << result.output;
 }
 
-TEST(ClusterTest, ThreeControllersFormTheKraftQuorum) {
+// A node's own answer to `srvr`, over its client port.
+std::string zookeeper_srvr(const std::string& host_port) {
+  const auto colon = host_port.rfind(':');
+  return run_command("bash -c 'exec 3<>/dev/tcp/" + host_port.substr(0, colon) + "/" +
+                         host_port.substr(colon + 1) + " && printf srvr >&3 && cat <&3'",
+                     10s)
+      .output;
+}
+
+// KRaft: three controllers are the quorum's voters. ZooKeeper mode: three ZooKeeper nodes,
+// one leader, hold the brokers' registrations, and no broker offers DescribeQuorum.
+TEST(ClusterTest, ThreeNodesFormTheMetadataQuorum) {
+  if (zookeeper_mode()) {
+    std::map<std::string, int> modes;
+    const auto env = cluster_env();
+    ASSERT_EQ(env.at("ZOOKEEPER"), "127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183");
+    for (const char* node : {"127.0.0.1:2181", "127.0.0.1:2182", "127.0.0.1:2183"}) {
+      std::smatch m;
+      const std::string answer = zookeeper_srvr(node);
+      static const std::regex mode("Mode: ([a-z]+)");
+      ASSERT_TRUE(std::regex_search(answer, m, mode)) << node << ": " << answer;
+      ++modes[m[1]];
+    }
+    EXPECT_EQ(modes, (std::map<std::string, int>{{"follower", 2}, {"leader", 1}}));
+    std::string ids;
+    eventually([&] {
+      ids = kafka_tool("zookeeper-shell", "127.0.0.1:2181 ls /brokers/ids").output;
+      return ids.find("[1, 2, 3]") != std::string::npos;
+    });
+    EXPECT_NE(ids.find("[1, 2, 3]"), std::string::npos) << ids;
+    auto quorum = kafka_tool("kafka-metadata-quorum", bootstrap_arg() + " describe --status");
+    EXPECT_NE(quorum.exit_code, 0);
+    EXPECT_NE(quorum.output.find("does not support DESCRIBE_QUORUM"), std::string::npos) << quorum.output;
+    return;
+  }
   auto result = kafka_tool("kafka-metadata-quorum", bootstrap_arg() + " describe --status");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   auto status = quorum_status(result.output);
@@ -120,16 +154,15 @@ TEST(ClusterTest, StatusAndEnvDescribeTheRunningCluster) {
     EXPECT_TRUE(std::regex_search(status.output, line)) << status.output;
   }
 
-  auto env = cluster_script("env", 30s);
-  ASSERT_EQ(env.exit_code, 0) << env.output;
-  std::map<std::string, std::string> vars;
-  for (const auto& line : split_lines(env.output)) {
-    auto eq = line.find('=');
-    if (eq != std::string::npos) vars[line.substr(0, eq)] = line.substr(eq + 1);
-  }
+  auto vars = cluster_env();
   EXPECT_EQ(vars["BOOTSTRAP"], "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292");
-  EXPECT_EQ(vars["CONTROLLERS"], "127.0.0.1:9093,127.0.0.1:9193,127.0.0.1:9293");
-  EXPECT_EQ(vars["QUORUM_VOTERS"], "1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293");
+  if (zookeeper_mode()) {
+    EXPECT_EQ(vars["CONTROLLERS"], "");
+    EXPECT_EQ(vars["ZOOKEEPER"], "127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183");
+  } else {
+    EXPECT_EQ(vars["CONTROLLERS"], "127.0.0.1:9093,127.0.0.1:9193,127.0.0.1:9293");
+    EXPECT_EQ(vars["QUORUM_VOTERS"], "1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293");
+  }
   // Brokers 1..3 first; a broker added by `add-broker` (another suite) may follow.
   EXPECT_EQ(
       vars["JOLOKIA"].rfind(
@@ -138,8 +171,14 @@ TEST(ClusterTest, StatusAndEnvDescribeTheRunningCluster) {
       << vars["JOLOKIA"];
   EXPECT_EQ(vars["BROKER_1"], "127.0.0.1:9092");
   EXPECT_EQ(vars["BROKER_2_JOLOKIA"], "http://127.0.0.1:8779/jolokia/");
-  EXPECT_FALSE(vars["CLUSTER_ID"].empty()) << env.output;
+  EXPECT_FALSE(vars["CLUSTER_ID"].empty());
   EXPECT_EQ(vars["CLUSTER_ID"].size(), 22u) << "a Kafka Uuid in base64: " << vars["CLUSTER_ID"];
+  if (zookeeper_mode()) {
+    // The id the first broker wrote to ZooKeeper: {"version":"1","id":"..."}.
+    auto id = kafka_tool("zookeeper-shell", "127.0.0.1:2181 get /cluster/id");
+    EXPECT_NE(id.output.find("\"id\":\"" + vars["CLUSTER_ID"] + "\""), std::string::npos) << id.output;
+    return;
+  }
   auto quorum =
       quorum_status(kafka_tool("kafka-metadata-quorum", bootstrap_arg() + " describe --status").output);
   EXPECT_EQ(quorum["ClusterId"], vars["CLUSTER_ID"]) << "the id kafka-storage format wrote";

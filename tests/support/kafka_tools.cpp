@@ -148,4 +148,32 @@ std::vector<ToolReplicaSize> parse_log_dirs(const std::string& output) {
   return sizes;
 }
 
+namespace {
+
+// The first capture of `pattern` in the output of a quorum tool (KRaft) or of
+// `zookeeper-shell get <znode>` (ZooKeeper mode).
+std::string metadata_fact(const char* kraft_pattern, const char* znode, const char* zookeeper_pattern,
+                          std::string* said) {
+  const bool zookeeper = zookeeper_mode();
+  const auto result =
+      zookeeper ? kafka_tool("zookeeper-shell", std::string("127.0.0.1:2181 get ") + znode)
+                : kafka_tool("kafka-metadata-quorum", "--bootstrap-server 127.0.0.1:9092 describe --status");
+  if (said) *said = result.output;
+  std::smatch m;
+  const std::regex pattern(zookeeper ? zookeeper_pattern : kraft_pattern);
+  return std::regex_search(result.output, m, pattern) ? m[1].str() : "";
+}
+
+}  // namespace
+
+std::string tool_cluster_id(std::string* said) {
+  return metadata_fact(R"(ClusterId:\s+(\S+))", "/cluster/id", R"re("id":"([^"]+)")re", said);
+}
+
+int32_t tool_controller_id(std::string* said) {
+  const std::string id =
+      metadata_fact(R"(LeaderId:\s+(-?\d+))", "/controller", R"re("brokerid":(-?\d+))re", said);
+  return id.empty() ? -1 : std::stoi(id);
+}
+
 }  // namespace kse::test

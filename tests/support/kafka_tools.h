@@ -54,4 +54,11 @@ struct ToolReplicaSize {
 // `kafka-log-dirs --describe` JSON (after its two header lines).
 std::vector<ToolReplicaSize> parse_log_dirs(const std::string& output);
 
+// The cluster id and the active controller as Kafka's own tools say, on the running
+// cluster: `kafka-metadata-quorum describe --status` (ClusterId, LeaderId) on KRaft,
+// `zookeeper-shell` (/cluster/id, /controller) in ZooKeeper mode. Empty / -1 when the
+// tool does not say; `said` gets its output.
+std::string tool_cluster_id(std::string* said = nullptr);
+int32_t tool_controller_id(std::string* said = nullptr);
+
 }  // namespace kse::test

@@ -75,6 +75,20 @@ CommandResult cluster_script(const std::string& arguments, std::chrono::seconds 
   return run_command(source_dir() + "/cluster/kafka-cluster " + arguments, timeout);
 }
 
+std::map<std::string, std::string> cluster_env() {
+  std::map<std::string, std::string> vars;
+  for (const auto& line : split_lines(cluster_script("env", std::chrono::seconds(30)).output)) {
+    auto eq = line.find('=');
+    if (eq != std::string::npos) vars[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return vars;
+}
+
+bool zookeeper_mode() {
+  static const bool zookeeper = cluster_env()["MODE"] == "zookeeper";
+  return zookeeper;
+}
+
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream stream(text);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,14 @@ CommandResult cluster_script(const std::string& arguments,
                              std::chrono::seconds timeout = std::chrono::seconds(300));
 
 std::vector<std::string> split_lines(const std::string& text);
+
+// The running cluster's own `kafka-cluster env` (KEY=value lines), as a map.
+std::map<std::string, std::string> cluster_env();
+
+// Whether the running cluster keeps its metadata in ZooKeeper (KSE_KAFKA_MODE=zookeeper:
+// Kafka 2.8 and 3.x), as the cluster script says; the tests then check the ensemble where
+// KRaft has a quorum.
+bool zookeeper_mode();
 
 // The part of a document of the tree (e.g. "docs/metrics.md") between
 // `<!-- BEGIN GENERATED: name -->` and its END marker, which the code prints; none when

@@ -89,7 +89,10 @@ struct FakeNode {
   FourLetterAnswer ask(milliseconds timeout) {
     FourLetterAnswer result;
     asio::co_spawn(
-        io, [&]() -> asio::awaitable<void> { result = co_await ask_four_letter("127.0.0.1", port(), "mntr", timeout); },
+        io,
+        [&]() -> asio::awaitable<void> {
+          result = co_await ask_four_letter("127.0.0.1", port(), "mntr", timeout);
+        },
         [this](std::exception_ptr) { io.stop(); });
     io.run_for(std::chrono::seconds(10));
     return result;
@@ -127,7 +130,10 @@ TEST(FourLetterTest, ARefusedConnectionIsAConnectionError) {
   asio::io_context io;
   FourLetterAnswer answer;
   asio::co_spawn(
-      io, [&]() -> asio::awaitable<void> { answer = co_await ask_four_letter("127.0.0.1", port, "mntr", milliseconds(2000)); },
+      io,
+      [&]() -> asio::awaitable<void> {
+        answer = co_await ask_four_letter("127.0.0.1", port, "mntr", milliseconds(2000));
+      },
       asio::detached);
   io.run_for(std::chrono::seconds(10));
   EXPECT_FALSE(answer.text);
