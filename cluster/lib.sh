@@ -316,6 +316,12 @@ run_kafka_tool() {
   [[ "$main" != - ]] || die "Kafka $KAFKA_VERSION has no $tool"
   # As Kafka's zookeeper-shell.sh: the first argument is the server.
   [[ "${tool%.sh}" == zookeeper-shell ]] && set -- -server "$@"
+  # Kafka 2.x's GetOffsetShell names the brokers --broker-list; 3.0 added --bootstrap-server.
+  if [[ "${tool%.sh}" == kafka-get-offsets && "$main" == kafka.tools.GetOffsetShell ]]; then
+    local args=() arg
+    for arg in "$@"; do [[ "$arg" == --bootstrap-server ]] && args+=(--broker-list) || args+=("$arg"); done
+    set -- "${args[@]}"
+  fi
   run_kafka_class "${limit[@]}" "$main" "$@"
 }
 

@@ -125,9 +125,12 @@ TEST(ClusterTest, ThreeNodesFormTheMetadataQuorum) {
       return ids.find("[1, 2, 3]") != std::string::npos;
     });
     EXPECT_NE(ids.find("[1, 2, 3]"), std::string::npos) << ids;
+    // The quorum tool (3.x) finds no quorum; Kafka 2.8 has no such tool.
     auto quorum = kafka_tool("kafka-metadata-quorum", bootstrap_arg() + " describe --status");
     EXPECT_NE(quorum.exit_code, 0);
-    EXPECT_NE(quorum.output.find("does not support DESCRIBE_QUORUM"), std::string::npos) << quorum.output;
+    EXPECT_TRUE(quorum.output.find("does not support DESCRIBE_QUORUM") != std::string::npos ||
+                quorum.output.find("has no kafka-metadata-quorum") != std::string::npos)
+        << quorum.output;
     return;
   }
   auto result = kafka_tool("kafka-metadata-quorum", bootstrap_arg() + " describe --status");

@@ -113,7 +113,8 @@ std::map<std::pair<std::string, int32_t>, int64_t> parse_get_offsets(const std::
 std::vector<ToolReplicaSize> parse_log_dirs(const std::string& output) {
   // The tool prints one JSON line; a regex over its fixed shape avoids a JSON dependency here.
   std::vector<ToolReplicaSize> sizes;
-  const auto start = output.find("{\"brokers\"");
+  // {"brokers":[...],"version":1} from 3.0 on, {"version":1,"brokers":[...]} in 2.8.
+  const auto start = output.find("\"brokers\":[");
   if (start == std::string::npos) return sizes;
   const std::string json = output.substr(start);
   static const std::regex broker_pattern(R"re(\{"broker":(\d+),"logDirs":\[)re");
