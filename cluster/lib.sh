@@ -265,6 +265,8 @@ kafka-metadata-quorum        -  3:org.apache.kafka.tools.MetadataQuorumCommand
 kafka-transactions           -  3:org.apache.kafka.tools.TransactionsCommand
 kafka-console-producer       kafka.tools.ConsoleProducer  4:org.apache.kafka.tools.ConsoleProducer
 kafka-console-consumer       kafka.tools.ConsoleConsumer  3:org.apache.kafka.tools.consumer.ConsoleConsumer
+kafka-console-share-consumer -  4:org.apache.kafka.tools.consumer.ConsoleShareConsumer
+kafka-share-groups           -  4:org.apache.kafka.tools.consumer.group.ShareGroupCommand
 kafka-storage                kafka.tools.StorageTool
 kafka-broker-api-versions    kafka.admin.BrokerApiVersionsCommand  4:org.apache.kafka.tools.BrokerApiVersionsCommand
 kafka-get-offsets            kafka.tools.GetOffsetShell  3:org.apache.kafka.tools.GetOffsetShell

@@ -1521,6 +1521,140 @@ TEST(GoldenTest, ConsumerGroupDescribe) {
   }
 }
 
+// --- ShareGroupDescribe (key 77): validVersions 1 (v0 was 4.0's early access), flexible 0+.
+
+TEST(GoldenTest, ShareGroupDescribe) {
+  const Spec spec{77, 1, 1, 0};
+  expect_within_spec<ShareGroupDescribeRequest>(spec, {1});
+  ShareGroupDescribeRequest request;
+  request.group_ids = {"s1"};
+  const Bytes topic_id = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+                          0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10};
+  expect_request_bytes(spec, request, 1,
+                       cat({{0x02},
+                            {0x03},
+                            text("s1"),              // GroupIds ["s1"]
+                            {0x00},                  // IncludeAuthorizedOperations false
+                            {0x00}}));               // tags
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                          {0x02},                    // Groups: 1
+                          {0x00, 0x00},              // ErrorCode
+                          {0x00},                    // ErrorMessage null
+                          {0x03},
+                          text("s1"),  // GroupId
+                          {0x07},
+                          text("Stable"),            // GroupState
+                          {0x00, 0x00, 0x00, 0x03},  // GroupEpoch 3
+                          {0x00, 0x00, 0x00, 0x03},  // AssignmentEpoch 3
+                          {0x07},
+                          text("simple"),  // AssignorName
+                          {0x02},          // Members: 1
+                          {0x03},
+                          text("m1"),                // MemberId
+                          {0x00},                    // RackId null
+                          {0x00, 0x00, 0x00, 0x03},  // MemberEpoch 3
+                          {0x03},
+                          text("c1"),  // ClientId
+                          {0x0b},
+                          text("/127.0.0.1"),  // ClientHost
+                          {0x02},
+                          {0x03},
+                          text("t1"),  // SubscribedTopicNames ["t1"]
+                          {0x02},
+                          topic_id,
+                          {0x03},
+                          text("t1"),  // Assignment: 1 topic, id, name
+                          {0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01},  //   Partitions [0, 1]
+                          {0x00},                                                  //   topic tags
+                          {0x00},                                                  // Assignment tags
+                          {0x00},                                                  // member tags
+                          {0x80, 0x00, 0x00, 0x00},                                // AuthorizedOperations
+                          {0x00},                                                  // group tags
+                          {0x00}});                                                // tags
+  const auto response = decode_golden<ShareGroupDescribeRequest>(response_frame(true, body), 1);
+  ASSERT_EQ(response.groups.size(), 1u);
+  const auto& group = response.groups[0];
+  EXPECT_EQ(group.error_code, 0);
+  EXPECT_EQ(group.group_id, "s1");
+  EXPECT_EQ(group.group_state, "Stable");
+  EXPECT_EQ(group.group_epoch, 3);
+  EXPECT_EQ(group.assignor_name, "simple");
+  ASSERT_EQ(group.members.size(), 1u);
+  const auto& member = group.members[0];
+  EXPECT_EQ(member.member_id, "m1");
+  EXPECT_EQ(member.rack_id, std::nullopt);
+  EXPECT_EQ(member.client_id, "c1");
+  EXPECT_EQ(member.client_host, "/127.0.0.1");
+  EXPECT_EQ(member.subscribed_topic_names, (std::vector<std::string>{"t1"}));
+  ASSERT_EQ(member.assignment.topic_partitions.size(), 1u);
+  EXPECT_EQ(member.assignment.topic_partitions[0].topic_name, "t1");
+  EXPECT_EQ(member.assignment.topic_partitions[0].partitions, (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(group.authorized_operations, INT32_MIN);
+}
+
+// --- DescribeShareGroupOffsets (key 90): validVersions 0-1 (1 adds Lag), flexible 0+.
+
+TEST(GoldenTest, DescribeShareGroupOffsets) {
+  const Spec spec{90, 0, 1, 0};
+  expect_within_spec<DescribeShareGroupOffsetsRequest>(spec, {1});
+  DescribeShareGroupOffsetsRequest request;
+  DescribeShareGroupOffsetsRequest::Group wanted;
+  wanted.group_id = "s1";
+  wanted.topics = std::nullopt;  // every share-partition
+  request.groups.push_back(wanted);
+  expect_request_bytes(spec, request, 1,
+                       cat({{0x02},
+                            {0x03},
+                            text("s1"),  // Groups: 1, GroupId
+                            {0x00},      // Topics null
+                            {0x00},      // group tags
+                            {0x00}}));   // tags
+  const Bytes topic_id = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+                          0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10};
+  const Bytes body = cat({{0x00, 0x00, 0x00, 0x00},  // ThrottleTimeMs
+                          {0x02},                    // Groups: 1
+                          {0x03},
+                          text("s1"),  // GroupId
+                          {0x02},      // Topics: 1
+                          {0x03},
+                          text("t1"),                                        // TopicName
+                          topic_id,                                          // TopicId
+                          {0x03},                                            // Partitions: 2
+                          {0x00, 0x00, 0x00, 0x00},                          // PartitionIndex 0
+                          {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a},  // StartOffset 42
+                          {0x00, 0x00, 0x00, 0x01},                          // LeaderEpoch 1
+                          {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07},  // Lag 7
+                          {0x00, 0x00},                                      // ErrorCode
+                          {0x00},                                            // ErrorMessage null
+                          {0x00},                                            // partition tags
+                          {0x00, 0x00, 0x00, 0x01},                          // PartitionIndex 1
+                          {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},  // StartOffset -1 (none yet)
+                          {0xff, 0xff, 0xff, 0xff},                          // LeaderEpoch -1
+                          {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},  // Lag -1
+                          {0x00, 0x00},                                      // ErrorCode
+                          {0x00},                                            // ErrorMessage null
+                          {0x00},                                            // partition tags
+                          {0x00},                                            // topic tags
+                          {0x00, 0x00},                                      // ErrorCode
+                          {0x00},                                            // ErrorMessage null
+                          {0x00},                                            // group tags
+                          {0x00}});                                          // tags
+  const auto response = decode_golden<DescribeShareGroupOffsetsRequest>(response_frame(true, body), 1);
+  ASSERT_EQ(response.groups.size(), 1u);
+  const auto& group = response.groups[0];
+  EXPECT_EQ(group.group_id, "s1");
+  EXPECT_EQ(group.error_code, 0);
+  ASSERT_EQ(group.topics.size(), 1u);
+  EXPECT_EQ(group.topics[0].topic_name, "t1");
+  ASSERT_EQ(group.topics[0].partitions.size(), 2u);
+  EXPECT_EQ(group.topics[0].partitions[0].start_offset, 42);
+  EXPECT_EQ(group.topics[0].partitions[0].leader_epoch, 1);
+  EXPECT_EQ(group.topics[0].partitions[0].lag, 7);
+  EXPECT_EQ(group.topics[0].partitions[1].partition_index, 1);
+  EXPECT_EQ(group.topics[0].partitions[1].start_offset, -1);
+  EXPECT_EQ(group.topics[0].partitions[1].lag, -1);
+}
+
 TEST(GoldenTest, ZzEveryGeneratedApiHasGoldenFrames) {
   if (covered_apis().empty()) GTEST_SKIP() << "runs after the other golden tests";
   for (const auto& name : all_api_names(std::make_index_sequence<std::tuple_size_v<AllRequests>>())) {

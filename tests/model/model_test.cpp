@@ -103,6 +103,42 @@ TEST(ModelTest, WithoutMetadataBrokersAreUnreachableButNotCounted) {
             "kafka_broker_up{broker=3} 0 @3\n");
 }
 
+TEST(ModelTest, ShareGroupsOnTheirCoordinatorWithALagSumOnlyWhenWhole) {
+  ClusterSnapshot s;
+  ShareGroupState share;
+  share.group_id = "s1";
+  share.state = "Stable";
+  share.coordinator = 2;
+  share.described = true;
+  share.offsets_known = true;
+  GroupMember member;
+  member.member_id = "m1";
+  member.client_id = "c1";
+  member.client_host = "/127.0.0.1";
+  member.assignment = {{"t", 0}, {"t", 1}};
+  share.members = {member};
+  share.partitions[{"t", 0}] = {40, 2};
+  share.partitions[{"t", 1}] = {10, 5};
+  share.partitions[{"u", 0}] = {7, std::nullopt};  // lag unknown: no sum for u
+  s.share_groups = {share};
+  EXPECT_EQ(
+      dump(build_cluster_families(s, {}, {}), "kafka_sharegroup_"),
+      "kafka_sharegroup_state{sharegroup=s1,state=Stable} 1 @2\n"
+      "kafka_sharegroup_members{sharegroup=s1} 1 @2\n"
+      "kafka_sharegroup_assigned_partitions{sharegroup=s1,member_id=m1,client_id=c1,host=/127.0.0.1} 2 @2\n"
+      "kafka_sharegroup_start_offset{sharegroup=s1,topic=t,partition=0} 40 @2\n"
+      "kafka_sharegroup_start_offset{sharegroup=s1,topic=t,partition=1} 10 @2\n"
+      "kafka_sharegroup_start_offset{sharegroup=s1,topic=u,partition=0} 7 @2\n"
+      "kafka_sharegroup_lag{sharegroup=s1,topic=t,partition=0} 2 @2\n"
+      "kafka_sharegroup_lag{sharegroup=s1,topic=t,partition=1} 5 @2\n"
+      "kafka_sharegroup_lag_sum{sharegroup=s1,topic=t} 7 @2\n");
+  // Share groups are not consumer groups: none of their series under kafka_consumergroup_.
+  EXPECT_EQ(dump(build_cluster_families(s, {}, {}), "kafka_consumergroup_"), "");
+  // Without DescribeShareGroupOffsets' answer: no offset, no lag, not zeros.
+  s.share_groups[0].offsets_known = false;
+  EXPECT_EQ(dump(build_cluster_families(s, {}, {}), "kafka_sharegroup_lag"), "");
+}
+
 TEST(ModelTest, ZooKeeperNodesOnTheClusterPortAndASilentNodeOnlyDown) {
   ClusterSnapshot s;
   ZooKeeperNode leader;

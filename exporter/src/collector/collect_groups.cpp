@@ -8,10 +8,12 @@
 #include "kafka/consumer_protocol.h"
 #include "kafka/generated/consumer_group_describe.h"
 #include "kafka/generated/describe_groups.h"
+#include "kafka/generated/describe_share_group_offsets.h"
 #include "kafka/generated/fetch.h"
 #include "kafka/generated/find_coordinator.h"
 #include "kafka/generated/list_groups.h"
 #include "kafka/generated/offset_fetch.h"
+#include "kafka/generated/share_group_describe.h"
 #include "kafka/protocol.h"
 #include "kafka/wire/record_batch.h"
 
@@ -58,8 +60,19 @@ awaitable<void> Collector::collect_groups(Cycle& cycle) {
       if (it != found.end()) it->second.coordinator = node;
     }
   }
-  std::map<int32_t, std::vector<std::string>> by_coordinator;
+  // Share groups (KIP-932) have neither committed offsets nor a consumer group's members:
+  // they have families of their own, described with their own APIs.
+  std::map<int32_t, std::vector<std::string>> by_coordinator, shares_by_coordinator;
   for (auto& [id, group] : found) {
+    if (group.group_type == "share") {
+      model::ShareGroupState share;
+      share.group_id = id;
+      share.state = group.state;
+      share.coordinator = group.coordinator;
+      shares_by_coordinator[group.coordinator].push_back(id);
+      cycle.snapshot.share_groups.push_back(std::move(share));
+      continue;
+    }
     by_coordinator[group.coordinator].push_back(id);
     cycle.snapshot.groups.push_back(std::move(group));
   }
@@ -69,7 +82,92 @@ awaitable<void> Collector::collect_groups(Cycle& cycle) {
   for (auto& [coordinator, ids] : by_coordinator) {
     details.push_back(collect_group_details(cycle, coordinator, std::move(ids)));
   }
+  for (auto& [coordinator, ids] : shares_by_coordinator) {
+    details.push_back(collect_share_group_details(cycle, coordinator, std::move(ids)));
+  }
   co_await when_all(std::move(details));
+}
+
+// ShareGroupDescribe (state, members, assignments) and DescribeShareGroupOffsets (each
+// share-partition's start offset and the lag the broker counts from it), both to the
+// group's coordinator, together. An error code fails the groups collector, naming the group.
+awaitable<void> Collector::collect_share_group_details(Cycle& cycle, int32_t coordinator,
+                                                       std::vector<std::string> ids) {
+  auto share_of = [&](const std::string& id) -> model::ShareGroupState* {
+    for (auto& group : cycle.snapshot.share_groups) {
+      if (group.group_id == id) return &group;
+    }
+    return nullptr;
+  };
+  auto failed = [&, this](const auto& answer) {
+    mark_failed(cycle, CollectorId::kGroups,
+                "coordinator " + std::to_string(coordinator) + ": " + answer.error, answer.reason);
+  };
+  auto describe = [&, this]() -> awaitable<void> {
+    kafka::ShareGroupDescribeRequest request;
+    request.group_ids = ids;
+    auto answer = co_await ask(cycle, coordinator, std::move(request));
+    if (!answer) {
+      failed(answer);
+      co_return;
+    }
+    for (const auto& described : answer->groups) {
+      mark_error_code(cycle, CollectorId::kGroups, described.error_code,
+                      [&] { return "share group " + described.group_id; });
+      model::ShareGroupState* group = share_of(described.group_id);
+      if (group == nullptr || described.error_code != 0) continue;
+      group->described = true;
+      group->state = described.group_state;
+      for (const auto& member : described.members) {
+        model::GroupMember m;
+        m.member_id = member.member_id;
+        m.client_id = member.client_id;
+        m.client_host = member.client_host;
+        for (const auto& topic : member.assignment.topic_partitions) {
+          for (int32_t partition : topic.partitions) m.assignment.push_back({topic.topic_name, partition});
+        }
+        group->members.push_back(std::move(m));
+      }
+    }
+  };
+  auto offsets = [&, this]() -> awaitable<void> {
+    kafka::DescribeShareGroupOffsetsRequest request;
+    for (const auto& id : ids) {
+      kafka::DescribeShareGroupOffsetsRequest::Group group;
+      group.group_id = id;
+      group.topics = std::nullopt;  // every share-partition the group has
+      request.groups.push_back(std::move(group));
+    }
+    auto answer = co_await ask(cycle, coordinator, std::move(request));
+    if (!answer) {
+      failed(answer);
+      co_return;
+    }
+    for (const auto& fetched : answer->groups) {
+      mark_error_code(cycle, CollectorId::kGroups, fetched.error_code,
+                      [&] { return "share group " + fetched.group_id; });
+      model::ShareGroupState* group = share_of(fetched.group_id);
+      if (group == nullptr || fetched.error_code != 0) continue;
+      group->offsets_known = true;
+      for (const auto& topic : fetched.topics) {
+        if (!topics_.accepts(topic.topic_name)) continue;
+        for (const auto& p : topic.partitions) {
+          mark_error_code(cycle, CollectorId::kGroups, p.error_code, [&] {
+            return "share group " + group->group_id + ", " + topic.topic_name + "-" +
+                   std::to_string(p.partition_index);
+          });
+          if (p.error_code != 0 || p.start_offset < 0) continue;
+          auto& partition = group->partitions[{topic.topic_name, p.partition_index}];
+          partition.start_offset = p.start_offset;
+          if (p.lag >= 0) partition.lag = p.lag;
+        }
+      }
+    }
+  };
+  std::vector<awaitable<void>> tasks;
+  tasks.push_back(describe());
+  tasks.push_back(offsets());
+  co_await when_all(std::move(tasks));
 }
 
 awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinator,

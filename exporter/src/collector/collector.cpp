@@ -24,8 +24,10 @@ const std::array<Collector::Row, model::kCollectorCount>& Collector::table() {
        &Collector::collect_metadata},
       {CollectorId::kGroups,
        "ListGroups (each broker), FindCoordinator (any broker); DescribeGroups, "
-       "ConsumerGroupDescribe, OffsetFetch (each coordinator)",
-       CollectorId::kMetadata, "live brokers", "groups: state, coordinator, members, committed offsets",
+       "ConsumerGroupDescribe, OffsetFetch; ShareGroupDescribe, DescribeShareGroupOffsets (each coordinator)",
+       CollectorId::kMetadata, "live brokers",
+       "groups: state, coordinator, members, committed offsets; share groups: state, members, start "
+       "offsets, lag",
        "group coordinator", &Collector::collect_groups},
       {CollectorId::kOffsets, "ListOffsets latest, earliest, read_committed (each leader)",
        CollectorId::kGroups,
@@ -207,6 +209,8 @@ awaitable<ClusterSnapshot> Collector::collect() {
             [](const auto& a, const auto& b) { return a.id < b.id; });
   if (metadata_up) last_brokers_ = snapshot.brokers;
   std::sort(snapshot.groups.begin(), snapshot.groups.end(),
+            [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
+  std::sort(snapshot.share_groups.begin(), snapshot.share_groups.end(),
             [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
   snapshot.complete = metadata_up && snapshot.collectors.up(CollectorId::kOffsets);
   // A collector that works again logs its next problem again.

@@ -263,6 +263,45 @@ void build_log_dirs(const ClusterSnapshot& snapshot, const ModelOptions& options
   }
 }
 
+// Share groups: what ShareGroupDescribe and DescribeShareGroupOffsets said, on the group
+// coordinator's port. A topic's lag sum only when every partition's lag is known.
+void build_share_groups(const ClusterSnapshot& snapshot, const ModelOptions& options, FamilySet& f) {
+  for (const auto& group : snapshot.share_groups) {
+    const int32_t owner = group.coordinator >= 0 ? group.coordinator : kClusterOwner;
+    if (!group.state.empty()) add(f["kafka_sharegroup_state"], {group.group_id, group.state}, 1, owner);
+    if (group.described) {
+      add(f["kafka_sharegroup_members"], {group.group_id}, static_cast<double>(group.members.size()), owner);
+      for (const auto& member : group.members) {
+        add(f["kafka_sharegroup_assigned_partitions"],
+            {group.group_id, member.member_id, member.client_id, member.client_host},
+            static_cast<double>(member.assignment.size()), owner);
+      }
+    }
+    if (!group.offsets_known) continue;
+    std::map<std::string, std::optional<double>> sums;
+    for (const auto& [tp, partition] : group.partitions) {
+      const std::string index = std::to_string(tp.partition);
+      if (options.group_partition_metrics) {
+        add(f["kafka_sharegroup_start_offset"], {group.group_id, tp.topic, index},
+            static_cast<double>(partition.start_offset), owner);
+        if (partition.lag) {
+          add(f["kafka_sharegroup_lag"], {group.group_id, tp.topic, index},
+              static_cast<double>(*partition.lag), owner);
+        }
+      }
+      auto [sum, first] = sums.try_emplace(tp.topic, 0.0);
+      if (!partition.lag) {
+        sum->second.reset();
+      } else if (sum->second) {
+        *sum->second += static_cast<double>(*partition.lag);
+      }
+    }
+    for (const auto& [topic, sum] : sums) {
+      if (sum) add(f["kafka_sharegroup_lag_sum"], {group.group_id, topic}, *sum, owner);
+    }
+  }
+}
+
 void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived, const ModelOptions& options,
                   FamilySet& f) {
   // Log ends by partition, to compute lag against the committed offsets.
@@ -403,6 +442,7 @@ std::vector<Family> build_cluster_families(const ClusterSnapshot& snapshot, cons
   build_topics(snapshot, derived, options, families);
   build_log_dirs(snapshot, options, families);
   build_groups(snapshot, derived, options, families);
+  build_share_groups(snapshot, options, families);
   build_transactions(snapshot, families);
   build_quotas(snapshot, families);
   return families.take();

@@ -88,6 +88,8 @@ class Collector {
   boost::asio::awaitable<void> collect_groups(Cycle& cycle);
   boost::asio::awaitable<void> collect_group_details(Cycle& cycle, int32_t coordinator,
                                                      std::vector<std::string> groups);
+  boost::asio::awaitable<void> collect_share_group_details(Cycle& cycle, int32_t coordinator,
+                                                           std::vector<std::string> ids);
   boost::asio::awaitable<void> collect_offsets(Cycle& cycle);
   boost::asio::awaitable<void> collect_leader_offsets(Cycle& cycle, int32_t leader);
   enum class OffsetKind { kLatest, kEarliest, kStable };

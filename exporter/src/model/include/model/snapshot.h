@@ -83,6 +83,23 @@ struct GroupState {
   bool described = false;      // DescribeGroups or ConsumerGroupDescribe answered: members known
 };
 
+// A share group (KIP-932, Kafka 4.2+): its members read the same partitions together, so it
+// has no committed offset per partition but a share-partition start offset, and its lag is
+// what the broker counts from there.
+struct ShareGroupState {
+  std::string group_id;
+  std::string state;  // Empty, Stable, Dead, ...
+  int32_t coordinator = -1;
+  std::vector<GroupMember> members;
+  struct SharePartition {
+    int64_t start_offset = -1;
+    std::optional<int64_t> lag;  // as the broker counts it (DescribeShareGroupOffsets v1)
+  };
+  std::map<TopicPartition, SharePartition> partitions;
+  bool described = false;      // ShareGroupDescribe answered: state and members known
+  bool offsets_known = false;  // DescribeShareGroupOffsets answered
+};
+
 struct ReplicaSize {
   std::string topic;
   int32_t partition = 0;
@@ -220,9 +237,10 @@ struct ClusterSnapshot {
   std::chrono::duration<double> cycle_duration{0};
   std::string cluster_id;
   int32_t controller_id = -1;
-  std::vector<BrokerInfo> brokers;  // sorted by id, includes brokers that left
-  std::vector<TopicState> topics;   // sorted by name, after filters
-  std::vector<GroupState> groups;   // sorted by id, after filters
+  std::vector<BrokerInfo> brokers;            // sorted by id, includes brokers that left
+  std::vector<TopicState> topics;             // sorted by name, after filters
+  std::vector<GroupState> groups;             // sorted by id, after filters
+  std::vector<ShareGroupState> share_groups;  // sorted by id, after filters
   std::vector<LogDirState> log_dirs;
   std::optional<QuorumState> quorum;
   // Where the cluster keeps its metadata: "kraft" (DescribeQuorum answered) or "zookeeper"

@@ -25,6 +25,8 @@
 #include "kafka/generated/elect_leaders.h"
 #include "kafka/generated/fetch.h"
 #include "kafka/generated/consumer_group_describe.h"
+#include "kafka/generated/share_group_describe.h"
+#include "kafka/generated/describe_share_group_offsets.h"
 
 // NOLINTBEGIN
 namespace kse::kafka {
@@ -52,7 +54,9 @@ using AllRequests = std::tuple<ApiVersionsRequest,
                                DescribeProducersRequest,
                                ElectLeadersRequest,
                                FetchRequest,
-                               ConsumerGroupDescribeRequest>;
+                               ConsumerGroupDescribeRequest,
+                               ShareGroupDescribeRequest,
+                               DescribeShareGroupOffsetsRequest>;
 
 }  // namespace kse::kafka
 // NOLINTEND

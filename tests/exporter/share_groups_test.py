@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Share groups (KIP-932, Kafka 4.2+) end to end on the local cluster, against Kafka's own
+kafka-share-groups of the same jars:
+
+  * a share group that read part of a topic and left: its state (Empty), no members, and
+    each share-partition's start offset and lag equal `kafka-share-groups --describe`'s, a
+    partition the tool shows as "-" absent (not 0), and the topic's lag sum their sum;
+  * the same group while a share consumer is in it: Stable, one member, as
+    `kafka-share-groups --describe --state` says;
+  * none of its series under kafka_consumergroup_ (a share group commits no offsets), and
+    the groups collector stays up.
+Usage: share_groups_test.py SOURCE_DIR BUILD_DIR
+"""
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from harness import Children, http_get, parse_page, promtool_problems, tool  # noqa: E402
+
+root = pathlib.Path(sys.argv[1])
+build = pathlib.Path(sys.argv[2])
+binary = build / "exporter" / "kafka-sidecar-exporter"
+OFFSET = int(os.environ.get("KSE_PORT_OFFSET", "0"))
+BOOTSTRAP = f"127.0.0.1:{9092 + OFFSET}"
+CLUSTER_PORT = 19608
+BROKER_BASE = 19671
+INTERVAL_S = 2
+SUFFIX = str(os.getpid())
+TOPIC = f"kse-share-{SUFFIX}"
+GROUP = f"kse-share-group-{SUFFIX}"
+work = pathlib.Path(tempfile.mkdtemp(prefix="kse-share-groups-"))
+children = Children(work)
+
+
+def fail(message):
+    raise AssertionError(message)
+
+
+def merged_pages():
+    """Every port's series together, each page checked by promtool."""
+    series = {}
+    for port in [CLUSTER_PORT] + [BROKER_BASE + i for i in range(3)]:
+        text = http_get(f"http://127.0.0.1:{port}/metrics", 10).decode()
+        problems = promtool_problems(text)
+        if problems:
+            fail(f"port {port}: promtool check metrics: {problems}")
+        series.update(parse_page(text))
+    return series
+
+
+def served(series, name, **labels):
+    wanted = {(k, str(v)) for k, v in labels.items()}
+    return [v for (n, ls), v in series.items() if n == name and wanted <= ls]
+
+
+def tool_offsets():
+    """{partition: (start offset, lag)} as kafka-share-groups --describe prints them; None for '-'."""
+    rows = {}
+    for line in tool("kafka-share-groups", "--bootstrap-server", BOOTSTRAP, "--describe", "--group", GROUP).splitlines():
+        fields = line.split()
+        if len(fields) >= 5 and fields[0] == GROUP and fields[1] == TOPIC:
+            as_number = [None if f == "-" else float(f) for f in fields[-2:]]
+            rows[int(fields[2])] = tuple(as_number)
+    return rows
+
+
+def tool_state():
+    """(state, members) from kafka-share-groups --describe --state."""
+    for line in tool("kafka-share-groups", "--bootstrap-server", BOOTSTRAP, "--describe", "--group", GROUP,
+                     "--state").splitlines():
+        fields = line.split()
+        if fields and fields[0] == GROUP:
+            return fields[-2], float(fields[-1])
+    fail("kafka-share-groups --describe --state does not show the group")
+
+
+def until(what, seconds, check):
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except (OSError, AssertionError) as error:
+            last = error
+        time.sleep(1)
+    fail(f"{what}: not within {seconds}s (last: {last})")
+
+
+def main():
+    tool("kafka-topics", "--bootstrap-server", BOOTSTRAP, "--create", "--topic", TOPIC, "--partitions", "3",
+         "--replication-factor", "3")
+    # 30 records with keys, spread over the three partitions.
+    records = "".join(f"k{i}:v{i}\n" for i in range(30))
+    tool("kafka-console-producer", "--bootstrap-server", BOOTSTRAP, "--topic", TOPIC, "--property", "parse.key=true",
+         "--property", "key.separator=:", stdin=records)
+    tool("kafka-configs", "--bootstrap-server", BOOTSTRAP, "--alter", "--entity-type", "groups", "--entity-name", GROUP,
+         "--add-config", "share.auto.offset.reset=earliest")
+    tool("kafka-console-share-consumer", "--bootstrap-server", BOOTSTRAP, "--topic", TOPIC, "--group", GROUP,
+         "--max-messages", "7", "--timeout-ms", "30000")
+
+    config = work / "exporter.yml"
+    config.write_text(f"""
+kafka: {{bootstrap_servers: ["{BOOTSTRAP}"], request_timeout: 800ms}}
+collect: {{interval: {INTERVAL_S}s, timeout: 1800ms}}
+serve: {{listen_address: 127.0.0.1, cluster_port: {CLUSTER_PORT}, broker_port_base: {BROKER_BASE}}}
+probe: {{enabled: false}}
+filters: {{topic_include: "^{TOPIC}$", group_include: "^{GROUP}$"}}
+""")
+    children.start([str(binary), "--config", str(config)], "exporter.log")
+
+    # The group left: offsets and lag equal the tool's, read around the page.
+    def offsets_agree():
+        before = tool_offsets()
+        series = merged_pages()
+        after = tool_offsets()
+        if before != after or not before:
+            return None
+        for partition, (start, lag) in before.items():
+            got_start = served(series, "kafka_sharegroup_start_offset", sharegroup=GROUP, topic=TOPIC,
+                               partition=partition)
+            got_lag = served(series, "kafka_sharegroup_lag", sharegroup=GROUP, topic=TOPIC, partition=partition)
+            if got_start != ([] if start is None else [start]) or got_lag != ([] if lag is None else [lag]):
+                return None
+        return before, series
+
+    rows, series = until("start offsets and lag as kafka-share-groups says", 60, offsets_agree)
+    lags = [lag for _, lag in rows.values() if lag is not None]
+    if not lags or sum(lags) <= 0:
+        fail(f"the tool shows no lag to compare with: {rows}")
+    whole = all(lag is not None for _, lag in rows.values())
+    lag_sum = served(series, "kafka_sharegroup_lag_sum", sharegroup=GROUP, topic=TOPIC)
+    if lag_sum != ([sum(lags)] if whole else []):
+        fail(f"kafka_sharegroup_lag_sum {lag_sum}, the tool's rows {rows}")
+    state, members = tool_state()
+    if served(series, "kafka_sharegroup_state", sharegroup=GROUP, state=state) != [1.0]:
+        fail(f"state: the tool says {state}, served {[k for k in series if k[0] == 'kafka_sharegroup_state']}")
+    if served(series, "kafka_sharegroup_members", sharegroup=GROUP) != [members]:
+        fail(f"members: the tool says {members}, served {served(series, 'kafka_sharegroup_members', sharegroup=GROUP)}")
+    if [k for k in series if k[0].startswith("kafka_consumergroup_") and ("consumergroup", GROUP) in k[1]]:
+        fail("the share group is served as a consumer group")
+    if served(series, "kafka_sidecar_collector_up", collector="groups") != [1.0]:
+        fail("the groups collector is down with a share group on the cluster")
+    print(f"left group: {len(rows)} share-partitions (start offset, lag) {rows} as the tool says; lag sum "
+          f"{lag_sum}; state {state}, {members:.0f} members", flush=True)
+
+    # A member in the group: Stable and one member, as the tool says.
+    consumer = subprocess.Popen([str(root / "cluster" / "kafka-tool"), "kafka-console-share-consumer",
+                                 "--bootstrap-server", BOOTSTRAP, "--topic", TOPIC, "--group", GROUP,
+                                 "--timeout-ms", "120000"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        until("the tool shows one member", 60, lambda: tool_state() == ("Stable", 1.0))
+
+        def member_served():
+            series = merged_pages()
+            return (served(series, "kafka_sharegroup_members", sharegroup=GROUP) == [1.0]
+                    and served(series, "kafka_sharegroup_state", sharegroup=GROUP, state="Stable") == [1.0]
+                    and served(series, "kafka_sharegroup_assigned_partitions", sharegroup=GROUP) != [])
+
+        until("one member served, Stable, with its assignment", 30, member_served)
+        print("with a share consumer running: Stable, 1 member and its assigned partitions served", flush=True)
+    finally:
+        consumer.terminate()
+        try:
+            consumer.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            consumer.kill()
+            consumer.wait()
+
+
+try:
+    main()
+    print("share_groups_e2e: passed")
+except BaseException:
+    log = work / "exporter.log"
+    if log.exists():
+        print("exporter log (last lines):\n" + "\n".join(log.read_text().splitlines()[-15:]), file=sys.stderr)
+    raise
+finally:
+    children.stop()
+    subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-topics", "--bootstrap-server", BOOTSTRAP, "--delete",
+                    "--topic", TOPIC], capture_output=True, timeout=120)
