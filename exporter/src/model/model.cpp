@@ -495,6 +495,8 @@ const std::vector<std::string>& series_limit_drop_order() {
       "kafka_consumergroup_lag_seconds",
       "kafka_consumergroup_current_offset",
       "kafka_consumergroup_lag",
+      "kafka_sharegroup_start_offset",
+      "kafka_sharegroup_lag",
       "kafka_log_dir_partition_size_bytes",
       "kafka_topic_partition_leader_is_preferred",
       "kafka_topic_partition_in_sync_replica",
@@ -504,6 +506,7 @@ const std::vector<std::string>& series_limit_drop_order() {
       "kafka_topic_partition_oldest_offset",
       "kafka_topic_partition_under_min_isr",
       "kafka_consumergroup_assigned_partitions",
+      "kafka_sharegroup_assigned_partitions",
       "kafka_topic_partition_current_offset",
       "kafka_topic_partition_under_replicated_partition",
   };
