@@ -10,12 +10,17 @@ Kafka's own tools of the same jars while the exporter runs:
     `kafka-get-offsets --time -2` and the partition's size on each broker is within 1 %
     of `kafka-log-dirs`;
   * a producer_byte_rate quota for alice: kafka_quota equals `kafka-configs --describe`,
-    and goes away when the quota is removed.
+    and goes away when the quota is removed;
+  * a client over its quota is throttled: the broker's own throttle time for that client,
+    through the JMX bridge and our rules (kafka_server_produce_throttle_time), is above
+    0 while `kafka-producer-perf-test --print-metrics` reports the throttle it saw.
 Usage: operations_test.py SOURCE_DIR BUILD_DIR
 """
 import json
 import os
 import pathlib
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -139,6 +144,10 @@ collect: {{interval: {INTERVAL_S}s, timeout: 1800ms}}
 serve: {{listen_address: 127.0.0.1, cluster_port: {CLUSTER_PORT}, broker_port_base: {BROKER_BASE}}}
 probe: {{enabled: false}}
 filters: {{topic_include: "^kse-ops-(retention-)?{SUFFIX}$"}}
+jmx:
+  enabled: true
+  rules_file: {root}/exporter/kafka-broker-rules.yml
+  brokers: {{{", ".join(f"{b}: http://127.0.0.1:{8777 + b + OFFSET}/jolokia/" for b in (1, 2, 3))}}}
 """)
     children.start([str(binary), "--config", str(config)], "exporter.log")
 
@@ -201,6 +210,34 @@ filters: {{topic_include: "^kse-ops-(retention-)?{SUFFIX}$"}}
     until("the quota gone once removed", 60,
           lambda: served(merged_pages(), "kafka_quota", entity=entity, key="producer_byte_rate") == [])
     print(f"quota producer_byte_rate=1024 for {USER}: served as kafka-configs says, gone once removed", flush=True)
+
+    # A client over its quota: the broker throttles it, and both sides say so.
+    client = f"kse-ops-throttled-{SUFFIX}"
+    tool("kafka-configs", "--bootstrap-server", BOOTSTRAP, "--alter", "--entity-type", "clients", "--entity-name",
+         client, "--add-config", "producer_byte_rate=2048")
+    until("the client quota served", 60,
+          lambda: served(merged_pages(), "kafka_quota", entity=f"client-id={client}", key="producer_byte_rate")
+          == [2048.0])
+    producer = subprocess.Popen(
+        [str(root / "cluster" / "kafka-tool"), "kafka-producer-perf-test", "--topic", TOPIC, "--num-records", "60",
+         "--record-size", "1000", "--throughput", "-1", "--print-metrics", "--producer-props",
+         f"bootstrap.servers={BOOTSTRAP}", f"client.id={client}", "batch.size=1000", "linger.ms=0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        throttled = until("the broker's throttle time for the client above 0, through JMX", 90,
+                          lambda: max(served(merged_pages(), "kafka_server_produce_throttle_time",
+                                             client_id=client) or [0]))
+        out, _ = producer.communicate(timeout=180)
+    finally:
+        if producer.poll() is None:
+            producer.kill()
+            producer.wait()
+    seen = re.search(r"producer-metrics:produce-throttle-time-max:\{client-id=" + re.escape(client) + r"\}\s*:\s*(\S+)",
+                     out)
+    if producer.returncode != 0 or not seen or float(seen.group(1)) <= 0:
+        fail(f"kafka-producer-perf-test did not report being throttled (exit {producer.returncode}): {out[-800:]}")
+    print(f"client {client} over producer_byte_rate 2048: kafka_server_produce_throttle_time {throttled:.0f} ms "
+          f"served; the producer saw a throttle of up to {float(seen.group(1)):.0f} ms", flush=True)
 
 
 try:
