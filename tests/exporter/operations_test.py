@@ -26,7 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, http_get, log_ends, parse_page, promtool_problems, tool  # noqa: E402
+from harness import Children, fail, log_ends, run_test, served, tool, until, valid_pages  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
@@ -43,40 +43,11 @@ USER = f"alice-{SUFFIX}"
 MIB = 1048576
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-operations-"))
 children = Children(work)
-
-
-def fail(message):
-    raise AssertionError(message)
+PORTS = [CLUSTER_PORT] + [BROKER_BASE + i for i in range(3)]
 
 
 def merged_pages():
-    series = {}
-    for port in [CLUSTER_PORT] + [BROKER_BASE + i for i in range(3)]:
-        text = http_get(f"http://127.0.0.1:{port}/metrics", 10).decode()
-        problems = promtool_problems(text)
-        if problems:
-            fail(f"port {port}: promtool check metrics: {problems}")
-        series.update(parse_page(text))
-    return series
-
-
-def served(series, name, **labels):
-    wanted = {(k, str(v)) for k, v in labels.items()}
-    return [v for (n, ls), v in series.items() if n == name and wanted <= ls]
-
-
-def until(what, seconds, check):
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-            if result:
-                return result
-        except (OSError, AssertionError) as error:
-            last = error
-        time.sleep(1)
-    fail(f"{what}: not within {seconds}s (last: {last})")
+    return valid_pages(PORTS)
 
 
 def describe_topic(topic):
@@ -224,9 +195,13 @@ jmx:
          f"bootstrap.servers={BOOTSTRAP}", f"client.id={client}", "batch.size=1000", "linger.ms=0"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        throttled = until("the broker's throttle time for the client above 0, through JMX", 90,
-                          lambda: max(served(merged_pages(), "kafka_server_produce_throttle_time",
-                                             client_id=client) or [0]))
+        # (An average over a window without samples is NaN, which is not above 0.)
+        def throttle_served():
+            values = [v for v in served(merged_pages(), "kafka_server_produce_throttle_time", client_id=client)
+                      if v > 0]
+            return max(values) if values else None
+
+        throttled = until("the broker's throttle time for the client above 0, through JMX", 90, throttle_served)
         out, _ = producer.communicate(timeout=180)
     finally:
         if producer.poll() is None:
@@ -240,18 +215,12 @@ jmx:
           f"served; the producer saw a throttle of up to {float(seen.group(1)):.0f} ms", flush=True)
 
 
-try:
-    main()
-    print("operations_e2e: passed")
-except BaseException:
-    log = work / "exporter.log"
-    if log.exists():
-        print("exporter log (last lines):\n" + "\n".join(log.read_text().splitlines()[-15:]), file=sys.stderr)
-    raise
-finally:
-    children.stop()
+def drop_topics():
     for topic in (TOPIC, RETAINED):
         try:
             tool("kafka-topics", "--bootstrap-server", BOOTSTRAP, "--delete", "--topic", topic)
         except AssertionError:
             pass
+
+
+run_test("operations_e2e", main, work, children, drop_topics)

@@ -16,10 +16,9 @@ import pathlib
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, http_get, parse_page, promtool_problems, tool  # noqa: E402
+from harness import Children, fail, run_test, served, tool, until, valid_pages  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
@@ -34,27 +33,11 @@ TOPIC = f"kse-share-{SUFFIX}"
 GROUP = f"kse-share-group-{SUFFIX}"
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-share-groups-"))
 children = Children(work)
-
-
-def fail(message):
-    raise AssertionError(message)
+PORTS = [CLUSTER_PORT] + [BROKER_BASE + i for i in range(3)]
 
 
 def merged_pages():
-    """Every port's series together, each page checked by promtool."""
-    series = {}
-    for port in [CLUSTER_PORT] + [BROKER_BASE + i for i in range(3)]:
-        text = http_get(f"http://127.0.0.1:{port}/metrics", 10).decode()
-        problems = promtool_problems(text)
-        if problems:
-            fail(f"port {port}: promtool check metrics: {problems}")
-        series.update(parse_page(text))
-    return series
-
-
-def served(series, name, **labels):
-    wanted = {(k, str(v)) for k, v in labels.items()}
-    return [v for (n, ls), v in series.items() if n == name and wanted <= ls]
+    return valid_pages(PORTS)
 
 
 def tool_offsets():
@@ -76,20 +59,6 @@ def tool_state():
         if fields and fields[0] == GROUP:
             return fields[-2], float(fields[-1])
     fail("kafka-share-groups --describe --state does not show the group")
-
-
-def until(what, seconds, check):
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-            if result:
-                return result
-        except (OSError, AssertionError) as error:
-            last = error
-        time.sleep(1)
-    fail(f"{what}: not within {seconds}s (last: {last})")
 
 
 def main():
@@ -173,15 +142,9 @@ filters: {{topic_include: "^{TOPIC}$", group_include: "^{GROUP}$"}}
             consumer.wait()
 
 
-try:
-    main()
-    print("share_groups_e2e: passed")
-except BaseException:
-    log = work / "exporter.log"
-    if log.exists():
-        print("exporter log (last lines):\n" + "\n".join(log.read_text().splitlines()[-15:]), file=sys.stderr)
-    raise
-finally:
-    children.stop()
+def drop_topic():
     subprocess.run([str(root / "cluster" / "kafka-tool"), "kafka-topics", "--bootstrap-server", BOOTSTRAP, "--delete",
                     "--topic", TOPIC], capture_output=True, timeout=120)
+
+
+run_test("share_groups_e2e", main, work, children, drop_topic)

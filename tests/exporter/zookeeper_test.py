@@ -17,6 +17,7 @@ Usage: zookeeper_test.py SOURCE_DIR BUILD_DIR
 """
 import os
 import pathlib
+import shutil
 import socket
 import sys
 import tempfile
@@ -28,7 +29,7 @@ OFFSET = 700
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-zookeeper-"))
 os.environ.update(KSE_KAFKA_MODE="zookeeper", KSE_KAFKA_VERSION=os.environ.get("KSE_ZK_KAFKA_VERSION", "3.9.1"),
                   KSE_PORT_OFFSET=str(OFFSET), KSE_CLUSTER_DIR=str(work / "cluster"))
-from harness import Children, cluster, http_get, parse_page, promtool_problems  # noqa: E402
+from harness import Children, cluster, fail, run_test, served, until, valid_pages  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
@@ -41,10 +42,6 @@ ZK_PORTS = {node: 2180 + node + OFFSET for node in (1, 2, 3)}
 SERVERS = {node: f"127.0.0.1:{port}" for node, port in ZK_PORTS.items()}
 BOOTSTRAP = f"127.0.0.1:{9092 + OFFSET}"
 children = Children(work)
-
-
-def fail(message):
-    raise AssertionError(message)
 
 
 def four_letter(node, word):
@@ -68,19 +65,6 @@ def role(node):
     return None
 
 
-def page():
-    text = http_get(f"http://127.0.0.1:{CLUSTER_PORT}/metrics", 10).decode()
-    problems = promtool_problems(text)
-    if problems:
-        fail(f"the cluster page fails promtool check metrics: {problems}")
-    return text, parse_page(text)
-
-
-def served(series, name, **labels):
-    wanted = {(k, str(v)) for k, v in labels.items()}
-    return [v for (n, ls), v in series.items() if n == name and wanted <= ls]
-
-
 def states(series):
     """{server: state} of every kafka_zookeeper_server_state series at 1."""
     out = {}
@@ -91,21 +75,14 @@ def states(series):
     return out
 
 
-def until(what, seconds, check):
-    """Pages until check(series) returns a true value; that value."""
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            _, series = page()
-            result = check(series)
-            if result:
-                return result
-            last = {k: v for k, v in series.items() if k[0].startswith("kafka_zookeeper")}
-        except OSError as error:
-            last = error
-        time.sleep(1)
-    fail(f"{what}: not within {seconds}s; last ZooKeeper series: {last}")
+def on_page(check):
+    """check(series) of the cluster page, for until()."""
+    return lambda: check(valid_pages([CLUSTER_PORT]))
+
+
+def zookeeper_series():
+    """What the cluster page serves of the ensemble, for until()'s failure message."""
+    return {k: v for k, v in valid_pages([CLUSTER_PORT]).items() if k[0].startswith("kafka_zookeeper")}
 
 
 def ensemble_agrees(series, nodes):
@@ -129,7 +106,8 @@ zookeeper: {{servers: [{", ".join(f'"{s}"' for s in SERVERS.values())}], timeout
     children.start([str(binary), "--config", str(config)], "exporter.log")
 
     # Healthy: roles as the nodes say, one leader, its followers synced, every collector up.
-    series = until("every node's role as its srvr says", 60, lambda s: ensemble_agrees(s, (1, 2, 3)) and s)
+    series = until("every node's role as its srvr says", 60,
+                   on_page(lambda s: ensemble_agrees(s, (1, 2, 3)) and s), zookeeper_series)
     roles = states(series)
     leaders = [s for s, r in roles.items() if r == "leader"]
     if len(leaders) != 1:
@@ -172,7 +150,7 @@ zookeeper: {{servers: [{", ".join(f'"{s}"' for s in SERVERS.values())}], timeout
                 and served(series, "kafka_sidecar_collector_up", collector="zookeeper") == [0.0]
                 and series)
 
-    series = until(f"node {follower} marked down alone", 30, follower_down)
+    series = until(f"node {follower} marked down alone", 30, on_page(follower_down), zookeeper_series)
     reasons = [dict(ls)["reason"] for (n, ls), _ in series.items()
                if n == "kafka_sidecar_collector_error_info" and ("collector", "zookeeper") in ls]
     if reasons != ["connection"]:
@@ -194,31 +172,25 @@ zookeeper: {{servers: [{", ".join(f'"{s}"' for s in SERVERS.values())}], timeout
                 and served(series, "kafka_zookeeper_up", server=SERVERS[last]) == [0.0]
                 and served(series, "kafka_brokers") == [3.0] and series)
 
-    until("no node serving once the quorum is lost", 60, quorum_lost)
+    until("no node serving once the quorum is lost", 60, on_page(quorum_lost), zookeeper_series)
     print(f"nodes {follower} and {second} stopped: node {last} does not serve, no state served; "
           f"brokers still served", flush=True)
 
     cluster("start-zookeeper", str(follower))
     cluster("start-zookeeper", str(second))
-    series = until("the whole ensemble back", 90, lambda s: ensemble_agrees(s, (1, 2, 3)) and s)
+    series = until("the whole ensemble back", 90, on_page(lambda s: ensemble_agrees(s, (1, 2, 3)) and s),
+                   zookeeper_series)
     roles = states(series)
     if sorted(roles.values()).count("leader") != 1:
         fail(f"after recovery, not one leader: {roles}")
     print(f"recovered: {roles}", flush=True)
 
 
-try:
-    main()
-    print("zookeeper_e2e: passed")
-except BaseException:
-    log = work / "exporter.log"
-    if log.exists():
-        print("exporter log (last lines):\n" + "\n".join(log.read_text().splitlines()[-15:]), file=sys.stderr)
-    raise
-finally:
-    children.stop()
+def remove_cluster():
     try:
         cluster("stop", "--owner", OWNER, timeout=300)
     finally:
-        import shutil
         shutil.rmtree(work, ignore_errors=True)
+
+
+run_test("zookeeper_e2e", main, work, children, remove_cluster)

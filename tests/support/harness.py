@@ -6,6 +6,7 @@ import pathlib
 import re
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -138,3 +139,66 @@ def promtool_problems(text):
         return []
     return [line for line in (done.stdout + done.stderr).splitlines() if line.strip()][:5] or [
         f"promtool exited {done.returncode}"]
+
+
+def fail(message):
+    raise AssertionError(message)
+
+
+def served(series, name, **labels):
+    """The values of `name` in `series` (parse_page) whose labels include `labels`."""
+    wanted = {(k, str(v)) for k, v in labels.items()}
+    return [v for (n, ls), v in series.items() if n == name and wanted <= ls]
+
+
+def valid_pages(ports):
+    """The series of every port's /metrics together; AssertionError when a page fails
+    `promtool check metrics`."""
+    series = {}
+    for port in ports:
+        text = http_get(f"http://127.0.0.1:{port}/metrics", 10).decode()
+        problems = promtool_problems(text)
+        if problems:
+            fail(f"port {port}: promtool check metrics: {problems}")
+        series.update(parse_page(text))
+    return series
+
+
+def until(what, seconds, check, state=None):
+    """Calls check() every second until it returns a true value, and returns that value.
+    After `seconds`, AssertionError naming `what`, with state() (what was seen) or the last
+    error check() raised."""
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except (OSError, AssertionError) as error:
+            last = error
+        time.sleep(1)
+    if state is not None:
+        try:
+            last = state()
+        except (OSError, AssertionError) as error:
+            last = error
+    fail(f"{what}: not within {seconds}s (last: {last})")
+
+
+def run_test(name, main, work, children, cleanup=None):
+    """Runs main() and says `name: passed`; when it fails, prints the last lines of the
+    exporter's log (work/exporter.log) before raising. Always stops the children, then
+    runs cleanup()."""
+    try:
+        main()
+        print(f"{name}: passed")
+    except BaseException:
+        log = pathlib.Path(work) / "exporter.log"
+        if log.exists():
+            print("exporter log (last lines):\n" + "\n".join(log.read_text().splitlines()[-15:]), file=sys.stderr)
+        raise
+    finally:
+        children.stop()
+        if cleanup is not None:
+            cleanup()
