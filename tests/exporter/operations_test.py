@@ -26,7 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, fail, log_ends, run_test, served, tool, until, valid_pages  # noqa: E402
+from harness import Children, quick_exporter_config, fail, log_ends, run_test, served, tool, until, valid_pages  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
@@ -109,17 +109,13 @@ def main():
     tool("kafka-topics", "--bootstrap-server", BOOTSTRAP, "--create", "--topic", RETAINED, "--partitions", "1",
          "--replication-factor", "2", "--config", f"segment.bytes={MIB}")
     config = work / "exporter.yml"
-    config.write_text(f"""
-kafka: {{bootstrap_servers: ["{BOOTSTRAP}"], request_timeout: 800ms}}
-collect: {{interval: {INTERVAL_S}s, timeout: 1800ms}}
-serve: {{listen_address: 127.0.0.1, cluster_port: {CLUSTER_PORT}, broker_port_base: {BROKER_BASE}}}
-probe: {{enabled: false}}
+    config.write_text(quick_exporter_config(BOOTSTRAP, CLUSTER_PORT, BROKER_BASE, f"""
 filters: {{topic_include: "^kse-ops-(retention-)?{SUFFIX}$"}}
 jmx:
   enabled: true
   rules_file: {root}/exporter/kafka-broker-rules.yml
   brokers: {{{", ".join(f"{b}: http://127.0.0.1:{8777 + b + OFFSET}/jolokia/" for b in (1, 2, 3))}}}
-""")
+"""))
     children.start([str(binary), "--config", str(config)], "exporter.log")
 
     # Partitions 5 -> 8.

@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, fail, run_test, served, tool, until, valid_pages  # noqa: E402
+from harness import Children, quick_exporter_config, fail, run_test, served, tool, until, valid_pages  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
@@ -74,13 +74,9 @@ def main():
          "--max-messages", "7", "--timeout-ms", "30000")
 
     config = work / "exporter.yml"
-    config.write_text(f"""
-kafka: {{bootstrap_servers: ["{BOOTSTRAP}"], request_timeout: 800ms}}
-collect: {{interval: {INTERVAL_S}s, timeout: 1800ms}}
-serve: {{listen_address: 127.0.0.1, cluster_port: {CLUSTER_PORT}, broker_port_base: {BROKER_BASE}}}
-probe: {{enabled: false}}
+    config.write_text(quick_exporter_config(BOOTSTRAP, CLUSTER_PORT, BROKER_BASE, f"""
 filters: {{topic_include: "^{TOPIC}$", group_include: "^{GROUP}$"}}
-""")
+"""))
     children.start([str(binary), "--config", str(config)], "exporter.log")
 
     # The group left: offsets and lag equal the tool's, read around the page.

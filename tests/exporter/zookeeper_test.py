@@ -29,7 +29,7 @@ OFFSET = 700
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-zookeeper-"))
 os.environ.update(KSE_KAFKA_MODE="zookeeper", KSE_KAFKA_VERSION=os.environ.get("KSE_ZK_KAFKA_VERSION", "3.9.1"),
                   KSE_PORT_OFFSET=str(OFFSET), KSE_CLUSTER_DIR=str(work / "cluster"))
-from harness import Children, cluster, fail, run_test, served, until, valid_pages  # noqa: E402
+from harness import Children, quick_exporter_config, cluster, fail, run_test, served, until, valid_pages  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
@@ -96,13 +96,9 @@ def ensemble_agrees(series, nodes):
 def main():
     cluster("start", "--owner", OWNER, timeout=600)
     config = work / "exporter.yml"
-    config.write_text(f"""
-kafka: {{bootstrap_servers: ["{BOOTSTRAP}"], request_timeout: 800ms}}
-collect: {{interval: {INTERVAL_S}s, timeout: 1800ms}}
-serve: {{listen_address: 127.0.0.1, cluster_port: {CLUSTER_PORT}, broker_port_base: {BROKER_BASE}}}
-probe: {{enabled: false}}
+    config.write_text(quick_exporter_config(BOOTSTRAP, CLUSTER_PORT, BROKER_BASE, f"""
 zookeeper: {{servers: [{", ".join(f'"{s}"' for s in SERVERS.values())}], timeout: 1s}}
-""")
+"""))
     children.start([str(binary), "--config", str(config)], "exporter.log")
 
     # Healthy: roles as the nodes say, one leader, its followers synced, every collector up.
