@@ -112,7 +112,8 @@ TEST_F(SecretsCliTest, ConfigurationErrorsOnSecretKeysDoNotQuoteThem) {
 // The cluster port opens before any broker answers, so the pages and the log are read with
 // nothing listening at the bootstrap address.
 TEST_F(SecretsCliTest, LogAndPagesOfARunningExporterHoldNoSecret) {
-  const int port = 20000 + ::getpid() % 20000;
+  const int port = free_port_block();
+  ASSERT_GT(port, 0) << "no free loopback port block";
   const std::string config =
       write("exporter.yml",
             "kafka:\n  bootstrap_servers: [127.0.0.1:1]\n  sasl:\n    mechanism: PLAIN\n"

@@ -134,7 +134,11 @@ def wait_cycle(after):
     fail(f"no collection cycle published within {3 * INTERVAL_S + 20}s")
 
 
-def check_cycle(pages, process, faulty, expected_ends, expected_lag, scenario):
+# Per scenario, the cycles with every broker paused whose metadata collector was checked.
+WHOLE_CLUSTER_CHECKS = {}
+
+
+def check_cycle(pages, process, faulty, expected_ends, expected_lag, scenario, fault_complete_at=None):
     """The invariants of one cycle; returns the parsed pages by port key. `faulty`: the brokers
     at fault (a set, or one broker id, or None)."""
     faulty = set() if faulty is None else faulty if isinstance(faulty, set) else {faulty}
@@ -165,7 +169,17 @@ def check_cycle(pages, process, faulty, expected_ends, expected_lag, scenario):
             marked = marked and up != 1  # until then, the caller times it
         elif up != 1:
             fail(f"{scenario}: healthy broker {broker} has kafka_broker_up {up} on its port")
-    if faulty == set(BROKERS) and marked:
+    # A cycle that began before every broker was paused may have read Metadata in time
+    # (and then lost the other requests): only a cycle begun after must find none.
+    cycle_began = None
+    ended = value(parsed["cluster"], "kafka_sidecar_last_collect_timestamp_seconds")
+    took = value(parsed["cluster"], "kafka_sidecar_collect_duration_seconds")
+    if isinstance(ended, float) and isinstance(took, float):
+        cycle_began = ended - took
+    began_after_fault = (fault_complete_at is not None and cycle_began is not None
+                         and cycle_began > fault_complete_at)
+    if faulty == set(BROKERS) and marked and began_after_fault:
+        WHOLE_CLUSTER_CHECKS[scenario] = WHOLE_CLUSTER_CHECKS.get(scenario, 0) + 1
         metadata_up = value(parsed["cluster"], "kafka_sidecar_collector_up", collector="metadata")
         if metadata_up != 0:
             fail(f"{scenario}: no broker answers, yet kafka_sidecar_collector_up{{collector=\"metadata\"}} is "
@@ -293,21 +307,26 @@ def run_scenario(name, exporter, broker, inject, recover, hold_s):
     """Injects a fault on `broker` (an id, or a set of ids), checks every cycle while it lasts
     and after recovery."""
     ends, lag = quiet_topic_truth(), group_lag_from_tool()
+    WHOLE_CLUSTER_CHECKS.pop(name, None)
     say(f"{name}: injecting on broker(s) {broker}")
     injected = time.time()
     inject()
+    complete = time.time()
     marked_after, cycles = None, 0
     last = injected
     hold_until = time.time() + hold_s
     while time.time() < hold_until:
         pages = wait_cycle(last)
         last = time.time()
-        _, marked = check_cycle(pages, exporter.process, broker, ends, lag, name)
+        _, marked = check_cycle(pages, exporter.process, broker, ends, lag, name, complete)
         cycles += 1
         if marked and marked_after is None:
             marked_after = last - injected
     if marked_after is None:
         fail(f"{name}: broker(s) {broker} never marked down in {hold_s}s ({cycles} cycles)")
+    if broker == set(BROKERS) and not WHOLE_CLUSTER_CHECKS.get(name):
+        fail(f"{name}: no cycle began after every broker was paused in {hold_s}s: the metadata collector "
+             "was never checked")
     recovered_at = time.time()
     recover()
     deadline = time.time() + 240

@@ -1,5 +1,10 @@
 #include "support/test_support.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -73,6 +78,32 @@ std::string remove_extra_broker(int id) {
 
 CommandResult cluster_script(const std::string& arguments, std::chrono::seconds timeout) {
   return run_command(source_dir() + "/cluster/kafka-cluster " + arguments, timeout);
+}
+
+namespace {
+
+bool port_free(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return free;
+}
+
+}  // namespace
+
+int free_port_block() {
+  // From a start that differs per process, so two test processes seldom try the same ports.
+  for (int i = 0; i < 10000; ++i) {
+    const int port = 20000 + (::getpid() + i * 7) % 10000;
+    if (port_free(port) && port_free(port + 100) && port_free(port + 101) && port_free(port + 102))
+      return port;
+  }
+  return -1;
 }
 
 std::map<std::string, std::string> cluster_env() {

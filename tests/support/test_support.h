@@ -33,6 +33,10 @@ CommandResult cluster_script(const std::string& arguments,
 
 std::vector<std::string> split_lines(const std::string& text);
 
+// A loopback port on which nothing listens now, and neither do port + 100 .. port + 102
+// (broker ports 1..3 when the broker port base is port + 100), below the ephemeral range.
+int free_port_block();
+
 // The running cluster's own `kafka-cluster env` (KEY=value lines), as a map.
 std::map<std::string, std::string> cluster_env();
 
