@@ -267,7 +267,21 @@ TEST_F(CollectorTruthTest, LogDirSizesWithinOnePercentOfKafkaLogDirs) {
 
 TEST_F(CollectorTruthTest, KilledBrokerMakesItsPartitionsUnderReplicatedAndComesBack) {
   model::DerivedState derived;
-  auto baseline = collect();
+  // Broker 2 must lead something for its death to move leaders: earlier tests may have left
+  // its partitions led by others, which a preferred election gives back.
+  kafka_tool("kafka-leader-election", std::string("--bootstrap-server ") + kBootstrap +
+                                          " --election-type PREFERRED --all-topic-partitions");
+  model::ClusterSnapshot baseline;
+  size_t led_by_two = 0;
+  for (int attempt = 0; attempt < 30 && led_by_two == 0; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(1));
+    baseline = collect();
+    led_by_two = 0;
+    for (const auto& t : baseline.topics) {
+      for (const auto& p : t.partitions) led_by_two += p.leader == 2;
+    }
+  }
+  ASSERT_GT(led_by_two, 0u) << "broker 2 leads no partition even after a preferred election";
   model::advance(derived, baseline);
   ASSERT_EQ(kse::test::cluster_script("kill-broker 2").exit_code, 0);
   auto tool_urp = [] {
