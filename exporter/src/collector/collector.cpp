@@ -107,6 +107,10 @@ void Collector::count(Cycle& cycle, int32_t broker, const std::string& api, cons
   if (outcome.unreachable && broker >= 0) cycle.unreachable.insert(broker);
 }
 
+void Collector::forgive_cut_short(Outcome& outcome, std::chrono::milliseconds timeout) const {
+  if (outcome.timed_out && timeout < options_.request_timeout) outcome.unreachable = false;
+}
+
 void Collector::mark_failed(Cycle& cycle, CollectorId collector, const std::string& error,
                             const std::string& reason) {
   auto& status = cycle.snapshot.collectors[collector];

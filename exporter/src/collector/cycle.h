@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,6 +39,18 @@ struct Collector::Cycle {
     return std::min(left, cap);
   }
 
+  // Why a request to `broker` (kAnyBroker: any) is not sent now, given `timeout`, its share
+  // of the cycle: the broker already failed to answer this cycle, and asking again would
+  // cost another timeout; or the cycle has no time left. Nothing when it may be sent.
+  std::optional<std::string> not_sent(int32_t broker, const char* api,
+                                      std::chrono::milliseconds timeout) const {
+    if (broker != kAnyBroker && unreachable.count(broker))
+      return "broker " + std::to_string(broker) + " did not answer earlier in this cycle";
+    if (timeout <= std::chrono::milliseconds(0))
+      return std::string("cycle timeout reached before ") + api + " was sent";
+    return std::nullopt;
+  }
+
   model::PartitionState* partition(const std::string& topic, int32_t index) {
     auto it = topic_index.find(topic);
     if (it == topic_index.end()) return nullptr;
@@ -59,20 +72,21 @@ model::BrokerInfo broker_info(int32_t id, const Broker& broker) {
   return info;
 }
 
+// The answer to a request that was not sent, saying why.
+template <typename T>
+Answer<T> not_sent_answer(std::string why) {
+  Answer<T> answer;
+  answer.outcome.failed = true;
+  answer.error = std::move(why);
+  return answer;
+}
+
 template <typename Request>
 boost::asio::awaitable<Answer<typename Request::Response>> Collector::ask(Cycle& cycle, int32_t broker,
                                                                           Request request) {
-  Answer<typename Request::Response> skipped;
-  skipped.outcome.failed = true;
-  if (broker != kAnyBroker && cycle.unreachable.count(broker)) {
-    // It already cost one request timeout this cycle; asking again would cost another.
-    skipped.error = "broker " + std::to_string(broker) + " did not answer earlier in this cycle";
-    co_return skipped;
-  }
   const auto timeout = cycle.budget(options_.request_timeout);
-  if (timeout <= std::chrono::milliseconds(0)) {
-    skipped.error = std::string("cycle timeout reached before ") + Request::kName + " was sent";
-    co_return skipped;
+  if (auto why = cycle.not_sent(broker, Request::kName, timeout)) {
+    co_return not_sent_answer<typename Request::Response>(std::move(*why));
   }
   Answer<typename Request::Response> answer;
   if (broker == kAnyBroker) {
@@ -80,27 +94,18 @@ boost::asio::awaitable<Answer<typename Request::Response>> Collector::ask(Cycle&
   } else {
     answer = co_await call(client_, broker, std::move(request), timeout);
   }
-  // A request the cycle's deadline cut short says nothing about its broker.
-  if (answer.outcome.timed_out && timeout < options_.request_timeout) answer.outcome.unreachable = false;
+  forgive_cut_short(answer.outcome, timeout);
   count(cycle, broker, Request::kName, answer.outcome);
   co_return answer;
 }
 
 template <typename Request>
 boost::asio::awaitable<Answer<int16_t>> Collector::version_at(Cycle& cycle, int32_t broker) {
-  Answer<int16_t> skipped;
-  skipped.outcome.failed = true;
-  if (cycle.unreachable.count(broker)) {
-    skipped.error = "broker " + std::to_string(broker) + " did not answer earlier in this cycle";
-    co_return skipped;
-  }
   const auto timeout = cycle.budget(options_.request_timeout);
-  if (timeout <= std::chrono::milliseconds(0)) {
-    skipped.error = std::string("cycle timeout reached before ") + Request::kName + " was sent";
-    co_return skipped;
-  }
+  if (auto why = cycle.not_sent(broker, Request::kName, timeout))
+    co_return not_sent_answer<int16_t>(std::move(*why));
   auto answer = to_answer(co_await client_.negotiated_version<Request>(broker, timeout));
-  if (answer.outcome.timed_out && timeout < options_.request_timeout) answer.outcome.unreachable = false;
+  forgive_cut_short(answer.outcome, timeout);
   if (answer.outcome.unreachable) cycle.unreachable.insert(broker);
   co_return answer;
 }

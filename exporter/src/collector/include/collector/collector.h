@@ -128,6 +128,9 @@ class Collector {
   boost::asio::awaitable<Answer<int16_t>> version_at(Cycle& cycle, int32_t broker);
   // Counts a request; a broker that did not answer at all is unreachable this cycle.
   void count(Cycle& cycle, int32_t broker, const std::string& api, const Outcome& outcome);
+  // A request that the cycle's deadline cut short (its `timeout` below the request timeout)
+  // says nothing about its broker: it does not make the broker unreachable.
+  void forgive_cut_short(Outcome& outcome, std::chrono::milliseconds timeout) const;
   // Fails `collector` for this cycle; `reason` is the bounded label value of
   // kafka_sidecar_collector_error_info, `error` the full story for the log.
   void mark_failed(Cycle& cycle, model::CollectorId collector, const std::string& error,
