@@ -25,6 +25,31 @@ namespace kse::collector {
 using boost::asio::awaitable;
 using model::CollectorId;
 
+template <typename Answer>
+void Collector::coordinator_failed(Cycle& cycle, int32_t coordinator, const Answer& answer) {
+  mark_failed(cycle, CollectorId::kGroups, "coordinator " + std::to_string(coordinator) + ": " + answer.error,
+              answer.reason);
+}
+
+template <typename Group, typename Entry, typename Use>
+void Collector::one_group(Cycle& cycle, const char* kind, const std::string& id, Group* group,
+                          int16_t error_code, const Entry& entry, Use use) {
+  mark_error_code(cycle, CollectorId::kGroups, error_code, [&] { return kind + (" " + id); });
+  if (group != nullptr && error_code == 0) use(*group, entry);
+}
+
+template <typename Answer, typename Find, typename Use>
+void Collector::each_group(Cycle& cycle, int32_t coordinator, const char* kind, Answer& answer, Find find,
+                           Use use) {
+  if (!answer) {
+    coordinator_failed(cycle, coordinator, answer);
+    return;
+  }
+  for (const auto& entry : answer->groups) {
+    one_group(cycle, kind, entry.group_id, find(entry.group_id), entry.error_code, entry, use);
+  }
+}
+
 awaitable<void> Collector::collect_groups(Cycle& cycle) {
   // Each broker lists the groups it coordinates; the union is every group.
   std::map<std::string, model::GroupState> found;
@@ -99,36 +124,26 @@ awaitable<void> Collector::collect_share_group_details(Cycle& cycle, int32_t coo
     }
     return nullptr;
   };
-  auto failed = [&, this](const auto& answer) {
-    mark_failed(cycle, CollectorId::kGroups,
-                "coordinator " + std::to_string(coordinator) + ": " + answer.error, answer.reason);
-  };
   auto describe = [&, this]() -> awaitable<void> {
     kafka::ShareGroupDescribeRequest request;
     request.group_ids = ids;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    if (!answer) {
-      failed(answer);
-      co_return;
-    }
-    for (const auto& described : answer->groups) {
-      mark_error_code(cycle, CollectorId::kGroups, described.error_code,
-                      [&] { return "share group " + described.group_id; });
-      model::ShareGroupState* group = share_of(described.group_id);
-      if (group == nullptr || described.error_code != 0) continue;
-      group->described = true;
-      group->state = described.group_state;
-      for (const auto& member : described.members) {
-        model::GroupMember m;
-        m.member_id = member.member_id;
-        m.client_id = member.client_id;
-        m.client_host = member.client_host;
-        for (const auto& topic : member.assignment.topic_partitions) {
-          for (int32_t partition : topic.partitions) m.assignment.push_back({topic.topic_name, partition});
-        }
-        group->members.push_back(std::move(m));
-      }
-    }
+    each_group(cycle, coordinator, "share group", answer, share_of,
+               [&](model::ShareGroupState& group, const auto& described) {
+                 group.described = true;
+                 group.state = described.group_state;
+                 for (const auto& member : described.members) {
+                   model::GroupMember m;
+                   m.member_id = member.member_id;
+                   m.client_id = member.client_id;
+                   m.client_host = member.client_host;
+                   for (const auto& topic : member.assignment.topic_partitions) {
+                     for (int32_t partition : topic.partitions)
+                       m.assignment.push_back({topic.topic_name, partition});
+                   }
+                   group.members.push_back(std::move(m));
+                 }
+               });
   };
   auto offsets = [&, this]() -> awaitable<void> {
     kafka::DescribeShareGroupOffsetsRequest request;
@@ -139,30 +154,23 @@ awaitable<void> Collector::collect_share_group_details(Cycle& cycle, int32_t coo
       request.groups.push_back(std::move(group));
     }
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    if (!answer) {
-      failed(answer);
-      co_return;
-    }
-    for (const auto& fetched : answer->groups) {
-      mark_error_code(cycle, CollectorId::kGroups, fetched.error_code,
-                      [&] { return "share group " + fetched.group_id; });
-      model::ShareGroupState* group = share_of(fetched.group_id);
-      if (group == nullptr || fetched.error_code != 0) continue;
-      group->offsets_known = true;
-      for (const auto& topic : fetched.topics) {
-        if (!topics_.accepts(topic.topic_name)) continue;
-        for (const auto& p : topic.partitions) {
-          mark_error_code(cycle, CollectorId::kGroups, p.error_code, [&] {
-            return "share group " + group->group_id + ", " + topic.topic_name + "-" +
-                   std::to_string(p.partition_index);
-          });
-          if (p.error_code != 0 || p.start_offset < 0) continue;
-          auto& partition = group->partitions[{topic.topic_name, p.partition_index}];
-          partition.start_offset = p.start_offset;
-          if (p.lag >= 0) partition.lag = p.lag;
-        }
-      }
-    }
+    each_group(cycle, coordinator, "share group", answer, share_of,
+               [&, this](model::ShareGroupState& group, const auto& fetched) {
+                 group.offsets_known = true;
+                 for (const auto& topic : fetched.topics) {
+                   if (!topics_.accepts(topic.topic_name)) continue;
+                   for (const auto& p : topic.partitions) {
+                     mark_error_code(cycle, CollectorId::kGroups, p.error_code, [&] {
+                       return "share group " + group.group_id + ", " + topic.topic_name + "-" +
+                              std::to_string(p.partition_index);
+                     });
+                     if (p.error_code != 0 || p.start_offset < 0) continue;
+                     auto& partition = group.partitions[{topic.topic_name, p.partition_index}];
+                     partition.start_offset = p.start_offset;
+                     if (p.lag >= 0) partition.lag = p.lag;
+                   }
+                 }
+               });
   };
   std::vector<awaitable<void>> tasks;
   tasks.push_back(describe());
@@ -188,27 +196,6 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     (group != nullptr && group->group_type == "consumer" ? consumer : classic).push_back(id);
   }
 
-  // A failed request fails the groups collector, saying why.
-  auto request_failed = [&, this](const auto& answer) {
-    mark_failed(cycle, CollectorId::kGroups,
-                "coordinator " + std::to_string(coordinator) + ": " + answer.error, answer.reason);
-  };
-  // Hands a group's part of the coordinator's answer to `use` when its error code is zero;
-  // else the code fails the groups collector, naming the group.
-  auto one_group = [&, this](const std::string& id, int16_t error_code, const auto& entry, auto use) {
-    model::GroupState* group = group_of(id);
-    mark_error_code(cycle, CollectorId::kGroups, error_code, [&] { return "group " + id; });
-    if (group != nullptr && error_code == 0) use(*group, entry);
-  };
-  // Hands each group of the coordinator's answer that came back without an error to `use`.
-  auto each_group = [&](auto& answer, auto use) {
-    if (!answer) {
-      request_failed(answer);
-      return;
-    }
-    for (const auto& entry : answer->groups) one_group(entry.group_id, entry.error_code, entry, use);
-  };
-
   // A member as both describe APIs name it; the assignment is each one's own.
   auto member_of = [](const auto& member) {
     model::GroupMember m;
@@ -222,42 +209,46 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     kafka::DescribeGroupsRequest request;
     request.groups = classic;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    each_group(answer, [&](model::GroupState& group, const auto& described) {
-      group.described = true;
-      group.state = described.group_state;
-      for (const auto& member : described.members) {
-        model::GroupMember m = member_of(member);
-        if (described.protocol_type == "consumer" && !member.member_assignment.empty()) {
-          try {
-            auto assignment = kafka::decode_consumer_assignment(member.member_assignment);
-            for (const auto& topic : assignment.assigned_partitions) {
-              for (int32_t partition : topic.partitions) m.assignment.push_back({topic.topic, partition});
-            }
-          } catch (const std::exception&) {
-            // A foreign assignor's bytes: the member still counts, without partitions.
-          }
-        }
-        group.members.push_back(std::move(m));
-      }
-    });
+    each_group(cycle, coordinator, "group", answer, group_of,
+               [&](model::GroupState& group, const auto& described) {
+                 group.described = true;
+                 group.state = described.group_state;
+                 for (const auto& member : described.members) {
+                   model::GroupMember m = member_of(member);
+                   if (described.protocol_type == "consumer" && !member.member_assignment.empty()) {
+                     try {
+                       auto assignment = kafka::decode_consumer_assignment(member.member_assignment);
+                       for (const auto& topic : assignment.assigned_partitions) {
+                         for (int32_t partition : topic.partitions)
+                           m.assignment.push_back({topic.topic, partition});
+                       }
+                     } catch (const std::exception&) {
+                       // A foreign assignor's bytes: the member still counts, without partitions.
+                     }
+                   }
+                   group.members.push_back(std::move(m));
+                 }
+               });
   };
 
   auto describe_consumer_groups = [&, this]() -> awaitable<void> {
     kafka::ConsumerGroupDescribeRequest request;
     request.group_ids = consumer;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    each_group(answer, [&](model::GroupState& group, const auto& described) {
-      group.described = true;
-      group.state = described.group_state;
-      group.protocol_type = "consumer";
-      for (const auto& member : described.members) {
-        model::GroupMember m = member_of(member);
-        for (const auto& topic : member.assignment.topic_partitions) {
-          for (int32_t partition : topic.partitions) m.assignment.push_back({topic.topic_name, partition});
-        }
-        group.members.push_back(std::move(m));
-      }
-    });
+    each_group(cycle, coordinator, "group", answer, group_of,
+               [&](model::GroupState& group, const auto& described) {
+                 group.described = true;
+                 group.state = described.group_state;
+                 group.protocol_type = "consumer";
+                 for (const auto& member : described.members) {
+                   model::GroupMember m = member_of(member);
+                   for (const auto& topic : member.assignment.topic_partitions) {
+                     for (int32_t partition : topic.partitions)
+                       m.assignment.push_back({topic.topic_name, partition});
+                   }
+                   group.members.push_back(std::move(m));
+                 }
+               });
   };
 
   // The committed offsets of a group, from its part of either OffsetFetch answer (both name
@@ -287,7 +278,7 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     }
     request.require_stable = false;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
-    each_group(answer, use_offsets);
+    each_group(cycle, coordinator, "group", answer, group_of, use_offsets);
   };
 
   // Before Kafka 3.0 an OffsetFetch names one group, at the top level of request and answer.
@@ -298,17 +289,17 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     request.require_stable = false;
     auto answer = co_await ask(cycle, coordinator, std::move(request));
     if (!answer) {
-      request_failed(answer);
+      coordinator_failed(cycle, coordinator, answer);
       co_return;
     }
-    one_group(id, answer->error_code, *answer, use_offsets);
+    one_group(cycle, "group", id, group_of(id), answer->error_code, *answer, use_offsets);
   };
 
   // One request for every group where the coordinator takes many, else one per group, all in flight.
   auto fetch_offsets = [&]() -> awaitable<void> {
     auto version = co_await version_at<kafka::OffsetFetchRequest>(cycle, coordinator);
     if (!version) {
-      request_failed(version);
+      coordinator_failed(cycle, coordinator, version);
     } else if (*version >= kafka::kFirstBatchedOffsetFetchVersion) {
       co_await fetch_batched();
     } else {

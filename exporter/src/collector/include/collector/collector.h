@@ -131,6 +131,16 @@ class Collector {
   // A request that the cycle's deadline cut short (its `timeout` below the request timeout)
   // says nothing about its broker: it does not make the broker unreachable.
   void forgive_cut_short(Outcome& outcome, std::chrono::milliseconds timeout) const;
+  // The groups collector's handling of a coordinator's answer: a failed request fails it,
+  // naming the coordinator; a group's nonzero error code fails it, naming the `kind` of
+  // group and its id; each other group that `find(id)` knows is handed to `use(group, entry)`.
+  template <typename Answer>
+  void coordinator_failed(Cycle& cycle, int32_t coordinator, const Answer& answer);
+  template <typename Group, typename Entry, typename Use>
+  void one_group(Cycle& cycle, const char* kind, const std::string& id, Group* group, int16_t error_code,
+                 const Entry& entry, Use use);
+  template <typename Answer, typename Find, typename Use>
+  void each_group(Cycle& cycle, int32_t coordinator, const char* kind, Answer& answer, Find find, Use use);
   // Fails `collector` for this cycle; `reason` is the bounded label value of
   // kafka_sidecar_collector_error_info, `error` the full story for the log.
   void mark_failed(Cycle& cycle, model::CollectorId collector, const std::string& error,
