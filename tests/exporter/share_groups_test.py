@@ -102,11 +102,21 @@ filters: {{topic_include: "^{TOPIC}$", group_include: "^{GROUP}$"}}
     lag_sum = served(series, "kafka_sharegroup_lag_sum", sharegroup=GROUP, topic=TOPIC)
     if lag_sum != ([sum(lags)] if whole else []):
         fail(f"kafka_sharegroup_lag_sum {lag_sum}, the tool's rows {rows}")
-    state, members = tool_state()
-    if served(series, "kafka_sharegroup_state", sharegroup=GROUP, state=state) != [1.0]:
-        fail(f"state: the tool says {state}, served {[k for k in series if k[0] == 'kafka_sharegroup_state']}")
-    if served(series, "kafka_sharegroup_members", sharegroup=GROUP) != [members]:
-        fail(f"members: the tool says {members}, served {served(series, 'kafka_sharegroup_members', sharegroup=GROUP)}")
+    # The group settles after its consumer left: state and members are compared with the
+    # tool read around the page, until both readings agree.
+    def state_agrees():
+        before = tool_state()
+        page = merged_pages()
+        after = tool_state()
+        state, members = before
+        if (before == after and served(page, "kafka_sharegroup_state", sharegroup=GROUP, state=state) == [1.0]
+                and served(page, "kafka_sharegroup_members", sharegroup=GROUP) == [members]):
+            return before
+        return None
+
+    state, members = until("state and members as kafka-share-groups --describe --state says", 60, state_agrees,
+                           lambda: (tool_state(), {k: v for k, v in merged_pages().items()
+                                                   if k[0] in ("kafka_sharegroup_state", "kafka_sharegroup_members")}))
     if [k for k in series if k[0].startswith("kafka_consumergroup_") and ("consumergroup", GROUP) in k[1]]:
         fail("the share group is served as a consumer group")
     if served(series, "kafka_sidecar_collector_up", collector="groups") != [1.0]:
