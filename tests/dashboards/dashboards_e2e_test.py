@@ -3,7 +3,10 @@ probe on) watches the shared cluster, Kafka's own tools (and the courier workloa
 when it is built) produce and consume, a real Prometheus scrapes with the shipped
 prometheus.yml's jobs and labels and evaluates our rules, then every variable
 query and every panel target (variables substituted as Grafana does) must return
-data. The numbers an operator reads first are compared with Kafka's own tools."""
+data. The numbers an operator reads first are compared with Kafka's own tools.
+It runs on every supported Kafka (ctest label compat): a panel that cannot have data
+on the running version or mode (the KRaft quorum in ZooKeeper mode, the ensemble in
+KRaft mode, volume sizes before 3.3) must then show nothing at all."""
 import json
 import pathlib
 import re
@@ -20,7 +23,8 @@ sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
 import dashboard_queries as dq  # noqa: E402
-from harness import Children, http_get, kafka_tool as tool, prometheus_query, wait_for  # noqa: E402
+from harness import Children, cluster_env, http_get, kafka_tool as tool, prometheus_query, tool_controller_id, \
+    wait_for  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 BOOTSTRAP = "127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292"
@@ -36,6 +40,30 @@ WORKLOAD_ONLY = {
     "Idempotent and transactional producers": "librdkafka reports eos state only for idempotent or transactional "
                                               "producers; the probe's producer is neither",
 }
+
+# What a cluster of this version or mode cannot have: a panel whose every family is one of
+# these must show nothing there (absent, never a made-up 0), and is counted apart.
+CLUSTER = cluster_env()
+VERSION = tuple(int(part) for part in CLUSTER["KAFKA_VERSION"].split(".")[:2])
+CANNOT_HAVE = [
+    (re.compile(r"kafka_kraft_\w+"), CLUSTER["MODE"] == "zookeeper", "no KRaft quorum in ZooKeeper mode"),
+    (re.compile(r"kafka_zookeeper_\w+"), CLUSTER["MODE"] != "zookeeper", "no ZooKeeper ensemble in KRaft mode"),
+    (re.compile(r"kafka_log_dir_(total|usable)_bytes"), VERSION < (3, 3),
+     "volume sizes come with DescribeLogDirs v4 (Kafka 3.3, KIP-827)"),
+]
+
+
+def why_absent(expr):
+    """The reason this cluster cannot have data for `expr`, or None when it must."""
+    families = set(re.findall(r"\bkafka_[a-z0-9_]+", expr))
+    reasons = set()
+    for family in families:
+        reason = next((why for pattern, applies, why in CANNOT_HAVE if applies and pattern.fullmatch(family)), None)
+        if reason is None:
+            return None
+        reasons.add(reason)
+    return "; ".join(sorted(reasons)) if reasons else None
+
 
 exporter_binary = build / "exporter" / "kafka-sidecar-exporter"
 if not exporter_binary.exists():
@@ -149,10 +177,7 @@ def kafka_facts():
     facts["brokers"] = len(parsed["brokers"])
     facts["partitions"] = sum(len(t["partitions"]) for t in parsed["topics"])
     facts[f"partitions {TOPIC}"] = next(len(t["partitions"]) for t in parsed["topics"] if t["topic"] == TOPIC)
-    quorum = tool("kafka-metadata-quorum", "--bootstrap-server", "127.0.0.1:9092", "describe", "--status")
-    leader = re.search(r"LeaderId:\s*(\d+)", quorum.stdout)
-    assert leader, quorum.stdout + quorum.stderr
-    facts["controller"] = int(leader.group(1))
+    facts["controller"] = tool_controller_id()
     urp = tool("kafka-topics", "--bootstrap-server", "127.0.0.1:9092", "--describe", "--under-replicated-partitions")
     facts["under-replicated"] = sum(1 for line in urp.stdout.splitlines() if "Partition:" in line)
     described = tool("kafka-consumer-groups", "--bootstrap-server", "127.0.0.1:9092", "--describe", "--group", GROUP,
@@ -201,7 +226,8 @@ jmx:
     1: http://127.0.0.1:8778/jolokia/
     2: http://127.0.0.1:8779/jolokia/
     3: http://127.0.0.1:8780/jolokia/
-""")
+""" + (f"zookeeper: {{servers: [{', '.join(repr(z) for z in CLUSTER['ZOOKEEPER'].split(','))}]}}\n"
+       if CLUSTER["ZOOKEEPER"] else ""))
     start([exporter_binary, "-c", config], "exporter.log")
     wait_for(f"http://127.0.0.1:{CLUSTER_PORT}/ready", 60)
     prometheus_yml = work / "prometheus.yml"
@@ -238,7 +264,7 @@ jmx:
     down = [f"{t['scrapeUrl']} ({t['lastError']})" for t in targets_state if t["health"] != "up"]
     assert not down, f"targets down: {down}"
 
-    passed, failed, skipped = 0, [], []
+    passed, failed, skipped, absent = 0, [], [], []
     facts = kafka_facts()
     for path in dq.dashboard_files(root):
         dashboard = dq.load(path)
@@ -277,7 +303,12 @@ jmx:
                 except RuntimeError as error:
                     failed.append(f"{where}: {error}: {expr}")
                     continue
-                if result:
+                reason = why_absent(target["expr"])
+                if reason and result:
+                    failed.append(f"{where}: shows data where the cluster cannot have any ({reason}): {expr}")
+                elif reason:
+                    absent.append(f"{where}: {reason}")
+                elif result:
                     passed += 1
                 else:
                     failed.append(f"{where}: {expr}")
@@ -305,9 +336,12 @@ jmx:
 
     for line in skipped:
         print("skipped:", line)
+    for line in absent:
+        print("absent, as it must be:", line)
     for line in failed:
         print("NO DATA / WRONG:", line)
-    print(f"{passed} passed, {len(failed)} failed, {len(skipped)} skipped")
+    print(f"Kafka {CLUSTER['KAFKA_VERSION']} ({CLUSTER['MODE']}): {passed} passed, {len(failed)} failed, "
+          f"{len(absent)} absent as this cluster requires, {len(skipped)} skipped")
     sys.exit(1 if failed else 0)
 finally:
     children.stop()

@@ -25,7 +25,7 @@ import time
 import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, cluster, http_get, parse_page, promtool_problems  # noqa: E402
+from harness import Children, cluster_env, http_get, parse_page, promtool_problems  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
 build = pathlib.Path(sys.argv[2])
@@ -116,7 +116,7 @@ def check(name, args, env, ports, wanted, path="/metrics", cwd=None):
 def main():
     if not binary.exists():
         fail(f"exporter not built at {binary}")
-    env_of = dict(line.split("=", 1) for line in cluster("env").splitlines() if "=" in line)
+    env_of = cluster_env()
     bootstrap = env_of["BOOTSTRAP"]
     jolokia = {b: env_of[f"BROKER_{b}_JOLOKIA"] for b in (1, 2, 3)}
     brokers = [1, 2, 3]

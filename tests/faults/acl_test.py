@@ -23,7 +23,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, cluster, http_get, log_ends, parse_page, promtool_problems, tool, wait_for  # noqa: E402
+from harness import Children, cluster_env, http_get, log_ends, parse_page, promtool_problems, tool, wait_for  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-acl-"))
@@ -54,7 +54,7 @@ def acl(action):
 
 
 def main():
-    env = dict(line.split("=", 1) for line in cluster("env").splitlines() if "=" in line)
+    env = cluster_env()
     if env.get("SECURE") != "1":
         fail("the test cluster runs without --secure: no SASL listener to log in as alice")
     sasl = [f"127.0.0.1:{9095 + 100 * b}" for b in range(3)]

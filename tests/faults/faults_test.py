@@ -43,7 +43,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from harness import Children, cluster, http_get, log_ends, parse_page, promtool_problems, tool, wait_for  # noqa: E402
+from harness import Children, cluster, cluster_env, http_get, log_ends, parse_page, promtool_problems, tool, wait_for  # noqa: E402
 from fault_proxy import FaultProxy  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
@@ -359,7 +359,7 @@ def main():
     for broker in BROKERS:
         if f"broker {broker}: running" not in status:
             fail(f"broker {broker} is not running:\n{status}")
-    env = dict(line.split("=", 1) for line in cluster("env").splitlines() if "=" in line)
+    env = cluster_env()
 
     # A quiet topic (no producer during the test) with a group committed part-way.
     tool("kafka-topics", "--bootstrap-server", bootstrap(), "--create", "--topic", QUIET_TOPIC,

@@ -36,7 +36,7 @@ import yaml
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
 import harness  # noqa: E402
-from harness import Children, http_get, prometheus_query, tool  # noqa: E402
+from harness import Children, cluster_env, http_get, prometheus_query, tool  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 exporter_binary = build / "exporter" / "kafka-sidecar-exporter"
@@ -172,7 +172,7 @@ def broker_running(broker):
     return f"broker {broker}: running" in cluster("status")
 
 
-env = dict(line.split("=", 1) for line in cluster("env").splitlines() if "=" in line)
+env = cluster_env()
 bootstrap = env["BOOTSTRAP"].split(",")[0]
 brokers = ["1", "2", "3"]
 broker_ports = {broker: free_port() for broker in brokers}

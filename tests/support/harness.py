@@ -110,6 +110,27 @@ def cluster(*args, timeout=240):
     return done.stdout
 
 
+def cluster_env():
+    """The running cluster's facts (kafka-cluster env) as a dict."""
+    return dict(line.split("=", 1) for line in cluster("env").splitlines() if "=" in line)
+
+
+def tool_controller_id(env=None):
+    """The active controller as Kafka's own tools say: the quorum leader in KRaft mode,
+    the /controller znode in ZooKeeper mode."""
+    env = env or cluster_env()
+    if env.get("MODE") == "zookeeper":
+        said = tool("zookeeper-shell", env["ZOOKEEPER"].split(",")[0], "get", "/controller")
+        found = re.search(r'"brokerid":(-?\d+)', said)
+    else:
+        said = tool("kafka-metadata-quorum", "--bootstrap-server", env["BOOTSTRAP"].split(",")[0], "describe",
+                    "--status")
+        found = re.search(r"LeaderId:\s*(-?\d+)", said)
+    if not found:
+        fail(f"no controller in what Kafka's tools said: {said[-400:]}")
+    return int(found.group(1))
+
+
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 

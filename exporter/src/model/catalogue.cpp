@@ -53,6 +53,14 @@ const metrics::Catalogue& catalogue() {
        "Cluster id from metadata; value is 1.",
        kCluster,
        "model"},
+      {"kafka_cluster_controller",
+       MetricType::kGauge,
+       {},
+       "Node id of the active controller as Metadata names it, in ZooKeeper mode only (-1 while none "
+       "is elected); in KRaft mode Metadata names any broker, and kafka_kraft_quorum_leader is the "
+       "controller.",
+       kCluster,
+       "model"},
       {"kafka_cluster_metadata_mode",
        MetricType::kGauge,
        {"mode"},

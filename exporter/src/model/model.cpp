@@ -84,6 +84,8 @@ void build_brokers(const ClusterSnapshot& snapshot, FamilySet& f) {
 
 void build_quorum(const ClusterSnapshot& snapshot, FamilySet& f) {
   if (snapshot.metadata_mode) add(f["kafka_cluster_metadata_mode"], {*snapshot.metadata_mode}, 1);
+  if (snapshot.metadata_mode == "zookeeper" && snapshot.collectors.up(CollectorId::kMetadata))
+    add(f["kafka_cluster_controller"], {}, snapshot.controller_id);
   if (!snapshot.quorum) return;
   const QuorumState& quorum = *snapshot.quorum;
   add(f["kafka_kraft_quorum_leader"], {}, quorum.leader_id);
