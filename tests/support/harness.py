@@ -226,9 +226,11 @@ def run_test(name, main, work, children, cleanup=None):
 
 
 def quick_exporter_config(bootstrap, cluster_port, broker_base, extra=""):
-    """An exporter configuration for a test: a 2 s cycle on `bootstrap`, loopback ports
-    (broker N on broker_base + N - 1), the probe off; `extra` adds YAML lines."""
-    return (f'kafka: {{bootstrap_servers: ["{bootstrap}"], request_timeout: 800ms}}\n'
+    """An exporter configuration for a test: a 2 s cycle on `bootstrap` (one address, or
+    several separated by commas), loopback ports (broker N on broker_base + N - 1), the
+    probe off; `extra` adds YAML lines."""
+    servers = ", ".join(f'"{address}"' for address in bootstrap.split(","))
+    return (f'kafka: {{bootstrap_servers: [{servers}], request_timeout: 800ms}}\n'
             "collect: {interval: 2s, timeout: 1800ms}\n"
             f"serve: {{listen_address: 127.0.0.1, cluster_port: {cluster_port}, broker_port_base: {broker_base}}}\n"
             "probe: {enabled: false}\n" + extra)
