@@ -61,6 +61,23 @@ TEST(PagesTest, EachPortGetsItsOwnersSeriesHeadThenTail) {
   for (const auto& [port, page] : served) EXPECT_EQ(gunzip(*page), text_of(*page)) << port;
 }
 
+TEST(PagesTest, TheLastRenderSaysEachHeadsSizes) {
+  Pages pages;
+  EXPECT_FALSE(pages.last_cost());
+  const std::vector<metrics::Family> cycle = {gauge("kafka_a", {{-1, 1}, {1, 2}, {2, 3}})};
+  pages.render_heads(three_ports(), {&cycle});
+  const auto served = pages.with_tail({}, std::chrono::system_clock::now());
+  ASSERT_TRUE(pages.last_cost());
+  const auto& cost = *pages.last_cost();
+  ASSERT_EQ(cost.pages.size(), 3u);
+  for (const auto& [port, page] : served) {
+    EXPECT_EQ(cost.pages.at(port).text, page->text_head->size()) << port;
+    EXPECT_EQ(cost.pages.at(port).gzip, page->gzip_head->size()) << port;
+  }
+  EXPECT_GE(cost.render_seconds, 0);
+  EXPECT_GE(cost.gzip_seconds, 0);
+}
+
 TEST(PagesTest, ANewTailKeepsTheCyclesHeadAndStaysOneGzipBody) {
   const std::vector<metrics::Family> cycle = {gauge("kafka_a", {{2, 3}})};
   Pages pages;

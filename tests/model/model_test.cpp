@@ -482,5 +482,31 @@ TEST(ModelTest, ExporterFamiliesGoToTheGivenOwner) {
             std::string::npos);
 }
 
+TEST(ModelTest, WhatTheProcessSpendsIsServedOnlyOnceMeasured) {
+  ExporterStats stats;
+  auto before = dump(build_exporter_families(stats, -1));
+  EXPECT_EQ(before.find("kafka_sidecar_heap_bytes"), std::string::npos) << before;
+  EXPECT_EQ(before.find("kafka_sidecar_page_bytes"), std::string::npos) << before;
+  EXPECT_EQ(before.find("kafka_sidecar_cycle_stage_seconds"), std::string::npos) << before;
+
+  stats.cost.responses = {{"Metadata", 4096, 0.25}};
+  stats.cost.stage_seconds = {{"model", 0.5}, {"render", 0.125}};
+  stats.cost.pages = {{9308, {1000, 100}}};
+  stats.cost.heap = HeapBytes{2048, 512};
+  const auto after = dump(build_exporter_families(stats, -1));
+  for (const char* line :
+       {"kafka_sidecar_response_bytes_total{api=Metadata} 4096 @-1",
+        "kafka_sidecar_response_decode_seconds_total{api=Metadata} 0.25 @-1",
+        "kafka_sidecar_cycle_stage_seconds{stage=model} 0.5 @-1",
+        "kafka_sidecar_cycle_stage_seconds{stage=render} 0.125 @-1",
+        "kafka_sidecar_page_bytes{port=9308,encoding=identity} 1000 @-1",
+        "kafka_sidecar_page_bytes{port=9308,encoding=gzip} 100 @-1",
+        "kafka_sidecar_heap_bytes{state=in_use} 2048 @-1", "kafka_sidecar_heap_bytes{state=free} 512 @-1"}) {
+    EXPECT_NE(after.find(line), std::string::npos) << line << "\n" << after;
+  }
+  // A stage not measured (gzip here) is absent, not 0.
+  EXPECT_EQ(after.find("stage=gzip"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kse::model

@@ -179,6 +179,7 @@ class Exporter {
   }
 
   void publish(const model::ClusterSnapshot& snapshot) {
+    const auto modelling = std::chrono::steady_clock::now();
     const bool metadata_up = snapshot.collectors.up(model::CollectorId::kMetadata);
     if (metadata_up) model::advance(derived_, snapshot);
     if (probe_) probe_->follow_coordinator(snapshot.groups);
@@ -192,6 +193,7 @@ class Exporter {
     // Families: the cluster's, the broker internals', then the exporter's own.
     std::vector<Family> cluster = model::build_cluster_families(snapshot, derived_, options_);
     limit_series(cluster);
+    record_cost(std::chrono::steady_clock::now() - modelling);
     std::vector<std::shared_ptr<const std::vector<Family>>> internals;
     if (jmx_) internals = jmx_->families();
     const std::vector<Family> own = model::build_exporter_families(stats_, plan.exporter_owner);
@@ -205,7 +207,25 @@ class Exporter {
     // The cycle's temporaries are freed; hand the pages back to the system so the
     // resident size reflects the steady state, not the peak of a render.
     malloc_trim(0);
+    const struct mallinfo2 heap = mallinfo2();
+    stats_.cost.heap = model::HeapBytes{heap.uordblks + heap.hblkhd, heap.fordblks};
     update_readiness(snapshot);
+  }
+
+  // What this cycle's model took, what the client's answers cost so far, and what the
+  // last render took (its own cost is known only once it is done: the next cycle says it).
+  void record_cost(std::chrono::steady_clock::duration modelling) {
+    model::ProcessCost& cost = stats_.cost;
+    cost.responses.clear();
+    for (const auto& [api, spent] : client_.response_costs()) {
+      cost.responses.push_back({api, spent.bytes, spent.decode_seconds});
+    }
+    cost.stage_seconds["model"] = std::chrono::duration<double>(modelling).count();
+    if (const auto& render = pages_.last_cost()) {
+      cost.stage_seconds["render"] = render->render_seconds;
+      cost.stage_seconds["gzip"] = render->gzip_seconds;
+      cost.pages = render->pages;
+    }
   }
 
   // The cluster port, when this process has it (else closed), and every broker port.

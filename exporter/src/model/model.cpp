@@ -486,6 +486,23 @@ std::vector<Family> build_exporter_families(const ExporterStats& stats, int32_t 
   for (const auto& [port, series] : stats.series_per_port) {
     add(f["kafka_sidecar_series"], {std::to_string(port)}, static_cast<double>(series), owner);
   }
+  for (const auto& response : stats.cost.responses) {
+    add(f["kafka_sidecar_response_bytes_total"], {response.api}, static_cast<double>(response.bytes), owner);
+    add(f["kafka_sidecar_response_decode_seconds_total"], {response.api}, response.decode_seconds, owner);
+  }
+  for (const auto& [stage, seconds] : stats.cost.stage_seconds) {
+    add(f["kafka_sidecar_cycle_stage_seconds"], {stage}, seconds, owner);
+  }
+  for (const auto& [port, bytes] : stats.cost.pages) {
+    add(f["kafka_sidecar_page_bytes"], {std::to_string(port), "gzip"}, static_cast<double>(bytes.gzip),
+        owner);
+    add(f["kafka_sidecar_page_bytes"], {std::to_string(port), "identity"}, static_cast<double>(bytes.text),
+        owner);
+  }
+  if (stats.cost.heap) {
+    add(f["kafka_sidecar_heap_bytes"], {"free"}, static_cast<double>(stats.cost.heap->free), owner);
+    add(f["kafka_sidecar_heap_bytes"], {"in_use"}, static_cast<double>(stats.cost.heap->in_use), owner);
+  }
   for (const auto& family : stats.dropped_families) {
     add(f["kafka_sidecar_series_limit_dropped_families"], {family}, 1, owner);
   }

@@ -57,8 +57,25 @@ struct BrokerConnection::Transport {
 };
 
 BrokerConnection::BrokerConnection(asio::io_context& io, int32_t broker_id, std::string host, int port,
-                                   const ClientConfig& config, asio::ssl::context* tls)
-    : io_(io), broker_id_(broker_id), host_(std::move(host)), port_(port), config_(config), tls_(tls) {}
+                                   const ClientConfig& config, asio::ssl::context* tls,
+                                   std::shared_ptr<ResponseCosts> costs)
+    : io_(io),
+      broker_id_(broker_id),
+      host_(std::move(host)),
+      port_(port),
+      config_(config),
+      tls_(tls),
+      costs_(std::move(costs)) {}
+
+void BrokerConnection::count_cost(const char* api, size_t bytes,
+                                  std::chrono::steady_clock::duration decoding) {
+  if (!costs_) return;
+  auto it = costs_->find(std::string_view(api));
+  if (it == costs_->end()) it = costs_->emplace(api, ApiCost{}).first;
+  ++it->second.responses;
+  it->second.bytes += bytes;
+  it->second.decode_seconds += std::chrono::duration<double>(decoding).count();
+}
 
 BrokerConnection::~BrokerConnection() { close(); }
 

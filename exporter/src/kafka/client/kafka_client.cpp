@@ -50,7 +50,7 @@ KafkaClient::KafkaClient(boost::asio::io_context& io, ClientConfig config)
   for (const auto& entry : config_.bootstrap_servers) {
     auto [host, port] = split_host_port(entry);
     bootstrap_.push_back(
-        std::make_shared<BrokerConnection>(io_, pseudo_id--, host, port, config_, tls_.get()));
+        std::make_shared<BrokerConnection>(io_, pseudo_id--, host, port, config_, tls_.get(), costs_));
   }
   if (bootstrap_.empty()) throw std::invalid_argument("no bootstrap servers");
 }
@@ -76,7 +76,7 @@ std::shared_ptr<BrokerConnection> KafkaClient::controller_lane_for(const BrokerC
   auto& lane = controller_lane_[broker.broker_id()];
   if (!lane) {
     lane = std::make_shared<BrokerConnection>(io_, broker.broker_id(), broker.host(), broker.port(), config_,
-                                              tls_.get());
+                                              tls_.get(), costs_);
   }
   return lane;
 }
@@ -117,7 +117,7 @@ void KafkaClient::learn_brokers(const MetadataResponse& metadata) {
       controller_lane_.erase(lane);
     }
     brokers_[broker.node_id] = std::make_shared<BrokerConnection>(io_, broker.node_id, broker.host,
-                                                                  broker.port, config_, tls_.get());
+                                                                  broker.port, config_, tls_.get(), costs_);
   }
 }
 

@@ -2,13 +2,16 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "app/page_plan.h"
 #include "metrics/family.h"
+#include "model/model.h"
 #include "render/exposition.h"
 
 // The pages one process serves: per port, a head rendered and compressed once per
@@ -33,6 +36,14 @@ class Pages {
 
   const PagePlan& plan() const { return plan_; }
 
+  // What the last render_heads cost: its render and gzip times, and each head's sizes.
+  struct Cost {
+    double render_seconds = 0;
+    double gzip_seconds = 0;
+    std::map<int, model::PageBytes> pages;
+  };
+  const std::optional<Cost>& last_cost() const { return last_cost_; }
+
  private:
   struct Head {
     int port = 0;
@@ -44,6 +55,7 @@ class Pages {
   PagePlan plan_;
   std::vector<Head> heads_;
   std::vector<size_t> size_hints_;  // last cycle's page sizes, to reserve once
+  std::optional<Cost> last_cost_;
 };
 
 }  // namespace kse::app

@@ -18,6 +18,28 @@ struct ModelOptions {
   bool group_partition_metrics = true;  // per-partition consumer group families
 };
 
+// What the process spends, for kafka_sidecar_response_*, _cycle_stage_seconds, _page_bytes
+// and _heap_bytes: each value is absent until it was measured.
+struct ResponseCost {
+  std::string api;
+  uint64_t bytes = 0;
+  double decode_seconds = 0;
+};
+struct PageBytes {
+  size_t text = 0;
+  size_t gzip = 0;
+};
+struct HeapBytes {
+  size_t in_use = 0;  // handed out by the allocator
+  size_t free = 0;    // held by the allocator, not handed out
+};
+struct ProcessCost {
+  std::vector<ResponseCost> responses;
+  std::map<std::string, double> stage_seconds;  // model, render, gzip of the last cycle measured
+  std::map<int, PageBytes> pages;               // the heads of the pages last rendered, by port
+  std::optional<HeapBytes> heap;                // after the last cycle's memory was handed back
+};
+
 struct ExporterStats {
   std::string version;
   double last_cycle_seconds = 0;
@@ -31,6 +53,7 @@ struct ExporterStats {
   RecordReadStats record_reads;
   std::map<int, size_t> series_per_port;
   std::vector<std::string> dropped_families;
+  ProcessCost cost;
 };
 
 std::vector<metrics::Family> build_cluster_families(const ClusterSnapshot& snapshot,

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kafka/client/client_config.h"
@@ -28,10 +29,21 @@ namespace kse::kafka {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
+// What the answers to one API cost the process: how many, their bytes on the wire and the
+// time spent decoding them (kafka_sidecar_response_*).
+struct ApiCost {
+  uint64_t responses = 0;
+  uint64_t bytes = 0;
+  double decode_seconds = 0;
+};
+using ResponseCosts = std::map<std::string, ApiCost, std::less<>>;
+
 class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
  public:
+  // `costs`, when given, counts every answer's size and decode time by API.
   BrokerConnection(boost::asio::io_context& io, int32_t broker_id, std::string host, int port,
-                   const ClientConfig& config, boost::asio::ssl::context* tls);
+                   const ClientConfig& config, boost::asio::ssl::context* tls,
+                   std::shared_ptr<ResponseCosts> costs = nullptr);
   ~BrokerConnection();
 
   template <typename Request>
@@ -88,12 +100,18 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
     auto frame = encode_request(request, version, correlation_id, config_.client_id);
     auto raw = co_await exchange(correlation_id, std::move(frame), deadline, Request::kName);
     if (!raw.ok()) co_return raw.error();
+    const auto started = std::chrono::steady_clock::now();
+    Result<typename Request::Response> decoded = Error{Error::Kind::kProtocol, ""};
     try {
-      co_return decode_response<Request>(raw.value(), version);
+      decoded = decode_response<Request>(raw.value(), version);
     } catch (const DecodeError& error) {
-      co_return Error{Error::Kind::kProtocol, describe() + ": " + error.what()};
+      decoded = Error{Error::Kind::kProtocol, describe() + ": " + error.what()};
     }
+    count_cost(Request::kName, raw.value().size(), std::chrono::steady_clock::now() - started);
+    co_return decoded;
   }
+
+  void count_cost(const char* api, size_t bytes, std::chrono::steady_clock::duration decoding);
 
   boost::asio::awaitable<Result<std::vector<uint8_t>>> exchange(int32_t correlation_id,
                                                                 std::vector<uint8_t> frame, Deadline deadline,
@@ -114,6 +132,7 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
   int port_;
   const ClientConfig& config_;
   boost::asio::ssl::context* tls_;
+  std::shared_ptr<ResponseCosts> costs_;
 
   State state_ = State::kDisconnected;
   uint64_t generation_ = 0;

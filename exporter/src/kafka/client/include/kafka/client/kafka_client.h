@@ -33,6 +33,9 @@ class KafkaClient {
   // Throws std::invalid_argument for a bad bootstrap entry or an unusable TLS file.
   KafkaClient(boost::asio::io_context& io, ClientConfig config);
   ~KafkaClient();
+
+  // Every answer's size and decode time so far, by API; read on the client's io_context.
+  const ResponseCosts& response_costs() const { return *costs_; }
   KafkaClient(const KafkaClient&) = delete;
   KafkaClient& operator=(const KafkaClient&) = delete;
 
@@ -158,6 +161,7 @@ class KafkaClient {
   boost::asio::io_context& io_;
   ClientConfig config_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::shared_ptr<ResponseCosts> costs_ = std::make_shared<ResponseCosts>();
   std::map<int32_t, std::shared_ptr<BrokerConnection>> brokers_;
   // Second connections for requests forwarded to the controller (send_any).
   std::map<int32_t, std::shared_ptr<BrokerConnection>> controller_lane_;
