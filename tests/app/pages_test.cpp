@@ -23,7 +23,7 @@ metrics::Family gauge(const std::string& name, std::vector<std::pair<int32_t, do
 }
 
 // What a scraper reads: the text, and the gzip body as the system's gzip expands it.
-std::string text_of(const render::RenderedPage& page) { return *page.text_head + page.text; }
+std::string text_of(const render::RenderedPage& page) { return render::page_text(page); }
 std::string gunzip(const render::RenderedPage& page) {
   const std::string path = ::testing::TempDir() + "/page.gz";
   std::ofstream(path, std::ios::binary) << *page.gzip_head << page.gzip;
@@ -71,7 +71,7 @@ TEST(PagesTest, TheLastRenderSaysEachHeadsSizes) {
   const auto& cost = *pages.last_cost();
   ASSERT_EQ(cost.pages.size(), 3u);
   for (const auto& [port, page] : served) {
-    EXPECT_EQ(cost.pages.at(port).text, page->text_head->size()) << port;
+    EXPECT_EQ(cost.pages.at(port).text, text_of(*page).size()) << port;
     EXPECT_EQ(cost.pages.at(port).gzip, page->gzip_head->size()) << port;
   }
   EXPECT_GE(cost.render_seconds, 0);
@@ -85,9 +85,10 @@ TEST(PagesTest, ANewTailKeepsTheCyclesHeadAndStaysOneGzipBody) {
   const auto first = pages.with_tail({}, std::chrono::system_clock::now());
   const std::vector<metrics::Family> probe = {gauge("kafka_probe_up", {{2, 0}})};
   const auto second = pages.with_tail({&probe}, std::chrono::system_clock::now());
-  // The head is shared, not rendered again.
-  EXPECT_EQ(first[2].page->text_head, second[2].page->text_head);
-  EXPECT_EQ(text_of(*second[2].page), *first[2].page->text_head +
+  // The head is shared, not rendered again, and only its gzip is kept.
+  EXPECT_EQ(first[2].page->gzip_head, second[2].page->gzip_head);
+  EXPECT_EQ(first[2].page->text_head, nullptr);
+  EXPECT_EQ(text_of(*second[2].page), text_of(*first[2].page) +
                                           "# HELP kafka_probe_up A gauge.\n# TYPE kafka_probe_up gauge\n"
                                           "kafka_probe_up 0\n");
   EXPECT_EQ(gunzip(*second[2].page), text_of(*second[2].page));

@@ -190,6 +190,24 @@ TEST(RenderTest, GzipHeadAndTailMakeOneMemberOfTheWholeText) {
   EXPECT_EQ(system(("gzip -t " + path).c_str()), 0);
 }
 
+TEST(RenderTest, APageKeptAsGzipOnlyExpandsToItsText) {
+  std::string head_text;
+  for (int i = 0; i < 20000; ++i) head_text += "kafka_x{i=\"" + std::to_string(i) + "\"} 1\n";
+  const std::string tail_text = "kafka_probe_up{broker=\"1\"} 1\n";
+  GzipHead head = gzip_head(head_text);
+  RenderedPage page;
+  page.gzip = gzip_tail(head, tail_text);
+  page.text = tail_text;
+  page.gzip_head = std::make_shared<const std::string>(head.bytes);
+  EXPECT_EQ(page_text(page), head_text + tail_text);
+  // With the text head kept, the text is read as it is.
+  page.text_head = std::make_shared<const std::string>(head_text);
+  EXPECT_EQ(page_text(page), head_text + tail_text);
+  // A cut body is refused, never served short.
+  EXPECT_THROW(gunzip(std::string_view(head.bytes).substr(0, head.bytes.size() / 2)), std::runtime_error);
+  EXPECT_THROW(gunzip("not gzip"), std::runtime_error);
+}
+
 TEST(RenderTest, GzipRoundTrips) {
   std::string text;
   for (int i = 0; i < 1000; ++i) text += "kafka_x{i=\"" + std::to_string(i) + "\"} 1\n";

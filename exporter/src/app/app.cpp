@@ -147,23 +147,37 @@ class Exporter {
     asio::steady_timer timer(io_);
     for (;;) {
       const auto started = std::chrono::steady_clock::now();
-      model::ClusterSnapshot snapshot;
-      try {
-        snapshot = co_await collector_.collect();
-      } catch (const std::exception& error) {
-        spdlog::error("collection cycle failed: {}", error.what());
-        // Nothing of the cycle stands: no collector worked.
-        for (auto id : model::kCollectorIds) snapshot.collectors[id] = {false, error.what(), "exception"};
-      }
-      if (config_.serve.broker_id) co_await check_lower_sidecars(snapshot);
-      publish(snapshot);
-      if (leader_repair_) co_await leader_repair_->run(client_, snapshot);
+      co_await cycle();
+      hand_back_memory();
       timer.expires_at(started + config_.collect.interval);
       co_await timer.async_wait(asio::use_awaitable);
     }
   }
 
  private:
+  asio::awaitable<void> cycle() {
+    model::ClusterSnapshot snapshot;
+    try {
+      snapshot = co_await collector_.collect();
+    } catch (const std::exception& error) {
+      spdlog::error("collection cycle failed: {}", error.what());
+      // Nothing of the cycle stands: no collector worked.
+      for (auto id : model::kCollectorIds) snapshot.collectors[id] = {false, error.what(), "exception"};
+    }
+    if (config_.serve.broker_id) co_await check_lower_sidecars(snapshot);
+    publish(snapshot);
+    if (leader_repair_) co_await leader_repair_->run(client_, snapshot);
+  }
+
+  // The cycle's snapshot and families are freed: the allocator hands their pages back to
+  // the system, so the resident size is the steady state and not the peak of a cycle, and
+  // says what it still holds (served with the next cycle).
+  void hand_back_memory() {
+    malloc_trim(0);
+    const struct mallinfo2 heap = mallinfo2();
+    stats_.cost.heap = model::HeapBytes{heap.uordblks + heap.hblkhd, heap.fordblks};
+  }
+
   static collector::CollectorOptions collector_options(const config::Config& config) {
     collector::CollectorOptions options;
     options.cycle_timeout = config.collect.timeout;
@@ -204,11 +218,6 @@ class Exporter {
     sets.push_back(&own);
     pages_.render_heads(plan_pages(plan, open), sets);
     publish_pages();
-    // The cycle's temporaries are freed; hand the pages back to the system so the
-    // resident size reflects the steady state, not the peak of a render.
-    malloc_trim(0);
-    const struct mallinfo2 heap = mallinfo2();
-    stats_.cost.heap = model::HeapBytes{heap.uordblks + heap.hblkhd, heap.fordblks};
     update_readiness(snapshot);
   }
 

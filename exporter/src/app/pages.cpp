@@ -32,7 +32,9 @@ void Pages::render_heads(PagePlan plan, const FamilySets& sets) {
     head.gzip_bytes = std::make_shared<const std::string>(std::move(gzip.bytes));
     gzip.bytes.clear();
     head.gzip = gzip;
-    head.text = std::make_shared<const std::string>(std::move(texts[slot]));
+    // Only the gzip is kept: Prometheus asks for it, and a scraper that wants text gets it
+    // expanded (render::page_text). Half a page's memory is not held for a rare request.
+    std::string().swap(texts[slot]);
     heads_.push_back(std::move(head));
   }
   last_cost_ = std::move(cost);
@@ -48,7 +50,6 @@ std::vector<PortPage> Pages::with_tail(const FamilySets& tail,
   for (size_t slot = 0; slot < heads_.size(); ++slot) {
     const Head& head = heads_[slot];
     auto page = std::make_shared<render::RenderedPage>();
-    page->text_head = head.text;
     page->gzip_head = head.gzip_bytes;
     page->gzip = render::gzip_tail(head.gzip, tails[slot]);
     page->text = std::move(tails[slot]);

@@ -329,9 +329,7 @@ std::shared_ptr<const std::pair<std::string, std::string>> HttpServer::openmetri
     std::lock_guard lock(mutex_);
     if (port.openmetrics_source == page) return port.openmetrics;
   }
-  std::string text = page->text_head ? *page->text_head : std::string();
-  text += page->text;
-  std::string converted = render::openmetrics_from_text(text);
+  std::string converted = render::openmetrics_from_text(render::page_text(*page));
   std::string compressed = render::gzip_compress(converted);
   auto made = std::make_shared<const std::pair<std::string, std::string>>(std::move(converted),
                                                                           std::move(compressed));
@@ -382,9 +380,7 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
       std::string body;
       if (!families.empty()) {
         // A subset is rare (a debugging curl): rendered per request, never cached.
-        std::string text = page->text_head ? *page->text_head : std::string();
-        text += page->text;
-        body = render::filter_families(text, families);
+        body = render::filter_families(render::page_text(*page), families);
         if (openmetrics) body = render::openmetrics_from_text(body);
         if (gzip) body = render::gzip_compress(body);
       } else {
@@ -396,6 +392,13 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
       return 200;
     }
     const bool compressed = gzip && !page->gzip.empty();
+    if (!compressed && !page->text_head && page->gzip_head) {
+      // Text asked for, and only the gzip kept: expanded for this request.
+      const std::string text = render::page_text(*page);
+      write_head(text.size(), false);
+      if (method != "HEAD") mg_write(connection, text.data(), text.size());
+      return 200;
+    }
     const std::string* head = compressed ? page->gzip_head.get() : page->text_head.get();
     const std::string_view first = head ? std::string_view(*head) : std::string_view();
     const std::string_view rest = compressed ? page->gzip : page->text;

@@ -607,8 +607,9 @@ const metrics::Catalogue& catalogue() {
       {"kafka_sidecar_heap_bytes",
        MetricType::kGauge,
        {"state"},
-       "The allocator's own statistics (glibc mallinfo2) after a cycle handed its memory back: "
-       "in_use (allocated) and free (held by the allocator, not allocated).",
+       "The allocator's own statistics (glibc mallinfo2) once a cycle's memory was handed back: "
+       "in_use (allocated) and free (free chunks the allocator keeps, whose whole pages were "
+       "returned to the system: not all of it is resident).",
        kExporter,
        "model"},
       // End-to-end probe: the broker measured leads the probe partition (commits: the coordinator).

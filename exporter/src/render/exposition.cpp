@@ -1,9 +1,11 @@
 #include "render/exposition.h"
+#include <algorithm>
 
 #include <unordered_map>
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
@@ -217,6 +219,33 @@ std::string gzip_tail(const GzipHead& head, std::string_view text) {
   append_le32(out, static_cast<uint32_t>(crc));
   append_le32(out, static_cast<uint32_t>((head.length + text.size()) & 0xffffffffu));
   return out;
+}
+
+std::string gunzip(std::string_view gzip) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) throw std::runtime_error("zlib inflateInit2 failed");
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gzip.data()));
+  stream.avail_in = static_cast<uInt>(gzip.size());
+  // Straight into the result, never a buffer on the stack: this runs on the HTTP server's
+  // threads, whose stacks are small.
+  std::string out(std::max<size_t>(gzip.size() * 4, 4096), '\0');
+  int result = Z_OK;
+  while (result == Z_OK) {
+    if (stream.total_out == out.size()) out.resize(out.size() * 2);
+    stream.next_out = reinterpret_cast<Bytef*>(out.data() + stream.total_out);
+    stream.avail_out = static_cast<uInt>(out.size() - stream.total_out);
+    result = inflate(&stream, Z_NO_FLUSH);
+  }
+  out.resize(stream.total_out);
+  inflateEnd(&stream);
+  if (result != Z_STREAM_END) throw std::runtime_error("not a whole gzip member");
+  return out;
+}
+
+std::string page_text(const RenderedPage& page) {
+  if (page.text_head) return *page.text_head + page.text;
+  if (page.gzip_head) return gunzip(*page.gzip_head + page.gzip);
+  return page.text;
 }
 
 }  // namespace kse::render

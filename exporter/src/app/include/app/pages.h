@@ -15,7 +15,8 @@
 #include "render/exposition.h"
 
 // The pages one process serves: per port, a head rendered and compressed once per
-// cycle, and a tail (the probe's series) appended each time the tail changes.
+// cycle (only its gzip is kept), and a tail (the probe's series) appended each time the
+// tail changes.
 namespace kse::app {
 
 using FamilySets = std::vector<const std::vector<metrics::Family>*>;
@@ -48,7 +49,6 @@ class Pages {
   struct Head {
     int port = 0;
     size_t series = 0;
-    std::shared_ptr<const std::string> text;
     std::shared_ptr<const std::string> gzip_bytes;
     render::GzipHead gzip;  // crc and length of the text; its bytes are in gzip_bytes
   };

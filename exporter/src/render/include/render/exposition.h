@@ -17,7 +17,8 @@ namespace kse::render {
 // A /metrics body is head + text (and gzip_head + gzip when compressed): the head
 // is rendered once per cycle and shared, the rest (probe series) more often.
 struct RenderedPage {
-  std::shared_ptr<const std::string> text_head;  // may be null
+  // The text of the cycle's head; null where only its gzip is kept (page_text expands it).
+  std::shared_ptr<const std::string> text_head;
   std::string text;
   std::shared_ptr<const std::string> gzip_head;  // may be null
   std::string gzip;                              // the same body, gzip-compressed once per render
@@ -55,5 +56,12 @@ struct GzipHead {
 };
 GzipHead gzip_head(std::string_view text);
 std::string gzip_tail(const GzipHead& head, std::string_view text);
+
+// The text of one gzip member; std::runtime_error when `gzip` is not one.
+std::string gunzip(std::string_view gzip);
+
+// The whole text of `page`: its text head and text, or, where only the gzip of the head is
+// kept, the gzip body expanded.
+std::string page_text(const RenderedPage& page);
 
 }  // namespace kse::render
