@@ -1,5 +1,9 @@
-# Shared by the benchmarks that run against the local cluster: sourced, never run.
-# Needs $tool (cluster/kafka-tool) and $bootstrap.
+# Shared by the benchmarks that run against the local cluster: sourced, never run,
+# once $root (the source tree) is set. Sets build, binary, tool and bootstrap.
+build="${KSE_BUILD:-$root/build}"
+binary="$build/exporter/kafka-sidecar-exporter"
+tool="$root/cluster/kafka-tool"
+bootstrap=127.0.0.1:$((9092 + ${KSE_PORT_OFFSET:-0}))
 
 # Ends the exporter of a benchmark, if it runs, and waits for it.
 stop_exporter() { # PID

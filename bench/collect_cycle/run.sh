@@ -6,12 +6,9 @@
 # The probe is off here; bench/probe_overhead/run.sh measures what it adds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-binary="${KSE_BUILD:-$root/build}/exporter/kafka-sidecar-exporter"
-tool="$root/cluster/kafka-tool"
-bootstrap=127.0.0.1:$((9092 + ${KSE_PORT_OFFSET:-0}))
+source "$root/bench/lib.sh"  # build, binary, tool, bootstrap
 port=19408
 log=$(mktemp)
-source "$root/bench/lib.sh"
 cleanup() {
   stop_exporter "${pid:-}"
   delete_bench_data 1000 kse-bench-cycle-a kse-bench-cycle-b kse-bench-cycle-c
@@ -48,7 +45,7 @@ measure "+1,000 partitions"
 measure "+5,000 partitions"
 "$tool" kafka-topics --bootstrap-server $bootstrap --create --topic kse-bench-cycle-c --partitions 5000 --replication-factor 1 >/dev/null
 measure "+10,000 partitions"
-"${KSE_BUILD:-$root/build}/bench/make_groups" $bootstrap kse-bench-cycle-a 1000
+"$build/bench/make_groups" $bootstrap kse-bench-cycle-a 1000
 measure "+10,000 partitions, +1,000 groups"
 # Steady state at the default 15 s interval, same cluster: a new exporter, one minute
 # after its first cycles, four cycles and their scrapes counted.

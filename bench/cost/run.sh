@@ -13,14 +13,10 @@
 # Creates topics kse-bench-cost-* and groups kse-bench-group-*, deletes them after.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build="${KSE_BUILD:-$root/build}"
-binary="$build/exporter/kafka-sidecar-exporter"
-tool="$root/cluster/kafka-tool"
-bootstrap=127.0.0.1:$((9092 + ${KSE_PORT_OFFSET:-0}))
+source "$root/bench/lib.sh"  # build, binary, tool, bootstrap
 port=19508 base=19571
 topics=(kse-bench-cost-{0..9})
 work=$(mktemp -d)
-source "$root/bench/lib.sh"
 cleanup() {
   stop_exporter "${pid:-}"
   # KSE_BENCH_KEEP=1 keeps the topics and groups for the next run.

@@ -9,14 +9,10 @@
 # Creates topic kse-bench-lag and groups kse-bench-group-*, deletes them after.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build="${KSE_BUILD:-$root/build}"
-binary="$build/exporter/kafka-sidecar-exporter"
-tool="$root/cluster/kafka-tool"
-bootstrap=127.0.0.1:$((9092 + ${KSE_PORT_OFFSET:-0}))
+source "$root/bench/lib.sh"  # build, binary, tool, bootstrap
 port=19508
 topic=kse-bench-lag
 log=$(mktemp)
-source "$root/bench/lib.sh"
 cleanup() {
   stop_exporter "${pid:-}"
   delete_bench_data 1000 $topic
