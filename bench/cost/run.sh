@@ -60,7 +60,7 @@ for _ in 1 2 3 4; do sleep 15; scrape_all; done
 cpu1=$(awk '{print $14+$15}' "/proc/$pid/stat")
 curl -sf -m 5 "http://127.0.0.1:$port/metrics" >"$work/page1.txt"
 for p in $base $((base + 1)) $((base + 2)); do curl -sf -m 5 "http://127.0.0.1:$p/metrics" >>"$work/brokers.txt"; done
-python3 "$root/bench/cost/report.py" "$work/page0.txt" "$work/page1.txt" 4 "$(( (cpu1 - cpu0) ))" \
+python3 "$root/bench/cost/report.py" "$work/page0.txt" "$work/page1.txt" 4 "$(( cpu1 - cpu0 ))" \
   "$(getconf CLK_TCK)" 60 "/proc/$pid/status" "$work/brokers.txt"
 stop_exporter "$pid"
 pid=""
