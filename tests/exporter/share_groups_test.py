@@ -84,7 +84,10 @@ filters: {{topic_include: "^{TOPIC}$", group_include: "^{GROUP}$"}}
         before = tool_offsets()
         series = merged_pages()
         after = tool_offsets()
-        if before != after or not before:
+        # The ports' pages are read one after the other and may come from two cycles: the
+        # groups collector must be up on the same reading (a fresh cluster's share
+        # coordinator can miss the first cycle's deadline, and that cycle says so).
+        if before != after or not before or served(series, "kafka_sidecar_collector_up", collector="groups") != [1.0]:
             return None
         for partition, (start, lag) in before.items():
             got_start = served(series, "kafka_sharegroup_start_offset", sharegroup=GROUP, topic=TOPIC,
