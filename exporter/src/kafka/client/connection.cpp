@@ -72,7 +72,6 @@ void BrokerConnection::count_cost(const char* api, size_t bytes,
   if (!costs_) return;
   auto it = costs_->find(std::string_view(api));
   if (it == costs_->end()) it = costs_->emplace(api, ApiCost{}).first;
-  ++it->second.responses;
   it->second.bytes += bytes;
   it->second.decode_seconds += std::chrono::duration<double>(decoding).count();
 }

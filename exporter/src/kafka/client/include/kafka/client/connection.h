@@ -29,10 +29,9 @@ namespace kse::kafka {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
-// What the answers to one API cost the process: how many, their bytes on the wire and the
-// time spent decoding them (kafka_sidecar_response_*).
+// What the answers to one API cost the process: their bytes on the wire and the time
+// spent decoding them (kafka_sidecar_response_*).
 struct ApiCost {
-  uint64_t responses = 0;
   uint64_t bytes = 0;
   double decode_seconds = 0;
 };
