@@ -25,6 +25,31 @@ namespace kse::collector {
 using boost::asio::awaitable;
 using model::CollectorId;
 
+namespace {
+
+// A member as every describe API names it; the assignment is each one's own.
+template <typename Member>
+model::GroupMember member_of(const Member& member) {
+  model::GroupMember m;
+  m.member_id = member.member_id;
+  m.client_id = member.client_id;
+  m.client_host = member.client_host;
+  return m;
+}
+
+// A member whose assignment the broker made (consumer groups of KIP-848, share groups):
+// it comes as topic partitions.
+template <typename Member>
+model::GroupMember assigned_member(const Member& member) {
+  model::GroupMember m = member_of(member);
+  for (const auto& topic : member.assignment.topic_partitions) {
+    for (int32_t partition : topic.partitions) m.assignment.push_back({topic.topic_name, partition});
+  }
+  return m;
+}
+
+}  // namespace
+
 template <typename Answer>
 void Collector::coordinator_failed(Cycle& cycle, int32_t coordinator, const Answer& answer) {
   mark_failed(cycle, CollectorId::kGroups, "coordinator " + std::to_string(coordinator) + ": " + answer.error,
@@ -132,17 +157,8 @@ awaitable<void> Collector::collect_share_group_details(Cycle& cycle, int32_t coo
                [&](model::ShareGroupState& group, const auto& described) {
                  group.described = true;
                  group.state = described.group_state;
-                 for (const auto& member : described.members) {
-                   model::GroupMember m;
-                   m.member_id = member.member_id;
-                   m.client_id = member.client_id;
-                   m.client_host = member.client_host;
-                   for (const auto& topic : member.assignment.topic_partitions) {
-                     for (int32_t partition : topic.partitions)
-                       m.assignment.push_back({topic.topic_name, partition});
-                   }
-                   group.members.push_back(std::move(m));
-                 }
+                 for (const auto& member : described.members)
+                   group.members.push_back(assigned_member(member));
                });
   };
   auto offsets = [&, this]() -> awaitable<void> {
@@ -196,15 +212,6 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
     (group != nullptr && group->group_type == "consumer" ? consumer : classic).push_back(id);
   }
 
-  // A member as both describe APIs name it; the assignment is each one's own.
-  auto member_of = [](const auto& member) {
-    model::GroupMember m;
-    m.member_id = member.member_id;
-    m.client_id = member.client_id;
-    m.client_host = member.client_host;
-    return m;
-  };
-
   auto describe = [&, this]() -> awaitable<void> {
     kafka::DescribeGroupsRequest request;
     request.groups = classic;
@@ -240,14 +247,8 @@ awaitable<void> Collector::collect_group_details(Cycle& cycle, int32_t coordinat
                  group.described = true;
                  group.state = described.group_state;
                  group.protocol_type = "consumer";
-                 for (const auto& member : described.members) {
-                   model::GroupMember m = member_of(member);
-                   for (const auto& topic : member.assignment.topic_partitions) {
-                     for (int32_t partition : topic.partitions)
-                       m.assignment.push_back({topic.topic_name, partition});
-                   }
-                   group.members.push_back(std::move(m));
-                 }
+                 for (const auto& member : described.members)
+                   group.members.push_back(assigned_member(member));
                });
   };
 
