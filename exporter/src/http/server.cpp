@@ -391,21 +391,18 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
       if (method != "HEAD") mg_write(connection, out.data(), out.size());
       return 200;
     }
-    const bool compressed = gzip && !page->gzip.empty();
-    if (!compressed && !page->text_head && page->gzip_head) {
-      // Text asked for, and only the gzip kept: expanded for this request.
+    if (!gzip || page->gzip.empty()) {
+      // Text asked for: only the gzip of the head is kept, so it is expanded for this request.
       const std::string text = render::page_text(*page);
       write_head(text.size(), false);
       if (method != "HEAD") mg_write(connection, text.data(), text.size());
       return 200;
     }
-    const std::string* head = compressed ? page->gzip_head.get() : page->text_head.get();
-    const std::string_view first = head ? std::string_view(*head) : std::string_view();
-    const std::string_view rest = compressed ? page->gzip : page->text;
-    write_head(first.size() + rest.size(), compressed);
+    const std::string_view head = page->gzip_head ? std::string_view(*page->gzip_head) : std::string_view();
+    write_head(head.size() + page->gzip.size(), true);
     if (method != "HEAD") {
-      mg_write(connection, first.data(), first.size());
-      mg_write(connection, rest.data(), rest.size());
+      mg_write(connection, head.data(), head.size());
+      mg_write(connection, page->gzip.data(), page->gzip.size());
     }
     return 200;
   }

@@ -243,7 +243,6 @@ std::string gunzip(std::string_view gzip) {
 }
 
 std::string page_text(const RenderedPage& page) {
-  if (page.text_head) return *page.text_head + page.text;
   if (page.gzip_head) return gunzip(*page.gzip_head + page.gzip);
   return page.text;
 }

@@ -14,14 +14,13 @@
 // Families -> Prometheus text exposition format 0.0.4, split by port in one pass.
 namespace kse::render {
 
-// A /metrics body is head + text (and gzip_head + gzip when compressed): the head
-// is rendered once per cycle and shared, the rest (probe series) more often.
+// A /metrics body compressed is gzip_head + gzip: the head is rendered and compressed once
+// per cycle and shared, the rest (probe series) more often. Only the gzip of the head is
+// kept; page_text gives the whole text.
 struct RenderedPage {
-  // The text of the cycle's head; null where only its gzip is kept (page_text expands it).
-  std::shared_ptr<const std::string> text_head;
-  std::string text;
-  std::shared_ptr<const std::string> gzip_head;  // may be null
-  std::string gzip;                              // the same body, gzip-compressed once per render
+  std::string text;                              // the text after the head
+  std::shared_ptr<const std::string> gzip_head;  // may be null: then text is the whole body
+  std::string gzip;                              // the whole body, gzip-compressed
   size_t series = 0;
   std::chrono::system_clock::time_point rendered_at{};
 };
@@ -60,8 +59,7 @@ std::string gzip_tail(const GzipHead& head, std::string_view text);
 // The text of one gzip member; std::runtime_error when `gzip` is not one.
 std::string gunzip(std::string_view gzip);
 
-// The whole text of `page`: its text head and text, or, where only the gzip of the head is
-// kept, the gzip body expanded.
+// The whole text of `page`: its gzip body expanded, or its text where it has no head.
 std::string page_text(const RenderedPage& page);
 
 }  // namespace kse::render
