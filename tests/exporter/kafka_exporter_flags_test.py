@@ -11,9 +11,13 @@ is given, on the real cluster:
   * --topic.filter: only topics the pattern is found in (Go's unanchored match);
   * --use.consumelag.zookeeper: refused, one line, exit code 2.
 
-Reads only: no topic or group is created (the probe is off with kafka_exporter flags).
+The test makes its own group first (a topic of 2 partitions, 3 records, a group that reads
+them and commits), so the group families are always checked and __consumer_offsets exists
+even on a fresh cluster; both are deleted at the end. The probe is off with kafka_exporter
+flags.
 Usage: kafka_exporter_flags_test.py SOURCE_DIR BUILD_DIR
 """
+import os
 import pathlib
 import re
 import socket
@@ -22,12 +26,14 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, http_get, tool, wait_for  # noqa: E402
+from harness import Children, http_get, kafka_tool, tool, wait_for  # noqa: E402
 
 build = pathlib.Path(sys.argv[2])
 binary = build / "exporter" / "kafka-sidecar-exporter"
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-kafka-exporter-flags-"))
 children = Children(work)
+GROUP = TOPIC = f"kse-flags-{os.getpid()}"
+RECORDS = 3
 
 # kafka_exporter's README: family -> label names. kafka_broker_info also has `rack` here
 # (docs/migrating-from-kafka_exporter.md).
@@ -119,6 +125,16 @@ def describe_partitions():
 
 
 try:
+    tool("kafka-topics", "--bootstrap-server", "127.0.0.1:9092", "--create", "--topic", TOPIC, "--partitions", "2",
+         "--replication-factor", "1")
+    tool("kafka-console-producer", "--bootstrap-server", "127.0.0.1:9092", "--topic", TOPIC,
+         stdin="".join(f"record {i}\n" for i in range(RECORDS)))
+    consumed = kafka_tool("kafka-console-consumer", "--bootstrap-server", "127.0.0.1:9092", "--topic", TOPIC,
+                          "--group", GROUP, "--from-beginning", "--max-messages", str(RECORDS), "--timeout-ms",
+                          "30000")
+    if f"Processed a total of {RECORDS} messages" not in consumed.stderr:
+        raise SystemExit(f"FAIL: the test's group did not read its {RECORDS} records: {consumed.stderr[-400:]}")
+
     # README: --kafka.server repeated; the telemetry path moved.
     port, _, page = run_exporter("plain", ["--kafka.server=127.0.0.1:9092", "--kafka.server", "127.0.0.1:9192",
                                            "--web.telemetry-path=/kafka-metrics", "--log.level=info"],
@@ -137,11 +153,10 @@ try:
     for topic in set(expected) & set(topics):
         check(topics[topic] == expected[topic],
               f"plain: {topic} has {topics[topic]} partitions, kafka-topics says {expected[topic]}")
-    groups = found.get("kafka_consumergroup_current_offset", [])
-    if groups:
-        check_families("plain", found, GROUP_FAMILIES)
-    else:
-        print("SKIP: no consumer group with committed offsets on the cluster; group families not checked")
+    check_families("plain", found, GROUP_FAMILIES)
+    committed = [value for labels, value in found.get("kafka_consumergroup_current_offset_sum", [])
+                 if labels.get("consumergroup") == GROUP and labels.get("topic") == TOPIC]
+    check(committed == [RECORDS], f"plain: {GROUP} committed {committed}, it read {RECORDS} records")
 
     # README: SASL/PLAIN.
     _, _, page = run_exporter("sasl", ["--kafka.server=127.0.0.1:9095", "--kafka.server=127.0.0.1:9195",
@@ -165,6 +180,8 @@ try:
           f"refused: {refused.stderr!r}")
 finally:
     children.stop()
+    kafka_tool("kafka-consumer-groups", "--bootstrap-server", "127.0.0.1:9092", "--delete", "--group", GROUP)
+    kafka_tool("kafka-topics", "--bootstrap-server", "127.0.0.1:9092", "--delete", "--topic", TOPIC)
 
 if failures:
     print(f"{len(failures)} failure(s); logs in {work}")
