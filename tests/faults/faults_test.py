@@ -43,7 +43,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from harness import Children, cluster, cluster_env, http_get, log_ends, parse_page, promtool_problems, tool, wait_for  # noqa: E402
+from harness import (Children, cluster, cluster_env, http_get, log_ends, parse_page,  # noqa: E402
+                     promtool_problems, tool, wait_for)
 from fault_proxy import FaultProxy  # noqa: E402
 
 root = pathlib.Path(sys.argv[1])
