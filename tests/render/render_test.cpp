@@ -102,7 +102,7 @@ TEST(RenderTest, OwnersSplitAcrossSlotsAndEachSampleAppearsOnce) {
         if (owner == 1 || owner == 2) return static_cast<size_t>(owner);
         return 3;
       },
-      {}, &series);
+      &series);
   ASSERT_EQ(texts.size(), 3u);
   EXPECT_EQ(texts[1],
             "# HELP kafka_topic_partition_current_offset Offsets.\n"
@@ -150,7 +150,7 @@ TEST(RenderTest, SameFamilyFromTwoSetsHasOneHeaderAndPassesPromtool) {
 std::string inflate_all(const std::string& compressed, bool* one_member) {
   z_stream stream{};
   if (inflateInit2(&stream, 15 + 16) != Z_OK) return "";
-  std::string out(1 << 22, '\0');
+  std::string out(1 << 25, '\0');
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
   stream.avail_in = static_cast<uInt>(compressed.size());
   stream.next_out = reinterpret_cast<Bytef*>(out.data());
@@ -188,6 +188,42 @@ TEST(RenderTest, GzipHeadAndTailMakeOneMemberOfTheWholeText) {
   EXPECT_EQ(pclose(pipe), 0);
   EXPECT_EQ(std::stoul(buffer), head_text.size() + tail_text.size());
   EXPECT_EQ(system(("gzip -t " + path).c_str()), 0);
+}
+
+TEST(RenderTest, SlotsRenderedStraightIntoGzipExpandToTheirTexts) {
+  // Pages of several megabytes in both owners' slots, so the text crosses many deflate chunks,
+  // and an empty slot.
+  Family offsets{"kafka_topic_partition_current_offset",
+                 "Offsets \\ \"quoted\".",
+                 MetricType::kGauge,
+                 {"topic", "partition"},
+                 {}};
+  Family brokers{"kafka_brokers", "Brokers.", MetricType::kGauge, {}, {}};
+  for (int i = 0; i < 100000; ++i) {
+    offsets.samples.push_back({"",
+                               {"topic-\"" + std::to_string(i % 7) + "\"", std::to_string(i)},
+                               {},
+                               i * 1.5,
+                               i % 2 == 0 ? 1 : 2});
+  }
+  brokers.samples.push_back({"", {}, {}, 2, -1});
+  const std::vector<Family> families{offsets, brokers};
+  const auto slot_of = [](int32_t owner) -> size_t { return owner == -1 ? 0 : static_cast<size_t>(owner); };
+  std::vector<size_t> series;
+  const auto texts = render_slots({&families}, 4, slot_of, &series);
+  const GzipSlots gzipped = render_slots_gzip({&families}, 4, slot_of);
+  ASSERT_EQ(gzipped.gzip.size(), 4u);
+  EXPECT_EQ(gzipped.series, series);
+  EXPECT_GT(texts[1].size(), 2u << 20);
+  const std::string tail_text = "kafka_probe_up{broker=\"1\"} 1\n";
+  for (size_t slot = 0; slot < 4; ++slot) {
+    const GzipHead& head = gzipped.gzip[slot];
+    EXPECT_EQ(head.length, texts[slot].size()) << slot;
+    bool one_member = false;
+    EXPECT_EQ(inflate_all(head.bytes + gzip_tail(head, tail_text), &one_member), texts[slot] + tail_text)
+        << slot;
+    EXPECT_TRUE(one_member) << slot;
+  }
 }
 
 TEST(RenderTest, APageKeptAsGzipOnlyExpandsToItsText) {

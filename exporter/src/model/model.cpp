@@ -37,8 +37,9 @@ std::string join_ids(const std::vector<int32_t>& ids) {
 // Families keyed by name, emitted in catalogue order so output is stable.
 class FamilySet {
  public:
+  // Looked up once per sample: by view, without building a string each time.
   Family& operator[](std::string_view name) {
-    auto it = families_.find(std::string(name));
+    auto it = families_.find(name);
     if (it == families_.end()) {
       it = families_.emplace(std::string(name), make_family(name)).first;
     }

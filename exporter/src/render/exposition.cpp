@@ -1,5 +1,4 @@
 #include "render/exposition.h"
-#include <algorithm>
 
 #include <unordered_map>
 
@@ -7,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 
@@ -101,24 +101,16 @@ void append_sample(std::string& out, const metrics::Family& family, const metric
 
 }  // namespace
 
-std::vector<std::string> render_slots(const std::vector<const std::vector<metrics::Family>*>& family_sets,
-                                      size_t slot_count, const std::function<size_t(int32_t owner)>& slot_of,
-                                      const std::vector<size_t>& size_hints,
-                                      std::vector<size_t>* series_per_slot) {
-  std::vector<std::string> out(slot_count);
-  if (size_hints.size() >= slot_count) {
-    for (size_t i = 0; i < slot_count; ++i) out[i].reserve(size_hints[i] + size_hints[i] / 8);
-  } else if (slot_count > 0) {
-    // First render: about 80 bytes a series, spread over the slots.
-    size_t samples = 0;
-    for (const auto* families : family_sets) {
-      for (const auto& family : *families) samples += family.samples.size();
-    }
-    for (auto& text : out) text.reserve(samples * 80 / slot_count + 4096);
-  }
-  if (series_per_slot) series_per_slot->assign(slot_count, 0);
-  // Families of the same name from different sets (the probe's producer and consumer
-  // statistics, say) share one HELP/TYPE block per page: a second block is invalid.
+namespace {
+
+// Visits every sample of `family_sets` once, in page order: `header(slot, family)` before a
+// family's first sample in a slot, `sample(slot, family, sample)` for each sample. Families of
+// the same name from different sets (the probe's producer and consumer statistics, say) share
+// one HELP/TYPE block per page: a second block is invalid.
+template <typename Header, typename OnSample>
+void for_each_in_slots(const std::vector<const std::vector<metrics::Family>*>& family_sets, size_t slot_count,
+                       const std::function<size_t(int32_t owner)>& slot_of, Header&& header,
+                       OnSample&& on_sample) {
   std::vector<std::vector<const metrics::Family*>> by_name;
   std::unordered_map<std::string_view, size_t> index_of;
   for (const auto* families : family_sets) {
@@ -141,13 +133,111 @@ std::vector<std::string> render_slots(const std::vector<const std::vector<metric
         }
         if (slot >= slot_count) continue;
         if (!started[slot]) {
-          append_header(out[slot], *same_name.front());
+          header(slot, *same_name.front());
           started[slot] = 1;
         }
-        append_sample(out[slot], *family, sample);
-        if (series_per_slot) ++(*series_per_slot)[slot];
+        on_sample(slot, *family, sample);
       }
     }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> render_slots(const std::vector<const std::vector<metrics::Family>*>& family_sets,
+                                      size_t slot_count, const std::function<size_t(int32_t owner)>& slot_of,
+                                      std::vector<size_t>* series_per_slot) {
+  std::vector<std::string> out(slot_count);
+  if (series_per_slot) series_per_slot->assign(slot_count, 0);
+  for_each_in_slots(
+      family_sets, slot_count, slot_of,
+      [&](size_t slot, const metrics::Family& family) { append_header(out[slot], family); },
+      [&](size_t slot, const metrics::Family& family, const metrics::Sample& sample) {
+        append_sample(out[slot], family, sample);
+        if (series_per_slot) ++(*series_per_slot)[slot];
+      });
+  return out;
+}
+
+namespace {
+
+// Raw deflate of a text handed over in pieces: the text itself is never held whole.
+class DeflateStream {
+ public:
+  DeflateStream() {
+    if (deflateInit2(&stream_, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      throw std::runtime_error("zlib deflateInit2 failed");
+    }
+  }
+  ~DeflateStream() { deflateEnd(&stream_); }
+  DeflateStream(const DeflateStream&) = delete;
+  DeflateStream& operator=(const DeflateStream&) = delete;
+
+  // Compresses `text` onto `out`; Z_SYNC_FLUSH at the end leaves the stream at a byte boundary.
+  void write(std::string_view text, int flush, std::string& out) {
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    stream_.avail_in = static_cast<uInt>(text.size());
+    for (;;) {
+      if (out.capacity() - out.size() < 4096) out.reserve(out.capacity() * 2 + 65536);
+      const size_t before = out.size();
+      out.resize(out.capacity());
+      stream_.next_out = reinterpret_cast<Bytef*>(out.data() + before);
+      stream_.avail_out = static_cast<uInt>(out.size() - before);
+      const int result = deflate(&stream_, flush);
+      out.resize(out.size() - stream_.avail_out);
+      if (result == Z_STREAM_ERROR) throw std::runtime_error("zlib deflate failed");
+      // Done when the input is used up and deflate had room left (nothing pending).
+      if (stream_.avail_in == 0 && stream_.avail_out > 0) return;
+    }
+  }
+
+ private:
+  z_stream stream_{};
+};
+
+// RFC 1952 header: magic, deflate, no flags, no mtime, fast, unknown OS.
+constexpr std::string_view kGzipHeader("\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\xff", 10);
+
+}  // namespace
+
+GzipSlots render_slots_gzip(const std::vector<const std::vector<metrics::Family>*>& family_sets,
+                            size_t slot_count, const std::function<size_t(int32_t owner)>& slot_of) {
+  // Each slot's text goes through a small buffer straight into its deflate stream.
+  constexpr size_t kChunk = 64 * 1024;
+  struct Slot {
+    std::string text;
+    DeflateStream deflate;
+  };
+  std::vector<Slot> slots(slot_count);
+  GzipSlots out;
+  out.gzip.resize(slot_count);
+  out.series.assign(slot_count, 0);
+  const auto drain = [&out, &slots](size_t index, int flush) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string& text = slots[index].text;
+    GzipHead& gzip = out.gzip[index];
+    gzip.crc = static_cast<uint32_t>(
+        crc32(gzip.crc, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
+    gzip.length += text.size();
+    slots[index].deflate.write(text, flush, gzip.bytes);
+    text.clear();
+    out.deflate_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  for (size_t index = 0; index < slot_count; ++index) {
+    slots[index].text.reserve(kChunk + 4096);
+    out.gzip[index].bytes.assign(kGzipHeader);
+  }
+  for_each_in_slots(
+      family_sets, slot_count, slot_of,
+      [&](size_t index, const metrics::Family& family) { append_header(slots[index].text, family); },
+      [&](size_t index, const metrics::Family& family, const metrics::Sample& sample) {
+        append_sample(slots[index].text, family, sample);
+        ++out.series[index];
+        if (slots[index].text.size() >= kChunk) drain(index, Z_NO_FLUSH);
+      });
+  for (size_t index = 0; index < slot_count; ++index) {
+    drain(index, Z_SYNC_FLUSH);
+    out.gzip[index].bytes.shrink_to_fit();
   }
   return out;
 }
@@ -203,8 +293,7 @@ void append_le32(std::string& out, uint32_t value) {
 
 GzipHead gzip_head(std::string_view text) {
   GzipHead head;
-  // RFC 1952 header: magic, deflate, no flags, no mtime, fast, unknown OS.
-  head.bytes = std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\xff", 10);
+  head.bytes.assign(kGzipHeader);
   head.bytes += raw_deflate(text, Z_SYNC_FLUSH);
   head.crc = static_cast<uint32_t>(
       crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));

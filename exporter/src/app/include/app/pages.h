@@ -54,7 +54,6 @@ class Pages {
   };
   PagePlan plan_;
   std::vector<Head> heads_;
-  std::vector<size_t> size_hints_;  // last cycle's page sizes, to reserve once
   std::optional<Cost> last_cost_;
 };
 

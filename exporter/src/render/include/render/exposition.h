@@ -34,10 +34,9 @@ void append_help(std::string& out, std::string_view help);
 
 // Renders every family into `slot_count` texts: each sample goes to slot
 // `slot_of(sample.owner)`; a family's HELP and TYPE lines appear in a slot only
-// when it has samples there. `size_hints` (the previous sizes) avoid regrowth.
+// when it has samples there.
 std::vector<std::string> render_slots(const std::vector<const std::vector<metrics::Family>*>& family_sets,
                                       size_t slot_count, const std::function<size_t(int32_t owner)>& slot_of,
-                                      const std::vector<size_t>& size_hints = {},
                                       std::vector<size_t>* series_per_slot = nullptr);
 
 std::string render_text(const std::vector<metrics::Family>& families);
@@ -55,6 +54,17 @@ struct GzipHead {
 };
 GzipHead gzip_head(std::string_view text);
 std::string gzip_tail(const GzipHead& head, std::string_view text);
+
+// Every family rendered into `slot_count` gzip heads (see GzipHead) as render_slots would
+// render them into texts, without ever holding a whole text: each slot's text is deflated
+// in pieces as it is written.
+struct GzipSlots {
+  std::vector<GzipHead> gzip;
+  std::vector<size_t> series;  // per slot
+  double deflate_seconds = 0;  // of the render's time, what deflate and crc took
+};
+GzipSlots render_slots_gzip(const std::vector<const std::vector<metrics::Family>*>& family_sets,
+                            size_t slot_count, const std::function<size_t(int32_t owner)>& slot_of);
 
 // The text of one gzip member; std::runtime_error when `gzip` is not one.
 std::string gunzip(std::string_view gzip);
