@@ -1,7 +1,8 @@
 # Shared by the benchmarks that run against the local cluster: sourced, never run,
 # once $root (the source tree) is set. Sets build, binary, tool and bootstrap.
 build="${KSE_BUILD:-$root/build}"
-binary="$build/exporter/kafka-sidecar-exporter"
+# KSE_BINARY: another build of the exporter (a copy kept still while the tree is rebuilt).
+binary="${KSE_BINARY:-$build/exporter/kafka-sidecar-exporter}"
 tool="$root/cluster/kafka-tool"
 bootstrap=127.0.0.1:$((9092 + ${KSE_PORT_OFFSET:-0}))
 

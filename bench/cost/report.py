@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Prints where the exporter's cost goes, from two of its own pages taken CYCLES cycles
 apart, the CPU ticks spent between them and its /proc status.
-Usage: report.py PAGE_BEFORE PAGE_AFTER CYCLES CPU_TICKS TICKS_PER_SECOND SECONDS PROC_STATUS BROKER_PAGES
-(the pages are the cluster port's; BROKER_PAGES holds the broker ports', where groups are)"""
+Usage: report.py PAGE_BEFORE PAGE_AFTER CYCLES CPU_TICKS TICKS_PER_SECOND SECONDS PROC_STATUS BROKER_PAGES RSS_SAMPLES
+(the pages are the cluster port's; BROKER_PAGES holds the broker ports', where groups are;
+RSS_SAMPLES the resident sizes in kB sampled over the same cycles, one a line)"""
 import pathlib
 import re
+import statistics
 import sys
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
@@ -33,12 +35,15 @@ def one(page, name):
 before, after = series(sys.argv[1]), series(sys.argv[2])
 cycles, ticks, hz, seconds = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
 status = dict(line.split(":", 1) for line in pathlib.Path(sys.argv[7]).read_text().splitlines() if ":" in line)
-rss_mb, peak_mb = (int(status[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
+peak_mb = int(status["VmHWM"].split()[0]) / 1024
+rss_samples = [int(line) / 1024 for line in pathlib.Path(sys.argv[9]).read_text().split()]
+rss_mb, rss_max_mb = statistics.median(rss_samples), max(rss_samples)
 
 partitions = one(after, "kafka_cluster_partitions")
 groups = len({labels["consumergroup"] for labels, _ in
               series(sys.argv[8]).get("kafka_consumergroup_current_offset", [])})
-print(f"{partitions:.0f} partitions, {groups} groups: rss {rss_mb:.1f} MB, peak {peak_mb:.1f} MB, "
+print(f"{partitions:.0f} partitions, {groups} groups: rss {rss_mb:.1f} MB (median of {len(rss_samples)} samples, "
+      f"largest {rss_max_mb:.1f} MB), peak {peak_mb:.1f} MB, "
       f"cpu {ticks / hz / seconds * 100:.2f}% of a core over {seconds:.0f} s")
 
 print("per cycle, by API: answers' bytes, decode time")
