@@ -55,8 +55,8 @@ double value(const std::vector<metrics::Family>& families, const std::string& na
   if (family == nullptr) return -1;
   for (const auto& sample : family->samples) {
     if (sample.suffix != suffix) continue;
-    if (std::vector<std::string>(sample.label_values.begin() + 2, sample.label_values.end()) != tail)
-      continue;
+    const auto values = sample.label_values.to_vector();
+    if (values.size() < 2 || std::vector<std::string>(values.begin() + 2, values.end()) != tail) continue;
     const bool has_quantile = !sample.extra_labels.empty();
     if (quantile.empty() == has_quantile) continue;
     if (has_quantile && sample.extra_labels[0].value != quantile) continue;

@@ -387,7 +387,7 @@ TEST(JolokiaBridge, WorkingAgentGivesRuleJvmAndStatusSeries) {
   const Family* states = find(families, "jvm_threads_state");
   ASSERT_NE(states, nullptr);
   for (const auto& sample : states->samples) {
-    const std::string& state = sample.label_values.at(0);
+    const std::string state(sample.label_values.at(0));
     EXPECT_EQ(sample.value, state == "RUNNABLE" ? 2 : state == "WAITING" ? 1 : 0) << state;
   }
   EXPECT_EQ(find(families, "kafka_sidecar_jmx_up")->samples.at(0).value, 1);

@@ -29,6 +29,24 @@ Sample sample(std::vector<std::string> values, double value, int32_t owner = -1,
   return s;
 }
 
+TEST(RenderTest, LabelValuesKeepEveryValueAndAreSharedByCopies) {
+  const std::string binary("a\0b", 3);
+  const metrics::LabelValues values{"topic", "", binary, std::string(300, 'x')};
+  ASSERT_EQ(values.size(), 4u);
+  EXPECT_EQ(values[0], "topic");
+  EXPECT_EQ(values[1], "");
+  EXPECT_EQ(values[2], binary);
+  EXPECT_EQ(values.at(3).size(), 300u);
+  EXPECT_THROW(values.at(4), std::out_of_range);
+  const metrics::LabelValues copy = values;
+  EXPECT_EQ(copy[3].data(), values[3].data());  // one block, not a copy per sample
+  EXPECT_TRUE(copy == values.to_vector());
+  EXPECT_TRUE(metrics::LabelValues{}.empty());
+  std::vector<std::string> seen;
+  values.each([&](std::string_view value) { seen.emplace_back(value); }, 2);
+  EXPECT_EQ(seen, (std::vector<std::string>{"topic", ""}));
+}
+
 TEST(RenderTest, GaugeCounterAndEscaping) {
   Family gauge{"kafka_topic_partitions",
                "Number of partitions.\nSecond \\ line",

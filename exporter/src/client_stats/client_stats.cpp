@@ -43,10 +43,12 @@ class Builder {
            std::vector<metrics::Label> extra = {}) {
     metrics::Sample& sample = families_[family].samples.emplace_back();
     sample.suffix = suffix;
-    sample.label_values.reserve(labels.size() + 2);
-    sample.label_values.push_back(client_id_);
-    sample.label_values.push_back(client_type_);
-    sample.label_values.insert(sample.label_values.end(), labels.begin(), labels.end());
+    std::vector<std::string_view> values;
+    values.reserve(labels.size() + 2);
+    values.push_back(client_id_);
+    values.push_back(client_type_);
+    values.insert(values.end(), labels.begin(), labels.end());
+    sample.label_values = metrics::LabelValues(values);
     sample.extra_labels = std::move(extra);
     sample.value = value;
     sample.owner = owner;
@@ -368,8 +370,8 @@ bool ClientStats::update(std::string_view json) {
     // Remember who we are, to label our own counters.
     for (const auto& family : families) {
       if (!family.samples.empty() && family.samples.front().label_values.size() >= 2) {
-        client_id_ = family.samples.front().label_values[0];
-        client_type_ = family.samples.front().label_values[1];
+        client_id_ = std::string(family.samples.front().label_values[0]);
+        client_type_ = std::string(family.samples.front().label_values[1]);
         break;
       }
     }

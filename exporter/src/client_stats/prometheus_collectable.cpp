@@ -22,7 +22,7 @@ std::vector<prometheus::ClientMetric::Label> labels_of(const metrics::Family& fa
                                                        const metrics::Sample& sample) {
   std::vector<prometheus::ClientMetric::Label> labels;
   for (size_t i = 0; i < family.label_names.size() && i < sample.label_values.size(); ++i) {
-    labels.push_back({family.label_names[i], sample.label_values[i]});
+    labels.push_back({family.label_names[i], std::string(sample.label_values[i])});
   }
   for (const auto& extra : sample.extra_labels) {
     if (extra.name != "quantile" && extra.name != "le") labels.push_back({extra.name, extra.value});

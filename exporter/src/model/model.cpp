@@ -17,7 +17,9 @@ using metrics::Sample;
 
 namespace {
 
-void add(Family& family, std::vector<std::string> label_values, double value, int32_t owner = kClusterOwner) {
+// A braced list of values packs them once; a LabelValues made once is shared by every sample
+// it is passed to (a partition's families carry the same {topic, partition}).
+void add(Family& family, metrics::LabelValues label_values, double value, int32_t owner = kClusterOwner) {
   Sample sample;
   sample.label_values = std::move(label_values);
   sample.value = value;
@@ -188,34 +190,30 @@ void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived, 
         add(f["kafka_topic_partition_reassignment_in_progress"],
             {topic.name, partition, join_ids(p.adding_replicas), join_ids(p.removing_replicas)}, 1);
       }
-      if (is_offline) add(f["kafka_topic_partition_offline"], {topic.name, partition}, 1);
+      const metrics::LabelValues key{topic.name, partition};
+      if (is_offline) add(f["kafka_topic_partition_offline"], key, 1);
       if (!options.partition_metrics) continue;
       const int32_t owner = is_offline ? kClusterOwner : p.leader;
       if (p.latest_offset) {
-        add(f["kafka_topic_partition_current_offset"], {topic.name, partition},
-            static_cast<double>(*p.latest_offset), owner);
+        add(f["kafka_topic_partition_current_offset"], key, static_cast<double>(*p.latest_offset), owner);
       }
       if (p.earliest_offset) {
-        add(f["kafka_topic_partition_oldest_offset"], {topic.name, partition},
-            static_cast<double>(*p.earliest_offset), owner);
+        add(f["kafka_topic_partition_oldest_offset"], key, static_cast<double>(*p.earliest_offset), owner);
       }
       if (p.last_stable_offset) {
-        add(f["kafka_topic_partition_last_stable_offset"], {topic.name, partition},
-            static_cast<double>(*p.last_stable_offset), owner);
-      }
-      add(f["kafka_topic_partition_leader"], {topic.name, partition}, p.leader, owner);
-      add(f["kafka_topic_partition_replicas"], {topic.name, partition},
-          static_cast<double>(p.replicas.size()), owner);
-      add(f["kafka_topic_partition_in_sync_replica"], {topic.name, partition},
-          static_cast<double>(p.isr.size()), owner);
-      add(f["kafka_topic_partition_leader_is_preferred"], {topic.name, partition},
-          !p.replicas.empty() && p.replicas.front() == p.leader ? 1 : 0, owner);
-      if (urp_known) {
-        add(f["kafka_topic_partition_under_replicated_partition"], {topic.name, partition}, is_urp ? 1 : 0,
+        add(f["kafka_topic_partition_last_stable_offset"], key, static_cast<double>(*p.last_stable_offset),
             owner);
       }
+      add(f["kafka_topic_partition_leader"], key, p.leader, owner);
+      add(f["kafka_topic_partition_replicas"], key, static_cast<double>(p.replicas.size()), owner);
+      add(f["kafka_topic_partition_in_sync_replica"], key, static_cast<double>(p.isr.size()), owner);
+      add(f["kafka_topic_partition_leader_is_preferred"], key,
+          !p.replicas.empty() && p.replicas.front() == p.leader ? 1 : 0, owner);
+      if (urp_known) {
+        add(f["kafka_topic_partition_under_replicated_partition"], key, is_urp ? 1 : 0, owner);
+      }
       if (topic.min_insync_replicas) {
-        add(f["kafka_topic_partition_under_min_isr"], {topic.name, partition}, is_under_min ? 1 : 0, owner);
+        add(f["kafka_topic_partition_under_min_isr"], key, is_under_min ? 1 : 0, owner);
       }
     }
   }
@@ -283,14 +281,10 @@ void build_share_groups(const ClusterSnapshot& snapshot, const ModelOptions& opt
     if (!group.offsets_known) continue;
     std::map<std::string, std::optional<double>> sums;
     for (const auto& [tp, partition] : group.partitions) {
-      const std::string index = std::to_string(tp.partition);
       if (options.group_partition_metrics) {
-        add(f["kafka_sharegroup_start_offset"], {group.group_id, tp.topic, index},
-            static_cast<double>(partition.start_offset), owner);
-        if (partition.lag) {
-          add(f["kafka_sharegroup_lag"], {group.group_id, tp.topic, index},
-              static_cast<double>(*partition.lag), owner);
-        }
+        const metrics::LabelValues key{group.group_id, tp.topic, std::to_string(tp.partition)};
+        add(f["kafka_sharegroup_start_offset"], key, static_cast<double>(partition.start_offset), owner);
+        if (partition.lag) add(f["kafka_sharegroup_lag"], key, static_cast<double>(*partition.lag), owner);
       }
       auto [sum, first] = sums.try_emplace(tp.topic, 0.0);
       if (!partition.lag) {
@@ -353,12 +347,14 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived, 
     };
     std::map<std::string, TopicSums> sums;
     for (const auto& [tp, committed] : group.committed) {
-      const std::string partition = std::to_string(tp.partition);
+      const metrics::LabelValues key =
+          options.group_partition_metrics
+              ? metrics::LabelValues{group.group_id, tp.topic, std::to_string(tp.partition)}
+              : metrics::LabelValues{};
       TopicSums& topic_sums = sums[tp.topic];
       topic_sums.offsets += static_cast<double>(committed);
       if (options.group_partition_metrics) {
-        add(f["kafka_consumergroup_current_offset"], {group.group_id, tp.topic, partition},
-            static_cast<double>(committed), owner);
+        add(f["kafka_consumergroup_current_offset"], key, static_cast<double>(committed), owner);
       }
       auto end = log_end.find(tp);
       if (end == log_end.end()) {
@@ -369,7 +365,7 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived, 
       topic_sums.lag += lag;
       topic_sums.has_lag = true;
       if (options.group_partition_metrics) {
-        add(f["kafka_consumergroup_lag"], {group.group_id, tp.topic, partition}, lag, owner);
+        add(f["kafka_consumergroup_lag"], key, lag, owner);
       }
       std::optional<double> seconds;
       if (committed >= end->second || snapshot.nothing_to_consume.count({tp, committed})) {
@@ -386,7 +382,7 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived, 
         continue;
       }
       if (options.group_partition_metrics) {
-        add(f["kafka_consumergroup_lag_seconds"], {group.group_id, tp.topic, partition}, *seconds, owner);
+        add(f["kafka_consumergroup_lag_seconds"], key, *seconds, owner);
       }
       topic_sums.lag_seconds_max = std::max(topic_sums.lag_seconds_max.value_or(0), *seconds);
     }
