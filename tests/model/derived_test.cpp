@@ -85,7 +85,7 @@ TEST(DerivedTest, ACycleWithoutMetadataForgetsNothing) {
 }
 
 TEST(DerivedTest, LagSecondsInterpolatesWithinTheTable) {
-  std::deque<OffsetPoint> history = {{100, 10}, {200, 20}, {400, 30}};
+  OffsetHistory history = {{100, 10}, {200, 20}, {400, 30}};
   EXPECT_FALSE(lag_seconds({{100, 10}}, 50, 100, 40).has_value());
   EXPECT_DOUBLE_EQ(*lag_seconds(history, 400, 400, 40), 0.0);
   EXPECT_DOUBLE_EQ(*lag_seconds(history, 500, 400, 40), 0.0);

@@ -172,11 +172,15 @@ class Exporter {
   // The cycle's snapshot and families are freed: the allocator hands their pages back to
   // the system, so the resident size is the steady state and not the peak of a cycle, and
   // says what it still holds (served with the next cycle).
+  // The allocator's statistics walk every free chunk (3% of the CPU at 100,000 partitions):
+  // they are read every tenth cycle.
   void hand_back_memory() {
     malloc_trim(0);
+    if (trims_++ % 10 != 0) return;
     const struct mallinfo2 heap = mallinfo2();
     stats_.cost.heap = model::HeapBytes{heap.uordblks + heap.hblkhd, heap.fordblks};
   }
+  uint64_t trims_ = 0;
 
   static collector::CollectorOptions collector_options(const config::Config& config) {
     collector::CollectorOptions options;

@@ -16,7 +16,8 @@ std::string_view LabelValues::operator[](size_t index) const {
 }
 
 std::string_view LabelValues::at(size_t index) const {
-  if (index >= size()) throw std::out_of_range("label value " + std::to_string(index) + " of " + std::to_string(size()));
+  if (index >= size())
+    throw std::out_of_range("label value " + std::to_string(index) + " of " + std::to_string(size()));
   return (*this)[index];
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "common/clock.h"
 
@@ -17,6 +19,27 @@ size_t count_missing(const std::vector<int32_t>& from, const std::vector<int32_t
   }
   return missing;
 }
+// The partitions a snapshot names, without a copy of each topic name: per topic, the sorted
+// partition ids.
+class PartitionsSeen {
+ public:
+  explicit PartitionsSeen(const ClusterSnapshot& snapshot) {
+    for (const auto& topic : snapshot.topics) {
+      auto& ids = topics_[topic.name];
+      for (const auto& partition : topic.partitions) ids.push_back(partition.partition);
+      std::sort(ids.begin(), ids.end());
+    }
+  }
+  bool contains(const TopicPartition& tp) const {
+    auto topic = topics_.find(tp.topic);
+    return topic != topics_.end() &&
+           std::binary_search(topic->second.begin(), topic->second.end(), tp.partition);
+  }
+
+ private:
+  std::unordered_map<std::string_view, std::vector<int32_t>> topics_;
+};
+
 bool rebalancing(const std::string& state) {
   // Classic protocol states, and the new consumer protocol's (KIP-848).
   return state == "PreparingRebalance" || state == "CompletingRebalance" || state == "Assigning" ||
@@ -92,12 +115,10 @@ std::optional<ConsumerStatus> consumer_status(const std::vector<CommitPoint>& wi
 
 void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
   const double now = unix_seconds(snapshot.taken_at);
-  std::set<TopicPartition> seen;
   for (const auto& topic : snapshot.topics) {
     auto& counters = state.topic_changes[topic.name];
     for (const auto& partition : topic.partitions) {
       TopicPartition key{topic.name, partition.partition};
-      seen.insert(key);
       if (partition.latest_offset) {
         auto& history = state.offset_history[key];
         // A log that was truncated or recreated starts a new history.
@@ -113,7 +134,9 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
           history.back().time_seconds = now;
         } else {
           history.push_back({*partition.latest_offset, now});
-          while (history.size() > std::max<size_t>(state.max_points, 2)) history.pop_front();
+          const size_t limit = std::max<size_t>(state.max_points, 2);
+          if (history.size() > limit)
+            history.erase(history.begin(), history.end() - static_cast<ptrdiff_t>(limit));
         }
       }
       auto previous = state.last_leader_and_isr.find(key);
@@ -131,8 +154,9 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
   advance_groups(state, snapshot);
   // Only a complete metadata view may forget partitions, or a failed cycle would reset history.
   if (snapshot.collectors.up(CollectorId::kMetadata)) {
-    std::erase_if(state.offset_history, [&](const auto& entry) { return !seen.count(entry.first); });
-    std::erase_if(state.last_leader_and_isr, [&](const auto& entry) { return !seen.count(entry.first); });
+    const PartitionsSeen seen(snapshot);
+    std::erase_if(state.offset_history, [&](const auto& entry) { return !seen.contains(entry.first); });
+    std::erase_if(state.last_leader_and_isr, [&](const auto& entry) { return !seen.contains(entry.first); });
     std::set<std::string> topics;
     for (const auto& topic : snapshot.topics) topics.insert(topic.name);
     std::erase_if(state.topic_changes, [&](const auto& entry) { return !topics.count(entry.first); });
@@ -140,7 +164,7 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
   state.has_previous = true;
 }
 
-std::optional<double> lag_seconds(const std::deque<OffsetPoint>& history, int64_t committed, int64_t log_end,
+std::optional<double> lag_seconds(const OffsetHistory& history, int64_t committed, int64_t log_end,
                                   double now_seconds) {
   if (committed >= log_end) return 0.0;
   if (history.size() < 2) return std::nullopt;

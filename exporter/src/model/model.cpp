@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <initializer_list>
 #include <set>
 
 #include "common/clock.h"
@@ -46,6 +47,12 @@ class FamilySet {
       it = families_.emplace(std::string(name), make_family(name)).first;
     }
     return it->second;
+  }
+
+  // Room for `samples` in each of `names` at once: the large per-partition families would
+  // otherwise grow by doubling and hold up to twice their size at the cycle's peak.
+  void reserve(std::initializer_list<std::string_view> names, size_t samples) {
+    for (std::string_view name : names) (*this)[name].samples.reserve(samples);
   }
 
   std::vector<Family> take() {
@@ -143,6 +150,16 @@ void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived, 
   std::set<int32_t> registered;
   for (const auto& broker : snapshot.brokers) {
     if (broker.registered) registered.insert(broker.id);
+  }
+  if (options.partition_metrics) {
+    size_t all = 0;
+    for (const auto& topic : snapshot.topics) all += topic.partitions.size();
+    f.reserve({"kafka_topic_partition_current_offset", "kafka_topic_partition_oldest_offset",
+               "kafka_topic_partition_last_stable_offset", "kafka_topic_partition_leader",
+               "kafka_topic_partition_replicas", "kafka_topic_partition_in_sync_replica",
+               "kafka_topic_partition_leader_is_preferred",
+               "kafka_topic_partition_under_replicated_partition", "kafka_topic_partition_under_min_isr"},
+              all);
   }
   for (const auto& topic : snapshot.topics) {
     min_isr_complete = min_isr_complete && topic.min_insync_replicas.has_value();
@@ -304,6 +321,13 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived, 
   // Log ends by partition, to compute lag against the committed offsets.
   const std::map<TopicPartition, int64_t> log_end = log_ends(snapshot);
   const double now = unix_seconds(snapshot.taken_at);
+  if (options.group_partition_metrics) {
+    size_t committed = 0;
+    for (const auto& group : snapshot.groups) committed += group.committed.size();
+    f.reserve(
+        {"kafka_consumergroup_current_offset", "kafka_consumergroup_lag", "kafka_consumergroup_lag_seconds"},
+        committed);
+  }
   for (const auto& group : snapshot.groups) {
     const int32_t owner = group.coordinator >= 0 ? group.coordinator : kClusterOwner;
     if (group.described) {

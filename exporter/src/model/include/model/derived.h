@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +16,10 @@ struct OffsetPoint {
   int64_t offset = 0;
   double time_seconds = 0;  // unix time
 };
+
+// A partition's log-end points, oldest first (at most DerivedState::max_points). A vector: most
+// partitions hold one or two points, and a deque allocates over 500 bytes for the first.
+using OffsetHistory = std::vector<OffsetPoint>;
 
 struct TopicChangeCounters {
   uint64_t leader_changes = 0;
@@ -44,7 +47,7 @@ struct GroupHistory {
 struct DerivedState {
   size_t max_points = 60;
   size_t status_window = 10;  // cycles a consumer status is judged over
-  std::map<TopicPartition, std::deque<OffsetPoint>> offset_history;
+  std::map<TopicPartition, OffsetHistory> offset_history;
   std::map<std::string, TopicChangeCounters> topic_changes;
   std::map<TopicPartition, std::pair<int32_t, std::vector<int32_t>>> last_leader_and_isr;
   std::map<std::string, GroupHistory> groups;
@@ -65,7 +68,7 @@ std::optional<ConsumerStatus> consumer_status(const std::vector<CommitPoint>& wi
 // Time lag of a committed offset, interpolated on the log-end history:
 // the age of the moment the log end was at `committed`. Absent with fewer than
 // two points; 0 when the consumer is at the log end.
-std::optional<double> lag_seconds(const std::deque<OffsetPoint>& history, int64_t committed, int64_t log_end,
+std::optional<double> lag_seconds(const OffsetHistory& history, int64_t committed, int64_t log_end,
                                   double now_seconds);
 
 }  // namespace kse::model
