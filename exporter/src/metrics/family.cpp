@@ -1,8 +1,19 @@
 #include "metrics/family.h"
 
+#include <mutex>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace kse::metrics {
+
+Suffix::Suffix(std::string_view text) {
+  if (text.empty()) return;
+  // Interned for the life of the process: the producers use a few fixed suffixes.
+  static std::mutex mutex;
+  static std::unordered_set<std::string> interned;
+  std::lock_guard lock(mutex);
+  text_ = &*interned.emplace(text).first;
+}
 
 std::string_view LabelValues::operator[](size_t index) const {
   const char* at = packed_.get() + sizeof(uint32_t);
@@ -29,4 +40,9 @@ std::vector<std::string> LabelValues::to_vector() const {
   return out;
 }
 
+}  // namespace kse::metrics
+
+namespace kse::metrics {
+// The cycle holds one per series: keep it small (bench/cost measures what it holds).
+static_assert(sizeof(Sample) <= 48, "a Sample grew");
 }  // namespace kse::metrics

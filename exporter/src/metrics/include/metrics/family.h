@@ -96,13 +96,69 @@ class LabelValues {
   std::shared_ptr<const char[]> packed_;
 };
 
+// A sample's name suffix: "", "_bucket", "_sum", "_count", "_total"... A handful of distinct
+// strings, interned once for the process: a pointer per sample, none for the empty one.
+class Suffix {
+ public:
+  Suffix() = default;
+  Suffix(std::string_view text);  // NOLINT: implicit, as the string it replaces
+  Suffix(const std::string& text) : Suffix(std::string_view(text)) {}  // NOLINT
+  Suffix(const char* text) : Suffix(std::string_view(text)) {}         // NOLINT
+  operator std::string_view() const { return text_ ? std::string_view(*text_) : std::string_view(); }
+  bool empty() const { return text_ == nullptr; }
+  friend bool operator==(const Suffix& a, std::string_view b) { return std::string_view(a) == b; }
+  friend std::string operator+(std::string a, const Suffix& b) { return a.append(std::string_view(b)); }
+
+ private:
+  const std::string* text_ = nullptr;
+};
+
+// Labels beyond a family's own, on the few samples that have them (le, quantile, per-sample
+// label sets): a pointer per sample, an allocation only where there are some. Copies are deep.
+class ExtraLabels {
+ public:
+  ExtraLabels() = default;
+  ExtraLabels(std::vector<Label> labels) { *this = std::move(labels); }  // NOLINT: implicit
+  ExtraLabels(const ExtraLabels& other)
+      : labels_(other.labels_ ? std::make_unique<std::vector<Label>>(*other.labels_) : nullptr) {}
+  ExtraLabels(ExtraLabels&&) noexcept = default;
+  ExtraLabels& operator=(const ExtraLabels& other) {
+    if (this != &other)
+      labels_ = other.labels_ ? std::make_unique<std::vector<Label>>(*other.labels_) : nullptr;
+    return *this;
+  }
+  ExtraLabels& operator=(ExtraLabels&&) noexcept = default;
+  ExtraLabels& operator=(std::vector<Label> labels) {
+    labels_ = labels.empty() ? nullptr : std::make_unique<std::vector<Label>>(std::move(labels));
+    return *this;
+  }
+
+  bool empty() const { return !labels_ || labels_->empty(); }
+  size_t size() const { return labels_ ? labels_->size() : 0; }
+  const Label* begin() const { return labels_ ? labels_->data() : nullptr; }
+  const Label* end() const { return labels_ ? labels_->data() + labels_->size() : nullptr; }
+  const Label& operator[](size_t index) const { return (*labels_)[index]; }
+  const Label& at(size_t index) const {
+    if (index >= size()) throw std::out_of_range("extra label " + std::to_string(index));
+    return (*labels_)[index];
+  }
+  void push_back(Label label) {
+    if (!labels_) labels_ = std::make_unique<std::vector<Label>>();
+    labels_->push_back(std::move(label));
+  }
+
+ private:
+  std::unique_ptr<std::vector<Label>> labels_;
+};
+
+// 48 bytes: a cycle at 10,000 partitions holds 175,000 of them at once.
 struct Sample {
-  // Appended to the family name: "", "_bucket", "_sum", "_count", "_total"...
-  std::string suffix;
+  // Appended to the family name.
+  Suffix suffix;
   // Parallel to Family::label_names.
   LabelValues label_values;
-  // Labels beyond the family's own (le, quantile, or per-sample label sets).
-  std::vector<Label> extra_labels;
+  // Labels beyond the family's own.
+  ExtraLabels extra_labels;
   double value = 0;
   int32_t owner = kClusterOwner;
 };
