@@ -415,6 +415,12 @@ awaitable<void> Collector::fetch_record_times(Cycle& cycle, int32_t leader, std:
         auto& size = record_fetch_bytes_.try_emplace(tp, kRecordBytesPerPartition).first->second;
         size = std::min(size * 2, kRecordBytesPerPartitionMax);
       }
+      // Other groups further on in the same partition: their records may be in the same bytes.
+      for (auto read = std::next(first); read != wanted.end() && read->partition == tp; ++read) {
+        if (auto found = kafka::timestamp_at(p.records, read->fetch_offset);
+            found && found->timestamp_ms >= 0)
+          record_times_[{tp, read->committed}] = found->timestamp_ms;
+      }
     }
   }
 }
