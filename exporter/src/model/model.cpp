@@ -324,9 +324,8 @@ void build_groups(const ClusterSnapshot& snapshot, const DerivedState& derived, 
   if (options.group_partition_metrics) {
     size_t committed = 0;
     for (const auto& group : snapshot.groups) committed += group.committed.size();
-    f.reserve(
-        {"kafka_consumergroup_current_offset", "kafka_consumergroup_lag", "kafka_consumergroup_lag_seconds"},
-        committed);
+    // Not lag in seconds: only lagging partitions have one.
+    f.reserve({"kafka_consumergroup_current_offset", "kafka_consumergroup_lag"}, committed);
   }
   for (const auto& group : snapshot.groups) {
     const int32_t owner = group.coordinator >= 0 ? group.coordinator : kClusterOwner;
