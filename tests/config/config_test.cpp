@@ -120,6 +120,18 @@ TEST(ConfigTest, PortOutOfRange) {
             "host:port with port 1..65535");
 }
 
+TEST(ConfigTest, LeanProfileTurnsPerPartitionFamiliesOffAndRefusesThemBack) {
+  Config lean = load_text("limits:\n  profile: lean\n", "exporter.yml");
+  EXPECT_NO_THROW(validate(lean));
+  EXPECT_TRUE(lean.limits.lean());
+  EXPECT_FALSE(load_text("", "exporter.yml").limits.lean());
+  EXPECT_EQ(error_of("limits:\n  profile: lean\n  group_partition_metrics: true\n"),
+            "exporter.yml:3: key 'limits.group_partition_metrics': found true with limits.profile lean, "
+            "allowed false, or limits.profile full");
+  EXPECT_EQ(error_of("limits:\n  profile: lean\n  partition_metrics: false\n"), "");
+  EXPECT_NE(error_of("limits:\n  profile: tiny\n").find("'limits.profile'"), std::string::npos);
+}
+
 TEST(ConfigTest, DuplicatePort) {
   EXPECT_EQ(error_of("serve:\n  cluster_port: 9308\n  broker_ports: {1: 7071, 2: 9308}\n"),
             "exporter.yml:3: key 'serve.broker_ports.2': found port 9308 already used by "

@@ -31,6 +31,17 @@ std::vector<std::string> notes_of(const std::vector<std::string>& arguments) {
   return extract_kafka_exporter_flags(arguments).notes;
 }
 
+TEST(KafkaExporterFlagsTest, TheLeanProfileIsRefusedWithThem) {
+  // kafka_exporter serves per-partition families, which lean leaves out.
+  try {
+    configure({"kafka-sidecar-exporter", "--kafka.server=127.0.0.1:9092"}, "limits:\n  profile: lean\n");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("lean with kafka_exporter's flags"), std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(KafkaExporterFlagsTest, OurOwnArgumentsPassThroughUntouched) {
   const std::vector<std::string> ours = {"-c", "x.yml", "--set", "a.b=1", "--check-config"};
   auto flags = extract_kafka_exporter_flags(ours);

@@ -126,8 +126,8 @@ class Exporter {
     derived_.max_points = static_cast<size_t>(config.collect.lag_history_points);
     derived_.status_window = static_cast<size_t>(config.collect.lag_status_window);
     stats_.version = kVersion;
-    options_.partition_metrics = config.limits.partition_metrics;
-    options_.group_partition_metrics = config.limits.group_partition_metrics;
+    options_.partition_metrics = config.limits.partition_metrics && !config.limits.lean();
+    options_.group_partition_metrics = config.limits.group_partition_metrics && !config.limits.lean();
   }
 
   // Between cycles, the probe's series are rendered again every probe interval.

@@ -267,6 +267,21 @@ void validate(const Config& config) {
              "a port no other key uses", key);
     }
   }
+  if (config.limits.lean()) {
+    for (const auto& [key, on] :
+         {std::pair<std::string, bool>{"limits.partition_metrics", config.limits.partition_metrics},
+          {"limits.group_partition_metrics", config.limits.group_partition_metrics}}) {
+      if (on && config.origins.count(key)) {
+        refuse(key, "true with limits.profile lean", "false, or limits.profile full", key);
+      }
+    }
+    // The kafka_exporter flags promise its families, per-partition ones included.
+    if (auto flags = config.origins.find("serve.single_port");
+        flags != config.origins.end() && flags->second.find("kafka_exporter flags") != std::string::npos) {
+      refuse("limits.profile", "lean with kafka_exporter's flags",
+             "full (lean leaves out the per-partition families kafka_exporter serves)", "limits.profile");
+    }
+  }
   if (serve.single_port && serve.broker_id) {
     refuse("serve.single_port", "true with serve.broker_id set",
            "single_port or sidecar mode (serve.broker_id), not both", "serve.single_port");

@@ -313,6 +313,11 @@ const std::vector<Key>& keys() {
       {KSE_KEY(limits.max_series), integer(0, INT64_MAX),
        "cap on the Kafka series of a cycle, 0 = none; not applied in sidecar mode (see "
        "docs/metrics.md, \"Series limit\")"},
+      {KSE_KEY(limits.profile), choice({"full", "lean"}),
+       "`full`: every family; `lean`: topic- and group-level families only (as "
+       "`limits.partition_metrics` and `limits.group_partition_metrics` off): 9,000 instead of 175,000 "
+       "series at 10,000 partitions (a twentieth), without kafka_exporter's per-partition families "
+       "(bench/README.md, \"Series per profile\")"},
       {KSE_KEY(limits.partition_metrics), boolean(), "per-partition topic families (off: topic-level only)"},
       {KSE_KEY(limits.group_partition_metrics), boolean(),
        "per-partition consumer group families (off: sums only)"},

@@ -91,8 +91,11 @@ struct FilterConfig {
 
 struct LimitsConfig {
   int64_t max_series = 0;  // 0 = unlimited
+  // "full", or "lean": the two below off (topic- and group-level families only).
+  std::string profile = "full";
   bool partition_metrics = true;
   bool group_partition_metrics = true;
+  bool lean() const { return profile == "lean"; }
 };
 
 struct ProbeConfig {
