@@ -173,6 +173,24 @@ TEST_F(HttpServerTest, ContentTypeFollowsAccept) {
             std::string::npos);
 }
 
+TEST_F(HttpServerTest, StatusPageOnRootWithTheRequestHostInItsLinks) {
+  start({});
+  EXPECT_NE(get(url("http", "/")).body.find("Port " + std::to_string(port_) + ": cluster"),
+            std::string::npos);
+  server_->publish_status_page(
+      port_, std::make_shared<const std::string>("<a href=\"//" + std::string(kRequestHostToken) +
+                                                 ":7071/metrics\">broker 1</a>"));
+  const Reply status = get(url("http", "/"), "-H 'Host: exporter.example:9308'");
+  EXPECT_EQ(status.status, 200);
+  EXPECT_NE(status.headers.find("Content-Type: text/html; charset=utf-8"), std::string::npos);
+  EXPECT_EQ(status.body, "<a href=\"//exporter.example:7071/metrics\">broker 1</a>");
+  // A Host header that is not a plain name never reaches the page.
+  EXPECT_EQ(get(url("http", "/"), "-H 'Host: \"><script>x'").body,
+            "<a href=\"//127.0.0.1:7071/metrics\">broker 1</a>");
+  EXPECT_EQ(get(url("http", "/"), "-H 'Host: [::1]:9308'").body,
+            "<a href=\"//[::1]:7071/metrics\">broker 1</a>");
+}
+
 TEST_F(HttpServerTest, NameFilterServesOnlyTheNamedFamilies) {
   start({});
   const Reply one = get(url("http", "/metrics?name[]=kafka_brokers"), "-g");

@@ -30,6 +30,7 @@
 #include "model/model.h"
 #include "probe/leader_repair.h"
 #include "probe/probe.h"
+#include "status/status_page.h"
 
 #include "peer_check.h"
 
@@ -222,7 +223,30 @@ class Exporter {
     sets.push_back(&own);
     pages_.render_heads(plan_pages(plan, open), sets);
     publish_pages();
+    publish_status_page(snapshot, plan, open, cluster);
     update_readiness(snapshot);
+  }
+
+  // The cluster port's `/`, for a person: rendered once per cycle like the pages.
+  void publish_status_page(const model::ClusterSnapshot& snapshot, const PortPlan& plan,
+                           const std::set<int>& open, const std::vector<Family>& cluster) {
+    if (!plan.cluster_port || !open.count(*plan.cluster_port)) return;
+    status::PageContext context;
+    context.cluster_port = plan.cluster_port;
+    for (const auto& [broker, port] : plan.broker_ports) {
+      if (open.count(port)) context.broker_ports[broker] = port;
+    }
+    context.link_host = std::string(http::kRequestHostToken);
+    context.refresh_seconds =
+        static_cast<int>(std::chrono::ceil<std::chrono::seconds>(config_.collect.interval).count());
+    context.probe_enabled = probe_ != nullptr;
+    std::vector<std::shared_ptr<const std::vector<Family>>> probe_families;
+    if (probe_) probe_families = probe_->families();
+    status::FamilySets probe;
+    for (const auto& set : probe_families) probe.push_back(set.get());
+    server_.publish_status_page(
+        *plan.cluster_port, std::make_shared<const std::string>(
+                                status::render_status_page(snapshot, {&cluster}, probe, stats_, context)));
   }
 
   // What this cycle's model took, what the client's answers cost so far, and what the

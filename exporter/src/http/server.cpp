@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -132,6 +134,34 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return difference == 0;
 }
 
+// The host of a Host header without its port, when it is a plain name or address; else the
+// loopback address (the header is the client's to choose, and goes into a page's links).
+std::string request_host(const char* header) {
+  std::string_view host = header == nullptr ? std::string_view() : trim(header);
+  if (host.starts_with('[')) {
+    host = host.substr(0, host.find(']') == std::string_view::npos ? 0 : host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  const bool plain = !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '[' ||
+           c == ']' || c == ':';
+  });
+  return plain ? std::string(host) : std::string("127.0.0.1");
+}
+
+std::string with_request_host(const std::string& html, const std::string& host) {
+  std::string out;
+  out.reserve(html.size());
+  size_t from = 0;
+  for (size_t at = html.find(kRequestHostToken); at != std::string::npos;
+       at = html.find(kRequestHostToken, from)) {
+    out.append(html, from, at - from).append(host);
+    from = at + kRequestHostToken.size();
+  }
+  return out.append(html, from);
+}
+
 }  // namespace
 
 struct HttpServer::Port {
@@ -143,6 +173,7 @@ struct HttpServer::Port {
   // The OpenMetrics text and gzip of `openmetrics_source`, guarded by server->mutex_.
   std::shared_ptr<const render::RenderedPage> openmetrics_source;
   std::shared_ptr<const std::pair<std::string, std::string>> openmetrics;
+  std::shared_ptr<const std::string> status_page;  // guarded by server->mutex_
 };
 
 std::string tls_unavailable_reason() {
@@ -258,6 +289,12 @@ void HttpServer::publish(int number, std::shared_ptr<const render::RenderedPage>
   std::lock_guard lock(mutex_);
   auto it = ports_.find(number);
   if (it != ports_.end()) it->second->page = std::move(page);
+}
+
+void HttpServer::publish_status_page(int number, std::shared_ptr<const std::string> html) {
+  std::lock_guard lock(mutex_);
+  auto it = ports_.find(number);
+  if (it != ports_.end()) it->second->status_page = std::move(html);
 }
 
 void HttpServer::set_ready(bool ready, const std::string& reason) {
@@ -425,9 +462,21 @@ int HttpServer::serve(mg_connection* connection, Port& port) {
   }
   if (path == "/") {
     std::string role;
+    std::shared_ptr<const std::string> status_page;
     {
       std::lock_guard lock(mutex_);
       role = port.role;
+      status_page = port.status_page;
+    }
+    if (status_page) {
+      const std::string body =
+          with_request_host(*status_page, request_host(mg_get_header(connection, "Host")));
+      mg_printf(connection,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n"
+                "Cache-Control: no-store\r\n\r\n",
+                body.size());
+      if (method != "HEAD") mg_write(connection, body.data(), body.size());
+      return 200;
     }
     const std::string body =
         "<!doctype html><html><head><title>kafka-sidecar-exporter</title></head><body>"

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "http/bcrypt_users.h"
 #include "render/exposition.h"
@@ -14,9 +15,10 @@ struct mg_context;
 struct mg_connection;
 
 // The exporter's HTTP ports (civetweb, one context per port so ports come and go
-// at runtime): /metrics serves the page rendered by the last cycle, /healthz,
-// /ready and a small index page. /metrics answers OpenMetrics 1.0 to a client whose
-// Accept header prefers it, and only the families named by `name[]` when given.
+// at runtime): /metrics serves the page rendered by the last cycle, /healthz, /ready,
+// and `/` the status page published for the port, else a small index page. /metrics
+// answers OpenMetrics 1.0 to a client whose Accept header prefers it, and only the
+// families named by `name[]` when given.
 namespace kse::http {
 
 struct ServerOptions {
@@ -35,6 +37,9 @@ struct ServerOptions {
   int threads_per_port = 16;
   std::string metrics_path = "/metrics";  // served besides /metrics
 };
+
+// Stands for the host a request named (its Host header) in a status page's links to other ports.
+inline constexpr std::string_view kRequestHostToken = "kse-request-host.invalid";
 
 class ServerError : public std::runtime_error {
  public:
@@ -59,6 +64,9 @@ class HttpServer {
 
   // Swaps the page a port serves; a scrape in progress keeps the page it started with.
   void publish(int port, std::shared_ptr<const render::RenderedPage> page);
+  // The HTML a port answers on `/` instead of its index page; kRequestHostToken in it becomes
+  // the host the request named.
+  void publish_status_page(int port, std::shared_ptr<const std::string> html);
   void set_ready(bool ready, const std::string& reason);
 
  private:
