@@ -395,6 +395,22 @@ class Answers {
     return response;
   }
 
+  // The global index of partition `index` of topic `t` when `broker` leads it; otherwise
+  // nothing, and `error` says what a broker answers (unknown partition, not the leader).
+  std::optional<int64_t> led_by(int32_t broker, std::optional<int64_t> t, int32_t index,
+                                int16_t& error) const {
+    const auto g = t ? cluster_.partition(*t, index) : std::nullopt;
+    if (!g) {
+      error = kUnknownTopicOrPartition;
+      return std::nullopt;
+    }
+    if (cluster_.leader(*g) != broker) {
+      error = kNotLeaderOrFollower;
+      return std::nullopt;
+    }
+    return g;
+  }
+
   kafka::ListOffsetsResponse list_offsets(int32_t broker, int16_t,
                                           const kafka::ListOffsetsRequest& request) const {
     const int64_t now = now_ms();
@@ -406,15 +422,8 @@ class Answers {
       for (const auto& wanted : asked.partitions) {
         auto& p = topic.partitions.emplace_back();
         p.partition_index = wanted.partition_index;
-        const auto g = t ? cluster_.partition(*t, wanted.partition_index) : std::nullopt;
-        if (!g) {
-          p.error_code = kUnknownTopicOrPartition;
-          continue;
-        }
-        if (cluster_.leader(*g) != broker) {
-          p.error_code = kNotLeaderOrFollower;
-          continue;
-        }
+        const auto g = led_by(broker, t, wanted.partition_index, p.error_code);
+        if (!g) continue;
         p.leader_epoch = 1;
         const int64_t end = cluster_.log_end(*g, now);
         if (wanted.timestamp == kafka::kEarliestTimestamp) {
@@ -703,15 +712,8 @@ class Answers {
       for (const auto& wanted : asked.partitions) {
         auto& p = topic.partitions.emplace_back();
         p.partition_index = wanted.partition;
-        const auto g = t ? cluster_.partition(*t, wanted.partition) : std::nullopt;
-        if (!g) {
-          p.error_code = kUnknownTopicOrPartition;
-          continue;
-        }
-        if (cluster_.leader(*g) != broker) {
-          p.error_code = kNotLeaderOrFollower;
-          continue;
-        }
+        const auto g = led_by(broker, t, wanted.partition, p.error_code);
+        if (!g) continue;
         const int64_t end = cluster_.log_end(*g, now);
         p.high_watermark = end;
         p.last_stable_offset = end;
