@@ -62,6 +62,14 @@ stages = by(after, "kafka_sidecar_cycle_stage_seconds", "stage")
 print(f"cycle: collect {one(after, 'kafka_sidecar_collect_duration_seconds') * 1000:.1f} ms, "
       + ", ".join(f"{stage} {stages[stage] * 1000:.1f} ms" for stage in ("model", "render", "gzip")
                   if stage in stages))
+# Where a cycle's CPU goes: the stages the exporter times (model, render, gzip, and decoding
+# the answers), and the rest of the cycle (building the snapshot from the answers, the
+# history, sockets, faulting fresh pages in, handing memory back).
+cpu_ms = ticks / hz / cycles * 1000
+timed = {stage: stages.get(stage, 0) * 1000 for stage in ("model", "render", "gzip")}
+timed["decode"] = total_decode * 1000
+print(f"CPU per cycle {cpu_ms:.0f} ms: " + ", ".join(f"{stage} {ms:.1f} ms" for stage, ms in timed.items())
+      + f", the rest {max(0.0, cpu_ms - sum(timed.values())):.0f} ms")
 sizes = {}
 for labels, value in after.get("kafka_sidecar_page_bytes", []):
     sizes.setdefault(labels["port"], {})[labels["encoding"]] = value

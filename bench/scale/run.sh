@@ -9,7 +9,8 @@
 # Plot: bench/scale/plot.py bench/scale/results/latest.tsv -o bench/scale/growth.png
 #
 # usage: bench/scale/run.sh [PARTITIONS...]   (default: every point; e.g. `run.sh 10000` for a quick run)
-# KSE_SCALE_POINTS="partitions:groups:brokers ..." replaces the sweep.
+# KSE_SCALE_POINTS="partitions:groups:brokers ..." replaces the sweep; KSE_SCALE_SET="key=value ..."
+# gives the exporter more settings (e.g. collect.timeout=14s limits.max_series=2000000).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/bench/lib.sh"  # build, binary

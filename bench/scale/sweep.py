@@ -15,16 +15,21 @@ import time
 import urllib.request
 
 INTERVAL_S = 15
+# KSE_SCALE_SET="key=value ...": settings given to the exporter at every point (e.g. longer
+# timeouts and a series limit for the million-partition point).
+EXTRA_SETTINGS = [arg for setting in os.environ.get("KSE_SCALE_SET", "").split() for arg in ("--set", setting)]
 WARM_CYCLES = 2    # the first cycles size the buffers and fill the history
 STEADY_CYCLES = 2  # CPU is measured over these
-CLUSTER_BASE = 40001      # synthetic broker b on CLUSTER_BASE + b - 1
-EXPORTER_CLUSTER = 39000  # the exporter's cluster port, below its broker ports
-EXPORTER_BASE = 39001     # the exporter serves broker b on EXPORTER_BASE + b - 1
+CLUSTER_BASE = 25001      # synthetic broker b on CLUSTER_BASE + b - 1
+EXPORTER_CLUSTER = 24000  # the exporter's cluster port, below its broker ports
+EXPORTER_BASE = 24001     # the exporter serves broker b on EXPORTER_BASE + b - 1
+# All below the kernel's ephemeral range (32768-60999): at 100 brokers the exporter's own
+# outgoing connections would otherwise take some of these ports first.
 TICKS = os.sysconf("SC_CLK_TCK")
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
-COLUMNS = ["partitions", "groups", "brokers", "cycle_s", "cycle_max_s", "requests_per_cycle", "rss_mb",
+COLUMNS = ["partitions", "groups", "brokers", "cycle_s", "cycle_max_s", "collect_s", "requests_per_cycle", "rss_mb",
            "peak_mb", "cpu_pct", "page_text_bytes", "page_gzip_bytes", "series", "cycles_ok", "cycles_partial",
            "cycles_failed", "collectors_down", "dropped_families", "server_rss_mb", "server_peak_mb",
            "log_warnings"]
@@ -111,20 +116,23 @@ def run_point(synthetic, binary, results, partitions, groups, brokers, log):
                 [binary, "--bootstrap-servers", f"127.0.0.1:{CLUSTER_BASE}", "--listen-address", "127.0.0.1",
                  "--cluster-port", str(EXPORTER_CLUSTER), "--set", f"serve.broker_port_base={EXPORTER_BASE}",
                  "--set", f"collect.interval={INTERVAL_S}s", "--set", "probe.enabled=false",
-                 "--set", "jmx.enabled=false"], stdout=out, stderr=subprocess.STDOUT)
+                 "--set", "jmx.enabled=false", *EXTRA_SETTINGS], stdout=out, stderr=subprocess.STDOUT)
         log(f"{tag}: synthetic cluster pid {server.pid}, exporter pid {exporter.pid}")
         warm = wait_cycles(exporter, WARM_CYCLES, INTERVAL_S * (WARM_CYCLES + 3))
         if warm is None:
             raise RuntimeError(f"the exporter did not finish {WARM_CYCLES} cycles (log: {exporter_log})")
         cpu0, wall0 = cpu_ticks(exporter.pid), time.time()
         durations = []
+        collects = []
         rss_samples = []  # the steady resident size is their median: one reading lands anywhere in a cycle
         samples = warm
         for cycle in range(WARM_CYCLES + 1, WARM_CYCLES + STEADY_CYCLES + 1):
             samples = wait_cycles(exporter, cycle, INTERVAL_S * 3, rss_samples)
             if samples is None:
                 raise RuntimeError(f"the exporter did not finish cycle {cycle} (log: {exporter_log})")
-            durations.append(total(samples, "kafka_sidecar_collect_duration_seconds"))
+            # The whole cycle: collecting, then the model, render and gzip stages after it.
+            collects.append(total(samples, "kafka_sidecar_collect_duration_seconds"))
+            durations.append(collects[-1] + total(samples, "kafka_sidecar_cycle_stage_seconds"))
         cpu1, wall1 = cpu_ticks(exporter.pid), time.time()
         _, peak = proc_status(exporter.pid)
         rss = statistics.median(rss_samples)
@@ -141,6 +149,7 @@ def run_point(synthetic, binary, results, partitions, groups, brokers, log):
         row = {
             "partitions": partitions, "groups": groups, "brokers": brokers,
             "cycle_s": round(sum(durations) / len(durations), 3), "cycle_max_s": round(max(durations), 3),
+            "collect_s": round(sum(collects) / len(collects), 3),
             "requests_per_cycle": round(requests),
             "rss_mb": round(rss, 1), "peak_mb": round(peak, 1),
             "cpu_pct": round(100.0 * (cpu1 - cpu0) / TICKS / (wall1 - wall0), 2),
@@ -192,10 +201,10 @@ def main():
         os.remove(latest)
     os.symlink(os.path.basename(path), latest)
 
-    shown = [("partitions", 10), ("groups", 7), ("brokers", 7), ("cycle_s", 8), ("cycle_max_s", 11),
+    shown = [("partitions", 10), ("groups", 7), ("brokers", 7), ("cycle_s", 8), ("cycle_max_s", 11), ("collect_s", 9),
              ("requests_per_cycle", 8), ("rss_mb", 7), ("peak_mb", 8), ("cpu_pct", 7), ("page_text_bytes", 12),
              ("page_gzip_bytes", 11), ("server_rss_mb", 10)]
-    heads = ["partitions", "groups", "brokers", "cycle s", "cycle max s", "req/cyc", "RSS MB", "peak MB",
+    heads = ["partitions", "groups", "brokers", "cycle s", "cycle max s", "collect s", "req/cyc", "RSS MB", "peak MB",
              "CPU %", "page text B", "page gzip B", "server MB"]
     print("  ".join(h.rjust(w) for h, (_, w) in zip(heads, shown)))
     for row in rows:
