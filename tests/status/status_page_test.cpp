@@ -13,8 +13,8 @@ namespace kse::status {
 namespace {
 
 using metrics::Family;
-using model::ClusterSnapshot;
 using model::Clock;
+using model::ClusterSnapshot;
 
 // Topic "orders", one partition with its log end at 1000, and one group per entry of
 // `lags`, each committed `lag` records behind.
@@ -121,7 +121,8 @@ TEST(StatusPageTest, PartitionCounts) {
   EXPECT_NE(partitions.find("<th>Partitions</th><td class=\"num\">1</td>"), std::string::npos) << partitions;
   EXPECT_NE(partitions.find("<th>Under-replicated</th><td class=\"num down\">1</td>"), std::string::npos)
       << partitions;
-  EXPECT_NE(partitions.find("<th>Under min ISR</th><td class=\"num\">0</td>"), std::string::npos) << partitions;
+  EXPECT_NE(partitions.find("<th>Under min ISR</th><td class=\"num\">0</td>"), std::string::npos)
+      << partitions;
   EXPECT_NE(partitions.find("<th>Offline</th><td class=\"num\">0</td>"), std::string::npos) << partitions;
   EXPECT_NE(partitions.find("<th>Reassigning</th><td class=\"num\">0</td>"), std::string::npos) << partitions;
 }
@@ -182,7 +183,8 @@ TEST(StatusPageTest, MostLaggingGroupsFirstTopTen) {
   EXPECT_NE(row(groups, "<tr><td>small</td>").find(">5</td><td class=\"num\">5.0 s</td>"), std::string::npos);
   // 13 groups: the 10 most behind, so three idle ones are left out.
   size_t rows = 0;
-  for (size_t at = groups.find("<tr><td>"); at != std::string::npos; at = groups.find("<tr><td>", at + 1)) ++rows;
+  for (size_t at = groups.find("<tr><td>"); at != std::string::npos; at = groups.find("<tr><td>", at + 1))
+    ++rows;
   EXPECT_EQ(rows, 10U);
   EXPECT_NE(page.find("The 10 most behind of 13 groups"), std::string::npos);
 }
@@ -212,8 +214,13 @@ TEST(StatusPageTest, ProbeLatencyPerBroker) {
 TEST(StatusPageTest, LinksToEveryPortsMetrics) {
   const std::string links = section(render(snapshot_with({})).html, "links");
   for (int port : {9308, 9401, 9402, 9403}) {
-    EXPECT_NE(links.find("href=\"//exporter.example:" + std::to_string(port) + "/metrics\""), std::string::npos)
+    EXPECT_NE(links.find("href=\"//exporter.example:" + std::to_string(port) + "/metrics\""),
+              std::string::npos)
         << links;
+  }
+  // And its own port's endpoints by path, as every port's index has them.
+  for (const char* link : {"href=\"/metrics\"", "href=\"/healthz\"", "href=\"/ready\""}) {
+    EXPECT_NE(links.find(link), std::string::npos) << links;
   }
 }
 

@@ -40,9 +40,7 @@ std::vector<std::string> LabelValues::to_vector() const {
   return out;
 }
 
-}  // namespace kse::metrics
-
-namespace kse::metrics {
 // The cycle holds one per series: keep it small (bench/cost measures what it holds).
 static_assert(sizeof(Sample) <= 48, "a Sample grew");
+
 }  // namespace kse::metrics

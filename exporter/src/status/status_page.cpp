@@ -41,8 +41,8 @@ std::optional<double> single_value(const FamilySets& sets, std::string_view name
 
 // Calls use(label value, sample) for every sample of `name` with `suffix`.
 template <typename Use>
-void each_sample(const FamilySets& sets, std::string_view name, std::string_view label, std::string_view suffix,
-                 Use use) {
+void each_sample(const FamilySets& sets, std::string_view name, std::string_view label,
+                 std::string_view suffix, Use use) {
   const Family* family = find_family(sets, name);
   if (family == nullptr) return;
   const auto index = label_index(*family, label);
@@ -145,8 +145,8 @@ std::string metrics_link(const PageContext& context, int port) {
   return fmt::format("<a href=\"{}\">:{}/metrics</a>", url, port);
 }
 
-void append_header(std::string& out, const model::ClusterSnapshot& snapshot, const model::ExporterStats& stats,
-                   const PageContext& context) {
+void append_header(std::string& out, const model::ClusterSnapshot& snapshot,
+                   const model::ExporterStats& stats, const PageContext& context) {
   out += fmt::format(
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta http-equiv=\"refresh\" content=\"{}\">"
@@ -172,10 +172,12 @@ void append_header(std::string& out, const model::ClusterSnapshot& snapshot, con
 void append_brokers(std::string& out, const model::ClusterSnapshot& snapshot, const PageContext& context) {
   out += "<h2>Brokers</h2>\n";
   if (!snapshot.collectors.up(model::CollectorId::kMetadata)) {
-    out += "<p class=\"down\">The metadata could not be read this cycle: the brokers are those last seen.</p>\n";
+    out +=
+        "<p class=\"down\">The metadata could not be read this cycle: the brokers are those last seen.</p>\n";
   }
-  out += "<table id=\"brokers\"><tr><th>Broker</th><th>State</th><th>Kafka address</th><th>Rack</th>"
-         "<th>Exporter port</th></tr>\n";
+  out +=
+      "<table id=\"brokers\"><tr><th>Broker</th><th>State</th><th>Kafka address</th><th>Rack</th>"
+      "<th>Exporter port</th></tr>\n";
   for (const auto& broker : snapshot.brokers) {
     const BrokerState state = broker_state(broker);
     const auto port = context.broker_ports.find(broker.id);
@@ -183,12 +185,14 @@ void append_brokers(std::string& out, const model::ClusterSnapshot& snapshot, co
         "<tr id=\"broker-{}\"><td>{}{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
         broker.id, broker.id, broker.id == snapshot.controller_id ? " (controller)" : "",
         state.up ? "up" : "down", state.text,
-        broker.host.empty() ? std::string(kUnknown) : html_escape(broker.host) + ":" + std::to_string(broker.port),
-        broker.rack ? html_escape(*broker.rack) : "", port == context.broker_ports.end()
-                                                          ? std::string("not served here")
-                                                          : metrics_link(context, port->second));
+        broker.host.empty() ? std::string(kUnknown)
+                            : html_escape(broker.host) + ":" + std::to_string(broker.port),
+        broker.rack ? html_escape(*broker.rack) : "",
+        port == context.broker_ports.end() ? std::string("not served here")
+                                           : metrics_link(context, port->second));
   }
-  if (snapshot.brokers.empty()) out += "<tr><td colspan=\"5\" class=\"unknown\">no broker known yet</td></tr>\n";
+  if (snapshot.brokers.empty())
+    out += "<tr><td colspan=\"5\" class=\"unknown\">no broker known yet</td></tr>\n";
   out += "</table>\n";
 }
 
@@ -233,9 +237,8 @@ void append_groups(std::string& out, const FamilySets& cluster) {
 std::map<std::string, double> mean_milliseconds(const FamilySets& probe, std::string_view name) {
   std::map<std::string, double> sums;
   std::map<std::string, double> counts;
-  each_sample(probe, name, "broker", "_sum", [&](const std::string& broker, const metrics::Sample& sample) {
-    sums[broker] = sample.value;
-  });
+  each_sample(probe, name, "broker", "_sum",
+              [&](const std::string& broker, const metrics::Sample& sample) { sums[broker] = sample.value; });
   each_sample(probe, name, "broker", "_count", [&](const std::string& broker, const metrics::Sample& sample) {
     counts[broker] = sample.value;
   });
@@ -265,8 +268,9 @@ void append_probe(std::string& out, const FamilySets& probe, const PageContext& 
     const auto it = means.find(broker);
     return it == means.end() ? std::optional<double>() : std::optional<double>(it->second);
   };
-  out += "<p>Mean latency since the exporter started.</p>\n<table id=\"probe\"><tr><th>Broker</th><th>Probe</th>"
-         "<th>Produce</th><th>End to end</th></tr>\n";
+  out +=
+      "<p>Mean latency since the exporter started.</p>\n<table id=\"probe\"><tr><th>Broker</th><th>Probe</th>"
+      "<th>Produce</th><th>End to end</th></tr>\n";
   for (const auto& [broker, value] : up) {
     const auto produce_ms = mean(produce, broker);
     const auto end_to_end_ms = mean(end_to_end, broker);
@@ -280,8 +284,9 @@ void append_probe(std::string& out, const FamilySets& probe, const PageContext& 
 }
 
 void append_collectors(std::string& out, const model::ClusterSnapshot& snapshot) {
-  out += "<h2>Collectors</h2>\n<table id=\"collectors\"><tr><th>Collector</th><th>State</th><th>Reason</th>"
-         "<th>Last error</th></tr>\n";
+  out +=
+      "<h2>Collectors</h2>\n<table id=\"collectors\"><tr><th>Collector</th><th>State</th><th>Reason</th>"
+      "<th>Last error</th></tr>\n";
   for (const auto id : model::kCollectorIds) {
     const model::CollectorStatus& status = snapshot.collectors[id];
     out += fmt::format("<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n",
@@ -299,7 +304,9 @@ void append_links(std::string& out, const PageContext& context) {
   for (const auto& [broker, port] : context.broker_ports) {
     out += fmt::format("<li>broker {}: {}</li>\n", broker, metrics_link(context, port));
   }
-  out += "<li><a href=\"/healthz\">/healthz</a>, <a href=\"/ready\">/ready</a></li>\n</ul>\n";
+  out +=
+      "<li>this port: <a href=\"/metrics\">/metrics</a>, <a href=\"/healthz\">/healthz</a>, "
+      "<a href=\"/ready\">/ready</a></li>\n</ul>\n";
 }
 
 }  // namespace

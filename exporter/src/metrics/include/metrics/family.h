@@ -74,7 +74,11 @@ class LabelValues {
     if (count == 0) return;
     size_t bytes = sizeof(uint32_t);
     It it = first;
-    for (size_t i = 0; i < count; ++i, ++it) bytes += sizeof(uint32_t) + std::string_view(*it).size();
+    for (size_t i = 0; i < count; ++i, ++it) {
+      const size_t length = std::string_view(*it).size();
+      if (length > UINT32_MAX) throw std::length_error("a label value over 4 GiB");
+      bytes += sizeof(uint32_t) + length;
+    }
     if (count > UINT32_MAX) throw std::length_error("too many label values");
     auto packed = std::make_shared_for_overwrite<char[]>(bytes);
     char* out = packed.get();
