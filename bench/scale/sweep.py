@@ -6,13 +6,15 @@ cycles, then the exporter's own figures and the kernel's.
 usage: sweep.py SYNTHETIC_CLUSTER EXPORTER RESULTS_DIR POINT...
 POINT: partitions:groups:brokers (e.g. 100000:10000:10)."""
 import os
-import re
 import signal
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "support"))
+from harness import parse_page  # noqa: E402
 
 INTERVAL_S = 15
 # KSE_SCALE_SET="key=value ...": settings given to the exporter at every point (e.g. longer
@@ -26,8 +28,6 @@ EXPORTER_BASE = 24001     # the exporter serves broker b on EXPORTER_BASE + b - 
 # All below the kernel's ephemeral range (32768-60999): at 100 brokers the exporter's own
 # outgoing connections would otherwise take some of these ports first.
 TICKS = os.sysconf("SC_CLK_TCK")
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
-LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 COLUMNS = ["partitions", "groups", "brokers", "cycle_s", "cycle_max_s", "collect_s", "requests_per_cycle", "rss_mb",
            "peak_mb", "cpu_pct", "page_text_bytes", "page_gzip_bytes", "series", "cycles_ok", "cycles_partial",
@@ -36,12 +36,8 @@ COLUMNS = ["partitions", "groups", "brokers", "cycle_s", "cycle_max_s", "collect
 
 
 def parse(page):
-    out = []
-    for line in page.splitlines():
-        match = SAMPLE.match(line)
-        if match:
-            out.append((match.group(1), dict(LABEL.findall(match.group(2) or "")), float(match.group(3))))
-    return out
+    """[(name, {label: value}, value)] of an exposition page (the tests' parser)."""
+    return [(name, dict(labels), value) for (name, labels), value in parse_page(page).items()]
 
 
 def self_metrics():

@@ -6,7 +6,6 @@ generator says (`synthetic_cluster --facts`) and every collector is up.
 usage: synthetic_cluster_test.py SYNTHETIC_CLUSTER EXPORTER"""
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -14,21 +13,17 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "support"))
+from harness import parse_page  # noqa: E402
+
 BROKERS, PARTITIONS, GROUPS = 3, 300, 20
 INTERVAL_S = 2
 
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
-LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 def parse(page):
-    """[(name, {label: value}, value)] of an exposition page."""
-    out = []
-    for line in page.splitlines():
-        match = SAMPLE.match(line)
-        if match:
-            out.append((match.group(1), dict(LABEL.findall(match.group(2) or "")), float(match.group(3))))
-    return out
+    """[(name, {label: value}, value)] of an exposition page (the tests' parser)."""
+    return [(name, dict(labels), value) for (name, labels), value in parse_page(page).items()]
 
 
 def free_ports(count):
