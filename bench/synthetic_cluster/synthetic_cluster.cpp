@@ -44,6 +44,7 @@
 
 #include "kafka/generated/all_apis.h"
 #include "kafka/protocol.h"
+#include "support/find_coordinator_answer.h"
 
 namespace {
 
@@ -454,17 +455,7 @@ class Answers {
       out.error_code = kNone;
       out.error_message = std::nullopt;
     };
-    kafka::FindCoordinatorResponse response;
-    if (version >= kafka::kFirstBatchedFindCoordinatorVersion) {
-      for (const auto& key : request.coordinator_keys) {
-        auto& coordinator = response.coordinators.emplace_back();
-        coordinator.key = key;
-        place(key, coordinator);
-      }
-    } else {
-      place(request.key, response);
-    }
-    return response;
+    return kse::test::answer_find_coordinator(request, version, place);
   }
 
   kafka::ListGroupsResponse list_groups(int32_t broker, int16_t, const kafka::ListGroupsRequest&) const {

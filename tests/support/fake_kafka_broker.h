@@ -20,6 +20,7 @@
 
 #include "kafka/generated/all_apis.h"
 #include "kafka/protocol.h"
+#include "support/find_coordinator_answer.h"
 
 namespace kse::test {
 
@@ -217,17 +218,7 @@ inline void answer_coordinators(FakeKafkaBroker& broker, std::map<std::string, i
           out.port = it == placed.end() ? -1 : port;
           out.error_code = it == placed.end() ? 15 : 0;
         };
-        kafka::FindCoordinatorResponse response;
-        if (version >= kafka::kFirstBatchedFindCoordinatorVersion) {
-          for (const auto& key : request.coordinator_keys) {
-            auto& coordinator = response.coordinators.emplace_back();
-            coordinator.key = key;
-            place(key, coordinator);
-          }
-        } else {
-          place(request.key, response);
-        }
-        return response;
+        return answer_find_coordinator(request, version, place);
       });
 }
 
