@@ -184,7 +184,9 @@ class DeflateStream {
     stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
     stream_.avail_in = static_cast<uInt>(text.size());
     for (;;) {
-      if (out.capacity() - out.size() < 4096) out.reserve(out.capacity() * 2 + 65536);
+      // Doubling for a page written in pieces; a small text (a page's tail) gets a small buffer.
+      if (out.capacity() - out.size() < 4096)
+        out.reserve(out.size() + std::max(out.size(), text.size() / 2 + 4096));
       const size_t before = out.size();
       out.resize(out.capacity());
       stream_.next_out = reinterpret_cast<Bytef*>(out.data() + before);
@@ -274,20 +276,8 @@ namespace {
 // Raw deflate (no header) of `text`, ended with `flush`: Z_SYNC_FLUSH leaves the
 // stream open at a byte boundary, Z_FINISH closes it.
 std::string raw_deflate(std::string_view text, int flush) {
-  z_stream stream{};
-  if (deflateInit2(&stream, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("zlib deflateInit2 failed");
-  }
-  std::string out(deflateBound(&stream, text.size()) + 16, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  stream.avail_in = static_cast<uInt>(text.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int result = deflate(&stream, flush);
-  const bool ok = flush == Z_FINISH ? result == Z_STREAM_END : (result == Z_OK && stream.avail_in == 0);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (!ok) throw std::runtime_error("zlib deflate failed");
+  std::string out;
+  DeflateStream().write(text, flush, out);
   return out;
 }
 
