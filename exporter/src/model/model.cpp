@@ -207,6 +207,7 @@ void build_topics(const ClusterSnapshot& snapshot, const DerivedState& derived, 
         add(f["kafka_topic_partition_reassignment_in_progress"],
             {topic.name, partition, join_ids(p.adding_replicas), join_ids(p.removing_replicas)}, 1);
       }
+      if (!is_offline && !options.partition_metrics) continue;  // no per-partition series to label
       const metrics::LabelValues key{topic.name, partition};
       if (is_offline) add(f["kafka_topic_partition_offline"], key, 1);
       if (!options.partition_metrics) continue;
