@@ -1,8 +1,9 @@
 #include "http/server.h"
 
 #include <civetweb.h>
-#include <dlfcn.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
@@ -18,6 +19,7 @@
 
 #include "common/base64.h"
 #include "render/openmetrics.h"
+#include "tls_front.h"
 
 namespace kse::http {
 
@@ -126,6 +128,57 @@ int tls_version(const std::string& name) {
 // ask for one without checking who signed it.
 int accept_any_certificate(int, X509_STORE_CTX*) { return 1; }
 
+// What OpenSSL said last, for an error message.
+std::string openssl_error() {
+  char text[256] = "unknown error";
+  if (const unsigned long code = ERR_get_error(); code != 0) ERR_error_string_n(code, text, sizeof text);
+  ERR_clear_error();
+  return text;
+}
+
+// The server side of TLS as the web configuration says: certificate, key, versions and
+// client certificates. Returns what is wrong, empty when the context is ready.
+std::string configure_tls(SSL_CTX* context, const ServerOptions& options) {
+  if (SSL_CTX_use_certificate_chain_file(context, options.tls_cert_file.c_str()) != 1) {
+    return "cannot use certificate " + options.tls_cert_file + ": " + openssl_error();
+  }
+  if (SSL_CTX_use_PrivateKey_file(context, options.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      ERR_clear_error();
+      return "key " + options.tls_key_file + " does not match certificate " + options.tls_cert_file;
+    }
+    return "cannot use key " + options.tls_key_file + ": " + openssl_error();
+  }
+  if (SSL_CTX_check_private_key(context) != 1) {
+    return "key " + options.tls_key_file + " does not match certificate " + options.tls_cert_file;
+  }
+  if (SSL_CTX_set_min_proto_version(context, tls_version(options.tls_min_version)) != 1 ||
+      (!options.tls_max_version.empty() &&
+       SSL_CTX_set_max_proto_version(context, tls_version(options.tls_max_version)) != 1)) {
+    return "cannot set the TLS versions: " + openssl_error();
+  }
+  const std::string& type = options.tls_client_auth_type;
+  if (!options.tls_client_ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(context, options.tls_client_ca_file.c_str(), nullptr) != 1) {
+      return "cannot use client CA " + options.tls_client_ca_file + ": " + openssl_error();
+    }
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.tls_client_ca_file.c_str());
+    if (names != nullptr) SSL_CTX_set_client_CA_list(context, names);
+  }
+  if (type == "RequestClientCert") {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, &accept_any_certificate);
+  } else if (type == "RequireAnyClientCert") {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, &accept_any_certificate);
+  } else if (type == "VerifyClientCertIfGiven") {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+  } else if (type == "RequireAndVerifyClientCert") {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  } else {
+    SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nullptr);
+  }
+  return "";
+}
+
 // Compares every byte whatever the first difference, so timing does not reveal the password.
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -176,29 +229,13 @@ struct HttpServer::Port {
   std::shared_ptr<const std::string> status_page;  // guarded by server->mutex_
 };
 
-std::string tls_unavailable_reason() {
-  if (mg_check_feature(2) == 0) return "this civetweb has no TLS support";
-  // civetweb 1.15 (Debian 12) loads libssl.so at run time and calls SSL_get_peer_certificate
-  // after every handshake; OpenSSL 3 no longer exports it, so the call jumps to null.
-  void* libssl = ::dlopen("libssl.so", RTLD_LAZY | RTLD_LOCAL);
-  if (libssl == nullptr) libssl = ::dlopen("libssl.so.3", RTLD_LAZY | RTLD_LOCAL);
-  if (libssl == nullptr) return "civetweb cannot load libssl.so (install libssl-dev)";
-  const bool usable = ::dlsym(libssl, "SSL_get_peer_certificate") != nullptr;
-  ::dlclose(libssl);
-  if (usable || std::string_view(CIVETWEB_VERSION) >= "1.16") return "";
-  return std::string("civetweb ") + CIVETWEB_VERSION +
-         " calls SSL_get_peer_certificate, which this OpenSSL no longer has, and would crash on "
-         "the first TLS connection";
-}
-
 HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
   std::call_once(library_once, [] { mg_init_library(MG_FEATURES_TLS); });
   if (!options_.tls_cert_file.empty()) {
-    const std::string reason = tls_unavailable_reason();
-    if (!reason.empty()) {
-      throw ServerError("TLS for the HTTP ports was asked for, but " + reason +
-                        "; terminate TLS in front of the exporter (a reverse proxy) instead");
-    }
+    auto context = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    const std::string problem = configure_tls(context->native_handle(), options_);
+    if (!problem.empty()) throw ServerError("HTTPS: " + problem);
+    tls_front_ = std::make_unique<TlsFront>(std::move(context));
   }
   if (!options_.bcrypt_users.empty()) {
     bcrypt_users_ = std::make_unique<BcryptUsers>(options_.bcrypt_users);
@@ -231,25 +268,21 @@ void HttpServer::ensure_port(int number, const std::string& role) {
   port->server = this;
   port->number = number;
   port->role = role;
-  const bool tls = !options_.tls_cert_file.empty();
-  std::string listen = options_.listen_address + ":" + std::to_string(number) + (tls ? "s" : "");
+  // With TLS, civetweb serves plain HTTP on a loopback port of the system's choice, and the
+  // TLS front takes the public port.
+  const bool tls = tls_front_ != nullptr;
+  std::string listen = options_.listen_address + ":" + std::to_string(number);
   if (options_.listen_address.find(':') != std::string::npos) {
-    listen = "[" + options_.listen_address + "]:" + std::to_string(number) + (tls ? "s" : "");
+    listen = "[" + options_.listen_address + "]:" + std::to_string(number);
   }
+  if (tls) listen = "127.0.0.1:0";
   const std::string threads = std::to_string(options_.threads_per_port);
   std::vector<const char*> civet_options = {
       "listening_ports",       listen.c_str(), "num_threads",       threads.c_str(),
       "request_timeout_ms",    "10000",        "enable_keep_alive", "yes",
       "keep_alive_timeout_ms", "30000",        "max_request_size",  "16384"};
-  // civetweb's option makes it set TLS up at all; init_tls then loads the certificate,
-  // the separate key file, the client CA and the versions, which its options cannot.
-  if (tls) {
-    civet_options.push_back("ssl_certificate");
-    civet_options.push_back(options_.tls_cert_file.c_str());
-  }
   civet_options.push_back(nullptr);
   mg_callbacks callbacks{};
-  if (tls) callbacks.init_ssl = &HttpServer::init_tls;
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = this;
@@ -264,6 +297,17 @@ void HttpServer::ensure_port(int number, const std::string& role) {
                       ": " + (error_text[0] ? error_text : "bind failed (port in use?)"));
   }
   mg_set_request_handler(port->context, "/", &HttpServer::handle, port.get());
+  if (tls) {
+    mg_server_port bound{};
+    try {
+      if (mg_get_server_ports(port->context, 1, &bound) != 1) throw std::runtime_error("no loopback port");
+      tls_front_->add_port(options_.listen_address, number, bound.port);
+    } catch (const std::exception& error) {
+      mg_stop(port->context);
+      throw ServerError("cannot serve port " + std::to_string(number) + " on " + options_.listen_address +
+                        ": " + error.what());
+    }
+  }
   std::lock_guard lock(mutex_);
   ports_[number] = std::move(port);
 }
@@ -277,6 +321,7 @@ void HttpServer::remove_port(int number) {
     port = std::move(it->second);
     ports_.erase(it);
   }
+  if (tls_front_) tls_front_->remove_port(number);
   mg_stop(port->context);
 }
 
@@ -306,41 +351,6 @@ void HttpServer::set_ready(bool ready, const std::string& reason) {
 int HttpServer::handle(mg_connection* connection, void* port) {
   auto* p = static_cast<Port*>(port);
   return p->server->serve(connection, *p);
-}
-
-int HttpServer::init_tls(void* ssl_context, void* server) {
-  const ServerOptions& options = static_cast<HttpServer*>(server)->options_;
-  auto* context = static_cast<SSL_CTX*>(ssl_context);
-  if (SSL_CTX_use_certificate_chain_file(context, options.tls_cert_file.c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(context, options.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
-      SSL_CTX_check_private_key(context) != 1) {
-    return -1;
-  }
-  if (SSL_CTX_set_min_proto_version(context, tls_version(options.tls_min_version)) != 1) return -1;
-  if (!options.tls_max_version.empty() &&
-      SSL_CTX_set_max_proto_version(context, tls_version(options.tls_max_version)) != 1) {
-    return -1;
-  }
-  const std::string& type = options.tls_client_auth_type;
-  if (!options.tls_client_ca_file.empty()) {
-    if (SSL_CTX_load_verify_locations(context, options.tls_client_ca_file.c_str(), nullptr) != 1) {
-      return -1;
-    }
-    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.tls_client_ca_file.c_str());
-    if (names != nullptr) SSL_CTX_set_client_CA_list(context, names);
-  }
-  if (type == "RequestClientCert") {
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, &accept_any_certificate);
-  } else if (type == "RequireAnyClientCert") {
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, &accept_any_certificate);
-  } else if (type == "VerifyClientCertIfGiven") {
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
-  } else if (type == "RequireAndVerifyClientCert") {
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-  } else {
-    SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nullptr);
-  }
-  return 1;  // civetweb loads no certificate of its own
 }
 
 bool HttpServer::authorized(mg_connection* connection) {

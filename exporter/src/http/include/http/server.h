@@ -46,8 +46,7 @@ class ServerError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Why the HTTP ports cannot speak TLS with this civetweb and OpenSSL; empty when they can.
-std::string tls_unavailable_reason();
+class TlsFront;
 
 class HttpServer {
  public:
@@ -74,12 +73,12 @@ class HttpServer {
   static int handle(mg_connection* connection, void* port);
   int serve(mg_connection* connection, Port& port);
   bool authorized(mg_connection* connection);
-  static int init_tls(void* ssl_context, void* server);
   // The OpenMetrics text (and its gzip) of the page a port serves, made on first request.
   std::shared_ptr<const std::pair<std::string, std::string>> openmetrics_of(
       Port& port, const std::shared_ptr<const render::RenderedPage>& page);
 
   ServerOptions options_;
+  std::unique_ptr<TlsFront> tls_front_;  // HTTPS: takes the public ports, civetweb stays on loopback
   std::unique_ptr<BcryptUsers> bcrypt_users_;
   mutable std::mutex mutex_;
   std::map<int, std::unique_ptr<Port>> ports_;
