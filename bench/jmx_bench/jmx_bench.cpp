@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "http/server.h"
+#include "http_client/http_post.h"
 #include "jmx/jolokia/bridge.h"
-#include "jmx/jolokia/http_post.h"
 #include "render/exposition.h"
 
 namespace asio = boost::asio;
@@ -42,7 +42,7 @@ double seconds_since(Clock::time_point start) {
 }
 
 // GET url, returns the body size; throws on failure.
-size_t http_get(const kse::jmx::HttpTarget& target) {
+size_t http_get(const kse::http_client::HttpTarget& target) {
   asio::io_context io;
   tcp::resolver resolver(io);
   beast::tcp_stream stream(io);
@@ -124,16 +124,16 @@ std::string arg(const std::map<std::string, std::string>& args, const std::strin
 
 // The broker's pid as its JVM reports it.
 long broker_pid(const std::string& jolokia_url) {
-  const auto response =
-      kse::jmx::http_post(kse::jmx::parse_http_url(jolokia_url),
-                          R"({"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid"})", {});
+  const auto response = kse::http_client::http_post(
+      kse::http_client::parse_http_url(jolokia_url),
+      R"({"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid"})", {});
   const size_t at = response.body.find("\"value\":");
   return at == std::string::npos ? -1 : std::atol(response.body.c_str() + at + 8);
 }
 
 int run(const std::map<std::string, std::string>& args) {
   const std::string jolokia = arg(args, "--jolokia");
-  const auto agent = kse::jmx::parse_http_url(arg(args, "--agent"));
+  const auto agent = kse::http_client::parse_http_url(arg(args, "--agent"));
   const int rounds = std::stoi(arg(args, "--rounds", "5"));
   const int cpu_window = std::stoi(arg(args, "--cpu-window", "60"));
   const int interval = std::stoi(arg(args, "--interval", "15"));
@@ -170,7 +170,7 @@ int run(const std::map<std::string, std::string>& args) {
     page->text = kse::render::render_text(*bridge.shared_families());  // the daemon's own, uncopied
     renders.push_back(seconds_since(start));
     server.publish(port, page);
-    const kse::jmx::HttpTarget ours_target{false, "127.0.0.1", std::to_string(port), "/metrics"};
+    const kse::http_client::HttpTarget ours_target{false, "127.0.0.1", std::to_string(port), "/metrics"};
     start = Clock::now();
     our_bytes = http_get(ours_target);
     ours.push_back(seconds_since(start));

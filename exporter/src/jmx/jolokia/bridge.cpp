@@ -11,12 +11,19 @@
 #include <variant>
 
 #include "common/clock.h"
-#include "jmx/jolokia/http_post.h"
+#include "http_client/http_post.h"
 #include "jmx/jolokia/jolokia.h"
 #include "jmx/jolokia/jvm_metrics.h"
 #include "jmx/rules/rule_engine.h"
 
 namespace kse::jmx {
+
+using http_client::http_post;
+using http_client::HttpError;
+using http_client::HttpOptions;
+using http_client::HttpResponse;
+using http_client::HttpTarget;
+using http_client::parse_http_url;
 
 using common::unix_now;
 

@@ -1,4 +1,4 @@
-#include "jmx/jolokia/http_post.h"
+#include "http_client/http_post.h"
 
 #include <openssl/ssl.h>
 
@@ -13,7 +13,7 @@
 
 #include "common/base64.h"
 
-namespace kse::jmx {
+namespace kse::http_client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -41,7 +41,7 @@ HttpResponse exchange(asio::io_context& io, Stream& stream, beast::tcp_stream& l
   http::request<http::string_body> request{http::verb::post, target.path, 11};
   request.set(http::field::host, target.host + ":" + target.port);
   request.set(http::field::user_agent, "kafka-sidecar-exporter");
-  request.set(http::field::content_type, "application/json");
+  request.set(http::field::content_type, options.content_type);
   request.set(http::field::connection, "close");
   if (!options.username.empty()) {
     request.set(http::field::authorization,
@@ -153,4 +153,4 @@ HttpResponse http_post(const HttpTarget& target, const std::string& body, const 
   return response;
 }
 
-}  // namespace kse::jmx
+}  // namespace kse::http_client

@@ -6,8 +6,8 @@
 #include <string>
 
 // One HTTP(S) POST with a connect timeout, a whole-exchange timeout and a
-// response size limit: what the bridge needs to talk to a Jolokia agent.
-namespace kse::jmx {
+// response size limit: what the Jolokia bridge and the OAuth token provider need.
+namespace kse::http_client {
 
 class HttpError : public std::runtime_error {
  public:
@@ -32,6 +32,7 @@ struct HttpOptions {
   std::string password;
   std::string ca_file;  // TLS: verify the server with this CA (system CAs when empty)
   bool verify_tls = true;
+  std::string content_type = "application/json";
 };
 
 struct HttpResponse {
@@ -42,4 +43,4 @@ struct HttpResponse {
 // Throws HttpError saying which step failed (resolve, connect, TLS, timeout, too large...).
 HttpResponse http_post(const HttpTarget& target, const std::string& body, const HttpOptions& options);
 
-}  // namespace kse::jmx
+}  // namespace kse::http_client
