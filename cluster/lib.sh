@@ -34,6 +34,14 @@ STOP_TIMEOUT=${KSE_STOP_TIMEOUT:-30}
 LOCK_TIMEOUT=${KSE_LOCK_TIMEOUT:-300}
 STORE_PASSWORD=changeit
 
+# Secure mode's login services, each in its own file: the OIDC token endpoint
+# (OAUTHBEARER) and the Kerberos KDC (GSSAPI).
+for service_file in "$KSE_CLUSTER_SCRIPTS/oidc.sh" "$KSE_CLUSTER_SCRIPTS/kerberos.sh"; do
+  # shellcheck source=/dev/null
+  [[ -f "$service_file" ]] && source "$service_file"
+done
+unset service_file
+
 say() { echo "kafka-cluster: $*"; }
 warn() { echo "kafka-cluster: $*" >&2; }
 die() {
@@ -51,6 +59,9 @@ sasl_plaintext_port() { echo $((9095 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 # proxy of a test may forward to it: clients bootstrapped there reach every broker
 # through the proxy, and nothing else changes.
 proxied_port() { echo $((9098 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
+# Secure mode: SSL with a client certificate required (mutual TLS), the certificate's
+# subject is the principal.
+mtls_port() { echo $((9099 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 proxy_port() { echo $((19098 + ($1 - 1) * 100 + KSE_PORT_OFFSET)); }
 jolokia_port() { echo $((8777 + $1 + KSE_PORT_OFFSET)); }
 jmx_exporter_port() { echo $((7991 + KSE_PORT_OFFSET)); }
@@ -485,6 +496,47 @@ $(broker_log_tail "$id")"
 # Secure mode: the marker file, or an upgrade in progress (the marker comes last).
 is_secure() { [[ "${UPGRADING_TO_SECURE:-0}" == 1 || -f "$KSE_CLUSTER_DIR/secure" ]]; }
 
+# The login services secure mode runs here: oidc (the token endpoint OAUTHBEARER
+# validates against, Kafka 3.1 and later), kerberos (a KDC for GSSAPI, when the MIT
+# KDC is installed). Each one's file says whether this Kafka and this machine have it.
+login_services() {
+  local service
+  for service in oidc kerberos; do
+    declare -F "${service}_supported" >/dev/null && "${service}_supported" && echo "$service"
+  done
+  return 0
+}
+
+# The SASL mechanisms of the secure listeners.
+secure_mechanisms() {
+  local mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512 service
+  for service in $(login_services); do
+    case "$service" in
+      oidc) mechanisms+=,OAUTHBEARER ;;
+      kerberos) mechanisms+=,GSSAPI ;;
+    esac
+  done
+  echo "$mechanisms"
+}
+
+secure_summary() {
+  echo "SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}"), SASL_PLAINTEXT on $(join_ports sasl_plaintext_port "${CORE_BROKERS[@]}") ($(secure_mechanisms)), mutual TLS on $(join_ports mtls_port "${CORE_BROKERS[@]}")"
+}
+
+# Started before any broker of secure mode starts (the brokers log in to the KDC and
+# fetch the token endpoint's keys); each start does nothing when already running.
+secure_services_start() {
+  local service
+  for service in $(login_services); do "${service}_start"; done
+}
+
+secure_services_stop() {
+  local service
+  for service in oidc kerberos; do
+    if declare -F "${service}_stop" >/dev/null; then "${service}_stop" || true; fi
+  done
+}
+
 # ROLES is KRaft's process.roles; a broker of ZooKeeper mode has none.
 write_broker_config() { # write_broker_config ID [ROLES]
   local id=$1 roles=${2:-} dir zookeeper=0
@@ -501,9 +553,10 @@ write_broker_config() { # write_broker_config ID [ROLES]
     local secure_listeners
     secure_listeners="EXTERNAL://$CLUSTER_HOST:$(external_port "$id")"
     secure_listeners+=",SASL_PLAINTEXT://$CLUSTER_HOST:$(sasl_plaintext_port "$id")"
+    secure_listeners+=",MTLS://$CLUSTER_HOST:$(mtls_port "$id")"
     listeners+=",$secure_listeners"
     advertised+=",$secure_listeners"
-    protocol_map+=",EXTERNAL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT"
+    protocol_map+=",EXTERNAL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,MTLS:SSL"
   fi
   local identity
   if ((zookeeper)); then
@@ -543,25 +596,33 @@ background.threads=4
 log.retention.check.interval.ms=30000
 EOF
   if is_secure; then
-    local certs listener sasl_listeners=""
+    local certs listener sasl_listeners="" mechanisms service
     certs=$(certs_dir)
+    mechanisms=$(secure_mechanisms)
     # KRaft keeps ACLs in the metadata log, ZooKeeper mode in ZooKeeper.
     local authorizer=org.apache.kafka.metadata.authorizer.StandardAuthorizer
     ((zookeeper)) && authorizer=kafka.security.authorizer.AclAuthorizer
     for listener in external sasl_plaintext; do
-      sasl_listeners+="listener.name.$listener.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+      sasl_listeners+="listener.name.$listener.sasl.enabled.mechanisms=$mechanisms
 listener.name.$listener.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";
 listener.name.$listener.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.$listener.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 "
+      for service in $(login_services); do
+        sasl_listeners+="$("${service}_listener_config" "$listener")
+"
+      done
     done
     cat >>"$dir/server.properties" <<EOF
 
 # Workshop 7: EXTERNAL is SASL_SSL (PLAIN users admin and alice, SCRAM user
-# scram-user), SASL_PLAINTEXT offers the same logins without TLS, PLAINTEXT and
+# scram-user, and OAUTHBEARER and GSSAPI when their services run), SASL_PLAINTEXT
+# offers the same logins without TLS, MTLS takes only clients with a certificate of
+# the cluster's CA (the principal is its subject, e.g. User:CN=client), PLAINTEXT and
 # CONTROLLER stay open for the tooling.
-sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+sasl.enabled.mechanisms=$mechanisms
 $sasl_listeners
+listener.name.mtls.ssl.client.auth=required
 ssl.keystore.type=PKCS12
 ssl.keystore.location=$certs/broker.p12
 ssl.keystore.password=$STORE_PASSWORD
@@ -767,6 +828,12 @@ broker_start() {
       rm -f "$record"
     fi
   fi
+  local login_options=() service
+  if is_secure; then
+    for service in $(login_services); do
+      mapfile -t -O "${#login_options[@]}" login_options < <("${service}_jvm_options")
+    done
+  fi
   local logs pidf
   logs=$(log_dir "$id")
   pidf=$(pid_file "$id")
@@ -784,7 +851,7 @@ broker_start() {
     -XX:+ExitOnOutOfMemoryError -Xshare:auto -Djava.awt.headless=true \
     -Dkafka.logs.dir="$logs" -Dlog4j.configuration="file:$KSE_CLUSTER_DIR/log4j.properties" \
     -Dlog4j2.configurationFile="$KSE_CLUSTER_DIR/log4j2.properties" \
-    "${agents[@]}" -cp "$KAFKA_LIBS/*" kafka.Kafka "$(config_file "$id")" \
+    "${login_options[@]}" "${agents[@]}" -cp "$KAFKA_LIBS/*" kafka.Kafka "$(config_file "$id")" \
     >"$logs/stdout.log" 2>&1 </dev/null 9>&- 8>&- &)
   local waited=0
   until [[ -s "$pidf" ]] && broker_pid "$id" >/dev/null; do
@@ -1133,6 +1200,7 @@ cluster_start() {
         write_broker_config "$id" "$(sed -n 's/^process.roles=//p' "$(config_file "$id")")"
       done
     fi
+    is_secure && secure_services_start
     local repaired=() paused=() ready=()
     for id in "${CORE_BROKERS[@]}"; do
       if ! broker_pid "$id" >/dev/null; then
@@ -1152,7 +1220,7 @@ cluster_start() {
       restart+=("${ready[@]}")
       rolling_restart "${restart[@]}"
       touch "$KSE_CLUSTER_DIR/secure"
-      say "the running cluster is now secure: SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}"), SASL_PLAINTEXT on $(join_ports sasl_plaintext_port "${CORE_BROKERS[@]}") (rolling restart of brokers ${restart[*]}, $((SECONDS - started))s)"
+      say "the running cluster is now secure: $(secure_summary) (rolling restart of brokers ${restart[*]}, $((SECONDS - started))s)"
     fi
     ((${#paused[@]} == 0)) && ensure_seed_topics
     if is_zookeeper && [[ ! -s "$KSE_CLUSTER_DIR/cluster-id" || "$(cat "$KSE_CLUSTER_DIR/cluster-id")" == "?" ]]; then
@@ -1199,6 +1267,9 @@ cluster_start() {
   if ((secure)); then
     touch "$KSE_CLUSTER_DIR/secure"
     generate_certificates
+    trap 'cluster_abort' EXIT
+    secure_services_start
+    trap - EXIT
   fi
   write_log4j_config
   echo "$KAFKA_VERSION" >"$KSE_CLUSTER_DIR/kafka-version"
@@ -1238,7 +1309,7 @@ cluster_start() {
   [[ -n "$owner" ]] && echo "$owner" >"$KSE_CLUSTER_DIR/owner"
   local ensemble=""
   [[ "$mode" == zookeeper ]] && ensemble=", ZooKeeper ensemble $(zookeeper_connect)"
-  say "3 brokers up on $(bootstrap)$ensemble$(is_secure && echo ", SASL_SSL on $(join_ports external_port "${CORE_BROKERS[@]}"), SASL_PLAINTEXT on $(join_ports sasl_plaintext_port "${CORE_BROKERS[@]}")") (Kafka $KAFKA_VERSION, cluster id $cluster_id, $((SECONDS - started))s)"
+  say "3 brokers up on $(bootstrap)$ensemble$(is_secure && echo ", $(secure_summary)") (Kafka $KAFKA_VERSION, cluster id $cluster_id, $((SECONDS - started))s)"
 }
 
 cluster_abort() {
@@ -1259,6 +1330,7 @@ cluster_abort() {
     done
     wait "${pids[@]}"
   fi
+  secure_services_stop
 }
 
 cluster_stop() {
@@ -1280,6 +1352,7 @@ cluster_stop() {
   zk_pids=$(zk_state_dir_pids)
   if [[ -z "$pids$zk_pids" ]]; then
     rm -f "$KSE_CLUSTER_DIR/owner" "$KSE_CLUSTER_DIR"/broker-*/pid "$KSE_CLUSTER_DIR"/zookeeper-*/pid
+    secure_services_stop
     say "not running"
     return 0
   fi
@@ -1319,6 +1392,8 @@ cluster_stop() {
   ((${#jobs[@]} == 0)) || wait "${jobs[@]}"
   rm -f "$KSE_CLUSTER_DIR"/broker-*/pid "$KSE_CLUSTER_DIR"/zookeeper-*/pid
   rm -f "$KSE_CLUSTER_DIR/owner"
+  # The login services last: a broker shutting down never waits for them.
+  secure_services_stop
   say "stopped"
 }
 
@@ -1416,7 +1491,8 @@ cluster_env() {
     echo "SECURE=1"
     echo "SASL_SSL_BOOTSTRAP=$(join_ports external_port "${CORE_BROKERS[@]}")"
     echo "SASL_PLAINTEXT_BOOTSTRAP=$(join_ports sasl_plaintext_port "${CORE_BROKERS[@]}")"
-    echo "SASL_MECHANISMS=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
+    echo "SASL_MECHANISMS=$(secure_mechanisms)"
+    echo "MTLS_BOOTSTRAP=$(join_ports mtls_port "${CORE_BROKERS[@]}")"
     echo "PLAIN_USERS=admin:admin-secret,alice:alice-secret"
     echo "SCRAM_USER=scram-user"
     echo "SCRAM_PASSWORD=scram-secret"
@@ -1430,6 +1506,8 @@ cluster_env() {
     echo "CLIENT_CONFIG_PLAIN_ALICE=$certs/client-plain-alice.properties"
     echo "CLIENT_CONFIG_SCRAM_SHA_256=$certs/client-scram-sha-256.properties"
     echo "CLIENT_CONFIG_SCRAM_SHA_512=$certs/client-scram-sha-512.properties"
+    local service
+    for service in $(login_services); do "${service}_env"; done
   else
     echo "SECURE=0"
   fi
