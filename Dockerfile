@@ -8,7 +8,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config ca-certificates \
       librdkafka-dev prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libboost-dev libboost-system-dev \
-      libspdlog-dev libfmt-dev libcli11-dev libsimdjson-dev libpcre2-dev libssl-dev zlib1g-dev \
+      libspdlog-dev libfmt-dev libcli11-dev libsimdjson-dev libpcre2-dev libssl-dev zlib1g-dev libkrb5-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -29,9 +29,10 @@ RUN for library in $(ldd /out/bin/* | awk '/=> \//{print $3}' | sort -u); do \
 
 FROM debian:12-slim
 COPY --from=build /out/runtime-packages /tmp/runtime-packages
+# libsasl2-modules-gssapi-mit and krb5-user: the probe's GSSAPI logins (librdkafka's plugin, kinit).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates \
-      $(cat /tmp/runtime-packages) \
+      libsasl2-modules-gssapi-mit krb5-user $(cat /tmp/runtime-packages) \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
  && useradd --system --no-create-home --shell /usr/sbin/nologin exporter
 COPY --from=build /out/bin/ /usr/local/bin/

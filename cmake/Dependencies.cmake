@@ -13,6 +13,8 @@ find_package(civetweb REQUIRED)
 find_package(prometheus-cpp REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# GSS-API of MIT Kerberos (libkrb5-dev) for SASL/GSSAPI.
+pkg_check_modules(KRB5_GSSAPI REQUIRED IMPORTED_TARGET krb5-gssapi krb5)
 # crypt_rn for the bcrypt hashes of the web config (libxcrypt).
 pkg_check_modules(LIBXCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 if(KSE_BUILD_TESTS)

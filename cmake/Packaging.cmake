@@ -79,6 +79,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Library packages from what the binary links (dpkg-shlibdeps), plus adduser for postinst.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+# GSSAPI logins of the probe: librdkafka's Cyrus SASL plugin and the kinit it runs.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libsasl2-modules-gssapi-mit, krb5-user")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 file(WRITE ${PROJECT_BINARY_DIR}/packaging/conffiles
      "${KSE_CONFIG_DIR}/exporter.yml\n${KSE_CONFIG_DIR}/kafka-broker-rules.yml\n${KSE_INSTALLED_ENVIRONMENT}\n")

@@ -424,7 +424,9 @@ TEST_F(CollectorTruthTest, AnAuthorizationErrorFailsOnlyItsCollector) {
             0);
   kafka::ClientConfig config;
   config.bootstrap_servers = {"127.0.0.1:9095"};
-  config.sasl = {"PLAIN", "alice", "alice-secret"};
+  config.sasl.mechanism = "PLAIN";
+  config.sasl.username = "alice";
+  config.sasl.password = "alice-secret";
   config.request_timeout = std::chrono::seconds(5);
   auto alice_client = std::make_unique<kafka::KafkaClient>(io_, config);
   CollectorOptions options;

@@ -187,9 +187,9 @@ TEST(ConfigTest, TlsFileWithoutReadPermission) {
 TEST(ConfigTest, BadRegexAndChoice) {
   EXPECT_NE(error_of("filters:\n  topic_include: '(['\n").find("allowed a valid regular expression"),
             std::string::npos);
-  EXPECT_EQ(error_of("kafka:\n  sasl:\n    mechanism: GSSAPI\n"),
-            "exporter.yml:3: key 'kafka.sasl.mechanism': found 'GSSAPI', allowed one of none "
-            "PLAIN SCRAM-SHA-256 SCRAM-SHA-512");
+  EXPECT_EQ(error_of("kafka:\n  sasl:\n    mechanism: SCRAM-SHA-1\n"),
+            "exporter.yml:3: key 'kafka.sasl.mechanism': found 'SCRAM-SHA-1', allowed one of none "
+            "PLAIN SCRAM-SHA-256 SCRAM-SHA-512 GSSAPI OAUTHBEARER");
 }
 
 TEST(ConfigTest, CrossFieldChecks) {
@@ -201,6 +201,26 @@ TEST(ConfigTest, CrossFieldChecks) {
             "exporter.yml:1: key 'kafka.request_timeout': found 6000ms, allowed at most half of "
             "collect.timeout (10000ms)");
   EXPECT_EQ(error_of("kafka: {request_timeout: 5s}\ncollect: {interval: 15s, timeout: 10s}\n"), "");
+}
+
+TEST(ConfigTest, OAuthBearerNeedsEndpointClientIdAndSecret) {
+  EXPECT_EQ(error_of("kafka:\n  sasl:\n    mechanism: OAUTHBEARER\n"),
+            "exporter.yml:3: key 'kafka.sasl.oauthbearer.token_endpoint_url': found nothing, allowed the "
+            "token endpoint's URL when kafka.sasl.mechanism is OAUTHBEARER");
+  const std::string endpoint =
+      "kafka:\n  sasl:\n    mechanism: OAUTHBEARER\n    oauthbearer:\n      token_endpoint_url: ";
+  EXPECT_EQ(
+      error_of(endpoint + "idp.example/token\n"),
+      "exporter.yml:5: key 'kafka.sasl.oauthbearer.token_endpoint_url': found 'idp.example/token', allowed "
+      "an http:// or https:// URL");
+  EXPECT_EQ(error_of(endpoint + "https://idp.example/token\n"),
+            "exporter.yml:3: key 'kafka.sasl.oauthbearer.client_id': found nothing, allowed the exporter's "
+            "client id when kafka.sasl.mechanism is OAUTHBEARER");
+  EXPECT_EQ(error_of(endpoint + "https://idp.example/token\n      client_id: kse\n"),
+            "exporter.yml:3: key 'kafka.sasl.oauthbearer.client_secret': found nothing, allowed the client "
+            "secret (or kafka.sasl.oauthbearer.client_secret_file) when kafka.sasl.mechanism is OAUTHBEARER");
+  EXPECT_EQ(error_of(endpoint + "https://idp.example/token\n      client_id: kse\n      client_secret: s\n"),
+            "");
 }
 
 TEST(ConfigTest, CrossFieldMessagesNameKeyFoundAndAllowed) {

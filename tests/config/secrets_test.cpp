@@ -175,5 +175,65 @@ TEST_F(SecretsTest, SecretOfTheWrongShapeIsNotQuoted) {
             "exporter.yml:2: key 'jmx.password': found a mapping, allowed a string");
 }
 
+TEST_F(SecretsTest, KerberosLoginNeedsPrincipalAndAKeytabOnlyItsOwnerCanRead) {
+  const std::string keytab = write("exporter.keytab", "keytab bytes", 0600);
+  const Config config = load(
+      "kafka:\n  sasl:\n    mechanism: GSSAPI\n    kerberos:\n      principal: "
+      "kse-exporter@KSE.TEST\n      keytab: " +
+      keytab + "\n");
+  EXPECT_EQ(config.kafka.sasl.kerberos.keytab, keytab);
+  EXPECT_EQ(config.kafka.sasl.kerberos.service_name, "kafka");
+  EXPECT_EQ(config.kafka.sasl.username, "");
+  EXPECT_EQ(
+      error_of("kafka:\n  sasl:\n    mechanism: GSSAPI\n    kerberos: {keytab: " + keytab + "}\n"),
+      "exporter.yml:3: key 'kafka.sasl.kerberos.principal': found nothing, allowed the exporter's Kerberos "
+      "principal when kafka.sasl.mechanism is GSSAPI");
+  EXPECT_EQ(
+      error_of("kafka:\n  sasl:\n    mechanism: GSSAPI\n    kerberos: {principal: kse-exporter}\n"),
+      "exporter.yml:3: key 'kafka.sasl.kerberos.keytab': found nothing, allowed a keytab with the key of "
+      "kse-exporter when kafka.sasl.mechanism is GSSAPI");
+  const std::string open = write("open.keytab", "keytab bytes", 0644);
+  EXPECT_EQ(
+      error_of("", {"KSE_KAFKA_SASL_KERBEROS_KEYTAB=" + open}),
+      "environment KSE_KAFKA_SASL_KERBEROS_KEYTAB: key 'kafka.sasl.kerberos.keytab': found '" + open +
+          "' with mode 0644, which every user of the host can read, allowed a file only its owner and group "
+          "can read (chmod 600 or chmod 640 it; on Kubernetes, defaultMode: 0440 on the secret volume)");
+  EXPECT_EQ(error_of("kafka:\n  sasl:\n    kerberos:\n      keytab: " + dir_ + "/missing\n"),
+            "exporter.yml:4: key 'kafka.sasl.kerberos.keytab': found '" + dir_ +
+                "/missing' (No such file or directory), allowed a readable file");
+  EXPECT_EQ(error_of("kafka:\n  sasl:\n    kerberos:\n      service_name: \"\"\n"),
+            "exporter.yml:4: key 'kafka.sasl.kerberos.service_name': found nothing, allowed a Kerberos "
+            "service name (the "
+            "brokers' sasl.kerberos.service.name, usually kafka)");
+}
+
+}  // namespace
+}  // namespace kse::config
+
+namespace kse::config {
+namespace {
+
+TEST_F(SecretsTest, RotatedSecretFilesAreReadAgainWithTheChecksOfTheStart) {
+  const std::string sasl = write("sasl", std::string(kSecret) + "-1\n");
+  const std::string jmx = write("jmx", std::string(kSecret) + "-jmx");
+  Config config = load("kafka:\n  sasl: {mechanism: PLAIN, username: u, password_file: " + sasl +
+                       "}\njmx:\n  password_file: " + jmx + "\n");
+  // Only what the logins to Kafka read is watched.
+  EXPECT_EQ(credential_files(config), std::vector<std::string>{sasl});
+  write("sasl", std::string(kSecret) + "-2\n");
+  reread_secret_files(config);
+  EXPECT_EQ(config.kafka.sasl.password, std::string(kSecret) + "-2");
+  EXPECT_EQ(config.jmx.password, std::string(kSecret) + "-jmx");
+  ::chmod(sasl.c_str(), 0644);
+  try {
+    reread_secret_files(config);
+    ADD_FAILURE() << "a secret file every user can read was read again";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("with mode 0644"), std::string::npos) << error.what();
+  }
+  write("sasl", "", 0600);
+  EXPECT_THROW(reread_secret_files(config), ConfigError) << "an emptied secret file";
+}
+
 }  // namespace
 }  // namespace kse::config

@@ -277,7 +277,9 @@ TEST_F(ClientTest, SaslLoginsOverSslAndPlaintext) {
       config.bootstrap_servers = {"127.0.0.1:" + std::to_string(listener.port)};
       config.tls.enabled = listener.tls;
       if (listener.tls) config.tls.ca_file = cluster_dir() + "/certs/ca.pem";
-      config.sasl = {c.mechanism, c.user, c.password};
+      config.sasl.mechanism = c.mechanism;
+      config.sasl.username = c.user;
+      config.sasl.password = c.password;
       const auto started = std::chrono::steady_clock::now();
       auto result = metadata_with(config, std::chrono::seconds(10));
       ASSERT_EQ(result.ok(), c.ok) << (result.ok() ? "" : result.error().message);
@@ -304,7 +306,9 @@ ClientConfig admin_over_tls(const std::string& host, const std::string& ca, bool
   config.tls.enabled = true;
   config.tls.ca_file = cluster_dir() + "/certs/" + ca;
   config.tls.verify_hostname = verify_hostname;
-  config.sasl = {"PLAIN", "admin", "admin-secret"};
+  config.sasl.mechanism = "PLAIN";
+  config.sasl.username = "admin";
+  config.sasl.password = "admin-secret";
   return config;
 }
 

@@ -21,6 +21,14 @@ TEST(SaslTest, ScramSha256MatchesTheRfcExample) {
                std::runtime_error);
 }
 
+// RFC 7628 3.1 with KIP-255's framing: gs2 header, then key=value pairs between ^A bytes.
+TEST(SaslTest, OAuthBearerInitialResponseCarriesTheBearerToken) {
+  EXPECT_EQ(oauthbearer_initial_response("eyJ.abc.def"),
+            std::string("n,,\001auth=Bearer eyJ.abc.def\001\001"));
+  EXPECT_EQ(oauthbearer_initial_response("t")[3], 1);
+  EXPECT_EQ(std::string(kOAuthBearerErrorAcknowledgement), std::string(1, '\x01'));
+}
+
 TEST(SaslTest, ScramRejectsUnsafeServerMessages) {
   ScramClient scram("SCRAM-SHA-512", "user", "pencil", "abc");
   scram.client_first();

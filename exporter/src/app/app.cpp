@@ -9,11 +9,16 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
 #include <set>
 #include <thread>
 
+#include "app/credential_watch.h"
 #include "app/cycle_stats.h"
 #include "app/page_plan.h"
 #include "app/pages.h"
@@ -28,6 +33,7 @@
 #include "model/catalogue.h"
 #include "model/derived.h"
 #include "model/model.h"
+#include "oauth/token_provider.h"
 #include "probe/leader_repair.h"
 #include "probe/probe.h"
 #include "status/status_page.h"
@@ -43,6 +49,26 @@ using metrics::Family;
 
 namespace {
 
+// OAUTHBEARER: one provider, so one token, for the exporter's connections and the probe; a
+// new one when rotated secret files change the credentials.
+std::shared_ptr<oauth::TokenProvider> token_provider(const config::Config& config) {
+  if (config.kafka.sasl.mechanism != "OAUTHBEARER") return nullptr;
+  const auto& settings = config.kafka.sasl.oauthbearer;
+  oauth::ClientCredentials credentials{settings.token_endpoint_url,
+                                       settings.client_id,
+                                       settings.client_secret,
+                                       settings.scope,
+                                       settings.ca_file,
+                                       config.kafka.connect_timeout};
+  static std::mutex mutex;
+  static std::shared_ptr<oauth::TokenProvider> shared;
+  std::lock_guard lock(mutex);
+  if (!shared || !(shared->credentials() == credentials)) {
+    shared = std::make_shared<oauth::TokenProvider>(std::move(credentials));
+  }
+  return shared;
+}
+
 kafka::ClientConfig client_config(const config::Config& config) {
   kafka::ClientConfig client;
   client.bootstrap_servers = config.kafka.bootstrap_servers;
@@ -51,9 +77,48 @@ kafka::ClientConfig client_config(const config::Config& config) {
   client.connect_timeout = config.kafka.connect_timeout;
   client.tls = {config.kafka.tls.enabled, config.kafka.tls.ca_file, config.kafka.tls.cert_file,
                 config.kafka.tls.key_file, config.kafka.tls.verify_hostname};
-  client.sasl = {config.kafka.sasl.mechanism, config.kafka.sasl.username, config.kafka.sasl.password};
+  client.sasl.mechanism = config.kafka.sasl.mechanism;
+  client.sasl.username = config.kafka.sasl.username;
+  client.sasl.password = config.kafka.sasl.password;
+  client.sasl.kerberos_service_name = config.kafka.sasl.kerberos.service_name;
+  client.sasl.kerberos_principal = config.kafka.sasl.kerberos.principal;
+  client.sasl.kerberos_keytab = config.kafka.sasl.kerberos.keytab;
+  client.sasl.token_provider = token_provider(config);
   return client;
 }
+
+// GSSAPI: the krb5.conf of the configuration for every Kerberos library of the process, and
+// for the probe (librdkafka runs kinit, its Cyrus SASL reads the default cache) a ticket cache
+// in a directory of its own, removed at exit, so the user's default cache is left alone. Set
+// before any thread starts; the exporter's own logins use private in-memory caches.
+class KerberosEnvironment {
+ public:
+  explicit KerberosEnvironment(const config::Config& config) {
+    const auto& sasl = config.kafka.sasl;
+    if (sasl.mechanism != "GSSAPI") return;
+    if (!sasl.kerberos.config.empty()) ::setenv("KRB5_CONFIG", sasl.kerberos.config.c_str(), 1);
+    if (!config.probe.enabled) return;
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/kse-exporter-krb5-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw std::runtime_error("cannot create a directory for the probe's Kerberos ticket cache in " +
+                               pattern + ": " + std::strerror(errno));
+    }
+    directory_ = pattern;
+    ::setenv("KRB5CCNAME", ("FILE:" + directory_ + "/ccache").c_str(), 1);
+  }
+  ~KerberosEnvironment() {
+    if (directory_.empty()) return;
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
+  KerberosEnvironment(const KerberosEnvironment&) = delete;
+  KerberosEnvironment& operator=(const KerberosEnvironment&) = delete;
+
+ private:
+  std::string directory_;
+};
 
 std::unique_ptr<probe::Probe> make_probe(const config::Config& config) {
   if (!config.probe.enabled) return nullptr;
@@ -70,7 +135,16 @@ std::unique_ptr<probe::Probe> make_probe(const config::Config& config) {
     if (!tls.key_file.empty()) options.security["ssl.key.location"] = tls.key_file;
     options.security["ssl.endpoint.identification.algorithm"] = tls.verify_hostname ? "https" : "none";
   }
-  if (with_sasl) {
+  if (sasl.mechanism == "GSSAPI") {
+    options.security["sasl.mechanisms"] = sasl.mechanism;
+    options.security["sasl.kerberos.service.name"] = sasl.kerberos.service_name;
+    options.security["sasl.kerberos.principal"] = sasl.kerberos.principal;
+    options.security["sasl.kerberos.keytab"] = sasl.kerberos.keytab;
+  } else if (sasl.mechanism == "OAUTHBEARER") {
+    // Debian's librdkafka has no OIDC of its own (no libcurl): the exporter's provider feeds it.
+    options.security["sasl.mechanisms"] = sasl.mechanism;
+    options.token_provider = token_provider(config);
+  } else if (with_sasl) {
     options.security["sasl.mechanisms"] = sasl.mechanism;
     options.security["sasl.username"] = sasl.username;
     options.security["sasl.password"] = sasl.password;
@@ -157,6 +231,7 @@ class Exporter {
 
  private:
   asio::awaitable<void> cycle() {
+    use_rotated_credentials();
     model::ClusterSnapshot snapshot;
     try {
       snapshot = co_await collector_.collect();
@@ -168,6 +243,31 @@ class Exporter {
     if (config_.serve.broker_id) co_await check_lower_sidecars(snapshot);
     publish(snapshot);
     if (leader_repair_) co_await leader_repair_->run(client_, snapshot);
+  }
+
+  // Certificates, keys and secret files rotated while running are read again, and every
+  // connection, the probe's too, opens again with them. Files that cannot be used (a key
+  // that does not match its certificate, a world-readable secret) leave the previous ones
+  // in use until the files change again.
+  void use_rotated_credentials() {
+    if (!credentials_.changed()) return;
+    config::Config fresh = config_;
+    try {
+      config::reread_secret_files(fresh);
+      const kafka::ClientConfig client = client_config(fresh);
+      client_.reload_credentials(client.tls, client.sasl);
+    } catch (const std::exception& error) {
+      ++stats_.credential_reloads_failed;
+      spdlog::error("the login files changed but cannot be used; the previous ones stay in use: {}",
+                    error.what());
+      return;
+    }
+    ++stats_.credential_reloads_ok;
+    spdlog::info("the login files changed: every connection to Kafka opens again with them");
+    if (probe_) {
+      probe_.reset();  // its clients leave before the new ones join the probe's group
+      probe_ = make_probe(fresh);
+    }
   }
 
   // The cycle's snapshot and families are freed: the allocator hands their pages back to
@@ -367,6 +467,7 @@ class Exporter {
   model::ExporterStats stats_;
   std::unique_ptr<probe::Probe> probe_;
   std::optional<probe::LeaderRepair> leader_repair_;
+  CredentialWatch credentials_{config::credential_files(config_)};
   PortRoles roles_{config_.serve};
   Pages pages_;
   static constexpr std::chrono::milliseconds kSidecarCheckTimeout{1000};
@@ -383,6 +484,7 @@ constexpr auto kStopBound = std::chrono::seconds(10);
 
 int run(const config::Config& config, const config::WebConfig& web) {
   spdlog::set_level(spdlog::level::from_str(config.log.level));
+  const KerberosEnvironment kerberos(config);
   spdlog::info(
       "kafka-sidecar-exporter {} starting: bootstrap {}, interval {} ms{}", kVersion,
       fmt::join(config.kafka.bootstrap_servers, ","), config.collect.interval.count(),

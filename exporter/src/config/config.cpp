@@ -216,6 +216,44 @@ void read_secret_files(Config& config) {
   }
 }
 
+std::vector<std::string> credential_files(const Config& config) {
+  std::vector<std::string> files;
+  Config copy = config;  // fields are reached through a mutable Config
+  for (const auto& key : schema::keys()) {
+    if (!key.path.starts_with("kafka.")) continue;
+    const auto kind = key.type.kind;
+    if (kind != schema::Kind::kSecretFile && kind != schema::Kind::kPemCertificates &&
+        kind != schema::Kind::kPemPrivateKey && kind != schema::Kind::kPrivateFile &&
+        kind != schema::Kind::kReadableFile) {
+      continue;
+    }
+    const std::string& path = *std::get<std::string*>(key.field(copy));
+    if (!path.empty()) files.push_back(path);
+  }
+  return files;
+}
+
+void reread_secret_files(Config& config) {
+  for (const auto& file_key : schema::keys()) {
+    const auto kind = file_key.type.kind;
+    if (kind != schema::Kind::kSecretFile && kind != schema::Kind::kPemPrivateKey &&
+        kind != schema::Kind::kPrivateFile) {
+      continue;
+    }
+    const std::string& path = *std::get<std::string*>(file_key.field(config));
+    if (path.empty()) continue;
+    const std::string file_path(file_key.path);
+    auto origin = config.origins.find(file_path);
+    schema::refuse_if_others_can_read(
+        Origin{config.source, origin != config.origins.end() ? origin->second : config.source}, file_path,
+        path);
+    if (kind != schema::Kind::kSecretFile) continue;
+    const std::string secret_path = file_path.substr(0, file_path.size() - std::string("_file").size());
+    std::get<std::string*>(schema::find_key(secret_path)->field(config))->clear();
+  }
+  read_secret_files(config);
+}
+
 std::vector<std::string> inline_secret_warnings(const Config& config) {
   std::vector<std::string> warnings;
   Config copy = config;  // fields are reached through a mutable Config
@@ -312,7 +350,44 @@ void validate(const Config& config) {
   if (config.kafka.tls.cert_file.empty() != config.kafka.tls.key_file.empty()) {
     refuse("kafka.tls", "only one of cert_file and key_file", "both or neither", "kafka.tls.cert_file");
   }
-  if (config.kafka.sasl.mechanism != "none" && config.kafka.sasl.username.empty()) {
+  const auto& sasl = config.kafka.sasl;
+  if (sasl.kerberos.service_name.empty()) {
+    refuse("kafka.sasl.kerberos.service_name", "nothing",
+           "a Kerberos service name (the brokers' sasl.kerberos.service.name, usually kafka)",
+           "kafka.sasl.kerberos.service_name");
+  }
+  if (sasl.mechanism == "GSSAPI") {
+    if (sasl.kerberos.principal.empty()) {
+      refuse("kafka.sasl.kerberos.principal", "nothing",
+             "the exporter's Kerberos principal when kafka.sasl.mechanism is GSSAPI", "kafka.sasl.mechanism");
+    }
+    if (sasl.kerberos.keytab.empty()) {
+      refuse("kafka.sasl.kerberos.keytab", "nothing",
+             "a keytab with the key of " + sasl.kerberos.principal + " when kafka.sasl.mechanism is GSSAPI",
+             "kafka.sasl.mechanism");
+    }
+  } else if (sasl.mechanism == "OAUTHBEARER") {
+    const auto& oauth = sasl.oauthbearer;
+    const std::string needed = " when kafka.sasl.mechanism is OAUTHBEARER";
+    if (oauth.token_endpoint_url.empty()) {
+      refuse("kafka.sasl.oauthbearer.token_endpoint_url", "nothing", "the token endpoint's URL" + needed,
+             "kafka.sasl.mechanism");
+    }
+    if (!oauth.token_endpoint_url.starts_with("http://") &&
+        !oauth.token_endpoint_url.starts_with("https://")) {
+      refuse("kafka.sasl.oauthbearer.token_endpoint_url", "'" + oauth.token_endpoint_url + "'",
+             "an http:// or https:// URL", "kafka.sasl.oauthbearer.token_endpoint_url");
+    }
+    if (oauth.client_id.empty()) {
+      refuse("kafka.sasl.oauthbearer.client_id", "nothing", "the exporter's client id" + needed,
+             "kafka.sasl.mechanism");
+    }
+    if (oauth.client_secret.empty()) {
+      refuse("kafka.sasl.oauthbearer.client_secret", "nothing",
+             "the client secret (or kafka.sasl.oauthbearer.client_secret_file)" + needed,
+             "kafka.sasl.mechanism");
+    }
+  } else if (config.kafka.sasl.mechanism != "none" && config.kafka.sasl.username.empty()) {
     refuse("kafka.sasl.username", "nothing",
            "a user name when kafka.sasl.mechanism is " + config.kafka.sasl.mechanism, "kafka.sasl.username");
   }

@@ -208,6 +208,7 @@ std::string read_url(const YAML::Node& node, const Origin& origin, const std::st
 Type string() { return {Kind::kString}; }
 Type secret() { return {Kind::kSecret}; }
 Type secret_file() { return {Kind::kSecretFile}; }
+Type private_file() { return {Kind::kPrivateFile}; }
 Type name(std::string what) { return {.kind = Kind::kName, .what = std::move(what)}; }
 Type boolean() { return {Kind::kBool}; }
 Type integer(int64_t min, int64_t max) { return {Kind::kInteger, min, max}; }
@@ -250,8 +251,10 @@ const std::vector<Key>& keys() {
       {KSE_KEY(kafka.tls.verify_hostname), boolean(),
        "check the broker's name against its certificate; `false` does what "
        "`ssl.endpoint.identification.algorithm=` does in Kafka clients"},
-      {KSE_KEY(kafka.sasl.mechanism), choice({"none", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}),
-       "SASL mechanism; any but `none` needs `kafka.sasl.username`"},
+      {KSE_KEY(kafka.sasl.mechanism),
+       choice({"none", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER"}),
+       "SASL mechanism; `GSSAPI` (Kerberos) needs `kafka.sasl.kerberos.principal` and `.keytab`, "
+       "`OAUTHBEARER` the `kafka.sasl.oauthbearer` keys, the others `kafka.sasl.username`"},
       {KSE_KEY(kafka.sasl.username), string(), "SASL user name"},
       {KSE_KEY(kafka.sasl.password), secret(),
        "SASL password; prefer `kafka.sasl.password_file` or `KSE_KAFKA_SASL_PASSWORD` (see "
@@ -259,6 +262,34 @@ const std::vector<Key>& keys() {
       {KSE_KEY(kafka.sasl.password_file), secret_file(),
        "file holding the SASL password (one trailing newline removed); not with "
        "`kafka.sasl.password`"},
+      {KSE_KEY(kafka.sasl.kerberos.service_name), name("a Kerberos service name"),
+       "GSSAPI: the brokers' principal is `<service_name>/<broker host>@REALM`, the host as in "
+       "`kafka.bootstrap_servers` and the brokers' advertised listeners (Kafka's "
+       "`sasl.kerberos.service.name`)"},
+      {KSE_KEY(kafka.sasl.kerberos.principal), string(),
+       "GSSAPI: the exporter's principal, e.g. `kse-exporter@EXAMPLE.COM`"},
+      {KSE_KEY(kafka.sasl.kerberos.keytab), private_file(),
+       "GSSAPI: keytab holding the key of `kafka.sasl.kerberos.principal`; the exporter logs in "
+       "from it into a private in-memory ticket cache (the probe: a cache file of its own, `KRB5CCNAME` "
+       "set at start), never the user's"},
+      {KSE_KEY(kafka.sasl.kerberos.config), readable_file(),
+       "GSSAPI: the krb5.conf naming the realm's KDC (else `KRB5_CONFIG`, else `/etc/krb5.conf`)"},
+      {KSE_KEY(kafka.sasl.oauthbearer.token_endpoint_url), string(),
+       "OAUTHBEARER: the OpenID Connect token endpoint the exporter and its probe get tokens from "
+       "(client credentials grant, KIP-768; Kafka's `sasl.oauthbearer.token.endpoint.url`)"},
+      {KSE_KEY(kafka.sasl.oauthbearer.client_id), string(),
+       "OAUTHBEARER: the exporter's client id at the token endpoint; the broker's principal is the "
+       "token's `sub` claim"},
+      {KSE_KEY(kafka.sasl.oauthbearer.client_secret), secret(),
+       "OAUTHBEARER: the client secret; prefer `kafka.sasl.oauthbearer.client_secret_file` or "
+       "`KSE_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET`"},
+      {KSE_KEY(kafka.sasl.oauthbearer.client_secret_file), secret_file(),
+       "file holding the client secret (one trailing newline removed); not with "
+       "`kafka.sasl.oauthbearer.client_secret`"},
+      {KSE_KEY(kafka.sasl.oauthbearer.scope), string(),
+       "OAUTHBEARER: the scope asked for, when the identity provider wants one"},
+      {KSE_KEY(kafka.sasl.oauthbearer.ca_file), pem_certificates(),
+       "OAUTHBEARER: CA of an https token endpoint (system store when empty)"},
       {KSE_KEY(collect.interval), duration(milliseconds(1000)), "time between collection cycles"},
       {KSE_KEY(collect.timeout), duration(milliseconds(100)),
        "a cycle gives up on what has not answered by then; below `collect.interval`"},
@@ -417,6 +448,9 @@ void apply(const Key& key, Config& config, const YAML::Node& node, const Origin&
     case Kind::kSecretFile:
       *std::get<std::string*>(field) = read_secret_file_path(node, origin, path);
       return;
+    case Kind::kPrivateFile:
+      *std::get<std::string*>(field) = read_secret_file_path(node, origin, path);
+      return;
     case Kind::kName: *std::get<std::string*>(field) = expect_scalar(node, origin, path, type.what); return;
     case Kind::kBool: *std::get<bool*>(field) = read_bool(node, origin, path); return;
     case Kind::kInteger: {
@@ -496,6 +530,7 @@ std::string allowed_text(const schema::Type& type) {
     case Kind::kString: return "a string";
     case Kind::kSecret: return "a string, never printed";
     case Kind::kSecretFile: return "a file that only its owner and group can read";
+    case Kind::kPrivateFile: return "a file that only its owner and group can read";
     case Kind::kName: return type.what;
     case Kind::kBool: return "true or false";
     case Kind::kInteger: return "an integer " + range;

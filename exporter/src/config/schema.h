@@ -40,6 +40,7 @@ enum class Kind {
   kString,           // any text; nothing means empty
   kSecret,           // any text, never printed; its sibling `<key>_file` may hold it instead
   kSecretFile,       // a file holding the secret of the key without `_file`, others may not read
+  kPrivateFile,      // a file others may not read that is used as it is (a Kerberos keytab), or nothing
   kName,             // any text, but something must be written; `what` says what it names
   kBool,             // true/false, yes/no, on/off
   kInteger,          // min..max

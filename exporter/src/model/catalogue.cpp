@@ -515,6 +515,15 @@ const metrics::Catalogue& catalogue() {
        "Collection cycles by result (ok, partial, failed).",
        kExporter,
        "model"},
+      {"kafka_sidecar_credential_reloads_total",
+       MetricType::kCounter,
+       {"result"},
+       "Changes of the login files (kafka.tls certificates and keys, secret files) seen while running: ok "
+       "when "
+       "every connection opened again with them, failed when they could not be used and the previous ones "
+       "stay.",
+       kExporter,
+       "model"},
       {"kafka_sidecar_last_collect_timestamp_seconds",
        MetricType::kGauge,
        {},

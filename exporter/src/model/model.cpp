@@ -527,6 +527,10 @@ std::vector<Family> build_exporter_families(const ExporterStats& stats, int32_t 
   for (const auto& family : stats.dropped_families) {
     add(f["kafka_sidecar_series_limit_dropped_families"], {family}, 1, owner);
   }
+  add(f["kafka_sidecar_credential_reloads_total"], {"failed"},
+      static_cast<double>(stats.credential_reloads_failed), owner);
+  add(f["kafka_sidecar_credential_reloads_total"], {"ok"}, static_cast<double>(stats.credential_reloads_ok),
+      owner);
   return f.take();
 }
 

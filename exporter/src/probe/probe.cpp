@@ -11,6 +11,7 @@
 #include <set>
 
 #include "common/clock.h"
+#include "oauth/token_provider.h"
 
 namespace kse::probe {
 
@@ -114,6 +115,11 @@ void log_callback(const rd_kafka_t* rk, int level, const char* facility, const c
   spdlog::log(spd, "probe: {} {}: {}", rd_kafka_name(rk), facility, message);
 }
 
+// OAUTHBEARER: librdkafka asks for a token at start and again at 80% of its lifetime.
+void token_refresh_callback(rd_kafka_t* client, const char*, void* opaque) {
+  static_cast<Probe*>(opaque)->on_token_refresh(client);
+}
+
 void commit_callback(rd_kafka_t*, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t*, void* opaque) {
   if (error == RD_KAFKA_RESP_ERR__NO_OFFSET) return;  // nothing new to commit
   static_cast<Probe*>(opaque)->on_commit(error == RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -170,13 +176,41 @@ rd_kafka_t* Probe::new_client(rd_kafka_type_t type, const std::map<std::string, 
       return 0;
     });
   }
+  if (options_.token_provider) {
+    rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf, token_refresh_callback);
+    rd_kafka_conf_enable_sasl_queue(conf, 1);  // served by the background thread enabled below
+  }
   char error[512];
   rd_kafka_t* client = rd_kafka_new(type, conf, error, sizeof error);
   if (!client) {
     rd_kafka_conf_destroy(conf);  // kept by the caller when creation fails
     throw ProbeError(std::string("probe: cannot create ") + (producer ? "producer: " : "consumer: ") + error);
   }
+  if (options_.token_provider) {
+    // On librdkafka's own thread: the first connect must not wait for the probe thread to poll.
+    if (rd_kafka_error_t* failure = rd_kafka_sasl_background_callbacks_enable(client)) {
+      const std::string reason = rd_kafka_error_string(failure);
+      rd_kafka_error_destroy(failure);
+      rd_kafka_destroy(client);
+      throw ProbeError("probe: OAUTHBEARER token callbacks: " + reason);
+    }
+  }
   return client;
+}
+
+void Probe::on_token_refresh(rd_kafka_t* client) {
+  try {
+    const oauth::AccessToken token = options_.token_provider->token();
+    const int64_t expires_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(token.expires_at.time_since_epoch()).count();
+    char error[512];
+    if (rd_kafka_oauthbearer_set_token(client, token.value.c_str(), expires_ms, token.principal.c_str(),
+                                       nullptr, 0, error, sizeof error) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_oauthbearer_set_token_failure(client, error);
+    }
+  } catch (const oauth::TokenError& error) {
+    rd_kafka_oauthbearer_set_token_failure(client, error.what());
+  }
 }
 
 Probe::~Probe() {

@@ -1,5 +1,6 @@
 #include "kafka/client/connection.h"
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,12 +8,17 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <exception>
+#include <functional>
 #include <random>
+#include <thread>
 
+#include "kafka/client/gssapi.h"
 #include "kafka/client/sasl.h"
 #include "kafka/generated/api_versions.h"
 #include "kafka/generated/sasl_authenticate.h"
 #include "kafka/generated/sasl_handshake.h"
+#include "oauth/token_provider.h"
 
 namespace kse::kafka {
 
@@ -20,6 +26,38 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+// Runs `work`, which blocks (GSS-API asks the KDC), on a thread of its own so the event loop
+// goes on; nothing at `deadline`, the thread then finishes into state no one reads.
+awaitable<std::optional<std::string>> off_loop(asio::io_context& io, Deadline deadline,
+                                               std::function<std::string()> work) {
+  struct Outcome {
+    std::atomic<bool> done{false};
+    std::string value;
+    std::exception_ptr error;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  std::thread([outcome, work = std::move(work)]() mutable {
+    try {
+      outcome->value = work();
+    } catch (...) {
+      outcome->error = std::current_exception();
+    }
+    outcome->done.store(true, std::memory_order_release);
+  }).detach();
+  asio::steady_timer poll(io);
+  while (!outcome->done.load(std::memory_order_acquire)) {
+    if (std::chrono::steady_clock::now() >= deadline) co_return std::nullopt;
+    poll.expires_after(std::chrono::milliseconds(5));
+    co_await poll.async_wait(use_awaitable);
+  }
+  if (outcome->error) std::rethrow_exception(outcome->error);
+  co_return std::move(outcome->value);
+}
+
+}  // namespace
 
 // Plain TCP or TLS over TCP, chosen once per connection.
 struct BrokerConnection::Transport {
@@ -192,7 +230,15 @@ awaitable<void> BrokerConnection::read_loop(std::shared_ptr<Transport> transport
     }
   } catch (const std::exception& error) {
     if (generation == generation_) {
-      fail_all(Error{Error::Kind::kConnection, describe() + ": connection lost: " + error.what()});
+      std::string what = error.what();
+      // With TLS 1.3 a broker checks the client's certificate after the handshake has ended
+      // for the client, and says no with an alert on the first read.
+      if (what.find("alert") != std::string::npos && what.find("certificate") != std::string::npos) {
+        what = "the broker refused the TLS connection (" + what +
+               "): it requires a client certificate signed by a CA it trusts (kafka.tls.cert_file, "
+               "kafka.tls.key_file)";
+      }
+      fail_all(Error{Error::Kind::kConnection, describe() + ": connection lost: " + what});
       close();
     }
   }
@@ -209,6 +255,12 @@ awaitable<std::optional<Error>> BrokerConnection::ensure_ready(Deadline deadline
     if (std::chrono::steady_clock::now() >= deadline && state_ != State::kReady) {
       co_return Error{Error::Kind::kTimeout, describe() + ": not connected before the deadline"};
     }
+  }
+  // KIP-368: the broker ends a login at its session's end (an OAUTHBEARER token's expiry); the
+  // connection opens again, with a fresh token, between requests before then.
+  if (state_ == State::kReady && session_renew_at_ &&
+      std::chrono::steady_clock::now() >= *session_renew_at_ && pending_.empty()) {
+    close();
   }
   if (state_ == State::kReady) co_return std::nullopt;
   if (last_failure_ && std::chrono::steady_clock::now() < retry_after_) {
@@ -240,6 +292,7 @@ awaitable<std::optional<Error>> BrokerConnection::ensure_ready(Deadline deadline
 
 awaitable<std::optional<Error>> BrokerConnection::connect(Deadline deadline) {
   const uint64_t generation = ++generation_;
+  session_renew_at_.reset();
   auto transport = std::make_shared<Transport>(io_, tls_);
   transport_ = transport;
   // Closing the socket at the deadline aborts whichever step is still waiting.
@@ -315,10 +368,10 @@ awaitable<std::optional<Error>> BrokerConnection::handshake(Deadline deadline) {
 
 awaitable<std::optional<Error>> BrokerConnection::authenticate(Deadline deadline) {
   const auto& sasl = config_.sasl;
+  const std::string& user = sasl.mechanism == "GSSAPI" ? sasl.kerberos_principal : sasl.username;
   auto auth_error = [&](const std::string& what) {
     return Error{Error::Kind::kAuthentication, describe() + ": SASL " + sasl.mechanism +
-                                                   " authentication of user '" + sasl.username +
-                                                   "' failed: " + what};
+                                                   " authentication of user '" + user + "' failed: " + what};
   };
   SaslHandshakeRequest hello;
   hello.mechanism = sasl.mechanism;
@@ -347,6 +400,35 @@ awaitable<std::optional<Error>> BrokerConnection::authenticate(Deadline deadline
     auto reply = co_await round(plain_token(sasl.username, sasl.password));
     co_return failed(reply);
   }
+  if (sasl.mechanism == "OAUTHBEARER") co_return co_await authenticate_oauthbearer(version, deadline);
+  if (sasl.mechanism == "GSSAPI") {
+    auto gss = std::make_shared<GssapiClient>(sasl.kerberos_service_name, host_, sasl.kerberos_principal,
+                                              sasl.kerberos_keytab);
+    std::string server_token;
+    try {
+      // Context tokens until the context is complete, then the answer to the broker's
+      // security-layer offer (RFC 4752); a broker needs two or three exchanges.
+      for (int exchanges = 0;; ++exchanges) {
+        if (exchanges == 8) co_return auth_error("no security context after 8 exchanges");
+        const bool answer_offer = gss->established();
+        // Named, not a temporary of the co_await: GCC 12 destroys such a lambda twice.
+        std::function<std::string()> work = [gss, server_token, answer_offer] {
+          return answer_offer ? gss->security_layer(server_token) : gss->step(server_token);
+        };
+        auto token = co_await off_loop(io_, deadline, std::move(work));
+        if (!token) {
+          co_return Error{Error::Kind::kTimeout, describe() + ": SASL GSSAPI authentication of user '" +
+                                                     user + "': no answer from the KDC before the deadline"};
+        }
+        auto reply = co_await round(*token);
+        if (auto error = failed(reply)) co_return error;
+        if (answer_offer) co_return std::nullopt;
+        server_token.assign(reply.value().auth_bytes.begin(), reply.value().auth_bytes.end());
+      }
+    } catch (const std::exception& error) {
+      co_return auth_error(error.what());
+    }
+  }
   try {
     ScramClient scram(sasl.mechanism, sasl.username, sasl.password);
     auto first = co_await round(scram.client_first());
@@ -360,6 +442,71 @@ awaitable<std::optional<Error>> BrokerConnection::authenticate(Deadline deadline
     co_return auth_error(error.what());
   }
   co_return std::nullopt;
+}
+
+awaitable<std::optional<Error>> BrokerConnection::authenticate_oauthbearer(int16_t version,
+                                                                           Deadline deadline) {
+  const auto provider = config_.sasl.token_provider;
+  if (!provider) {
+    co_return Error{Error::Kind::kAuthentication, describe() + ": SASL OAUTHBEARER: no token provider"};
+  }
+  const std::string who = describe() + ": SASL OAUTHBEARER authentication of client '" +
+                          provider->credentials().client_id + "' failed: ";
+  auto token = provider->cached_token();
+  if (!token) {
+    // A fetch blocks for up to its timeout: off the event loop, as GSSAPI's KDC exchange. The
+    // outcome comes back as off_loop's text: "" when the provider holds a new token, else why not.
+    auto failure = co_await off_loop(io_, deadline, [provider] {
+      try {
+        provider->token();
+        return std::string();
+      } catch (const oauth::TokenError& error) {
+        // An endpoint that cannot be reached is retried like a broker; a refusal like a wrong password.
+        return std::string(error.refused() ? "A" : "C") + error.what();
+      }
+    });
+    if (!failure) {
+      co_return Error{
+          Error::Kind::kTimeout,
+          who + "no token from " + provider->credentials().token_endpoint_url + " before the deadline"};
+    }
+    if (!failure->empty()) {
+      Error error{Error::Kind::kConnection, who + failure->substr(1)};
+      if (failure->front() == 'A') error.kind = Error::Kind::kAuthentication;
+      co_return error;
+    }
+    token = provider->latest_token();
+    if (!token) co_return Error{Error::Kind::kAuthentication, who + "the token expired as it arrived"};
+  }
+  auto round = [&](const std::string& bytes) -> awaitable<Result<SaslAuthenticateResponse>> {
+    SaslAuthenticateRequest request;
+    request.auth_bytes.assign(bytes.begin(), bytes.end());
+    co_return co_await exchange_decoded(request, version, deadline);
+  };
+  auto reply = co_await round(oauthbearer_initial_response(token->value));
+  if (!reply.ok()) co_return reply.error();
+  std::string refusal;
+  if (reply.value().error_code != 0) {
+    refusal = reply.value().error_message.value_or(error_name(reply.value().error_code));
+  } else if (!reply.value().auth_bytes.empty()) {
+    // RFC 7628 3.2.2: an error challenge such as {"status":"invalid_token"}; once acknowledged,
+    // the broker ends the exchange with its error.
+    refusal.assign(reply.value().auth_bytes.begin(), reply.value().auth_bytes.end());
+    auto ended = co_await round(kOAuthBearerErrorAcknowledgement);
+    if (ended.ok() && ended.value().error_code != 0 && ended.value().error_message) {
+      refusal = *ended.value().error_message;
+    }
+  } else {
+    if (const int64_t lifetime = reply.value().session_lifetime_ms; lifetime > 0) {
+      session_renew_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(lifetime * 85 / 100);
+    }
+    co_return std::nullopt;
+  }
+  provider->forget(*token);
+  co_return Error{
+      Error::Kind::kAuthentication,
+      who + "the broker refused the token: " + refusal + "; the token has " + token->claims +
+          ", which the listener's sasl.oauthbearer.expected.issuer and expected.audience must accept"};
 }
 
 }  // namespace kse::kafka

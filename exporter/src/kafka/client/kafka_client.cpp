@@ -25,27 +25,32 @@ std::pair<std::string, int> split_host_port(const std::string& entry) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   return {host, port};
 }
+
+// Throws std::invalid_argument naming what is wrong with the files.
+std::unique_ptr<boost::asio::ssl::context> make_tls_context(const TlsSettings& tls) {
+  auto context = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
+  context->set_verify_mode(boost::asio::ssl::verify_peer);
+  try {
+    if (tls.ca_file.empty()) {
+      context->set_default_verify_paths();
+    } else {
+      context->load_verify_file(tls.ca_file);
+    }
+    if (!tls.cert_file.empty()) {
+      context->use_certificate_chain_file(tls.cert_file);
+      context->use_private_key_file(tls.key_file, boost::asio::ssl::context::pem);
+    }
+  } catch (const boost::system::system_error& error) {
+    throw std::invalid_argument("TLS setup failed: " + std::string(error.what()));
+  }
+  return context;
+}
+
 }  // namespace
 
 KafkaClient::KafkaClient(boost::asio::io_context& io, ClientConfig config)
     : io_(io), config_(std::move(config)) {
-  if (config_.tls.enabled) {
-    tls_ = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
-    tls_->set_verify_mode(boost::asio::ssl::verify_peer);
-    try {
-      if (config_.tls.ca_file.empty()) {
-        tls_->set_default_verify_paths();
-      } else {
-        tls_->load_verify_file(config_.tls.ca_file);
-      }
-      if (!config_.tls.cert_file.empty()) {
-        tls_->use_certificate_chain_file(config_.tls.cert_file);
-        tls_->use_private_key_file(config_.tls.key_file, boost::asio::ssl::context::pem);
-      }
-    } catch (const boost::system::system_error& error) {
-      throw std::invalid_argument("TLS setup failed: " + std::string(error.what()));
-    }
-  }
+  if (config_.tls.enabled) tls_ = make_tls_context(config_.tls);
   int32_t pseudo_id = -1;
   for (const auto& entry : config_.bootstrap_servers) {
     auto [host, port] = split_host_port(entry);
@@ -53,6 +58,25 @@ KafkaClient::KafkaClient(boost::asio::io_context& io, ClientConfig config)
         std::make_shared<BrokerConnection>(io_, pseudo_id--, host, port, config_, tls_.get(), costs_));
   }
   if (bootstrap_.empty()) throw std::invalid_argument("no bootstrap servers");
+}
+
+void KafkaClient::reload_credentials(const TlsSettings& tls, const SaslSettings& sasl) {
+  std::unique_ptr<boost::asio::ssl::context> fresh;
+  if (tls.enabled) fresh = make_tls_context(tls);  // throws before anything changes
+  config_.tls = tls;
+  config_.sasl = sasl;
+  // A closed connection's last handlers may still run: its context lives one more reload.
+  retired_tls_ = std::move(tls_);
+  tls_ = std::move(fresh);
+  auto reopen = [this](std::shared_ptr<BrokerConnection>& connection) {
+    connection->close();
+    connection = std::make_shared<BrokerConnection>(io_, connection->broker_id(), connection->host(),
+                                                    connection->port(), config_, tls_.get(), costs_);
+  };
+  for (auto& [id, connection] : brokers_) reopen(connection);
+  for (auto& connection : bootstrap_) reopen(connection);
+  for (auto& [id, connection] : controller_lane_) connection->close();
+  controller_lane_.clear();  // opened again on first use
 }
 
 KafkaClient::~KafkaClient() {

@@ -67,6 +67,11 @@ std::string plain_token(const std::string& username, const std::string& password
   return std::string("\0", 1) + username + std::string("\0", 1) + password;
 }
 
+std::string oauthbearer_initial_response(const std::string& token) {
+  const std::string separator(1, '\x01');  // "\x01auth" in one literal would be byte 0x1a, then "uth"
+  return "n,," + separator + "auth=Bearer " + token + separator + separator;
+}
+
 ScramClient::ScramClient(std::string mechanism, std::string username, std::string password, std::string nonce)
     : mechanism_(std::move(mechanism)),
       username_(std::move(username)),

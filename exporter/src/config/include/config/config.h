@@ -29,11 +29,30 @@ struct TlsClientConfig {
   bool verify_hostname = true;
 };
 
+struct KerberosConfig {
+  std::string service_name = "kafka";
+  std::string principal;
+  std::string keytab;
+  std::string config;  // krb5.conf; empty: KRB5_CONFIG, else /etc/krb5.conf
+};
+
+// OAUTHBEARER with OAuth 2 client credentials (KIP-768).
+struct OAuthBearerConfig {
+  std::string token_endpoint_url;
+  std::string client_id;
+  std::string client_secret;
+  std::string client_secret_file;  // read into `client_secret` by read_secret_files()
+  std::string scope;
+  std::string ca_file;
+};
+
 struct SaslConfig {
-  std::string mechanism = "none";  // none, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+  std::string mechanism = "none";  // none, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI, OAUTHBEARER
   std::string username;
   std::string password;
   std::string password_file;  // read into `password` by read_secret_files()
+  KerberosConfig kerberos;    // GSSAPI
+  OAuthBearerConfig oauthbearer;
 };
 
 struct KafkaConfig {
@@ -161,6 +180,14 @@ void apply_override(Config& config, const std::string& assignment, const std::st
 // Reads every `*_file` secret key (kafka.sasl.password_file...) into its sibling, once all
 // layers are merged; a secret given both ways is refused. Throws ConfigError.
 void read_secret_files(Config& config);
+
+// The files the logins to Kafka read (the `kafka.*` certificates, keys and secret files), in
+// key order: watched while the exporter runs, so that rotated material is used without a restart.
+std::vector<std::string> credential_files(const Config& config);
+
+// Reads every `*_file` secret again, replacing what an earlier read put in its sibling, with the
+// checks of the first read (readable, not empty, not readable by every user). Throws ConfigError.
+void reread_secret_files(Config& config);
 
 // One line per secret written in the configuration file or on the command line rather than
 // in a `*_file` key or the environment, for the log; never the secret itself.

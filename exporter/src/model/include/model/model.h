@@ -54,6 +54,9 @@ struct ExporterStats {
   std::map<int, size_t> series_per_port;
   std::vector<std::string> dropped_families;
   ProcessCost cost;
+  // Rotated login files taken into use, and changes that could not be used.
+  uint64_t credential_reloads_ok = 0;
+  uint64_t credential_reloads_failed = 0;
 };
 
 std::vector<metrics::Family> build_cluster_families(const ClusterSnapshot& snapshot,

@@ -21,6 +21,10 @@
 // probe topic (one partition led by every broker), consumed back in its own
 // group and committed, each step timed and attributed to the broker measured.
 // It runs on its own thread with librdkafka and never writes to another topic.
+namespace kse::oauth {
+class TokenProvider;
+}  // namespace kse::oauth
+
 namespace kse::probe {
 
 struct ProbeOptions {
@@ -33,6 +37,8 @@ struct ProbeOptions {
   std::chrono::milliseconds retention{3600000};
   int replication_factor = 3;
   std::optional<int32_t> only_broker;  // sidecar mode: measure this broker's partitions only
+  // sasl.mechanisms=OAUTHBEARER: librdkafka asks this provider for its tokens.
+  std::shared_ptr<oauth::TokenProvider> token_provider;
 };
 
 class ProbeError : public std::runtime_error {
@@ -60,6 +66,7 @@ class Probe {
   struct Handles;
   void on_delivery(int32_t partition, uint64_t sequence, bool ok, int32_t broker);
   void on_commit(bool ok);
+  void on_token_refresh(rd_kafka_t* client);
 
  private:
   // A librdkafka producer or consumer with our settings and callbacks.

@@ -2,8 +2,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace kse::oauth {
+class TokenProvider;
+}  // namespace kse::oauth
 
 namespace kse::kafka {
 
@@ -16,9 +21,15 @@ struct TlsSettings {
 };
 
 struct SaslSettings {
-  std::string mechanism = "none";  // none, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+  std::string mechanism = "none";  // none, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI
   std::string username;
   std::string password;
+  // GSSAPI: the broker's principal is kerberos_service_name/<broker host>.
+  std::string kerberos_service_name = "kafka";
+  std::string kerberos_principal;
+  std::string kerberos_keytab;
+  // OAUTHBEARER: the tokens to log in with, shared with the probe.
+  std::shared_ptr<oauth::TokenProvider> token_provider;
 };
 
 struct ClientConfig {

@@ -120,6 +120,7 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
   boost::asio::awaitable<std::optional<Error>> connect(Deadline deadline);
   boost::asio::awaitable<std::optional<Error>> handshake(Deadline deadline);
   boost::asio::awaitable<std::optional<Error>> authenticate(Deadline deadline);
+  boost::asio::awaitable<std::optional<Error>> authenticate_oauthbearer(int16_t version, Deadline deadline);
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Transport> transport, uint64_t generation);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<Transport> transport, uint64_t generation);
   void fail_all(const Error& error);
@@ -147,6 +148,8 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
   std::optional<Error> last_failure_;
   std::chrono::steady_clock::time_point retry_after_{};
   std::chrono::milliseconds backoff_{0};
+  // When the broker announced a session lifetime (KIP-368): reconnect, once idle, after this.
+  std::optional<std::chrono::steady_clock::time_point> session_renew_at_;
 };
 
 }  // namespace kse::kafka

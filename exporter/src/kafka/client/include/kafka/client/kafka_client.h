@@ -118,6 +118,10 @@ class KafkaClient {
   std::vector<int32_t> broker_ids() const;
   const ClientConfig& config() const { return config_; }
 
+  // Rotated credentials: every connection is closed and opens again with `tls` and `sasl`.
+  // Throws std::invalid_argument, and keeps the current ones, when the TLS files are unusable.
+  void reload_credentials(const TlsSettings& tls, const SaslSettings& sasl);
+
  private:
   // The loop of send_any: runs `attempt(connection, deadline)`, an awaitable<Result<T>>, on one
   // broker after another until one answers; `controller_lane` picks the second connections.
@@ -161,6 +165,7 @@ class KafkaClient {
   boost::asio::io_context& io_;
   ClientConfig config_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::unique_ptr<boost::asio::ssl::context> retired_tls_;
   std::shared_ptr<ResponseCosts> costs_ = std::make_shared<ResponseCosts>();
   std::map<int32_t, std::shared_ptr<BrokerConnection>> brokers_;
   // Second connections for requests forwarded to the controller (send_any).

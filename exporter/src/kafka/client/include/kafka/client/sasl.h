@@ -3,11 +3,17 @@
 #include <optional>
 #include <string>
 
-// SASL mechanisms spoken inside SaslAuthenticate: PLAIN (RFC 4616) and SCRAM
-// (RFC 5802 / 7677) with SHA-256 or SHA-512.
+// SASL mechanisms spoken inside SaslAuthenticate: PLAIN (RFC 4616), SCRAM
+// (RFC 5802 / 7677) with SHA-256 or SHA-512, and OAUTHBEARER's client message (RFC 7628).
 namespace kse::kafka {
 
 std::string plain_token(const std::string& username, const std::string& password);
+
+// OAUTHBEARER (RFC 7628, KIP-255): the client's initial response carrying a bearer token,
+// "n,,\x01auth=Bearer <token>\x01\x01".
+std::string oauthbearer_initial_response(const std::string& token);
+// What a client sends after the broker's error challenge, so the broker ends the exchange.
+inline constexpr char kOAuthBearerErrorAcknowledgement[] = "\x01";
 
 class ScramClient {
  public:
