@@ -4,7 +4,8 @@
 
 namespace kse::app {
 
-CredentialWatch::CredentialWatch(std::vector<std::string> files) : files_(std::move(files)), stamps_(stamp()) {}
+CredentialWatch::CredentialWatch(std::vector<std::string> files)
+    : files_(std::move(files)), stamps_(stamp()) {}
 
 bool CredentialWatch::changed() {
   auto now = stamp();
@@ -23,7 +24,8 @@ std::vector<CredentialWatch::Stamp> CredentialWatch::stamp() const {
       out.emplace_back(0, 0, 0, 0, false);
       continue;
     }
-    const int64_t modified = static_cast<int64_t>(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec;
+    const int64_t modified =
+        static_cast<int64_t>(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec;
     out.emplace_back(status.st_dev, status.st_ino, status.st_size, modified, true);
   }
   return out;

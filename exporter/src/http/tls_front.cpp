@@ -101,9 +101,9 @@ awaitable<void> serve(std::shared_ptr<TlsFront::Listener> listener, tcp::socket 
   boost::system::error_code error;
   co_await relay->tls.async_handshake(asio::ssl::stream_base::server, kRedirect(error));
   if (!error) {
-    co_await relay->plain.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(),
-                                                      static_cast<unsigned short>(listener->backend)),
-                                        kRedirect(error));
+    co_await relay->plain.async_connect(
+        tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(listener->backend)),
+        kRedirect(error));
   }
   if (error) {
     relay->close();
