@@ -18,7 +18,6 @@ KSE_PORT_OFFSET. A cluster without GSSAPI fails the test.
 Usage: gssapi_e2e_test.py SOURCE_DIR BUILD_DIR"""
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,32 +25,17 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import (Children, cluster_env, fail, http_get, log_ends, parse_page, quick_exporter_config,  # noqa: E402
-                     run_test, served, tool, until, valid_pages)
+from harness import Children, cluster_env, fail, log_ends, quick_exporter_config, run_test, served, tool  # noqa: E402
+from logins import full_page, plaintext_probe, ports, refused_login  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-gssapi-"))
 children = Children(work)
 EXPORTER = build / "exporter" / "kafka-sidecar-exporter"
 TOPIC = f"kse-gssapi-{int(time.time())}"
-BROKERS = (1, 2, 3)
 ENV_KEYS = ("KRB5_CONFIG", "KERBEROS_REALM", "KERBEROS_PRINCIPAL", "KERBEROS_KEYTAB", "KERBEROS_CLIENT_KEYTAB",
             "KERBEROS_REMOVED_PRINCIPAL", "KERBEROS_REMOVED_KEYTAB", "KERBEROS_TOOL_JAVA_OPTS",
             "CLIENT_CONFIG_GSSAPI")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ports():
-    """A cluster port and a base with the three broker ports after it, all free now."""
-    while True:
-        cluster, base = free_port(), free_port()
-        if cluster not in range(base, base + 3) and base + 3 < 65535:
-            return cluster, base
 
 
 def gssapi_config(env, principal, keytab, cluster_port, broker_base, probe):
@@ -75,18 +59,6 @@ def start(name, text):
         process = subprocess.Popen([str(EXPORTER), "-c", str(config)], stdout=out, stderr=subprocess.STDOUT, env=clean)
     children.processes.append(process)
     return process
-
-
-def page(port):
-    return parse_page(http_get(f"http://127.0.0.1:{port}/metrics", 10).decode())
-
-
-def families(series):
-    return {name for name, _ in series}
-
-
-def all_ports(cluster_port, base):
-    return [cluster_port] + [base + b - 1 for b in BROKERS]
 
 
 def kdc(action):
@@ -130,56 +102,21 @@ def main():
     print(f"kafka-get-offsets logs in with GSSAPI as {env['KERBEROS_CLIENT_PRINCIPAL']}: {tool_ends}", flush=True)
 
     plain_cluster, plain_base = ports()
-    plain_probe = f"probe: {{enabled: true, group: kse-plain-probe-{plain_cluster}, interval: 1s}}"
     start("plaintext", quick_exporter_config(env["BOOTSTRAP"], plain_cluster, plain_base)
-          .replace("probe: {enabled: false}", plain_probe))
+          .replace("probe: {enabled: false}", plaintext_probe(plain_cluster)))
     cluster_port, base = ports()
     start("exporter", gssapi_config(env, env["KERBEROS_PRINCIPAL"], env["KERBEROS_KEYTAB"], cluster_port, base, True))
-
-    def collected(port, base_port):
-        series = valid_pages(all_ports(port, base_port))
-        ups = served(series, "kafka_sidecar_collector_up")
-        probe = served(series, "kafka_probe_up")
-        offsets = {p: served(series, "kafka_topic_partition_current_offset", topic=TOPIC, partition=p) for p in ends}
-        if ups and min(ups) == 1 and len(probe) == len(BROKERS) and min(probe) == 1 and all(offsets.values()):
-            return series
-        return None
-
-    gssapi = until("the GSSAPI exporter collects every family and its probe is up", 120,
-                   lambda: collected(cluster_port, base), lambda: open(work / "exporter.log").read()[-600:])
-    plain = until("the PLAINTEXT exporter collects every family", 120, lambda: collected(plain_cluster, plain_base))
-    difference = None
-    for _ in range(10):  # a family can depend on the moment (a probe latency left out for a round)
-        difference = families(gssapi) ^ families(plain)
-        if not difference:
-            break
-        time.sleep(2)
-        gssapi, plain = valid_pages(all_ports(cluster_port, base)), valid_pages(all_ports(plain_cluster, plain_base))
-    if difference:
-        fail(f"families only on one of GSSAPI / PLAINTEXT: {sorted(difference)}")
-    for partition, end in ends.items():
-        got = served(gssapi, "kafka_topic_partition_current_offset", topic=TOPIC, partition=partition)
-        if got != [end]:
-            fail(f"{TOPIC}-{partition}: log end {got} over GSSAPI, kafka-get-offsets says {end}")
+    gssapi = full_page("GSSAPI", (cluster_port, base), (plain_cluster, plain_base), TOPIC, ends, work / "exporter.log")
     received = sum(served(gssapi, "kafka_probe_messages_received_total"))
     if received <= 0:
         fail("the probe received nothing over GSSAPI")
-    print(f"GSSAPI: {len(families(gssapi))} families as over PLAINTEXT, {len(ends)} log ends equal to "
+    print(f"GSSAPI: {len({name for name, _ in gssapi})} families as over PLAINTEXT, {len(ends)} log ends equal to "
           f"kafka-get-offsets, probe up on every broker ({received:.0f} received)", flush=True)
     if not any(path.name.startswith("kse-exporter-krb5-") for path in pathlib.Path(os.environ.get("TMPDIR", "/tmp")).iterdir()):
         fail("the probe's private ticket cache directory is missing while the exporter runs")
 
     def refused(name, port, reason):
-        def check():
-            # The metadata collector logs in first; without it nothing else is read.
-            series = page(port)
-            up = served(series, "kafka_sidecar_collector_up", collector="metadata")
-            errors = served(series, "kafka_sidecar_collector_error_info", collector="metadata", reason="authentication")
-            brokers = served(series, "kafka_broker_up")
-            return series if up == [0.0] and errors == [1.0] and not any(brokers) else None
-
-        until(f"{name}: the metadata collector down with reason authentication", 60, check,
-              lambda: [(n, sorted(ls), v) for (n, ls), v in page(port).items() if n.startswith("kafka_sidecar_collector")])
+        refused_login(name, port)
         text = (work / f"{name}.log").read_text()
         if reason not in text:
             fail(f"{name}: the exporter's log does not say '{reason}': {text[-800:]}")
