@@ -52,11 +52,18 @@ oidc_start() {
   mkdir -p "$dir"
   rm -f "$dir/pid"
   echo "${KSE_OIDC_TOKEN_LIFETIME:-60}" >"$dir/lifetime"
+  # kse-jwt-client authenticates with a key (private_key_jwt): the endpoint knows its public half.
+  if [[ ! -s "$dir/kse-jwt-client.pub.pem" ]]; then
+    (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/kse-jwt-client-key.pem" 2>/dev/null &&
+      openssl pkey -in "$dir/kse-jwt-client-key.pem" -pubout -out "$dir/kse-jwt-client.pub.pem") ||
+      die "cannot make the key of the OIDC test client kse-jwt-client in $dir"
+  fi
   # Like a broker: its own session, a child of init, its pid written by the process itself.
   # shellcheck disable=SC2016 # $$ is the inner shell's
   (setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$dir/pid" \
     "$python" "$KSE_CLUSTER_SCRIPTS/oidc-token-server" --host "$CLUSTER_HOST" --port "$port" \
-    --lifetime "$(cat "$dir/lifetime")" >>"$dir/server.log" 2>&1 </dev/null 9>&- 8>&- &)
+    --lifetime "$(cat "$dir/lifetime")" --jwt-client-key "$dir/kse-jwt-client.pub.pem" \
+    >>"$dir/server.log" 2>&1 </dev/null 9>&- 8>&- &)
   local waited=0
   until oidc_pid >/dev/null && curl -fsS -m 2 "$(oidc_url)/jwks" >/dev/null 2>&1; do
     ((waited++ < 100)) || die "the OIDC token endpoint did not answer on $(oidc_url)/jwks within 10 s: $(tail -5 "$dir/server.log" 2>/dev/null)"
@@ -108,4 +115,6 @@ oidc_env() {
   echo "OIDC_EXPIRED_CLIENT_SECRET=expired-secret"
   echo "OIDC_WRONG_AUDIENCE_CLIENT_ID=kse-wrong-audience"
   echo "OIDC_WRONG_AUDIENCE_CLIENT_SECRET=wrong-audience-secret"
+  echo "OIDC_JWT_CLIENT_ID=kse-jwt-client"
+  echo "OIDC_JWT_CLIENT_KEY=$(oidc_dir)/kse-jwt-client-key.pem"
 }

@@ -216,9 +216,11 @@ TEST(ConfigTest, OAuthBearerNeedsEndpointClientIdAndSecret) {
   EXPECT_EQ(error_of(endpoint + "https://idp.example/token\n"),
             "exporter.yml:3: key 'kafka.sasl.oauthbearer.client_id': found nothing, allowed the exporter's "
             "client id when kafka.sasl.mechanism is OAUTHBEARER");
-  EXPECT_EQ(error_of(endpoint + "https://idp.example/token\n      client_id: kse\n"),
-            "exporter.yml:3: key 'kafka.sasl.oauthbearer.client_secret': found nothing, allowed the client "
-            "secret (or kafka.sasl.oauthbearer.client_secret_file) when kafka.sasl.mechanism is OAUTHBEARER");
+  EXPECT_EQ(
+      error_of(endpoint + "https://idp.example/token\n      client_id: kse\n"),
+      "exporter.yml:3: key 'kafka.sasl.oauthbearer.client_secret': found nothing, allowed the client "
+      "secret (or kafka.sasl.oauthbearer.client_secret_file, or kafka.sasl.oauthbearer.private_key_file) "
+      "when kafka.sasl.mechanism is OAUTHBEARER");
   EXPECT_EQ(error_of(endpoint + "https://idp.example/token\n      client_id: kse\n      client_secret: s\n"),
             "");
 }

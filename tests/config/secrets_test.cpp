@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -233,6 +234,25 @@ TEST_F(SecretsTest, RotatedSecretFilesAreReadAgainWithTheChecksOfTheStart) {
   }
   write("sasl", "", 0600);
   EXPECT_THROW(reread_secret_files(config), ConfigError) << "an emptied secret file";
+}
+
+// private_key_jwt: the client's key instead of a secret, watched like the other login files.
+TEST_F(SecretsTest, OAuthBearerTakesASecretOrAPrivateKeyNotBoth) {
+  const std::string key = dir_ + "/client-key.pem";
+  ASSERT_EQ(std::system(("openssl genpkey -algorithm RSA -out " + key + " 2>/dev/null").c_str()), 0);
+  files_.push_back(key);
+  ::chmod(key.c_str(), 0600);
+  const std::string oauth =
+      "kafka:\n  sasl:\n    mechanism: OAUTHBEARER\n    oauthbearer:\n"
+      "      token_endpoint_url: https://idp.example/token\n      client_id: kse\n"
+      "      private_key_file: " +
+      key + "\n";
+  const Config config = load(oauth);
+  EXPECT_EQ(config.kafka.sasl.oauthbearer.private_key_file, key);
+  EXPECT_EQ(credential_files(config), std::vector<std::string>{key});
+  EXPECT_EQ(error_of(oauth + "      client_secret: s\n"),
+            "exporter.yml:7: key 'kafka.sasl.oauthbearer.private_key_file': found it together with a client "
+            "secret, allowed one way for the client to authenticate");
 }
 
 }  // namespace

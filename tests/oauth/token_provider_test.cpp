@@ -14,6 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
 #include "common/base64.h"
 
 namespace kse::oauth {
@@ -122,7 +129,13 @@ struct FakeClock {
 };
 
 ClientCredentials credentials(const std::string& url) {
-  return {url, "kse-exporter", "s:cret", "kafka read", "", std::chrono::milliseconds(2000)};
+  ClientCredentials credentials;
+  credentials.token_endpoint_url = url;
+  credentials.client_id = "kse-exporter";
+  credentials.client_secret = "s:cret";
+  credentials.scope = "kafka read";
+  credentials.timeout = std::chrono::milliseconds(2000);
+  return credentials;
 }
 
 TEST(TokenProviderTest, FetchesWithClientCredentialsAndRenewsAtEightyPercent) {
@@ -252,6 +265,98 @@ TEST(TokenProviderTest, AnOpaqueTokenLastsItsExpiresIn) {
       parse_token_response(credentials("http://idp/token"), 200, R"({"access_token":"opaque"})", now),
       TokenError);
   EXPECT_THROW(parse_token_response(credentials("http://idp/token"), 200, "not json", now), TokenError);
+}
+
+using Key = std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)>;
+
+// A new key written as PEM (mode 0600) to a file of the test's own.
+std::string write_key(const Key& key, const std::string& name) {
+  const std::string path = testing::TempDir() + "/" + name + "-" + std::to_string(::getpid()) + ".pem";
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "w"), &std::fclose);
+  PEM_write_PrivateKey(file.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  std::filesystem::permissions(path,
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return path;
+}
+
+std::string base64url_decoded(std::string text) {
+  for (char& c : text) {
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  while (text.size() % 4 != 0) text += '=';
+  return common::base64_decode(text).value_or("(not base64)");
+}
+
+// private_key_jwt (RFC 7523): no basic auth; the form carries the client id and a JWT that the
+// client's public key verifies, naming the client as issuer and subject and the endpoint as audience.
+TEST(TokenProviderTest, APrivateKeySignsTheClientAssertionInsteadOfASecret) {
+  Key key(EVP_RSA_gen(2048), &EVP_PKEY_free);
+  ASSERT_TRUE(key);
+  FakeClock clock;
+  TinyTokenEndpoint endpoint([&clock](const std::string&) {
+    return std::pair{
+        200, token_answer(jwt(R"({"sub":"kse-jwt","exp":)" + std::to_string(clock.now + 100) + "}"), 100)};
+  });
+  ClientCredentials signed_in = credentials(endpoint.url());
+  signed_in.client_id = "kse-jwt";
+  signed_in.client_secret.clear();
+  signed_in.private_key_file = write_key(key, "client-key");
+  signed_in.key_id = "key-2";
+  TokenProvider provider(signed_in, std::ref(clock));
+  EXPECT_EQ(provider.token().principal, "kse-jwt");
+  const std::string request = endpoint.requests().at(0);
+  EXPECT_EQ(request.find("Authorization:"), std::string::npos) << request;
+  const std::string marker = "&client_assertion=";
+  const size_t at = request.find(marker);
+  ASSERT_NE(at, std::string::npos) << request;
+  EXPECT_NE(request.find("&client_id=kse-jwt&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-"
+                         "assertion-type%3Ajwt-bearer"),
+            std::string::npos)
+      << request;
+  const std::string assertion = request.substr(at + marker.size());
+  const size_t first = assertion.find('.');
+  const size_t second = assertion.rfind('.');
+  ASSERT_NE(first, second) << assertion;
+  const std::string header = base64url_decoded(assertion.substr(0, first));
+  const std::string claims = base64url_decoded(assertion.substr(first + 1, second - first - 1));
+  const std::string signature = base64url_decoded(assertion.substr(second + 1));
+  EXPECT_EQ(header, R"({"alg":"RS256","typ":"JWT","kid":"key-2"})");
+  const std::string issued = std::to_string(clock.now.load());
+  EXPECT_EQ(claims.rfind(R"({"iss":"kse-jwt","sub":"kse-jwt","aud":")" + endpoint.url() + R"(","iat":)" +
+                             issued + R"(,"exp":)" + std::to_string(clock.now.load() + 300) + R"(,"jti":")",
+                         0),
+            0u)
+      << claims;
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> verify(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  const std::string signed_part = assertion.substr(0, second);
+  ASSERT_EQ(EVP_DigestVerifyInit(verify.get(), nullptr, EVP_sha256(), nullptr, key.get()), 1);
+  EXPECT_EQ(EVP_DigestVerify(verify.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                             signature.size(), reinterpret_cast<const unsigned char*>(signed_part.data()),
+                             signed_part.size()),
+            1)
+      << "the client's public key does not verify the assertion";
+  std::remove(signed_in.private_key_file.c_str());
+}
+
+TEST(TokenProviderTest, AKeyThatCannotSignIsRefusedBeforeAnyRequest) {
+  TinyTokenEndpoint endpoint([](const std::string&) { return std::pair{500, std::string("{}")}; });
+  Key ec(EVP_EC_gen("P-256"), &EVP_PKEY_free);
+  ClientCredentials signed_in = credentials(endpoint.url());
+  signed_in.client_secret.clear();
+  signed_in.private_key_file = write_key(ec, "ec-key");
+  TokenProvider provider(signed_in);
+  try {
+    provider.token();
+    FAIL() << "an EC key signed an RS256 assertion";
+  } catch (const TokenError& error) {
+    EXPECT_NE(std::string(error.what()).find("not an RSA key"), std::string::npos) << error.what();
+  }
+  std::remove(signed_in.private_key_file.c_str());
+  signed_in.private_key_file = testing::TempDir() + "/no-such-key.pem";
+  TokenProvider missing(signed_in);
+  EXPECT_THROW(missing.token(), TokenError);
+  EXPECT_TRUE(endpoint.requests().empty());
 }
 
 }  // namespace

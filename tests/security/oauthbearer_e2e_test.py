@@ -12,42 +12,30 @@ with Kafka's own OAuthBearerValidatorCallbackHandler on the SASL_PLAINTEXT liste
     first one ends, with no collector failing and the probe going on;
   * a wrong secret, an expired token (kse-expired) and a token for another audience
     (kse-wrong-audience) each leave kafka_sidecar_collector_up{collector="metadata"} 0
-    with kafka_sidecar_collector_error_info reason authentication, and the log says why.
+    with kafka_sidecar_collector_error_info reason authentication, and the log says why;
+  * private_key_jwt (RFC 7523): with its key instead of a secret, kse-jwt-client collects;
+    with another key the endpoint refuses the assertion, and the log says so.
 Ports come from `kafka-cluster env`, so the test runs against a cluster at any
 KSE_PORT_OFFSET. A cluster without OAUTHBEARER fails the test (Kafka 2.8 has no validator).
 Usage: oauthbearer_e2e_test.py SOURCE_DIR BUILD_DIR"""
 import pathlib
 import re
-import socket
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import (Children, cluster_env, fail, http_get, log_ends, parse_page, quick_exporter_config,  # noqa: E402
-                     run_test, served, tool, until, valid_pages)
+from harness import (Children, cluster_env, fail, log_ends, quick_exporter_config, run_test, served, tool,  # noqa: E402
+                     until, valid_pages)
+from logins import BROKERS, all_ports, full_page, page, plaintext_probe, ports, refused_login  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-oauthbearer-"))
 children = Children(work)
 EXPORTER = build / "exporter" / "kafka-sidecar-exporter"
 TOPIC = f"kse-oauthbearer-{int(time.time())}"
-BROKERS = (1, 2, 3)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ports():
-    """A cluster port and a base with the three broker ports after it, all free now."""
-    while True:
-        cluster, base = free_port(), free_port()
-        if cluster not in range(base, base + 3) and base + 3 < 65535:
-            return cluster, base
 
 
 def secret_file(name, secret):
@@ -57,16 +45,20 @@ def secret_file(name, secret):
     return path
 
 
-def oauth_config(env, client_id, secret, cluster_port, broker_base, probe):
-    """The exporter on the OAUTHBEARER listener as `client_id`; the secret in a file."""
+def oauth_config(env, client_id, secret, cluster_port, broker_base, probe, key=None):
+    """The exporter on the OAUTHBEARER listener as `client_id`; the secret in a file, or with
+    `key` (a private key file) a signed client assertion instead (private_key_jwt)."""
     servers = ", ".join(f'"{a}"' for a in env["SASL_PLAINTEXT_BOOTSTRAP"].split(","))
-    secret_path = secret_file(f"{client_id}-{cluster_port}.secret", secret)
+    if key:
+        authentication = f"      private_key_file: {key}\n"
+    else:
+        authentication = f"      client_secret_file: {secret_file(f'{client_id}-{cluster_port}.secret', secret)}\n"
     probe_yaml = (f"probe: {{enabled: true, group: kse-oauthbearer-probe-{cluster_port}, interval: 1s}}\n" if probe
                   else "probe: {enabled: false}\n")
     return (f"kafka:\n  bootstrap_servers: [{servers}]\n  request_timeout: 800ms\n"
             "  sasl:\n    mechanism: OAUTHBEARER\n    oauthbearer:\n"
             f"      token_endpoint_url: {env['OIDC_TOKEN_ENDPOINT']}\n"
-            f"      client_id: {client_id}\n      client_secret_file: {secret_path}\n"
+            f"      client_id: {client_id}\n" + authentication +
             "collect: {interval: 2s, timeout: 1800ms}\n"
             f"serve: {{listen_address: 127.0.0.1, cluster_port: {cluster_port}, broker_port_base: {broker_base}}}\n"
             + probe_yaml)
@@ -77,18 +69,6 @@ def start(name, text):
     config.write_text(text)
     process = children.start([EXPORTER, "-c", config], f"{name}.log")
     return process
-
-
-def page(port):
-    return parse_page(http_get(f"http://127.0.0.1:{port}/metrics", 10).decode())
-
-
-def families(series):
-    return {name for name, _ in series}
-
-
-def all_ports(cluster_port, base):
-    return [cluster_port] + [base + b - 1 for b in BROKERS]
 
 
 def check_cluster(env):
@@ -117,41 +97,14 @@ def main():
 
     # The same exporter on PLAINTEXT, for the family names, and on OAUTHBEARER.
     plain_cluster, plain_base = ports()
-    plain_probe = f"probe: {{enabled: true, group: kse-plain-probe-{plain_cluster}, interval: 1s}}"
     start("plaintext", quick_exporter_config(env["BOOTSTRAP"], plain_cluster, plain_base)
-          .replace("probe: {enabled: false}", plain_probe))
+          .replace("probe: {enabled: false}", plaintext_probe(plain_cluster)))
     cluster_port, base = ports()
     start("exporter", oauth_config(env, env["OIDC_CLIENT_ID"], env["OIDC_CLIENT_SECRET"], cluster_port, base, True))
     started = time.monotonic()
-
-    def collected(port, base_port):
-        series = valid_pages(all_ports(port, base_port))
-        ups = served(series, "kafka_sidecar_collector_up")
-        probe = served(series, "kafka_probe_up")
-        offsets = {p: served(series, "kafka_topic_partition_current_offset", topic=TOPIC, partition=p)
-                   for p in ends}
-        if ups and min(ups) == 1 and len(probe) == len(BROKERS) and min(probe) == 1 and all(offsets.values()):
-            return series
-        return None
-
-    oauth = until("the OAUTHBEARER exporter collects every family and its probe is up", 120,
-                  lambda: collected(cluster_port, base), lambda: open(work / "exporter.log").read()[-600:])
-    plain = until("the PLAINTEXT exporter collects every family", 120, lambda: collected(plain_cluster, plain_base))
-    # A family can depend on the moment (a probe latency left out for a round): a few tries.
-    difference = None
-    for _ in range(10):
-        difference = families(oauth) ^ families(plain)
-        if not difference:
-            break
-        time.sleep(2)
-        oauth, plain = valid_pages(all_ports(cluster_port, base)), valid_pages(all_ports(plain_cluster, plain_base))
-    if difference:
-        fail(f"families only on one of OAUTHBEARER / PLAINTEXT: {sorted(difference)}")
-    for partition, end in ends.items():
-        got = served(oauth, "kafka_topic_partition_current_offset", topic=TOPIC, partition=partition)
-        if got != [end]:
-            fail(f"{TOPIC}-{partition}: log end {got} over OAUTHBEARER, kafka-get-offsets says {end}")
-    print(f"OAUTHBEARER: {len(families(oauth))} families as over PLAINTEXT, {len(ends)} log ends equal to "
+    oauth = full_page("OAUTHBEARER", (cluster_port, base), (plain_cluster, plain_base), TOPIC, ends,
+                      work / "exporter.log")
+    print(f"OAUTHBEARER: {len({name for name, _ in oauth})} families as over PLAINTEXT, {len(ends)} log ends equal to "
           "kafka-get-offsets, probe up on every broker", flush=True)
 
     # The token lasts 60 s and is renewed at 80%; the broker ends each login when its token
@@ -203,14 +156,7 @@ def main():
         port, failing_base = ports()
         process = start(name, oauth_config(env, client_id, secret, port, failing_base, False))
 
-        def refused():
-            series = page(port)
-            up = served(series, "kafka_sidecar_collector_up", collector="metadata")
-            errors = served(series, "kafka_sidecar_collector_error_info", collector="metadata", reason="authentication")
-            return series if up == [0] and errors == [1] else None
-
-        until(f"{name}: collector metadata down with reason authentication", 60, refused,
-              lambda: [(n, sorted(ls), v) for (n, ls), v in page(port).items() if n.startswith("kafka_sidecar_collector")])
+        refused_login(name, port)
         text = (work / f"{name}.log").read_text()
         line = next((line for line in text.splitlines() if "[warning]" in line and all(r in line for r in reason)),
                     None)
@@ -223,6 +169,32 @@ def main():
 
     if "exporter-secret" in log.read_text() or "eyJ" in log.read_text():
         fail("the exporter's log shows the client secret or a token")
+
+    # private_key_jwt (RFC 7523): the client signs an assertion with its key; the endpoint checks
+    # it with the public half it holds. The right key collects, another key is refused.
+    port, key_base = ports()
+    process = start("private-key-jwt", oauth_config(env, env["OIDC_JWT_CLIENT_ID"], None, port, key_base, False,
+                                                    env["OIDC_JWT_CLIENT_KEY"]))
+
+    def collects():
+        series = page(port)
+        ups = served(series, "kafka_sidecar_collector_up")
+        return ups and min(ups) == 1 and served(series, "kafka_brokers") == [float(len(BROKERS))]
+    until("private_key_jwt: every collector up", 60, collects,
+          lambda: (work / "private-key-jwt.log").read_text()[-600:])
+    children.stop_one(process)
+    other_key = work / "other-key.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-out", str(other_key)], check=True,
+                   capture_output=True, timeout=60)
+    other_key.chmod(0o600)
+    port, key_base = ports()
+    process = start("other-key", oauth_config(env, env["OIDC_JWT_CLIENT_ID"], None, port, key_base, False, other_key))
+    refused_login("other-key", port)
+    if "client assertion refused" not in (work / "other-key.log").read_text():
+        fail("other-key: the exporter's log does not give the endpoint's reason for refusing the assertion")
+    children.stop_one(process)
+    print("private_key_jwt: the client's key collects every family; another key is refused (client assertion "
+          "refused)", flush=True)
 
 
 if __name__ == "__main__":

@@ -54,12 +54,15 @@ namespace {
 std::shared_ptr<oauth::TokenProvider> token_provider(const config::Config& config) {
   if (config.kafka.sasl.mechanism != "OAUTHBEARER") return nullptr;
   const auto& settings = config.kafka.sasl.oauthbearer;
-  oauth::ClientCredentials credentials{settings.token_endpoint_url,
-                                       settings.client_id,
-                                       settings.client_secret,
-                                       settings.scope,
-                                       settings.ca_file,
-                                       config.kafka.connect_timeout};
+  oauth::ClientCredentials credentials;
+  credentials.token_endpoint_url = settings.token_endpoint_url;
+  credentials.client_id = settings.client_id;
+  credentials.client_secret = settings.client_secret;
+  credentials.private_key_file = settings.private_key_file;
+  credentials.key_id = settings.private_key_id;
+  credentials.scope = settings.scope;
+  credentials.ca_file = settings.ca_file;
+  credentials.timeout = config.kafka.connect_timeout;
   static std::mutex mutex;
   static std::shared_ptr<oauth::TokenProvider> shared;
   std::lock_guard lock(mutex);

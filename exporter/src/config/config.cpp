@@ -382,10 +382,16 @@ void validate(const Config& config) {
       refuse("kafka.sasl.oauthbearer.client_id", "nothing", "the exporter's client id" + needed,
              "kafka.sasl.mechanism");
     }
-    if (oauth.client_secret.empty()) {
+    if (oauth.client_secret.empty() && oauth.private_key_file.empty()) {
       refuse("kafka.sasl.oauthbearer.client_secret", "nothing",
-             "the client secret (or kafka.sasl.oauthbearer.client_secret_file)" + needed,
+             "the client secret (or kafka.sasl.oauthbearer.client_secret_file, or "
+             "kafka.sasl.oauthbearer.private_key_file)" +
+                 needed,
              "kafka.sasl.mechanism");
+    }
+    if (!oauth.client_secret.empty() && !oauth.private_key_file.empty()) {
+      refuse("kafka.sasl.oauthbearer.private_key_file", "it together with a client secret",
+             "one way for the client to authenticate", "kafka.sasl.oauthbearer.private_key_file");
     }
   } else if (config.kafka.sasl.mechanism != "none" && config.kafka.sasl.username.empty()) {
     refuse("kafka.sasl.username", "nothing",

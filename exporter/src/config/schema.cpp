@@ -286,6 +286,13 @@ const std::vector<Key>& keys() {
       {KSE_KEY(kafka.sasl.oauthbearer.client_secret_file), secret_file(),
        "file holding the client secret (one trailing newline removed); not with "
        "`kafka.sasl.oauthbearer.client_secret`"},
+      {KSE_KEY(kafka.sasl.oauthbearer.private_key_file), pem_private_key(),
+       "OAUTHBEARER: instead of a secret, the client's RSA key (PEM, no pass phrase): the exporter "
+       "authenticates with a JWT it signs (private_key_jwt, RFC 7523), read again at each token "
+       "request; not with a client secret"},
+      {KSE_KEY(kafka.sasl.oauthbearer.private_key_id), string(),
+       "OAUTHBEARER: the `kid` the signed JWT names, when the identity provider holds several keys of "
+       "the client"},
       {KSE_KEY(kafka.sasl.oauthbearer.scope), string(),
        "OAUTHBEARER: the scope asked for, when the identity provider wants one"},
       {KSE_KEY(kafka.sasl.oauthbearer.ca_file), pem_certificates(),

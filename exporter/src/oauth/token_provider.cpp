@@ -1,12 +1,18 @@
 #include "oauth/token_provider.h"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <memory>
 
 #include "common/base64.h"
 #include "http_client/http_post.h"
@@ -122,11 +128,87 @@ std::optional<Claims> read_claims(const std::string& token) {
   return claims;
 }
 
+std::string base64url_encode(std::string_view bytes) {
+  std::string out = common::base64_encode(std::string(bytes));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// RS256 over `input` with the PEM RSA key in `path`.
+std::string rs256(const std::string& path, const std::string& input) {
+  const std::string where = "private key " + path + ": ";
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "r"), &std::fclose);
+  if (!file) throw TokenError(where + std::strerror(errno), true);
+  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> key(
+      PEM_read_PrivateKey(file.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
+  if (!key) throw TokenError(where + "no PEM private key without a pass phrase", true);
+  if (EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA) {
+    throw TokenError(where + "not an RSA key (the client assertion is signed RS256)", true);
+  }
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  size_t length = 0;
+  if (!context || EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+      EVP_DigestSign(context.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) != 1) {
+    throw TokenError(where + "cannot sign with it", true);
+  }
+  std::string signature(length, '\0');
+  if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
+                     reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1) {
+    throw TokenError(where + "cannot sign with it", true);
+  }
+  signature.resize(length);
+  return signature;
+}
+
 }  // namespace
 
-std::string token_request_body(const ClientCredentials& credentials) {
+std::string client_assertion(const ClientCredentials& credentials, WallClock::time_point now) {
+  const int64_t issued = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  unsigned char random[16];
+  RAND_bytes(random, sizeof random);
+  std::string header = R"({"alg":"RS256","typ":"JWT")";
+  if (!credentials.key_id.empty()) header += ",\"kid\":" + json_string(credentials.key_id);
+  header += "}";
+  const std::string claims =
+      "{\"iss\":" + json_string(credentials.client_id) + ",\"sub\":" + json_string(credentials.client_id) +
+      ",\"aud\":" + json_string(credentials.token_endpoint_url) + ",\"iat\":" + std::to_string(issued) +
+      ",\"exp\":" + std::to_string(issued + 300) + ",\"jti\":" +
+      json_string(base64url_encode(std::string_view(reinterpret_cast<const char*>(random), sizeof random))) +
+      "}";
+  const std::string signed_part = base64url_encode(header) + "." + base64url_encode(claims);
+  return signed_part + "." + base64url_encode(rs256(credentials.private_key_file, signed_part));
+}
+
+std::string token_request_body(const ClientCredentials& credentials, WallClock::time_point now) {
   std::string body = "grant_type=client_credentials";
   if (!credentials.scope.empty()) body += "&scope=" + form_encode(credentials.scope);
+  if (!credentials.private_key_file.empty()) {
+    body += "&client_id=" + form_encode(credentials.client_id) + "&client_assertion_type=" +
+            form_encode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+            "&client_assertion=" + form_encode(client_assertion(credentials, now));
+  }
   return body;
 }
 
@@ -228,13 +310,17 @@ AccessToken TokenProvider::token() {
     options.max_body_bytes = 1u << 20;
     options.ca_file = credentials_.ca_file;
     options.content_type = "application/x-www-form-urlencoded";
-    // RFC 6749 2.3.1: both are form-encoded inside the basic credentials.
-    options.username = form_encode(credentials_.client_id);
-    options.password = form_encode(credentials_.client_secret);
+    // RFC 6749 2.3.1: both are form-encoded inside the basic credentials; with a private key the
+    // signed assertion in the form authenticates the client instead.
+    if (credentials_.private_key_file.empty()) {
+      options.username = form_encode(credentials_.client_id);
+      options.password = form_encode(credentials_.client_secret);
+    }
+    const std::string body = token_request_body(credentials_, now);
     http_client::HttpResponse response;
     try {
-      response = http_client::http_post(http_client::parse_http_url(credentials_.token_endpoint_url),
-                                        token_request_body(credentials_), options);
+      response =
+          http_client::http_post(http_client::parse_http_url(credentials_.token_endpoint_url), body, options);
     } catch (const http_client::HttpError& error) {
       throw TokenError("token endpoint " + credentials_.token_endpoint_url + ": " + error.what(), false);
     }

@@ -42,6 +42,8 @@ struct OAuthBearerConfig {
   std::string client_id;
   std::string client_secret;
   std::string client_secret_file;  // read into `client_secret` by read_secret_files()
+  std::string private_key_file;    // private_key_jwt instead of a secret
+  std::string private_key_id;
   std::string scope;
   std::string ca_file;
 };

@@ -16,9 +16,11 @@ using WallClock = std::chrono::system_clock;
 struct ClientCredentials {
   std::string token_endpoint_url;  // http:// or https://
   std::string client_id;
-  std::string client_secret;
-  std::string scope;    // empty: none asked for
-  std::string ca_file;  // https: the endpoint's CA (system store when empty)
+  std::string client_secret;     // client_secret_basic, or:
+  std::string private_key_file;  // private_key_jwt (RFC 7523): an RSA key, read at each request
+  std::string key_id;            // the `kid` of the assertion's header, when the provider wants one
+  std::string scope;             // empty: none asked for
+  std::string ca_file;           // https: the endpoint's CA (system store when empty)
   std::chrono::milliseconds timeout{5000};
   bool operator==(const ClientCredentials&) const = default;
 };
@@ -49,8 +51,14 @@ class TokenError : public std::runtime_error {
 AccessToken parse_token_response(const ClientCredentials& credentials, int status, const std::string& body,
                                  WallClock::time_point now);
 
-// The form the token request posts: grant_type=client_credentials[&scope=...].
-std::string token_request_body(const ClientCredentials& credentials);
+// The form the token request posts: grant_type=client_credentials[&scope=...]; with a private
+// key, also client_id and a client assertion signed at `now`. Throws TokenError (refused) when
+// the key cannot be used.
+std::string token_request_body(const ClientCredentials& credentials, WallClock::time_point now);
+
+// private_key_jwt (RFC 7523 2.2): a JWT signed RS256 with the client's key, issuer and subject the
+// client id, audience the token endpoint, valid for 5 minutes from `now`. Throws TokenError.
+std::string client_assertion(const ClientCredentials& credentials, WallClock::time_point now);
 
 // One token shared by every connection of the exporter and by the probe. Thread-safe.
 class TokenProvider {
