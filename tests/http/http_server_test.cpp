@@ -220,7 +220,13 @@ class HttpsServerTest : public HttpServerTest {
         "; openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=prometheus"
         "; openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out client.pem"
         "; openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout stranger.key -out stranger.pem"
-        " -subj /CN=stranger";
+        " -subj /CN=stranger"
+        // The rotated certificate: another CA, so a client can tell which one it was shown.
+        "; openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout ca2.key -out ca2.pem -subj /CN=test-ca-2"
+        "; openssl req -newkey rsa:2048 -nodes -keyout server2.key -out server2.csr -subj /CN=127.0.0.1"
+        "; openssl x509 -req -in server2.csr -CA ca2.pem -CAkey ca2.key -CAcreateserial -days 2 -extfile "
+        "san.ext"
+        " -out server2.pem";
     const auto result = test::run_command(script);
     ASSERT_EQ(result.exit_code, 0) << result.output;
   }
@@ -273,6 +279,34 @@ TEST_F(HttpsServerTest, ConcurrentScrapesAndPortRemoval) {
   EXPECT_EQ(get(url("https", "/healthz"), ca()).status, 0) << "a removed port still answers";
   server_->ensure_port(port_, "cluster");
   EXPECT_EQ(get(url("https", "/healthz"), ca()).status, 200) << "the port cannot be served again";
+}
+
+// The certificate and key files replaced under a running server: nothing happens until they are
+// looked at; then a key that does not match is refused and the old pair serves on; then the new
+// pair serves new connections.
+TEST_F(HttpsServerTest, RotatedCertificateServesNewConnections) {
+  const std::string cert = dir_ + "/live.pem";
+  const std::string key = dir_ + "/live.key";
+  const auto copy = [](const std::string& from, const std::string& to) {
+    ASSERT_EQ(test::run_command("cp " + from + " " + to + ".new && mv " + to + ".new " + to).exit_code, 0);
+  };
+  copy(dir_ + "/server.pem", cert);
+  copy(dir_ + "/server.key", key);
+  ServerOptions options = tls();
+  options.tls_cert_file = cert;
+  options.tls_key_file = key;
+  start(options);
+  const std::string ca2 = "--cacert " + dir_ + "/ca2.pem ";
+  EXPECT_EQ(server_->reload_tls_if_changed(), std::nullopt) << "nothing changed";
+  copy(dir_ + "/server2.pem", cert);
+  const auto mismatch = server_->reload_tls_if_changed();
+  ASSERT_TRUE(mismatch.has_value());
+  EXPECT_NE(mismatch->find("does not match"), std::string::npos) << *mismatch;
+  EXPECT_EQ(get(url("https"), ca()).status, 200) << "the previous pair stopped serving";
+  copy(dir_ + "/server2.key", key);
+  EXPECT_EQ(server_->reload_tls_if_changed(), std::optional<std::string>(""));
+  EXPECT_EQ(get(url("https"), ca2).status, 200) << "the new certificate is not served";
+  EXPECT_EQ(get(url("https"), ca()).status, 0) << "the old certificate is still served";
 }
 
 TEST_F(HttpsServerTest, TlsVersionsAreEnforced) {

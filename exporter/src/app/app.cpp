@@ -18,13 +18,13 @@
 #include <set>
 #include <thread>
 
-#include "app/credential_watch.h"
 #include "app/cycle_stats.h"
 #include "app/page_plan.h"
 #include "app/pages.h"
 #include "app/port_plan.h"
 #include "collector/collector.h"
 #include "common/clock.h"
+#include "common/credential_watch.h"
 #include "http/server.h"
 #include "jmx/jolokia/bridge.h"
 #include "kafka/client/kafka_client.h"
@@ -248,11 +248,23 @@ class Exporter {
     if (leader_repair_) co_await leader_repair_->run(client_, snapshot);
   }
 
-  // Certificates, keys and secret files rotated while running are read again, and every
-  // connection, the probe's too, opens again with them. Files that cannot be used (a key
+  // Certificates, keys and secret files rotated while running are read again: every
+  // connection to Kafka, the probe's too, opens again with them, and the metrics ports' new
+  // HTTPS connections use their new certificate. Files that cannot be used (a key
   // that does not match its certificate, a world-readable secret) leave the previous ones
   // in use until the files change again.
   void use_rotated_credentials() {
+    if (auto served = server_.reload_tls_if_changed()) {
+      if (served->empty()) {
+        ++stats_.credential_reloads_ok;
+        spdlog::info("the HTTPS certificate files changed: new connections to the ports use them");
+      } else {
+        ++stats_.credential_reloads_failed;
+        spdlog::error(
+            "the HTTPS certificate files changed but cannot be used; the previous ones stay in use: {}",
+            *served);
+      }
+    }
     if (!credentials_.changed()) return;
     config::Config fresh = config_;
     try {
@@ -470,7 +482,7 @@ class Exporter {
   model::ExporterStats stats_;
   std::unique_ptr<probe::Probe> probe_;
   std::optional<probe::LeaderRepair> leader_repair_;
-  CredentialWatch credentials_{config::credential_files(config_)};
+  common::CredentialWatch credentials_{config::credential_files(config_)};
   PortRoles roles_{config_.serve};
   Pages pages_;
   static constexpr std::chrono::milliseconds kSidecarCheckTimeout{1000};

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/base64.h"
+#include "common/credential_watch.h"
 #include "render/openmetrics.h"
 #include "tls_front.h"
 
@@ -232,15 +233,27 @@ struct HttpServer::Port {
 HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
   std::call_once(library_once, [] { mg_init_library(MG_FEATURES_TLS); });
   if (!options_.tls_cert_file.empty()) {
-    auto context = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
     const std::string problem = configure_tls(context->native_handle(), options_);
     if (!problem.empty()) throw ServerError("HTTPS: " + problem);
     tls_front_ = std::make_unique<TlsFront>(std::move(context));
+    std::vector<std::string> files = {options_.tls_cert_file, options_.tls_key_file};
+    if (!options_.tls_client_ca_file.empty()) files.push_back(options_.tls_client_ca_file);
+    tls_files_ = std::make_unique<common::CredentialWatch>(std::move(files));
   }
   if (!options_.bcrypt_users.empty()) {
     bcrypt_users_ = std::make_unique<BcryptUsers>(options_.bcrypt_users);
   }
   not_ready_reason_ = std::make_shared<const std::string>("no collection cycle has completed yet");
+}
+
+std::optional<std::string> HttpServer::reload_tls_if_changed() {
+  if (!tls_files_ || !tls_files_->changed()) return std::nullopt;
+  auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+  const std::string problem = configure_tls(context->native_handle(), options_);
+  if (!problem.empty()) return "HTTPS: " + problem;
+  tls_front_->use_context(std::move(context));
+  return "";
 }
 
 HttpServer::~HttpServer() {

@@ -36,8 +36,10 @@ constexpr auto kRedirect = [](boost::system::error_code& error) {
 // One client: its TLS stream, the plain connection to the HTTP server, and a watchdog that
 // closes both at the deadline (the handshake's, then the idle one pushed on by every byte).
 struct Relay {
-  Relay(tcp::socket socket, asio::ssl::context& context, std::shared_ptr<TlsFront::Listener> owner)
-      : tls(std::move(socket), context),
+  Relay(tcp::socket socket, std::shared_ptr<asio::ssl::context> made_with,
+        std::shared_ptr<TlsFront::Listener> owner)
+      : context(std::move(made_with)),
+        tls(std::move(socket), *context),
         plain(tls.get_executor()),
         watchdog(tls.get_executor()),
         listener(std::move(owner)) {
@@ -54,6 +56,7 @@ struct Relay {
     watchdog.cancel();
   }
 
+  std::shared_ptr<asio::ssl::context> context;  // outlives the stream made from it
   asio::ssl::stream<tcp::socket> tls;
   tcp::socket plain;
   asio::steady_timer watchdog;
@@ -93,8 +96,8 @@ awaitable<void> pump(std::shared_ptr<Relay> relay, From& from, To& to, bool to_c
 }
 
 awaitable<void> serve(std::shared_ptr<TlsFront::Listener> listener, tcp::socket socket,
-                      asio::ssl::context& context) {
-  auto relay = std::make_shared<Relay>(std::move(socket), context, listener);
+                      std::shared_ptr<asio::ssl::context> context) {
+  auto relay = std::make_shared<Relay>(std::move(socket), std::move(context), listener);
   relay->deadline = Clock::now() + TlsFront::kHandshakeTimeout;
   auto executor = co_await asio::this_coro::executor;
   asio::co_spawn(executor, watch(relay), asio::detached);
@@ -114,7 +117,7 @@ awaitable<void> serve(std::shared_ptr<TlsFront::Listener> listener, tcp::socket 
   co_await pump(relay, relay->plain, relay->tls, true);
 }
 
-awaitable<void> accept(std::shared_ptr<TlsFront::Listener> listener, asio::ssl::context& context) {
+awaitable<void> accept(std::shared_ptr<TlsFront::Listener> listener, const TlsFront& front) {
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer pause(executor);
   for (;;) {
@@ -131,13 +134,13 @@ awaitable<void> accept(std::shared_ptr<TlsFront::Listener> listener, asio::ssl::
       socket.close(error);
       continue;
     }
-    asio::co_spawn(executor, serve(listener, std::move(socket), context), asio::detached);
+    asio::co_spawn(executor, serve(listener, std::move(socket), front.context()), asio::detached);
   }
 }
 
 }  // namespace
 
-TlsFront::TlsFront(std::unique_ptr<asio::ssl::context> context)
+TlsFront::TlsFront(std::shared_ptr<asio::ssl::context> context)
     : context_(std::move(context)), work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
 
 TlsFront::~TlsFront() {
@@ -162,7 +165,17 @@ void TlsFront::add_port(const std::string& address, int port, int backend) {
     std::lock_guard lock(mutex_);
     listeners_[port] = listener;
   }
-  asio::co_spawn(io_, accept(listener, *context_), asio::detached);
+  asio::co_spawn(io_, accept(listener, *this), asio::detached);
+}
+
+void TlsFront::use_context(std::shared_ptr<asio::ssl::context> context) {
+  std::lock_guard lock(mutex_);
+  context_ = std::move(context);
+}
+
+std::shared_ptr<asio::ssl::context> TlsFront::context() const {
+  std::lock_guard lock(mutex_);
+  return context_;
 }
 
 void TlsFront::remove_port(int port) {

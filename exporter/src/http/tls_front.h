@@ -23,7 +23,7 @@ namespace kse::http {
 class TlsFront {
  public:
   // `context` is ready to serve (certificate, key, versions, client verification).
-  explicit TlsFront(std::unique_ptr<boost::asio::ssl::context> context);
+  explicit TlsFront(std::shared_ptr<boost::asio::ssl::context> context);
   ~TlsFront();
   TlsFront(const TlsFront&) = delete;
   TlsFront& operator=(const TlsFront&) = delete;
@@ -32,6 +32,9 @@ class TlsFront {
   // cannot bind.
   void add_port(const std::string& address, int port, int backend);
   void remove_port(int port);
+  // Connections accepted from now on use `context` (a rotated certificate); open ones keep theirs.
+  void use_context(std::shared_ptr<boost::asio::ssl::context> context);
+  std::shared_ptr<boost::asio::ssl::context> context() const;
 
   // A handshake must end within this; a connection with no byte either way for this long is closed.
   static constexpr std::chrono::seconds kHandshakeTimeout{10};
@@ -42,11 +45,10 @@ class TlsFront {
   struct Listener;  // one public port: its acceptor and backend, shared with its connections
 
  private:
-  // Outlives the io_context: connections still open when it stops hold streams made from it.
-  std::unique_ptr<boost::asio::ssl::context> context_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<boost::asio::ssl::context> context_;  // each connection holds the one it was made with
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::mutex mutex_;
   std::map<int, std::shared_ptr<Listener>> listeners_;
   std::thread thread_;
 };

@@ -518,10 +518,9 @@ const metrics::Catalogue& catalogue() {
       {"kafka_sidecar_credential_reloads_total",
        MetricType::kCounter,
        {"result"},
-       "Changes of the login files (kafka.tls certificates and keys, secret files) seen while running: ok "
-       "when "
-       "every connection opened again with them, failed when they could not be used and the previous ones "
-       "stay.",
+       "Changes seen while running of the files the logins to Kafka read (certificates, keys, keytab, secret "
+       "files) or of the HTTPS certificate, key and client CA of the ports: ok when they are in use, failed "
+       "when they could not be used and the previous ones stay.",
        kExporter,
        "model"},
       {"kafka_sidecar_last_collect_timestamp_seconds",

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -47,6 +48,13 @@ class ServerError : public std::runtime_error {
 };
 
 class TlsFront;
+}  // namespace kse::http
+
+namespace kse::common {
+class CredentialWatch;
+}  // namespace kse::common
+
+namespace kse::http {
 
 class HttpServer {
  public:
@@ -68,6 +76,11 @@ class HttpServer {
   void publish_status_page(int port, std::shared_ptr<const std::string> html);
   void set_ready(bool ready, const std::string& reason);
 
+  // HTTPS: when the certificate, key or client CA file changed since the last look, new
+  // connections are served with them (open ones keep theirs). Nothing when nothing changed,
+  // else "" when the new files are in use or why they cannot be (the previous ones stay).
+  std::optional<std::string> reload_tls_if_changed();
+
  private:
   struct Port;
   static int handle(mg_connection* connection, void* port);
@@ -79,6 +92,7 @@ class HttpServer {
 
   ServerOptions options_;
   std::unique_ptr<TlsFront> tls_front_;  // HTTPS: takes the public ports, civetweb stays on loopback
+  std::unique_ptr<common::CredentialWatch> tls_files_;
   std::unique_ptr<BcryptUsers> bcrypt_users_;
   mutable std::mutex mutex_;
   std::map<int, std::unique_ptr<Port>> ports_;

@@ -9,7 +9,7 @@
 
 // The files the logins to Kafka read (certificates, keys, secret files): rotated material
 // is noticed by a look at each file once per cycle, cheap enough that no inotify is needed.
-namespace kse::app {
+namespace kse::common {
 
 class CredentialWatch {
  public:
@@ -28,4 +28,4 @@ class CredentialWatch {
   std::vector<Stamp> stamps_;
 };
 
-}  // namespace kse::app
+}  // namespace kse::common

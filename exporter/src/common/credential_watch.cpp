@@ -1,8 +1,8 @@
-#include "app/credential_watch.h"
+#include "common/credential_watch.h"
 
 #include <sys/stat.h>
 
-namespace kse::app {
+namespace kse::common {
 
 CredentialWatch::CredentialWatch(std::vector<std::string> files)
     : files_(std::move(files)), stamps_(stamp()) {}
@@ -31,4 +31,4 @@ std::vector<CredentialWatch::Stamp> CredentialWatch::stamp() const {
   return out;
 }
 
-}  // namespace kse::app
+}  // namespace kse::common

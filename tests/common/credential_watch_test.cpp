@@ -1,4 +1,4 @@
-#include "app/credential_watch.h"
+#include "common/credential_watch.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace kse::app {
+namespace kse::common {
 namespace {
 
 namespace fs = std::filesystem;
@@ -65,4 +65,4 @@ TEST_F(CredentialWatchTest, NoFilesNeverChange) {
 }
 
 }  // namespace
-}  // namespace kse::app
+}  // namespace kse::common
