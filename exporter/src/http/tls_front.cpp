@@ -1,5 +1,7 @@
 #include "tls_front.h"
 
+#include <fcntl.h>
+
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -32,6 +34,13 @@ namespace {
 constexpr auto kRedirect = [](boost::system::error_code& error) {
   return asio::redirect_error(asio::use_awaitable, error);
 };
+
+// Asio opens sockets without FD_CLOEXEC: a process the exporter starts (librdkafka's kinit, say)
+// would hold a relayed connection open after the relay closed it, and a civetweb worker with it.
+template <typename Socket>
+void close_on_exec(Socket& socket) {
+  if (socket.is_open()) ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
+}
 
 // One client: its TLS stream, the plain connection to the HTTP server, and a watchdog that
 // closes both at the deadline (the handshake's, then the idle one pushed on by every byte).
@@ -103,7 +112,9 @@ awaitable<void> serve(std::shared_ptr<TlsFront::Listener> listener, tcp::socket 
   asio::co_spawn(executor, watch(relay), asio::detached);
   boost::system::error_code error;
   co_await relay->tls.async_handshake(asio::ssl::stream_base::server, kRedirect(error));
+  if (!error) relay->plain.open(tcp::v4(), error);
   if (!error) {
+    close_on_exec(relay->plain);
     co_await relay->plain.async_connect(
         tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(listener->backend)),
         kRedirect(error));
@@ -130,6 +141,7 @@ awaitable<void> accept(std::shared_ptr<TlsFront::Listener> listener, const TlsFr
       co_await pause.async_wait(kRedirect(error));
       continue;
     }
+    close_on_exec(socket);
     if (listener->active >= TlsFront::kMaxConnectionsPerPort) {
       socket.close(error);
       continue;
@@ -155,6 +167,7 @@ void TlsFront::add_port(const std::string& address, int port, int backend) {
   try {
     const tcp::endpoint endpoint(asio::ip::make_address(address), static_cast<unsigned short>(port));
     listener->acceptor.open(endpoint.protocol());
+    close_on_exec(listener->acceptor);
     listener->acceptor.set_option(tcp::acceptor::reuse_address(true));
     listener->acceptor.bind(endpoint);
     listener->acceptor.listen();
