@@ -25,8 +25,8 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, cluster_env, fail, log_ends, quick_exporter_config, run_test, served, tool  # noqa: E402
-from logins import full_page, plaintext_probe, ports, refused_login  # noqa: E402
+from harness import Children, cluster_env, fail, log_ends, quick_exporter_config, run_test, served  # noqa: E402
+from logins import full_page, plaintext_probe, ports, refused_login, seeded_topic  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-gssapi-"))
@@ -83,13 +83,8 @@ def check_cluster(env):
 def main():
     env = cluster_env()
     check_cluster(env)
-    admin = env["BOOTSTRAP"].split(",")[0]
     sasl_bootstrap = env["SASL_PLAINTEXT_BOOTSTRAP"].split(",")[0]
-    tool("kafka-topics", "--bootstrap-server", admin, "--create", "--topic", TOPIC, "--partitions", "3",
-         "--replication-factor", "3")
-    tool("kafka-producer-perf-test", "--topic", TOPIC, "--num-records", "300", "--record-size", "50",
-         "--throughput", "-1", "--producer-props", f"bootstrap.servers={admin}", "acks=all")
-    ends = log_ends(TOPIC, admin)
+    ends = seeded_topic(env, TOPIC)
 
     # Kafka's own client over GSSAPI: the listener works whatever the exporter does.
     os.environ["KSE_TOOL_JAVA_OPTS"] = env["KERBEROS_TOOL_JAVA_OPTS"]

@@ -7,7 +7,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import fail, http_get, parse_page, served, until, valid_pages  # noqa: E402
+from harness import fail, http_get, log_ends, parse_page, served, tool, until, valid_pages  # noqa: E402
 
 BROKERS = (1, 2, 3)
 
@@ -36,6 +36,17 @@ def families(series):
 
 def all_ports(cluster_port, base):
     return [cluster_port] + [base + b - 1 for b in BROKERS]
+
+
+def seeded_topic(env, topic):
+    """`topic` made with 3 partitions and 300 records by Kafka's tools over PLAINTEXT; its log
+    ends as kafka-get-offsets reads them."""
+    admin = env["BOOTSTRAP"].split(",")[0]
+    tool("kafka-topics", "--bootstrap-server", admin, "--create", "--topic", topic, "--partitions", "3",
+         "--replication-factor", "3")
+    tool("kafka-producer-perf-test", "--topic", topic, "--num-records", "300", "--record-size", "50",
+         "--throughput", "-1", "--producer-props", f"bootstrap.servers={admin}", "acks=all")
+    return log_ends(topic, admin)
 
 
 def plaintext_probe(cluster_port):

@@ -27,9 +27,9 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import (Children, cluster_env, fail, log_ends, quick_exporter_config, run_test, served, tool,  # noqa: E402
-                     until, valid_pages)
-from logins import BROKERS, all_ports, full_page, page, plaintext_probe, ports, refused_login  # noqa: E402
+from harness import Children, cluster_env, fail, quick_exporter_config, run_test, served, until, valid_pages  # noqa: E402
+from logins import (BROKERS, all_ports, full_page, page, plaintext_probe, ports, refused_login,  # noqa: E402
+                    seeded_topic)
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-oauthbearer-"))
@@ -88,12 +88,7 @@ def check_cluster(env):
 def main():
     env = cluster_env()
     check_cluster(env)
-    admin = env["BOOTSTRAP"].split(",")[0]
-    tool("kafka-topics", "--bootstrap-server", admin, "--create", "--topic", TOPIC, "--partitions", "3",
-         "--replication-factor", "3")
-    tool("kafka-producer-perf-test", "--topic", TOPIC, "--num-records", "300", "--record-size", "50",
-         "--throughput", "-1", "--producer-props", f"bootstrap.servers={admin}", "acks=all")
-    ends = log_ends(TOPIC, admin)
+    ends = seeded_topic(env, TOPIC)
 
     # The same exporter on PLAINTEXT, for the family names, and on OAUTHBEARER.
     plain_cluster, plain_base = ports()
