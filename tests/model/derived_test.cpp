@@ -33,6 +33,32 @@ TEST(DerivedTest, CountsLeaderChangesAndIsrChurn) {
   EXPECT_EQ(counters.isr_expands, 2u);
 }
 
+// While a replica is offline the broker answers REPLICA_NOT_AVAILABLE with the leader and ISR;
+// the follower shrinking out and coming back then still count, once each.
+TEST(DerivedTest, IsrChangesCountWhileAReplicaIsReportedOffline) {
+  constexpr int16_t kReplicaNotAvailable = 9;
+  DerivedState state;
+  advance(state, snapshot_at(0, 1, {1, 2, 3}, 10));
+  auto offline = snapshot_at(15, 2, {2, 3}, 20);
+  offline.topics[0].partitions[0].error_code = kReplicaNotAvailable;
+  advance(state, offline);
+  auto returning = snapshot_at(30, 2, {2, 3, 1}, 30);
+  returning.topics[0].partitions[0].error_code = kReplicaNotAvailable;
+  advance(state, returning);
+  advance(state, snapshot_at(45, 2, {2, 3, 1}, 40));
+  const auto& counters = state.topic_changes.at("position");
+  EXPECT_EQ(counters.leader_changes, 1u);
+  EXPECT_EQ(counters.isr_shrinks, 1u);
+  EXPECT_EQ(counters.isr_expands, 1u);
+  // Without a leader the ISR is not known: nothing counts, nothing is remembered.
+  auto leaderless = snapshot_at(60, -1, {}, 40);
+  leaderless.topics[0].partitions[0].error_code = 5;  // LEADER_NOT_AVAILABLE
+  advance(state, leaderless);
+  advance(state, snapshot_at(75, 2, {2, 3, 1}, 40));
+  EXPECT_EQ(counters.isr_shrinks, 1u);
+  EXPECT_EQ(counters.isr_expands, 1u);
+}
+
 TEST(DerivedTest, HistoryKeepsOnlyMovesAndIsBounded) {
   DerivedState state;
   state.max_points = 3;

@@ -139,16 +139,18 @@ void advance(DerivedState& state, const ClusterSnapshot& snapshot) {
             history.erase(history.begin(), history.end() - static_cast<ptrdiff_t>(limit));
         }
       }
+      // The leader and ISR are known when the partition has a leader, even with an error such as
+      // REPLICA_NOT_AVAILABLE (a replica offline, the state of a rolling restart): a change seen
+      // then counts, or a follower that came back during it would never count as an expansion.
+      const bool known = partition.error_code == 0 || partition.leader >= 0;
       auto previous = state.last_leader_and_isr.find(key);
-      if (previous != state.last_leader_and_isr.end() && partition.error_code == 0) {
+      if (previous != state.last_leader_and_isr.end() && known) {
         const auto& [old_leader, old_isr] = previous->second;
         if (partition.leader != old_leader && partition.leader >= 0) ++counters.leader_changes;
         counters.isr_shrinks += count_missing(old_isr, partition.isr);
         counters.isr_expands += count_missing(partition.isr, old_isr);
       }
-      if (partition.error_code == 0 || partition.leader >= 0) {
-        state.last_leader_and_isr[key] = {partition.leader, partition.isr};
-      }
+      if (known) state.last_leader_and_isr[key] = {partition.leader, partition.isr};
     }
   }
   advance_groups(state, snapshot);
