@@ -26,7 +26,7 @@ import time
 import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Children, fail, http_get, parse_page, promtool_problems, run_test, served, until  # noqa: E402
+from harness import Children, fail, run_test, served, until, valid_pages  # noqa: E402
 
 root = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parents[2]
 IMAGES = root / "scripts" / "container-images"
@@ -181,14 +181,7 @@ def main():
 
     # 6. The exporter's pages: valid, one broker, the topic as Kafka's tools say.
     def pages():
-        series = {}
-        for port in (CLUSTER_PORT, BROKER_PORT):
-            text = http_get(f"http://127.0.0.1:{port}/metrics", 10).decode()
-            problems = promtool_problems(text)
-            if problems:
-                fail(f"port {port}: promtool check metrics: {problems}")
-            series.update(parse_page(text))
-        return series
+        return valid_pages((CLUSTER_PORT, BROKER_PORT))
 
     def agrees():
         series = pages()

@@ -29,8 +29,8 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import (Children, cluster_env, fail, http_get, log_ends, parse_page, promtool_problems, run_test,  # noqa: E402
-                     served, tool, until)
+from harness import (Children, cluster_env, fail, http_get, log_ends, run_test, served, tool, until,  # noqa: E402
+                     valid_pages)
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 work = pathlib.Path(tempfile.mkdtemp(prefix="kse-mtls-"))
@@ -112,14 +112,7 @@ jmx: {{enabled: false}}
 def pages(port, brokers=True):
     """Every page of the exporter on `port` and its three broker ports (or only the cluster port's),
     checked by promtool, merged."""
-    merged = {}
-    for page_port in (port, port + 63, port + 64, port + 65) if brokers else (port,):
-        text = http_get(f"http://127.0.0.1:{page_port}/metrics", 10).decode()
-        problems = promtool_problems(text)
-        if problems:
-            fail(f"port {page_port}: promtool check metrics: {problems}")
-        merged.update(parse_page(text))
-    return merged
+    return valid_pages((port, port + 63, port + 64, port + 65) if brokers else (port,))
 
 
 def collects_topic(series, topic, ends):
