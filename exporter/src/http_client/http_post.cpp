@@ -37,17 +37,18 @@ void run_step(asio::io_context& io, const std::string& what, Start start) {
 
 template <typename Stream>
 HttpResponse exchange(asio::io_context& io, Stream& stream, beast::tcp_stream& lowest,
-                      const HttpTarget& target, const std::string& body, const HttpOptions& options) {
-  http::request<http::string_body> request{http::verb::post, target.path, 11};
+                      const HttpTarget& target, const std::string* body, const HttpOptions& options) {
+  http::request<http::string_body> request{body ? http::verb::post : http::verb::get, target.path, 11};
   request.set(http::field::host, target.host + ":" + target.port);
   request.set(http::field::user_agent, "kafka-sidecar-exporter");
-  request.set(http::field::content_type, options.content_type);
+  if (body) request.set(http::field::content_type, options.content_type);
+  request.set(http::field::accept, options.accept);
   request.set(http::field::connection, "close");
   if (!options.username.empty()) {
     request.set(http::field::authorization,
                 "Basic " + common::base64_encode(options.username + ":" + options.password));
   }
-  request.body() = body;
+  if (body) request.body() = *body;
   request.prepare_payload();
 
   lowest.expires_after(options.read_timeout);
@@ -107,7 +108,10 @@ HttpTarget parse_http_url(const std::string& url) {
   return target;
 }
 
-HttpResponse http_post(const HttpTarget& target, const std::string& body, const HttpOptions& options) {
+namespace {
+
+// A POST of `*body`, or a GET when `body` is null.
+HttpResponse request(const HttpTarget& target, const std::string* body, const HttpOptions& options) {
   asio::io_context io;
   tcp::resolver resolver(io);
   beast::error_code ec;
@@ -151,6 +155,16 @@ HttpResponse http_post(const HttpTarget& target, const std::string& body, const 
   HttpResponse response = exchange(io, stream, lowest, target, body, options);
   lowest.socket().shutdown(tcp::socket::shutdown_both, ec);
   return response;
+}
+
+}  // namespace
+
+HttpResponse http_post(const HttpTarget& target, const std::string& body, const HttpOptions& options) {
+  return request(target, &body, options);
+}
+
+HttpResponse http_get(const HttpTarget& target, const HttpOptions& options) {
+  return request(target, nullptr, options);
 }
 
 }  // namespace kse::http_client

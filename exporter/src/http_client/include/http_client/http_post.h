@@ -5,8 +5,9 @@
 #include <stdexcept>
 #include <string>
 
-// One HTTP(S) POST with a connect timeout, a whole-exchange timeout and a
-// response size limit: what the Jolokia bridge and the OAuth token provider need.
+// One HTTP(S) POST or GET with a connect timeout, a whole-exchange timeout and a
+// response size limit: what the Jolokia bridge, the OAuth token provider and the
+// Connect and Schema Registry collectors need.
 namespace kse::http_client {
 
 class HttpError : public std::runtime_error {
@@ -33,6 +34,7 @@ struct HttpOptions {
   std::string ca_file;  // TLS: verify the server with this CA (system CAs when empty)
   bool verify_tls = true;
   std::string content_type = "application/json";
+  std::string accept = "application/json";
 };
 
 struct HttpResponse {
@@ -42,5 +44,6 @@ struct HttpResponse {
 
 // Throws HttpError saying which step failed (resolve, connect, TLS, timeout, too large...).
 HttpResponse http_post(const HttpTarget& target, const std::string& body, const HttpOptions& options);
+HttpResponse http_get(const HttpTarget& target, const HttpOptions& options);
 
 }  // namespace kse::http_client
