@@ -91,8 +91,8 @@ TEST(ConfigTest, UnknownKeyNamesLineKeyAndAllowed) {
             "broker_id, broker_port_base, broker_ports, cluster_port, http_threads, listen_address, "
             "metrics_path, single_port, tls, web_config_file");
   EXPECT_EQ(error_of("servr: {}\n"),
-            "exporter.yml:1: unknown key 'servr', allowed here: collect, filters, jmx, kafka, "
-            "limits, log, probe, serve, zookeeper");
+            "exporter.yml:1: unknown key 'servr', allowed here: collect, connect, filters, jmx, kafka, "
+            "limits, log, probe, schema_registry, serve, zookeeper");
 }
 
 TEST(ConfigTest, WrongTypeNamesFoundAndAllowed) {
@@ -296,6 +296,30 @@ TEST(ConfigTest, EachKindRefusesWhatItDoesNotAllow) {
   EXPECT_EQ(error_of("kafka:\n  bootstrap_servers: []\n"),
             "exporter.yml:2: key 'kafka.bootstrap_servers': found an empty list, allowed at "
             "least one entry");
+  EXPECT_EQ(error_of("connect:\n  urls: [http://a:8083, a:8084]\n"),
+            "exporter.yml:2: key 'connect.urls': found 'a:8084', allowed an http:// or https:// URL");
+  EXPECT_EQ(error_of("connect:\n  urls: {a: 1}\n"),
+            "exporter.yml:2: key 'connect.urls': found a mapping, allowed a list of strings");
+  EXPECT_EQ(error_of("schema_registry:\n  url: registry:8085\n"),
+            "exporter.yml:2: key 'schema_registry.url': found 'registry:8085', allowed an http:// or "
+            "https:// URL");
+}
+
+TEST(ConfigTest, PlatformSectionsAreReadAndChecked) {
+  Config config = load_text(
+      "connect:\n  urls: [http://a:8083/, https://b:8083]\n  timeout: 2s\n  mirror_lag: false\n"
+      "schema_registry:\n  url: http://r:8085/apis/ccompat/v7\n  metrics_url: http://r:8085/metrics\n",
+      "exporter.yml");
+  EXPECT_EQ(config.connect.urls, (std::vector<std::string>{"http://a:8083/", "https://b:8083"}));
+  EXPECT_EQ(config.connect.timeout, Duration(2000));
+  EXPECT_FALSE(config.connect.mirror_lag);
+  EXPECT_EQ(config.schema_registry.url, "http://r:8085/apis/ccompat/v7");
+  EXPECT_EQ(config.schema_registry.metrics_url, "http://r:8085/metrics");
+  EXPECT_TRUE(load_text("connect:\n  urls:\n", "exporter.yml").connect.urls.empty());
+  // The workers' beans need their rules.
+  EXPECT_EQ(error_of("connect:\n  jolokia_urls: [http://a:8778/jolokia/]\n"),
+            "exporter.yml: key 'connect.rules_file': found nothing, allowed a rules file for the workers' "
+            "beans when connect.jolokia_urls is set (exporter/kafka-connect-rules.yml)");
 }
 
 TEST(ConfigTest, BrokerIdIsUnsetByNothing) {

@@ -407,6 +407,12 @@ void validate(const Config& config) {
     refuse("kafka.request_timeout", ms(config.kafka.request_timeout),
            "at most half of collect.timeout (" + ms(config.collect.timeout) + ")", "kafka.request_timeout");
   }
+  if (!config.connect.jolokia_urls.empty() && config.connect.rules_file.empty()) {
+    refuse("connect.rules_file", "nothing",
+           "a rules file for the workers' beans when connect.jolokia_urls is set "
+           "(exporter/kafka-connect-rules.yml)",
+           "connect.rules_file");
+  }
   if (config.jmx.enabled && config.jmx.brokers.empty()) {
     refuse("jmx.brokers", "nothing", "a mapping of broker id to Jolokia URL when jmx.enabled is true",
            "jmx.brokers");

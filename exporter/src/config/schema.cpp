@@ -224,6 +224,8 @@ Type pem_private_key() { return {Kind::kPemPrivateKey}; }
 Type host_port_list(int64_t min_entries = 1) { return {Kind::kHostPortList, min_entries}; }
 Type broker_ports() { return {Kind::kBrokerPorts}; }
 Type broker_urls() { return {Kind::kBrokerUrls}; }
+Type url() { return {Kind::kUrl}; }
+Type url_list() { return {Kind::kUrlList}; }
 
 }  // namespace
 
@@ -384,6 +386,37 @@ const std::vector<Key>& keys() {
        "(`4lw.commands.whitelist` must allow it); empty: no ensemble series"},
       {KSE_KEY(zookeeper.timeout), duration(milliseconds(100)),
        "timeout of one node's `mntr` answer (at most the cycle's time left)"},
+      {KSE_KEY(connect.urls), url_list(),
+       "Kafka Connect: the REST API of the group's workers (any answers for the group), tried in "
+       "order, e.g. `[http://127.0.0.1:8083]`; empty: Connect is not read (docs/platform.md)"},
+      {KSE_KEY(connect.username), string(), "Connect REST basic auth user"},
+      {KSE_KEY(connect.password), secret(),
+       "Connect REST basic auth password; prefer `connect.password_file`"},
+      {KSE_KEY(connect.password_file), secret_file(), "file holding `connect.password`; not with it"},
+      {KSE_KEY(connect.ca_file), pem_certificates(), "CA for https Connect URLs"},
+      {KSE_KEY(connect.timeout), duration(milliseconds(100)),
+       "timeout of one Connect REST call and of one Kafka request to a mirror's source cluster"},
+      {KSE_KEY(connect.jolokia_urls), url_list(),
+       "each Connect worker's Jolokia agent, read like the brokers' (`jmx.*` credentials) with "
+       "`connect.rules_file`; served with a `connect_worker` label (host:port of the URL)"},
+      {KSE_KEY(connect.rules_file), readable_file(),
+       "jmx_exporter-format rules for the workers' beans (`exporter/kafka-connect-rules.yml` is ours)"},
+      {KSE_KEY(connect.mirror_lag), boolean(),
+       "MirrorMaker 2: read the log-end offsets of each MirrorSourceConnector's source cluster "
+       "(its `source.cluster.bootstrap.servers`, with the `kafka.*` login) for the mirror lag"},
+      {KSE_KEY(schema_registry.url), url(),
+       "a Schema Registry's Confluent API root, e.g. `http://127.0.0.1:8085/apis/ccompat/v7`; empty: "
+       "not read"},
+      {KSE_KEY(schema_registry.username), string(), "Schema Registry basic auth user"},
+      {KSE_KEY(schema_registry.password), secret(),
+       "Schema Registry basic auth password; prefer `schema_registry.password_file`"},
+      {KSE_KEY(schema_registry.password_file), secret_file(),
+       "file holding `schema_registry.password`; not with it"},
+      {KSE_KEY(schema_registry.ca_file), pem_certificates(), "CA for an https registry"},
+      {KSE_KEY(schema_registry.timeout), duration(milliseconds(100)), "timeout of one registry call"},
+      {KSE_KEY(schema_registry.metrics_url), url(),
+       "the registry's own Prometheus page (Apicurio: `/q/metrics`), for registrations refused as "
+       "incompatible; empty: not counted"},
       {KSE_KEY(log.level), choice({"trace", "debug", "info", "warn", "error"}), "least severe level logged"},
   };
   return table;
@@ -509,6 +542,15 @@ void apply(const Key& key, Config& config, const YAML::Node& node, const Origin&
       *std::get<std::map<int32_t, std::string>*>(field) = read_broker_map<std::string>(
           config, node, origin, path, "a mapping of broker id to Jolokia URL", read_url);
       return;
+    case Kind::kUrl:
+      *std::get<std::string*>(field) = node.IsNull() ? std::string() : read_url(node, origin, path);
+      return;
+    case Kind::kUrlList: {
+      auto urls = node.IsNull() ? std::vector<std::string>() : read_string_list(node, origin, path, 0);
+      for (const auto& entry : urls) read_url(YAML::Node(entry), origin, path);
+      *std::get<std::vector<std::string>*>(field) = std::move(urls);
+      return;
+    }
   }
 }
 
@@ -557,6 +599,8 @@ std::string allowed_text(const schema::Type& type) {
     case Kind::kHostPortList: return "a list of host:port";
     case Kind::kBrokerPorts: return "a mapping of broker id to port 1..65535";
     case Kind::kBrokerUrls: return "a mapping of broker id to an http:// or https:// URL";
+    case Kind::kUrl: return "an http:// or https:// URL, or nothing";
+    case Kind::kUrlList: return "a list of http:// or https:// URLs";
   }
   return "";
 }

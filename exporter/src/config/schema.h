@@ -54,6 +54,8 @@ enum class Kind {
   kHostPortList,     // host:port entries
   kBrokerPorts,      // broker id -> port
   kBrokerUrls,       // broker id -> http(s) URL
+  kUrl,              // an http(s) URL, or nothing
+  kUrlList,          // http(s) URLs
 };
 
 struct Type {

@@ -144,6 +144,31 @@ struct ZooKeeperConfig {
   Duration timeout{2000};
 };
 
+// A Kafka Connect group, read through its REST API (any worker answers for the group), and
+// its workers' JMX through Jolokia; MirrorMaker 2 connectors running on it are mirrors.
+struct ConnectConfig {
+  std::vector<std::string> urls;  // REST of the workers, tried in order; empty: not read
+  std::string username;           // basic auth when not empty
+  std::string password;
+  std::string password_file;  // read into `password` by read_secret_files()
+  std::string ca_file;
+  Duration timeout{5000};                 // one REST call, one Kafka request of the mirrors
+  std::vector<std::string> jolokia_urls;  // each worker's Jolokia agent
+  std::string rules_file;                 // jmx_exporter-format rules for the workers' beans
+  bool mirror_lag = true;                 // read the source clusters of MirrorSourceConnector
+};
+
+// A registry speaking the Confluent Schema Registry API.
+struct SchemaRegistryConfig {
+  std::string url;  // its API root, e.g. http://127.0.0.1:8085/apis/ccompat/v7; empty: not read
+  std::string username;
+  std::string password;
+  std::string password_file;  // read into `password` by read_secret_files()
+  std::string ca_file;
+  Duration timeout{5000};
+  std::string metrics_url;  // the registry's own Prometheus page, for refused registrations
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error
 };
@@ -160,6 +185,8 @@ struct Config {
   ProbeConfig probe;
   JmxConfig jmx;
   ZooKeeperConfig zookeeper;
+  ConnectConfig connect;
+  SchemaRegistryConfig schema_registry;
   LogConfig log;
 };
 
