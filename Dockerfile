@@ -36,7 +36,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
  && useradd --system --no-create-home --shell /usr/sbin/nologin exporter
 COPY --from=build /out/bin/ /usr/local/bin/
-COPY exporter/kafka-broker-rules.yml /etc/kafka-sidecar-exporter/kafka-broker-rules.yml
+COPY exporter/kafka-broker-rules.yml exporter/kafka-connect-rules.yml /etc/kafka-sidecar-exporter/
 USER exporter
 # Broker ports 7071.. and the cluster port (kafka_exporter's 9308); the workload tools use 7081-7083.
 EXPOSE 7071 7072 7073 9308

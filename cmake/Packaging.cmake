@@ -24,6 +24,7 @@ configure_file(${KSE_PACKAGING_DIR}/kafka-sidecar-exporter.service.in
                ${PROJECT_BINARY_DIR}/packaging/kafka-sidecar-exporter.service @ONLY)
 
 install(FILES ${KSE_PACKAGING_DIR}/exporter.yml ${PROJECT_SOURCE_DIR}/exporter/kafka-broker-rules.yml
+              ${PROJECT_SOURCE_DIR}/exporter/kafka-connect-rules.yml
         DESTINATION ${KSE_CONFIG_DIR} COMPONENT exporter)
 # Secrets go here: readable by root only (systemd reads it before dropping privileges).
 install(FILES ${KSE_PACKAGING_DIR}/default DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/default
@@ -83,7 +84,7 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libsasl2-modules-gssapi-mit, krb5-user")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 file(WRITE ${PROJECT_BINARY_DIR}/packaging/conffiles
-     "${KSE_CONFIG_DIR}/exporter.yml\n${KSE_CONFIG_DIR}/kafka-broker-rules.yml\n${KSE_INSTALLED_ENVIRONMENT}\n")
+     "${KSE_CONFIG_DIR}/exporter.yml\n${KSE_CONFIG_DIR}/kafka-broker-rules.yml\n${KSE_CONFIG_DIR}/kafka-connect-rules.yml\n${KSE_INSTALLED_ENVIRONMENT}\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_BINARY_DIR}/packaging/conffiles ${KSE_PACKAGING_DIR}/postinst
     ${KSE_PACKAGING_DIR}/prerm ${KSE_PACKAGING_DIR}/postrm)

@@ -9,9 +9,9 @@
 
 #include <atomic>
 #include <cmath>
-#include <functional>
 #include <thread>
 
+#include "bulk_agent.h"
 #include "jmx/jolokia/bridge.h"
 #include "jmx/jolokia/jvm_metrics.h"
 
@@ -267,80 +267,7 @@ TEST(JolokiaBridge, OversizedAnswerIsRefused) {
       << bridge.status().last_error;
 }
 
-// A loopback Jolokia agent answering each request of a bulk POST with `answer(request)`,
-// the value of one answer, or nothing for "no such bean".
-class BulkAgent {
- public:
-  using Answer = std::function<std::optional<std::string>(simdjson::dom::element request)>;
-  explicit BulkAgent(Answer answer) : answer_(std::move(answer)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t size = sizeof address;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
-    listen(fd_, 8);
-    thread_ = std::thread([this] {
-      for (;;) {
-        const int client = accept(fd_, nullptr, nullptr);
-        if (client < 0) break;
-        serve(client);
-        close(client);
-      }
-    });
-  }
-  ~BulkAgent() {
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/jolokia/"; }
-  int posts() const { return posts_; }
-
- private:
-  void serve(int client) {
-    std::string text;
-    char buffer[65536];
-    size_t body_at = std::string::npos;
-    size_t length = 0;
-    for (;;) {
-      const ssize_t n = read(client, buffer, sizeof buffer);
-      if (n <= 0) return;
-      text.append(buffer, static_cast<size_t>(n));
-      if (body_at == std::string::npos && (body_at = text.find("\r\n\r\n")) != std::string::npos) {
-        body_at += 4;
-        const size_t header = text.find("ontent-Length: ");
-        length = header < body_at ? std::stoul(text.substr(header + 15)) : 0;
-      }
-      if (body_at != std::string::npos && text.size() >= body_at + length) break;
-    }
-    ++posts_;
-    simdjson::dom::parser parser;
-    std::string reply = "[";
-    for (auto request : simdjson::dom::array(parser.parse(text.substr(body_at)))) {
-      if (reply.size() > 1) reply += ',';
-      // Jolokia echoes each request in its answer.
-      const std::string echo = R"({"request":)" + simdjson::minify(request);
-      const auto value = answer_(request);
-      reply += echo + (value ? R"(,"status":200,"value":)" + *value + "}"
-                             : std::string(R"(,"status":404,"error":"no such bean"})"));
-    }
-    reply += "]";
-    const std::string response =
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        "Connection: close\r\nContent-Length: " +
-        std::to_string(reply.size()) + "\r\n\r\n" + reply;
-    (void)!write(client, response.data(), response.size());
-  }
-
-  Answer answer_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<int> posts_{0};
-  std::thread thread_;
-};
+using test::BulkAgent;
 
 std::optional<std::string> broker_answer(simdjson::dom::element request) {
   std::string_view type;

@@ -69,14 +69,53 @@ std::string short_text(std::string_view text) {
   return out;
 }
 
+bool is_connect_worker(const BridgeConfig& config) { return !config.connect_worker.empty(); }
+
+int32_t owner_of(const BridgeConfig& config) {
+  return is_connect_worker(config) ? metrics::kClusterOwner : config.broker_id;
+}
+
+// The kafka_sidecar_jmx_* families labelled with `broker`, or with no label when it is empty.
+std::vector<Family> status_families(const BridgeStatus& status, int32_t owner, const std::string& broker) {
+  const auto one = [&](std::string_view name, double value) {
+    if (!broker.empty()) return single(name, value, owner, {broker});
+    Family f = single(name, value, owner);
+    f.label_names.clear();
+    return f;
+  };
+  std::vector<Family> out;
+  out.push_back(one("kafka_sidecar_jmx_up", status.up ? 1 : 0));
+  out.push_back(one("kafka_sidecar_jmx_errors_total", static_cast<double>(status.errors)));
+  out.push_back(one("kafka_sidecar_jmx_collect_seconds", status.last_collect_seconds));
+  out.push_back(one("kafka_sidecar_jmx_last_success_timestamp_seconds", status.last_success_unix_seconds));
+  return out;
+}
+
+// A Connect worker's have no `broker` label: its connect_worker comes with the rest of its series.
+std::vector<Family> status_families(const BridgeConfig& config, const BridgeStatus& status) {
+  return status_families(status, owner_of(config),
+                         is_connect_worker(config) ? std::string() : std::to_string(config.broker_id));
+}
+
 // jmx_exporter's own three series, then ours.
-void add_scrape_families(std::vector<Family>& families, const BridgeStatus& status, int32_t owner) {
+void add_scrape_families(std::vector<Family>& families, const BridgeStatus& status,
+                         const BridgeConfig& config) {
+  const int32_t owner = owner_of(config);
   families.push_back(single("jmx_scrape_duration_seconds", status.last_collect_seconds, owner));
   families.push_back(single("jmx_scrape_error", status.up ? 0 : 1, owner));
   if (status.up) {
     families.push_back(single("jmx_scrape_cached_beans", static_cast<double>(status.cached_beans), owner));
   }
-  for (Family& f : jmx_status_families(owner, status)) families.push_back(std::move(f));
+  for (Family& f : status_families(config, status)) families.push_back(std::move(f));
+}
+
+// A Connect worker's series share names with the brokers' (jvm_*, jmx_scrape_*...) and
+// with the other workers': its own label keeps each one unique on any page.
+void label_connect_worker(std::vector<Family>& families, const BridgeConfig& config) {
+  if (!is_connect_worker(config)) return;
+  for (Family& f : families) {
+    for (metrics::Sample& s : f.samples) s.extra_labels.push_back({"connect_worker", config.connect_worker});
+  }
 }
 
 // What asked for one read of a bulk request, so its answer goes back there.
@@ -377,7 +416,7 @@ std::vector<Family> JolokiaBridge::State::apply_rules(const MainAnswers& main, b
       it = catalog.contains(it->first) ? std::next(it) : descriptions.erase(it);
     }
   }
-  std::vector<Family> families = engine.finish_cycle(config.broker_id);
+  std::vector<Family> families = engine.finish_cycle(owner_of(config));
   // finish_cycle() publishes the cycle's cache counts.
   next.beans = stats.beans;
   next.attributes = stats.attributes;
@@ -395,7 +434,7 @@ std::vector<Family> JolokiaBridge::State::jvm_families_of(JvmSnapshot& jvm, int6
       jvm.resident_memory_bytes = memory->resident_bytes;
     }
   }
-  return jvm_families(jvm, config.broker_id);
+  return jvm_families(jvm, owner_of(config));
 }
 
 JolokiaBridge::JolokiaBridge(BridgeConfig config, std::shared_ptr<const RuleSet> rules)
@@ -414,7 +453,9 @@ JolokiaBridge::JolokiaBridge(BridgeConfig config, std::shared_ptr<const RuleSet>
     state_->target = parse_http_url(config_.url);
   } catch (const HttpError& error) {
     status_.last_error = error.what();
-    published_ = std::make_shared<const std::vector<Family>>(jmx_status_families(config_.broker_id, status_));
+    std::vector<Family> families = status_families(config_, status_);
+    label_connect_worker(families, config_);
+    published_ = std::make_shared<const std::vector<Family>>(std::move(families));
   }
 }
 
@@ -425,7 +466,6 @@ JolokiaBridge::~JolokiaBridge() = default;
 void JolokiaBridge::collect_once() {
   State& s = *state_;
   const auto started = std::chrono::steady_clock::now();
-  const int32_t owner = config_.broker_id;
   ++s.cycle;
   BridgeStatus next;
   {
@@ -484,7 +524,8 @@ void JolokiaBridge::collect_once() {
   }
   next.samples = 0;
   for (const Family& f : families) next.samples += f.samples.size();
-  add_scrape_families(families, next, owner);
+  add_scrape_families(families, next, config_);
+  label_connect_worker(families, config_);
 
   auto published = std::make_shared<const std::vector<Family>>(std::move(families));
   std::lock_guard lock(mutex_);
@@ -540,16 +581,17 @@ std::vector<std::shared_ptr<const std::vector<Family>>> BridgeRunner::families()
 }
 
 std::vector<Family> jmx_status_families(int32_t broker_id, const BridgeStatus& status) {
-  const std::string broker = std::to_string(broker_id);
-  std::vector<Family> out;
-  out.push_back(single("kafka_sidecar_jmx_up", status.up ? 1 : 0, broker_id, {broker}));
-  out.push_back(
-      single("kafka_sidecar_jmx_errors_total", static_cast<double>(status.errors), broker_id, {broker}));
-  out.push_back(
-      single("kafka_sidecar_jmx_collect_seconds", status.last_collect_seconds, broker_id, {broker}));
-  out.push_back(single("kafka_sidecar_jmx_last_success_timestamp_seconds", status.last_success_unix_seconds,
-                       broker_id, {broker}));
-  return out;
+  return status_families(status, broker_id, std::to_string(broker_id));
+}
+
+std::string connect_worker_name(const std::string& jolokia_url) {
+  try {
+    const HttpTarget target = parse_http_url(jolokia_url);
+    const bool ipv6 = target.host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + target.host + "]" : target.host) + ":" + target.port;
+  } catch (const HttpError&) {
+    return jolokia_url;
+  }
 }
 
 const metrics::Catalogue& bridge_status_catalogue() {

@@ -13,12 +13,16 @@
 #include "metrics/catalogue.h"
 #include "metrics/family.h"
 
-// One broker's JMX internals: each cycle a few bulk POSTs to its Jolokia agent,
-// the rules applied, and the families kept ready for the renderer.
+// One broker's (or Kafka Connect worker's) JMX internals: each cycle a few bulk POSTs to
+// its Jolokia agent, the rules applied, and the families kept ready for the renderer.
 namespace kse::jmx {
 
 struct BridgeConfig {
-  int32_t broker_id = 0;
+  int32_t broker_id = 0;  // owner of every sample; unused for a Connect worker
+  // Not empty: the JVM is a Kafka Connect worker. Its samples are owned by the cluster port
+  // (metrics::kClusterOwner) and each carries connect_worker="<this>" (connect_worker_name);
+  // its kafka_sidecar_jmx_* series carry that label instead of `broker`.
+  std::string connect_worker;
   std::string url;       // e.g. http://127.0.0.1:8778/jolokia/
   std::string username;  // basic auth when not empty
   std::string password;
@@ -66,7 +70,8 @@ class JolokiaBridge {
   void collect_once();
 
   // The last cycle's families (rules, JVM, jmx_scrape_*, kafka_sidecar_jmx_*), every
-  // sample owned by the broker. Safe to call from any thread during collect_once().
+  // sample owned by the broker (a Connect worker's: by the cluster port, each with its
+  // connect_worker label). Safe to call from any thread during collect_once().
   std::vector<metrics::Family> families() const;
   std::shared_ptr<const std::vector<metrics::Family>> shared_families() const;
   BridgeStatus status() const;
@@ -81,9 +86,10 @@ class JolokiaBridge {
   BridgeStatus status_;
 };
 
-// One bridge per broker, each collected on its own thread every `interval`: a dead or
-// slow agent costs only its own timeout, never the other brokers' cycles. The first
-// cycles start at construction; the destructor stops and joins every thread.
+// One bridge per broker (or per Connect worker: one runner per rules file), each collected
+// on its own thread every `interval`: a dead or slow agent costs only its own timeout, never
+// the other bridges' cycles. The first cycles start at construction; the destructor stops
+// and joins every thread.
 class BridgeRunner {
  public:
   BridgeRunner(const std::vector<BridgeConfig>& brokers, std::shared_ptr<const RuleSet> rules,
@@ -92,7 +98,7 @@ class BridgeRunner {
   BridgeRunner(const BridgeRunner&) = delete;
   BridgeRunner& operator=(const BridgeRunner&) = delete;
 
-  // Every broker's last families, in broker order (each sample owned by its broker).
+  // Every bridge's last families, in the order of the configs given.
   std::vector<std::shared_ptr<const std::vector<metrics::Family>>> families() const;
   const std::vector<std::unique_ptr<JolokiaBridge>>& bridges() const { return bridges_; }
 
@@ -108,6 +114,10 @@ class BridgeRunner {
 
 // Status families alone (for a broker with no bridge yet, or in tests).
 std::vector<metrics::Family> jmx_status_families(int32_t broker_id, const BridgeStatus& status);
+
+// The connect_worker label of a Connect worker reached at `jolokia_url`: its host:port
+// ("[::1]:8778" for an IPv6 address), or the URL itself when it cannot be parsed.
+std::string connect_worker_name(const std::string& jolokia_url);
 
 // The families the bridge serves about itself whatever the rules (jmx_exporter's
 // jmx_scrape_* and our kafka_sidecar_jmx_*), as docs/jmx-metrics.md lists them.
