@@ -34,6 +34,7 @@
 #include "model/derived.h"
 #include "model/model.h"
 #include "oauth/token_provider.h"
+#include "platform/runner.h"
 #include "probe/leader_repair.h"
 #include "probe/probe.h"
 #include "status/status_page.h"
@@ -187,14 +188,72 @@ std::unique_ptr<jmx::BridgeRunner> make_jmx(const config::Config& config) {
                                              config.collect.interval);
 }
 
+// Kafka Connect workers' internals: a bridge per worker, its series on the cluster port with a
+// connect_worker label, read with the brokers' Jolokia credentials.
+std::unique_ptr<jmx::BridgeRunner> make_connect_jmx(const config::Config& config) {
+  if (config.connect.jolokia_urls.empty()) return nullptr;
+  std::vector<jmx::BridgeConfig> bridges;
+  for (const auto& url : config.connect.jolokia_urls) {
+    jmx::BridgeConfig bridge;
+    bridge.url = url;
+    bridge.connect_worker = jmx::connect_worker_name(url);
+    bridge.username = config.jmx.username;
+    bridge.password = config.jmx.password;
+    bridge.ca_file = config.jmx.ca_file;
+    bridge.read_timeout = config.jmx.timeout;
+    bridge.connect_timeout = std::min(config.jmx.timeout, std::chrono::milliseconds(2000));
+    bridges.push_back(std::move(bridge));
+  }
+  return std::make_unique<jmx::BridgeRunner>(bridges, jmx::RuleSet::load_file(config.connect.rules_file),
+                                             config.collect.interval);
+}
+
+// Kafka Connect (with the MirrorMaker 2 connectors on it) and a Schema Registry, when configured.
+std::unique_ptr<platform::PlatformRunner> make_platform(const config::Config& config) {
+  const auto rest = [](const std::vector<std::string>& urls, const std::string& username,
+                       const std::string& password, const std::string& ca_file, config::Duration timeout) {
+    platform::RestOptions options;
+    options.urls = urls;
+    options.http.username = username;
+    options.http.password = password;
+    options.http.ca_file = ca_file;
+    options.http.read_timeout = timeout;
+    options.http.connect_timeout = std::min(timeout, std::chrono::milliseconds(2000));
+    options.http.max_body_bytes = 64u << 20;
+    return options;
+  };
+  std::optional<platform::ConnectOptions> connect;
+  if (!config.connect.urls.empty()) {
+    const auto& c = config.connect;
+    connect.emplace();
+    connect->rest = rest(c.urls, c.username, c.password, c.ca_file, c.timeout);
+    connect->mirror_lag = c.mirror_lag;
+    connect->kafka = client_config(config);
+    connect->kafka_timeout = c.timeout;
+  }
+  std::optional<platform::RegistryOptions> registry;
+  if (!config.schema_registry.url.empty()) {
+    const auto& r = config.schema_registry;
+    registry.emplace();
+    registry->rest = rest({r.url}, r.username, r.password, r.ca_file, r.timeout);
+    registry->metrics_url = r.metrics_url;
+  }
+  if (!connect && !registry) return nullptr;
+  return std::make_unique<platform::PlatformRunner>(std::move(connect), std::move(registry),
+                                                    config.collect.interval);
+}
+
 class Exporter {
  public:
   Exporter(const config::Config& config, asio::io_context& io, http::HttpServer& server,
-           const jmx::BridgeRunner* jmx)
+           const jmx::BridgeRunner* jmx, const jmx::BridgeRunner* connect_jmx,
+           const platform::PlatformRunner* platform)
       : config_(config),
         io_(io),
         server_(server),
         jmx_(jmx),
+        connect_jmx_(connect_jmx),
+        platform_(platform),
         client_(io, client_config(config)),
         collector_(client_, collector_options(config)),
         probe_(make_probe(config)) {
@@ -330,6 +389,12 @@ class Exporter {
     record_cost(std::chrono::steady_clock::now() - modelling);
     std::vector<std::shared_ptr<const std::vector<Family>>> internals;
     if (jmx_) internals = jmx_->families();
+    if (connect_jmx_) {
+      for (auto& set : connect_jmx_->families()) internals.push_back(std::move(set));
+    }
+    if (platform_) {
+      for (auto& set : platform_->families()) internals.push_back(std::move(set));
+    }
     const std::vector<Family> own = model::build_exporter_families(stats_, plan.exporter_owner);
     FamilySets sets = {&cluster};
     for (const auto& set : internals) {
@@ -475,6 +540,8 @@ class Exporter {
   asio::io_context& io_;
   http::HttpServer& server_;
   const jmx::BridgeRunner* jmx_;
+  const jmx::BridgeRunner* connect_jmx_;
+  const platform::PlatformRunner* platform_;
   kafka::KafkaClient client_;
   collector::Collector collector_;
   model::DerivedState derived_;
@@ -530,8 +597,10 @@ int run(const config::Config& config, const config::WebConfig& web) {
     for (const auto& [broker, port] : initial.broker_ports)
       server.ensure_port(port, "broker " + std::to_string(broker));
     const auto jmx = make_jmx(config);
+    const auto connect_jmx = make_connect_jmx(config);
+    const auto platform = make_platform(config);
     asio::io_context io(1);
-    Exporter exporter(config, io, server, jmx.get());
+    Exporter exporter(config, io, server, jmx.get(), connect_jmx.get(), platform.get());
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& error, int signal) {
       if (!error) spdlog::info("signal {} received, stopping", signal);
