@@ -35,12 +35,16 @@ LOCK_TIMEOUT=${KSE_LOCK_TIMEOUT:-300}
 STORE_PASSWORD=changeit
 
 # Secure mode's login services, each in its own file: the OIDC token endpoint
-# (OAUTHBEARER) and the Kerberos KDC (GSSAPI).
-for service_file in "$KSE_CLUSTER_SCRIPTS/oidc.sh" "$KSE_CLUSTER_SCRIPTS/kerberos.sh"; do
+# (OAUTHBEARER) and the Kerberos KDC (GSSAPI); and Kafka Connect with MirrorMaker 2
+# from a backup cluster (start-connect, start-mirror).
+for service_file in "$KSE_CLUSTER_SCRIPTS/oidc.sh" "$KSE_CLUSTER_SCRIPTS/kerberos.sh" "$KSE_CLUSTER_SCRIPTS/connect.sh"; do
   # shellcheck source=/dev/null
   [[ -f "$service_file" ]] && source "$service_file"
 done
 unset service_file
+# The schema registry (Confluent API, start-registry): cluster/registry.sh.
+# shellcheck source=cluster/registry.sh
+source "$KSE_CLUSTER_SCRIPTS/registry.sh"
 
 say() { echo "kafka-cluster: $*"; }
 warn() { echo "kafka-cluster: $*" >&2; }
@@ -183,16 +187,33 @@ fetch_version() {
   rm -rf "$home/libs.partial" "$home/agents.partial"
   command -v mvn >/dev/null || die "mvn is missing (scripts/install-deps installs it)"
   echo "kafka-cluster: fetching Kafka $version and the agents from Maven Central into $home" >&2
-  if ! timeout 900 mvn -q -B -Dstyle.color=never -f "$KSE_CLUSTER_SCRIPTS/pom.xml" \
-    dependency:copy-dependencies@libs dependency:copy-dependencies@agents \
-    -Dkafka.version="$version" -Dkafka.line="${version%%.*}" -Dkse.libs.dir="$home/libs.partial" \
-    -Dkse.agents.dir="$home/agents.partial" >"$home/fetch.log" 2>&1; then
+  # With the connectors (connect-file, connect-mirror) of this release, else without
+  # them: the brokers and tools never lose their version over a connector jar (Maven
+  # Central lacks 4.4.0's; cluster/connect.sh then runs Connect of the fallback release).
+  local plugins
+  for plugins in "$version" none; do
+    local plugin_args=()
+    [[ "$plugins" == none ]] && plugin_args=(-Dkse.connect.plugins.skip=true)
     rm -rf "$home/libs.partial" "$home/agents.partial"
-    return 1
-  fi
+    if timeout 900 mvn -q -B -Dstyle.color=never -f "$KSE_CLUSTER_SCRIPTS/pom.xml" \
+      dependency:copy-dependencies@libs dependency:copy-dependencies@agents \
+      -Dkafka.version="$version" -Dkafka.line="${version%%.*}" -Dkse.libs.dir="$home/libs.partial" \
+      -Dkse.agents.dir="$home/agents.partial" "${plugin_args[@]}" >"$home/fetch.log" 2>&1; then
+      break
+    fi
+    # Another failure than a missing connector jar is Kafka's own: no retry helps.
+    if [[ "$plugins" == none ]] ||
+      ! grep -qE 'org\.apache\.kafka:connect-(file|mirror|mirror-client):jar' "$home/fetch.log"; then
+      rm -rf "$home/libs.partial" "$home/agents.partial"
+      return 1
+    fi
+    warn "Kafka $version: no connect-file/connect-mirror $version on Maven Central; fetching Kafka without them"
+  done
   [[ -f "$home/libs.partial/kafka_2.13-$version.jar" ]] || return 1
   sync_dir "$home/libs.partial" "$home/libs"
   sync_dir "$home/agents.partial" "$home/agents"
+  # The release of the connector jars on that classpath: its own, or "none".
+  echo "$plugins" >"$home/connect-plugins-version"
   stamp_content "$version" >"$(stamp_file "$version")"
   rm -f "$home/fetch.log" "$home/.complete"
 }
@@ -1248,6 +1269,8 @@ cluster_start() {
   check_mode_version "$mode" "$KAFKA_VERSION"
   for id in $(state_dir_pids); do stop_pid "$id" "a leftover broker of $KSE_CLUSTER_DIR"; done
   for id in $(zk_state_dir_pids); do stop_pid "$id" "a leftover ZooKeeper node of $KSE_CLUSTER_DIR"; done
+  # Connect workers and a backup cluster left from the last cluster: their state goes too.
+  connect_and_mirror_stop
   local ports=() port
   for id in "${CORE_BROKERS[@]}"; do
     ports+=("$(client_port "$id")" "$(jolokia_port "$id")")
@@ -1261,7 +1284,13 @@ cluster_start() {
     port_open "$port" && die "port $port is in use by $(port_owner "$port"); another Kafka on this machine?
 (a private second cluster: KSE_PORT_OFFSET=20000 KSE_CLUSTER_DIR=/tmp/other kafka-cluster start)"
   done
-  rm -rf "$KSE_CLUSTER_DIR"
+  # A running schema registry keeps its schemas in its own memory, not in Kafka: it
+  # stays, and so does its dir.
+  if registry_pid >/dev/null; then
+    find "$KSE_CLUSTER_DIR" -mindepth 1 -maxdepth 1 ! -name registry -exec rm -rf {} +
+  else
+    rm -rf "$KSE_CLUSTER_DIR"
+  fi
   mkdir -p "$KSE_CLUSTER_DIR"
   echo "$mode" >"$KSE_CLUSTER_DIR/mode"
   if ((secure)); then
@@ -1352,6 +1381,8 @@ cluster_stop() {
   zk_pids=$(zk_state_dir_pids)
   if [[ -z "$pids$zk_pids" ]]; then
     rm -f "$KSE_CLUSTER_DIR/owner" "$KSE_CLUSTER_DIR"/broker-*/pid "$KSE_CLUSTER_DIR"/zookeeper-*/pid
+    connect_and_mirror_stop
+    registry_stop
     secure_services_stop
     say "not running"
     return 0
@@ -1364,6 +1395,10 @@ cluster_stop() {
       return 0
     fi
   fi
+  # Connect and the backup cluster first (cluster/connect.sh), while the brokers serve.
+  connect_and_mirror_stop
+  # The schema registry needs no broker (its storage is in its memory).
+  registry_stop
   # Extra brokers first, then the controllers all together: the quorum goes away
   # once, and no node waits for a quorum that its peers already left.
   local id pid
@@ -1451,6 +1486,9 @@ cluster_status() {
   else
     echo "no cluster in $KSE_CLUSTER_DIR"
   fi
+  # Connect workers, their connectors, the backup cluster (cluster/connect.sh).
+  connect_status
+  registry_status
   return 0
 }
 
@@ -1511,6 +1549,10 @@ cluster_env() {
   else
     echo "SECURE=0"
   fi
+  # Connect and the backup cluster, while they run (cluster/connect.sh).
+  connect_env
+  # The schema registry (Confluent API; REGISTRY_RUNNING says whether it runs).
+  registry_env
 }
 
 # Workshop 8: a broker-only node joins the running cluster (4: 9392, Jolokia 8781).
