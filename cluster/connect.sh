@@ -314,22 +314,9 @@ connect_worker_start() {
 
 # Waits until each given worker's REST API answers GET /connectors; fails fast when one exits.
 connect_wait_ready() { # connect_wait_ready SECONDS ID...
-  local seconds=$1 id
+  local seconds=$1
   shift
-  local deadline=$((SECONDS + seconds)) pending=("$@")
-  while ((${#pending[@]} > 0)); do
-    local still=()
-    for id in "${pending[@]}"; do
-      connect_pid "$id" >/dev/null || die "Connect worker $id exited during start-up
-$(connect_log_tail "$id")"
-      connect_answers "$id" || still+=("$id")
-    done
-    pending=("${still[@]}")
-    ((${#pending[@]} == 0)) && break
-    ((SECONDS < deadline)) || die "Connect worker(s) ${pending[*]} not answering on $(connect_url "${pending[0]}")/connectors after ${seconds}s
-$(connect_log_tail "${pending[0]}")"
-    sleep 0.5
-  done
+  wait_nodes_ready "$seconds" "Connect worker" connect_pid connect_answers connect_log_tail "$@"
 }
 
 connect_worker_stop() {

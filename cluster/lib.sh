@@ -1018,24 +1018,32 @@ zk_log_tail() {
   tail -n 25 "$log" 2>/dev/null || echo "(no zookeeper.log)"
 }
 
-# Waits until every given node serves (as leader or follower: the ensemble has a quorum).
-wait_zk_serving() { # wait_zk_serving SECONDS ID...
-  local seconds=$1 id
-  shift
+# Waits until every given node is ready: each round, a node whose process is gone fails the
+# start with its log's end, and past SECONDS the first one still pending does.
+wait_nodes_ready() { # wait_nodes_ready SECONDS WHAT PID_FN READY_FN LOG_TAIL_FN ID...
+  local seconds=$1 what=$2 pid_fn=$3 ready_fn=$4 log_fn=$5 id
+  shift 5
   local deadline=$((SECONDS + seconds)) pending=("$@")
   while ((${#pending[@]} > 0)); do
     local still=()
     for id in "${pending[@]}"; do
-      zk_pid "$id" >/dev/null || die "ZooKeeper node $id exited during start-up
-$(zk_log_tail "$id")"
-      zk_serving "$id" || still+=("$id")
+      "$pid_fn" "$id" >/dev/null || die "$what $id exited during start-up
+$("$log_fn" "$id")"
+      "$ready_fn" "$id" || still+=("$id")
     done
     pending=("${still[@]}")
     ((${#pending[@]} == 0)) && break
-    ((SECONDS < deadline)) || die "ZooKeeper node(s) ${pending[*]} not serving after ${seconds}s
-$(zk_log_tail "${pending[0]}")"
+    ((SECONDS < deadline)) || die "$what(s) ${pending[*]} not ready after ${seconds}s
+$("$log_fn" "${pending[0]}")"
     sleep 0.5
   done
+}
+
+# Waits until every given node serves (as leader or follower: the ensemble has a quorum).
+wait_zk_serving() { # wait_zk_serving SECONDS ID...
+  local seconds=$1
+  shift
+  wait_nodes_ready "$seconds" "ZooKeeper node" zk_pid zk_serving zk_log_tail "$@"
 }
 
 # ---------------------------------------------------------------- the lock

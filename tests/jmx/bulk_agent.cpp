@@ -6,16 +6,21 @@
 
 namespace kse::jmx::test {
 
-BulkAgent::BulkAgent(Answer answer) : answer_(std::move(answer)) {
-  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+int listen_on_loopback(int& port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
   socklen_t size = sizeof address;
-  getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-  port_ = ntohs(address.sin_port);
-  listen(fd_, 8);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  port = ntohs(address.sin_port);
+  listen(fd, 8);
+  return fd;
+}
+
+BulkAgent::BulkAgent(Answer answer) : answer_(std::move(answer)) {
+  fd_ = listen_on_loopback(port_);
   thread_ = std::thread([this] {
     for (;;) {
       const int client = accept(fd_, nullptr, nullptr);

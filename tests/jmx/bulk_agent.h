@@ -12,6 +12,9 @@
 // with `answer(request)`, the value of one answer, or "no such bean" when that is empty.
 namespace kse::jmx::test {
 
+// A listening TCP socket on 127.0.0.1, at a port the system picks (set in `port`).
+int listen_on_loopback(int& port);
+
 class BulkAgent {
  public:
   using Answer = std::function<std::optional<std::string>(simdjson::dom::element request)>;

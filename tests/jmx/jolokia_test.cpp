@@ -129,15 +129,7 @@ TEST(JvmMetrics, LocalProcessMemoryOfThisProcess) {
 class FakeAgent {
  public:
   explicit FakeAgent(std::string reply, bool silent = false) : reply_(std::move(reply)), silent_(silent) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t size = sizeof address;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
-    listen(fd_, 8);
+    fd_ = test::listen_on_loopback(port_);
     thread_ = std::thread([this] {
       while (!stop_) {
         const int client = accept(fd_, nullptr, nullptr);

@@ -168,20 +168,26 @@ std::unique_ptr<probe::Probe> make_probe(const config::Config& config) {
   return std::make_unique<probe::Probe>(std::move(options));
 }
 
+// A Jolokia agent at `url`, read with the `jmx.*` credentials and timeout.
+jmx::BridgeConfig jolokia_bridge(const config::Config& config, const std::string& url) {
+  jmx::BridgeConfig bridge;
+  bridge.url = url;
+  bridge.username = config.jmx.username;
+  bridge.password = config.jmx.password;
+  bridge.ca_file = config.jmx.ca_file;
+  bridge.read_timeout = config.jmx.timeout;
+  bridge.connect_timeout = std::min(config.jmx.timeout, std::chrono::milliseconds(2000));
+  return bridge;
+}
+
 // Broker internals: one Jolokia bridge per configured broker (a sidecar: its own only).
 std::unique_ptr<jmx::BridgeRunner> make_jmx(const config::Config& config) {
   if (!config.jmx.enabled) return nullptr;
   std::vector<jmx::BridgeConfig> bridges;
   for (const auto& [id, url] : config.jmx.brokers) {
     if (config.serve.broker_id && *config.serve.broker_id != id) continue;
-    jmx::BridgeConfig bridge;
+    jmx::BridgeConfig bridge = jolokia_bridge(config, url);
     bridge.broker_id = id;
-    bridge.url = url;
-    bridge.username = config.jmx.username;
-    bridge.password = config.jmx.password;
-    bridge.ca_file = config.jmx.ca_file;
-    bridge.read_timeout = config.jmx.timeout;
-    bridge.connect_timeout = std::min(config.jmx.timeout, std::chrono::milliseconds(2000));
     bridges.push_back(std::move(bridge));
   }
   return std::make_unique<jmx::BridgeRunner>(bridges, jmx::RuleSet::load_file(config.jmx.rules_file),
@@ -194,14 +200,8 @@ std::unique_ptr<jmx::BridgeRunner> make_connect_jmx(const config::Config& config
   if (config.connect.jolokia_urls.empty()) return nullptr;
   std::vector<jmx::BridgeConfig> bridges;
   for (const auto& url : config.connect.jolokia_urls) {
-    jmx::BridgeConfig bridge;
-    bridge.url = url;
+    jmx::BridgeConfig bridge = jolokia_bridge(config, url);
     bridge.connect_worker = jmx::connect_worker_name(url);
-    bridge.username = config.jmx.username;
-    bridge.password = config.jmx.password;
-    bridge.ca_file = config.jmx.ca_file;
-    bridge.read_timeout = config.jmx.timeout;
-    bridge.connect_timeout = std::min(config.jmx.timeout, std::chrono::milliseconds(2000));
     bridges.push_back(std::move(bridge));
   }
   return std::make_unique<jmx::BridgeRunner>(bridges, jmx::RuleSet::load_file(config.connect.rules_file),
