@@ -750,12 +750,176 @@ def clients_probe():
                      [env_variable(), broker_variable(), client_variable()], panels)
 
 
+CONNECTOR = 'connector=~"$connector"'
+
+
+def connector_variable():
+    return variable("connector", "Connector", f"label_values(kafka_connect_connector_info{{{ENV}}}, connector)",
+                    multi=True, include_all=True)
+
+
+def connect_mirroring():
+    connectors = f"{ENV}, {CONNECTOR}"
+    platform_collectors = 'collector=~"connect|mirrors|schema_registry"'
+    task_states = ("RUNNING", "PAUSED", "FAILED", "UNASSIGNED", "RESTARTING")
+    global_level = stat("Global compatibility", "The registry's global compatibility level: a new schema version "
+                        "must be compatible this way with the existing ones, unless its subject sets its own.",
+                        [target(f"max by (level) (kafka_schema_registry_global_compatibility{{{ENV}}})",
+                                "{{level}}")], steps=thresholds("blue"), color_mode="value")
+    global_level["options"]["textMode"] = "name"
+    panels = [
+        row("Kafka Connect"),
+        stat("Connect up", "1 while the Connect REST API (connect.urls) answers the exporter.",
+             [target(f"max(kafka_connect_up{{{ENV}}})")], mappings=UP_DOWN, steps=thresholds("red", (1, "green"))),
+        stat("Connectors", "Connectors of the Connect group.",
+             [target(f"max(kafka_connect_connectors{{{ENV}}})")]),
+        stat("Connectors not running", "Selected connectors in another state than RUNNING (PAUSED and STOPPED "
+             "included: someone chose them).",
+             [target(f"sum(kafka_connect_connector_state{{{connectors}, state!=\"RUNNING\"}})")],
+             steps=thresholds("green", (1, "orange"))),
+        stat("Failed tasks", "Tasks of the selected connectors in state FAILED: they copy nothing until someone "
+             "restarts them.",
+             [target(f"sum(kafka_connect_connector_tasks{{{connectors}, state=\"FAILED\"}})")], steps=OK_RED),
+        stat("Workers' JMX down", "Connect workers of connect.jolokia_urls whose Jolokia agent did not answer the "
+             "last cycle.",
+             [target(f"sum(kafka_sidecar_jmx_up{{{ENV}, connect_worker!=\"\"}} == bool 0)")], steps=OK_RED),
+        stat("Exporter collectors down", "The exporter's Connect, MirrorMaker 2 and Schema Registry collectors "
+             "that failed the last cycle (kafka_sidecar_collector_error_info says why).",
+             [target(f"sum(kafka_sidecar_collector_up{{{ENV}, {platform_collectors}}} == bool 0)")], steps=OK_RED),
+        timeseries("Connectors by state", "Selected connectors in each state, from GET /connectors?expand=status.",
+                   [target(f"sum by (state) (kafka_connect_connector_state{{{connectors}}})", "{{state}}")],
+                   width=8, stack=True),
+        timeseries("Failed tasks", "FAILED tasks per connector, and those whose status carries the failure's stack "
+                   "trace (GET /connectors/NAME/status shows it).",
+                   [target(f"sum by (connector) (kafka_connect_task_state{{{connectors}, state=\"FAILED\"}})",
+                           "failed {{connector}}", "A"),
+                    target(f"sum by (connector) (kafka_connect_task_trace_present{{{connectors}}})",
+                           "with trace {{connector}}", "B")], width=8),
+        timeseries("Task restarts", "Restarts the exporter saw per task in 5 minutes (RUNNING again after FAILED or "
+                   "RESTARTING).",
+                   [target(f"sum by (connector, task) (increase(kafka_connect_task_restarts_total{{{connectors}}}"
+                           f"[5m]))", "{{connector}} / {{task}}")], width=8),
+        table("Connectors", "State, worker, type and class of each connector, and its tasks; Trace is 1 when its "
+              "status carries a failure's stack trace.",
+              [("State", f"max by (connector, state, worker) (kafka_connect_connector_state{{{connectors}}} == 1)",
+                None),
+               ("Info", f"max by (connector, type, class) (kafka_connect_connector_info{{{connectors}}})", None),
+               ("Tasks", f"sum by (connector) (kafka_connect_connector_tasks{{{connectors}}})", None),
+               ("Trace", f"max by (connector) (kafka_connect_connector_trace_present{{{connectors}}})", None)],
+              join_on=("connector", "state", "worker", "type", "class"), hidden=("State", "Info"), width=12,
+              height=8),
+        table("Tasks by state per connector", "The connector's tasks in each state (kafka_connect_connector_tasks).",
+              [(state.capitalize(), f"sum by (connector) (kafka_connect_connector_tasks{{{connectors}, "
+                                    f"state=\"{state}\"}})", None) for state in task_states],
+              join_on=("connector",), width=12, height=8),
+        table("Tasks", "Every task of the selected connectors: its state, the worker running it, whether its "
+              "status carries a stack trace, and the restarts the exporter saw.",
+              [("State", f"max by (connector, task, state, worker) (kafka_connect_task_state{{{connectors}}} == 1)",
+                None),
+               ("Trace", f"max by (connector, task) (kafka_connect_task_trace_present{{{connectors}}})", None),
+               ("Restarts", f"max by (connector, task) (kafka_connect_task_restarts_total{{{connectors}}})", None)],
+              join_on=("connector", "task", "state", "worker"), hidden=("State",), height=8),
+        row("Connect workers (JMX)"),
+        timeseries("Connectors and tasks per worker", "Connectors and tasks each worker runs; after a worker leaves, "
+                   "the others take its share.",
+                   [target(f"max by (connect_worker) (kafka_connect_worker_connectors{{{ENV}}})",
+                           "connectors {{connect_worker}}", "A"),
+                    target(f"max by (connect_worker) (kafka_connect_worker_tasks{{{ENV}}})",
+                           "tasks {{connect_worker}}", "B")], width=8),
+        timeseries("Rebalances", "Rebalances each worker completed in 5 minutes, and 1 while it is rebalancing.",
+                   [target(f"sum by (connect_worker) (increase(kafka_connect_worker_rebalance_completed_rebalances_total"
+                           f"{{{ENV}}}[5m]))", "completed {{connect_worker}}", "A"),
+                    target(f"max by (connect_worker) (kafka_connect_worker_rebalance_rebalancing{{{ENV}}})",
+                           "rebalancing {{connect_worker}}", "B")], width=8),
+        timeseries("Record errors and dead letter queue", "Records the selected connectors' tasks failed to process "
+                   "(converters, transforms, put), and records they sent to a dead letter queue, per second.",
+                   [target(f"sum by (connector) (rate(kafka_connect_task_error_record_errors_total{{{connectors}}}"
+                           f"[{RATE}]))", "errors {{connector}}", "A"),
+                    target(f"sum by (connector) (rate(kafka_connect_task_error_deadletterqueue_produce_requests_total"
+                           f"{{{connectors}}}[{RATE}]))", "dead letter queue {{connector}}", "B")], width=8),
+        timeseries("Source records polled and written", "Records the source tasks polled from their system and "
+                   "wrote to Kafka, per second and connector.",
+                   [target(f"sum by (connector) (rate(kafka_connect_source_task_source_record_poll_total"
+                           f"{{{connectors}}}[{RATE}]))", "polled {{connector}}", "A"),
+                    target(f"sum by (connector) (rate(kafka_connect_source_task_source_record_write_total"
+                           f"{{{connectors}}}[{RATE}]))", "written {{connector}}", "B")], width=8),
+        timeseries("Sink records read and sent", "Records the sink tasks read from Kafka and sent to their system "
+                   "(after transforms), per second and connector.",
+                   [target(f"sum by (connector) (rate(kafka_connect_sink_task_sink_record_read_total"
+                           f"{{{connectors}}}[{RATE}]))", "read {{connector}}", "A"),
+                    target(f"sum by (connector) (rate(kafka_connect_sink_task_sink_record_send_total"
+                           f"{{{connectors}}}[{RATE}]))", "sent {{connector}}", "B")], width=8),
+        timeseries("Sink connector consumer lag", "Records the sink connectors' consumer groups (connect-NAME) have "
+                   "not committed yet, per group.",
+                   [target(f"sum by (consumergroup) (kafka_consumergroup_lag{{{ENV}, "
+                           f"consumergroup=~\"connect-$connector\"}})", "{{consumergroup}}")], width=8),
+        row("MirrorMaker 2"),
+        timeseries("Replication latency (max)", "How long after they were written to the source cluster records "
+                   "reached the target, worst partition of each topic over Kafka's metrics window (recording rule "
+                   "kafka:mirror_replication_latency_seconds:max; alert above 30 s).",
+                   [target(f"max by (source, target, topic) (kafka:mirror_replication_latency_seconds:max{{{ENV}}})",
+                           "{{source}} → {{target}} {{topic}}")], unit="s", width=8),
+        timeseries("Record age (max)", "Age of the records when MirrorMaker 2 copied them, worst partition of each "
+                   "topic (recording rule kafka:mirror_record_age_seconds:max).",
+                   [target(f"max by (source, target, topic) (kafka:mirror_record_age_seconds:max{{{ENV}}})",
+                           "{{source}} → {{target}} {{topic}}")], unit="s", width=8),
+        timeseries("Mirror lag per topic", "Records of the source topic not copied yet: the source's log end minus "
+                   "the offset the source connector copied (alert above 1000).",
+                   [target(f"sum by (source_cluster, topic) (kafka_mirror_topic_lag{{{ENV}}})",
+                           "{{source_cluster}} {{topic}}")], width=8),
+        timeseries("Records replicated", "Records the source connector copied per second and topic.",
+                   [target(f"sum by (source, target, topic) (rate(kafka_connect_mirror_source_connector_record_count_"
+                           f"total{{{ENV}}}[{RATE}]))", "{{source}} → {{target}} {{topic}}")], width=8),
+        timeseries("Heartbeat age", "Age of the newest record in the heartbeats topic the heartbeat connector writes "
+                   "to (one every emit.heartbeats.interval.seconds; alert above 60 s).",
+                   [target(f"max by (connector, source_cluster, target_cluster) (kafka_mirror_heartbeat_age_seconds"
+                           f"{{{ENV}}})", "{{source_cluster}} → {{target_cluster}}")], unit="s", width=8),
+        timeseries("Checkpoint age", "Age of the newest checkpoint of the source's consumer groups (a checkpoint is "
+                   "written when a group's committed offset moves; alert above 5 minutes).",
+                   [target(f"max by (connector, source_cluster, target_cluster) (kafka_mirror_checkpoint_age_seconds"
+                           f"{{{ENV}}})", "{{source_cluster}} → {{target_cluster}}")], unit="s", width=8),
+        timeseries("Bytes replicated", "Bytes the source connector copies per second and topic, over Kafka's metrics "
+                   "window.",
+                   [target(f"sum by (source, target, topic) (kafka_connect_mirror_source_connector_byte_rate"
+                           f"{{{ENV}}})", "{{source}} → {{target}} {{topic}}")], unit="Bps", width=24, height=6),
+        row("Schema Registry"),
+        stat("Schema Registry up", "1 while the registry (schema_registry.url) answers the exporter.",
+             [target(f"max(kafka_schema_registry_up{{{ENV}}})")], mappings=UP_DOWN,
+             steps=thresholds("red", (1, "green"))),
+        stat("Subjects", "Subjects registered (not deleted).",
+             [target(f"max(kafka_schema_registry_subjects{{{ENV}}})")]),
+        global_level,
+        stat("Refused registrations", "Schema versions the registry refused as incompatible (HTTP 409) over the "
+             "dashboard's time range.",
+             [target(f"sum(increase(kafka_schema_registry_refused_registrations_total{{{ENV}}}[$__range]))")],
+             steps=thresholds("green", (1, "orange")), width=12),
+        timeseries("Versions per subject", "Schema versions of each subject.",
+                   [target(f"max by (subject) (kafka_schema_registry_subject_versions{{{ENV}}})", "{{subject}}")],
+                   width=8),
+        timeseries("Refused registrations per interval", "Registrations refused as incompatible (HTTP 409) in 5 "
+                   "minutes: a producer tried a schema its subject's compatibility level forbids.",
+                   [target(f"sum(increase(kafka_schema_registry_refused_registrations_total{{{ENV}}}[5m]))",
+                           "refused")], width=8),
+        table("Subjects", "Versions, latest version and compatibility level of each subject (its own, else the "
+              "global one).",
+              [("Compatibility", f"max by (subject, level) (kafka_schema_registry_subject_compatibility{{{ENV}}})",
+                None),
+               ("Versions", f"max by (subject) (kafka_schema_registry_subject_versions{{{ENV}}})", None),
+               ("Latest version", f"max by (subject) (kafka_schema_registry_subject_latest_version{{{ENV}}})", None)],
+              join_on=("subject", "level"), hidden=("Compatibility",), width=8, height=8),
+    ]
+    return dashboard("kafka-connect-mirroring", "Kafka / Connect and mirroring",
+                     "Kafka Connect connectors, tasks and workers, MirrorMaker 2 replication, and the Schema Registry.",
+                     [env_variable(), connector_variable()], panels)
+
+
 DASHBOARDS = {
     "kafka-cluster-overview.json": cluster_overview,
     "kafka-topics.json": topics,
     "kafka-consumer-groups.json": consumer_groups,
     "kafka-brokers.json": brokers,
     "kafka-clients-probe.json": clients_probe,
+    "kafka-connect-mirroring.json": connect_mirroring,
 }
 
 
