@@ -6,7 +6,10 @@ query and every panel target (variables substituted as Grafana does) must return
 data. The numbers an operator reads first are compared with Kafka's own tools.
 It runs on every supported Kafka (ctest label compat): a panel that cannot have data
 on the running version or mode (the KRaft quorum in ZooKeeper mode, the ensemble in
-KRaft mode, volume sizes before 3.3) must then show nothing at all."""
+KRaft mode, volume sizes before 3.3) must then show nothing at all.
+The Connect and mirroring dashboard (kafka-connect-mirroring.json) is skipped, and says so:
+this cluster runs no Kafka Connect, MirrorMaker 2 or schema registry;
+tests/platform/platform_e2e_test.py runs its panels against them."""
 import json
 import pathlib
 import re
@@ -15,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 
 import yaml
 
@@ -35,6 +37,11 @@ PORT_MAP = {9308: CLUSTER_PORT, 7071: BROKER_BASE, 7072: BROKER_BASE + 1, 7073: 
 TOPIC, GROUP, LIVE_GROUP = "position", "kse-dashboards-e2e", "kse-dashboards-e2e-live"
 RECORDS = 30000
 COURIER_TOOLS = {"producer": "courier-producer", "consumer": "courier-consumer", "tx": "courier-tx"}
+# Dashboards of the platform around the brokers, which this test's cluster does not run.
+NEEDS_PLATFORM = {
+    "kafka-connect-mirroring.json": "needs Kafka Connect, MirrorMaker 2 and a schema registry, which this test does "
+                                    "not run; tests/platform/platform_e2e_test.py runs its panels",
+}
 # Panels whose series only a client of the workload produces.
 WORKLOAD_ONLY = {
     "Idempotent and transactional producers": "librdkafka reports eos state only for idempotent or transactional "
@@ -92,22 +99,11 @@ def wait_for_series(expr, seconds):
     return False
 
 
-
-def label_values(variable_query):
-    """Grafana's label_values(selector, label) through the series API."""
-    match = re.fullmatch(r"\s*label_values\((.*),\s*(\w+)\)\s*", variable_query)
-    if not match:
-        raise ValueError(f"unsupported variable query {variable_query}")
-    selector, label = match.groups()
-    url = f"http://127.0.0.1:{PROM_PORT}/api/v1/series?" + urllib.parse.urlencode(
-        {"match[]": selector, "start": time.time() - 300, "end": time.time()})
-    series = json.loads(http_get(url, 15))["data"]
-    return sorted({s[label] for s in series if label in s})
-
-
-def grafana_regex_escape(value):
-    """What Grafana's Prometheus datasource does to each value of a multi-value variable."""
-    return re.sub(r"([$^*{}\[\]'+?.()|])", r"\\\\\1", value.replace("\\", "\\\\\\\\"))
+def workload_skip(title, expr):
+    """Why a target cannot have data without the courier tools, or None."""
+    if with_workload or not ("courier_" in expr or title in WORKLOAD_ONLY):
+        return None
+    return f"{WORKLOAD_ONLY.get(title, 'courier series')}; workload tools not built ({', '.join(missing_tools)})"
 
 
 def workload_tools():
@@ -264,54 +260,16 @@ jmx:
     down = [f"{t['scrapeUrl']} ({t['lastError']})" for t in targets_state if t["health"] != "up"]
     assert not down, f"targets down: {down}"
 
-    passed, failed, skipped, absent = 0, [], [], []
+    results = dq.PanelResults()
     facts = kafka_facts()
     for path in dq.dashboard_files(root):
+        if path.name in NEEDS_PLATFORM:
+            results.skipped.append(f"{path.name}: {NEEDS_PLATFORM[path.name]}")
+            continue
         dashboard = dq.load(path)
-        variables = dashboard["templating"]["list"]
-        # Pass 1: every variable at All. Pass 2: the values an operator picks (this test's topic and group).
-        everything = {"__rate_interval": "20s", "__interval": "2s", "__interval_ms": "2000", "__range": "5m",
-                      "__range_s": "300", "__range_ms": "300000"}
-        selected = dict(everything)
-        for variable in variables:
-            name = variable["name"]
-            options = label_values(dq.substitute(dq.variable_query(variable), {**selected, **{
-                v["name"]: selected.get(v["name"], ".*") for v in variables}}))
-            if not options:
-                failed.append(f"{path.name} / variable {name}: {dq.variable_query(variable)} has no values")
-                options = [".*"]
-            else:
-                passed += 1
-            if variable.get("includeAll"):
-                everything[name] = variable.get("allValue", ".*")
-                preferred = [v for v in {"topic": [TOPIC], "group": [GROUP, LIVE_GROUP]}.get(name, []) if v in options]
-                selected[name] = "(" + "|".join(grafana_regex_escape(v) for v in preferred or options) + ")"
-            else:
-                everything[name] = selected[name] = "dev" if "dev" in options else options[0]
-        for label, values in (("All", everything), ("selected", selected)):
-            for row, panel, target in dq.targets(dashboard):
-                title = panel.get("title", "")
-                where = f"{path.name} [{label}] / {row} / {title} / {target['refId']}"
-                expr = dq.substitute(target["expr"], values)
-                needs_workload = "courier_" in target["expr"] or title in WORKLOAD_ONLY
-                if needs_workload and not with_workload:
-                    reason = WORKLOAD_ONLY.get(title, "courier series")
-                    skipped.append(f"{where}: {reason}; workload tools not built ({', '.join(missing_tools)})")
-                    continue
-                try:
-                    result = query(expr)
-                except RuntimeError as error:
-                    failed.append(f"{where}: {error}: {expr}")
-                    continue
-                reason = why_absent(target["expr"])
-                if reason and result:
-                    failed.append(f"{where}: shows data where the cluster cannot have any ({reason}): {expr}")
-                elif reason:
-                    absent.append(f"{where}: {reason}")
-                elif result:
-                    passed += 1
-                else:
-                    failed.append(f"{where}: {expr}")
+        everything, selected = dq.run_panels(dashboard, path.name, PROM_PORT, query, results,
+                                             preferred={"topic": [TOPIC], "group": [GROUP, LIVE_GROUP]},
+                                             skip=workload_skip, why_absent=why_absent)
 
         # The figures an operator reads first, against Kafka's own tools.
         all_values = dict(everything)
@@ -329,20 +287,15 @@ jmx:
         for title, value in expected:
             shown = panel_value(dashboard, title, all_values)
             if shown is None or abs(shown - value) > 1e-9:
-                failed.append(f"{path.name} / {title}: panel shows {shown}, Kafka's tools say {value}")
+                results.failed.append(f"{path.name} / {title}: panel shows {shown}, Kafka's tools say {value}")
             else:
-                passed += 1
+                results.passed += 1
                 print(f"{path.name} / {title}: {shown:g} (Kafka's tools: {value})")
 
-    for line in skipped:
-        print("skipped:", line)
-    for line in absent:
-        print("absent, as it must be:", line)
-    for line in failed:
-        print("NO DATA / WRONG:", line)
-    print(f"Kafka {CLUSTER['KAFKA_VERSION']} ({CLUSTER['MODE']}): {passed} passed, {len(failed)} failed, "
-          f"{len(absent)} absent as this cluster requires, {len(skipped)} skipped")
-    sys.exit(1 if failed else 0)
+    results.report()
+    print(f"Kafka {CLUSTER['KAFKA_VERSION']} ({CLUSTER['MODE']}): {results.passed} passed, {len(results.failed)} "
+          f"failed, {len(results.absent)} absent as this cluster requires, {len(results.skipped)} skipped")
+    sys.exit(1 if results.failed else 0)
 finally:
     children.stop()
     if "--keep" in sys.argv:

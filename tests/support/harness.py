@@ -1,12 +1,15 @@
 """What the Python end-to-end tests share: the processes they start (and always
 stop), HTTP with a timeout, Prometheus instant queries and Kafka's own tools."""
+import http.server
 import json
 import os
 import pathlib
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -234,3 +237,67 @@ def quick_exporter_config(bootstrap, cluster_port, broker_base, extra=""):
             "collect: {interval: 2s, timeout: 1800ms}\n"
             f"serve: {{listen_address: 127.0.0.1, cluster_port: {cluster_port}, broker_port_base: {broker_base}}}\n"
             "probe: {enabled: false}\n" + extra)
+
+
+def free_port():
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Webhook:
+    """An Alertmanager webhook receiver on 127.0.0.1:`port` in this process; alerts() is what it
+    received."""
+
+    def __init__(self, port):
+        self.messages = []
+        self.lock = threading.Lock()
+        webhook = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with webhook.lock:
+                    webhook.messages.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def alerts(self, alertname, status):
+        """The label sets of the alerts of that name and status ("firing", "resolved") received."""
+        with self.lock:
+            return [alert["labels"] for message in self.messages for alert in message["alerts"]
+                    if alert["labels"].get("alertname") == alertname and alert["status"] == status]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def short_alert_rules(root, work, short_for="10s", replacements=None):
+    """rules/kafka-alerts.yml with every `for:` set to `short_for` and, per alert name, (old, new)
+    text replacements in its expr, written with kafka-recording.yml into `work`; returns both
+    paths. AssertionError when a replacement's alert or text is not there."""
+    import yaml
+    alerts = yaml.safe_load((pathlib.Path(root) / "rules" / "kafka-alerts.yml").read_text())
+    pending = {(name, old) for name, pairs in (replacements or {}).items() for old, _ in pairs}
+    for group in alerts["groups"]:
+        for rule in group["rules"]:
+            if rule.get("for", "0m") not in ("0m", "0s"):
+                rule["for"] = short_for
+            for old, new in (replacements or {}).get(rule.get("alert"), []):
+                if old in rule["expr"]:
+                    rule["expr"] = rule["expr"].replace(old, new)
+                    pending.discard((rule["alert"], old))
+    if pending:
+        fail(f"rules/kafka-alerts.yml: no {sorted(pending)} to rewrite (alert, text); update the test")
+    work = pathlib.Path(work)
+    (work / "kafka-alerts.yml").write_text(yaml.safe_dump(alerts, sort_keys=False))
+    (work / "kafka-recording.yml").write_text((pathlib.Path(root) / "rules" / "kafka-recording.yml").read_text())
+    return [work / "kafka-alerts.yml", work / "kafka-recording.yml"]
