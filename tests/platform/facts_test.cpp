@@ -76,6 +76,27 @@ TEST(ConnectRestTest, ReadsAMirrorsCopiedOffsets) {
   EXPECT_THROW(parse_mirror_offsets(R"({"error_code": 404})"), ParseError);
 }
 
+using Config = std::map<std::string, std::string>;
+
+TEST(MirroredTopicsTest, FollowsTheConnectorsTopicSettings) {
+  // MirrorSourceConnector's defaults: every topic but internal ones and those from the target.
+  const MirroredTopics every(Config{{"target.cluster.alias", "primary"}});
+  EXPECT_TRUE(every.contains("mirrored"));
+  EXPECT_TRUE(every.contains("heartbeats"));
+  EXPECT_FALSE(every.contains("__consumer_offsets"));
+  EXPECT_FALSE(every.contains("mm2-offset-syncs.primary.internal"));
+  EXPECT_FALSE(every.contains("backup.checkpoints.internal"));
+  EXPECT_FALSE(every.contains("orders.replica"));
+  EXPECT_FALSE(every.contains("primary.mirrored"));  // came from the target: never copied back
+  const MirroredTopics listed(Config{{"topics", "mirrored, orders-.*"}, {"topics.exclude", "orders-test"}});
+  EXPECT_TRUE(listed.contains("mirrored"));
+  EXPECT_TRUE(listed.contains("orders-eu"));
+  EXPECT_FALSE(listed.contains("orders-test"));
+  EXPECT_FALSE(listed.contains("mirrored2"));  // a whole name matches, as Java's matches()
+  EXPECT_FALSE(MirroredTopics(Config{{"topics.blacklist", "mirrored"}}).contains("mirrored"));
+  EXPECT_THROW(MirroredTopics(Config{{"topics", "orders-("}}), ParseError);
+}
+
 TEST(RegistryRestTest, ReadsSubjectsVersionsAndLevels) {
   EXPECT_EQ(parse_subjects(R"(["b-value", "a-value"])"), (std::vector<std::string>{"a-value", "b-value"}));
   EXPECT_EQ(parse_versions("[2, 1, 3]"), (std::vector<int32_t>{1, 2, 3}));

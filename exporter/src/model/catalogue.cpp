@@ -560,7 +560,8 @@ const metrics::Catalogue& catalogue() {
        MetricType::kGauge,
        {"connector", "source_cluster", "topic", "partition"},
        "MirrorMaker 2: the next source offset the MirrorSourceConnector copies (its committed source "
-       "offset + 1, from GET /connectors/NAME/offsets, Kafka 3.5+).",
+       "offset + 1, from GET /connectors/NAME/offsets, Kafka 3.5+; the log start for a partition of a "
+       "copied topic it never copied from).",
        kCluster,
        "platform"},
       {"kafka_mirror_partition_source_end_offset",

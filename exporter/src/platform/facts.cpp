@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <regex>
+#include <sstream>
 #include <string>
 
 namespace kse::platform {
@@ -145,6 +147,65 @@ std::vector<MirrorOffset> parse_mirror_offsets(std::string_view json) {
     return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
   });
   return offsets;
+}
+
+struct MirroredTopics::Patterns {
+  std::vector<std::regex> include;
+  std::vector<std::regex> exclude;
+  std::string target_prefix;
+};
+
+namespace {
+
+// A comma-separated list of Java regular expressions, each matched against a whole name.
+std::vector<std::regex> pattern_list(const std::string& text, const std::string& key) {
+  std::vector<std::regex> patterns;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    const auto first = item.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
+    try {
+      patterns.emplace_back(item, std::regex::ECMAScript | std::regex::optimize);
+    } catch (const std::regex_error& error) {
+      throw ParseError(key + ": '" + item + "' is no regular expression (" + error.what() + ")");
+    }
+  }
+  return patterns;
+}
+
+std::string config_or(const std::map<std::string, std::string>& config, const std::string& key,
+                      const std::string& fallback) {
+  auto it = config.find(key);
+  return it == config.end() ? fallback : it->second;
+}
+
+bool any_matches(const std::vector<std::regex>& patterns, const std::string& name) {
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&name](const std::regex& pattern) { return std::regex_match(name, pattern); });
+}
+
+}  // namespace
+
+MirroredTopics::MirroredTopics(const std::map<std::string, std::string>& config) {
+  auto patterns = std::make_shared<Patterns>();
+  patterns->include = pattern_list(config_or(config, "topics", ".*"), "topics");
+  // MirrorSourceConfig's default exclusions, under their name since Kafka 3.0 or the older one.
+  const std::string excluded =
+      config.count("topics.exclude")
+          ? config.at("topics.exclude")
+          : config_or(config, "topics.blacklist", ".*[\\-\\.]internal, .*\\.replica, __.*");
+  patterns->exclude = pattern_list(excluded, "topics.exclude");
+  const std::string target = config_or(config, "target.cluster.alias", "");
+  if (!target.empty())
+    patterns->target_prefix = target + config_or(config, "replication.policy.separator", ".");
+  patterns_ = std::move(patterns);
+}
+
+bool MirroredTopics::contains(const std::string& topic) const {
+  if (!patterns_->target_prefix.empty() && topic.starts_with(patterns_->target_prefix)) return false;
+  return any_matches(patterns_->include, topic) && !any_matches(patterns_->exclude, topic);
 }
 
 bool is_mirror_source(const ConnectorStatus& connector) {

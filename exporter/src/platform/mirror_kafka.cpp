@@ -66,35 +66,48 @@ kafka::KafkaClient& MirrorKafka::client_for(const std::string& bootstrap) {
   return *clients_.emplace(bootstrap, std::move(client)).first->second;
 }
 
-std::map<TopicPartition, std::pair<int64_t, int64_t>> MirrorKafka::list_offsets(
-    kafka::KafkaClient& client, const std::vector<std::string>& topics, int64_t timestamp) {
+std::map<TopicPartition, int32_t> MirrorKafka::leaders(
+    kafka::KafkaClient& client, const std::optional<std::vector<std::string>>& topics,
+    const std::function<bool(const std::string&)>& wanted) {
   kafka::MetadataRequest metadata;
   metadata.allow_auto_topic_creation = false;
-  metadata.topics.emplace();
-  for (const auto& name : topics) {
-    kafka::MetadataRequest::Topic topic;
-    topic.name = name;
-    metadata.topics->push_back(std::move(topic));
+  if (topics) {
+    metadata.topics.emplace();
+    for (const auto& name : *topics) {
+      kafka::MetadataRequest::Topic topic;
+      topic.name = name;
+      metadata.topics->push_back(std::move(topic));
+    }
+  } else {
+    metadata.topics = std::nullopt;
   }
   const auto answer = value_or_throw(client.send_any_sync(std::move(metadata), timeout_), "Metadata");
-  std::map<int32_t, kafka::ListOffsetsRequest> by_leader;
+  std::map<TopicPartition, int32_t> leaders;
   for (const auto& topic : answer.topics) {
-    if (topic.error_code != 0 || !topic.name) continue;
+    if (topic.error_code != 0 || !topic.name || !wanted(*topic.name)) continue;
     for (const auto& p : topic.partitions) {
-      if (p.error_code != 0 || p.leader_id < 0) continue;
-      auto& request = by_leader[p.leader_id];
-      request.replica_id = -1;
-      request.timeout_ms = static_cast<int32_t>(timeout_.count());
-      if (request.topics.empty() || request.topics.back().name != *topic.name) {
-        request.topics.emplace_back();
-        request.topics.back().name = *topic.name;
-      }
-      kafka::ListOffsetsRequest::ListOffsetsPartition partition;
-      partition.partition_index = p.partition_index;
-      partition.current_leader_epoch = -1;
-      partition.timestamp = timestamp;
-      request.topics.back().partitions.push_back(partition);
+      if (p.error_code == 0 && p.leader_id >= 0) leaders[{*topic.name, p.partition_index}] = p.leader_id;
     }
+  }
+  return leaders;
+}
+
+std::map<TopicPartition, std::pair<int64_t, int64_t>> MirrorKafka::list_offsets(
+    kafka::KafkaClient& client, const std::map<TopicPartition, int32_t>& partitions, int64_t timestamp) {
+  std::map<int32_t, kafka::ListOffsetsRequest> by_leader;
+  for (const auto& [tp, leader] : partitions) {
+    auto& request = by_leader[leader];
+    request.replica_id = -1;
+    request.timeout_ms = static_cast<int32_t>(timeout_.count());
+    if (request.topics.empty() || request.topics.back().name != tp.first) {
+      request.topics.emplace_back();
+      request.topics.back().name = tp.first;
+    }
+    kafka::ListOffsetsRequest::ListOffsetsPartition partition;
+    partition.partition_index = tp.second;
+    partition.current_leader_epoch = -1;
+    partition.timestamp = timestamp;
+    request.topics.back().partitions.push_back(partition);
   }
   // One request per leader, all in flight together.
   std::vector<std::future<kafka::Result<kafka::ListOffsetsResponse>>> pending;
@@ -124,18 +137,26 @@ std::map<TopicPartition, std::pair<int64_t, int64_t>> MirrorKafka::list_offsets(
   return offsets;
 }
 
-std::map<TopicPartition, int64_t> MirrorKafka::log_ends(const std::string& bootstrap,
-                                                        const std::vector<std::string>& topics) {
-  std::map<TopicPartition, int64_t> ends;
-  for (const auto& [tp, entry] : list_offsets(client_for(bootstrap), topics, kafka::kLatestTimestamp)) {
-    ends[tp] = entry.first;
+std::map<TopicPartition, MirrorKafka::LogRange> MirrorKafka::log_ranges(
+    const std::string& bootstrap, const std::function<bool(const std::string&)>& wanted) {
+  kafka::KafkaClient& client = client_for(bootstrap);
+  const auto partitions = leaders(client, std::nullopt, wanted);
+  const auto ends = list_offsets(client, partitions, kafka::kLatestTimestamp);
+  const auto starts = list_offsets(client, partitions, kafka::kEarliestTimestamp);
+  std::map<TopicPartition, LogRange> ranges;
+  for (const auto& [tp, end] : ends) {
+    auto start = starts.find(tp);
+    if (start != starts.end()) ranges[tp] = {start->second.first, end.first};
   }
-  return ends;
+  return ranges;
 }
 
 std::optional<double> MirrorKafka::newest_record(const std::string& topic) {
   std::optional<double> newest;
-  for (const auto& [tp, entry] : list_offsets(client_for(""), {topic}, kMaxTimestamp)) {
+  kafka::KafkaClient& client = client_for("");
+  const auto partitions =
+      leaders(client, std::vector<std::string>{topic}, [](const std::string&) { return true; });
+  for (const auto& [tp, entry] : list_offsets(client, partitions, kMaxTimestamp)) {
     // An empty partition answers offset -1, timestamp -1.
     if (entry.first < 0 || entry.second < 0) continue;
     newest = std::max(newest.value_or(0), static_cast<double>(entry.second) / 1000.0);

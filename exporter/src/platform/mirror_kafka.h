@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,10 +30,15 @@ class MirrorKafka {
   MirrorKafka(const MirrorKafka&) = delete;
   MirrorKafka& operator=(const MirrorKafka&) = delete;
 
-  // Latest offsets of `topics`' partitions in the cluster at `bootstrap` (comma-separated).
-  // Throws std::runtime_error saying what failed; a partition whose leader did not answer is absent.
-  std::map<TopicPartition, int64_t> log_ends(const std::string& bootstrap,
-                                             const std::vector<std::string>& topics);
+  // The log start and end offsets of every partition of the topics `wanted` accepts, in the
+  // cluster at `bootstrap` (comma-separated). Throws std::runtime_error saying what failed; a
+  // partition whose leader did not answer is absent.
+  struct LogRange {
+    int64_t start = -1;
+    int64_t end = -1;
+  };
+  std::map<TopicPartition, LogRange> log_ranges(const std::string& bootstrap,
+                                                const std::function<bool(const std::string&)>& wanted);
 
   // The newest record timestamp (Unix seconds) among `topic`'s partitions in the monitored
   // cluster; absent when the topic is empty. Throws std::runtime_error.
@@ -40,10 +46,15 @@ class MirrorKafka {
 
  private:
   kafka::KafkaClient& client_for(const std::string& bootstrap);
-  // Latest offsets (timestamp -1) or the max timestamp entries (timestamp -3) of `topics`.
-  std::map<TopicPartition, std::pair<int64_t, int64_t>> list_offsets(kafka::KafkaClient& client,
-                                                                     const std::vector<std::string>& topics,
-                                                                     int64_t timestamp);
+  // The leader of each partition of the topics `wanted` accepts (every topic asked for when
+  // `topics` is absent).
+  std::map<TopicPartition, int32_t> leaders(kafka::KafkaClient& client,
+                                            const std::optional<std::vector<std::string>>& topics,
+                                            const std::function<bool(const std::string&)>& wanted);
+  // ListOffsets at `timestamp` (-1 latest, -2 earliest, -3 max timestamp) of those partitions,
+  // one request per leader, all in flight together: (offset, timestamp) of each that answered.
+  std::map<TopicPartition, std::pair<int64_t, int64_t>> list_offsets(
+      kafka::KafkaClient& client, const std::map<TopicPartition, int32_t>& partitions, int64_t timestamp);
 
   kafka::ClientConfig monitored_;
   std::chrono::milliseconds timeout_;

@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <functional>
 #include <set>
+#include <tuple>
 
 #include "mirror_kafka.h"
 #include "platform/facts.h"
@@ -135,23 +137,34 @@ class ConnectReader {
     }
   }
 
-  // The copied offsets first, then the source's log ends: the lag is never negative.
+  // The copied offsets first, then the source's log ends: the lag is never negative. Every
+  // partition of a topic the connector copies is there: one it never copied from is copied
+  // from its log start (MirrorMaker 2's consumers start at the earliest offset).
   void read_copied(const ConnectorStatus& c, Mirror& mirror) {
     const auto offsets = parse_mirror_offsets(rest_get(options_.rest, "/connectors/" + c.name + "/offsets"));
     mirror.offsets_read = true;
-    std::set<std::string> topics;
+    std::map<TopicPartition, int64_t> copied;
     for (const auto& o : offsets) {
-      topics.insert(o.topic);
       if (mirror.source_cluster.empty()) mirror.source_cluster = o.source_cluster;
-      mirror.partitions.push_back({o.topic, o.partition, o.last_copied + 1, std::nullopt});
+      copied[{o.topic, o.partition}] = o.last_copied + 1;
     }
-    if (topics.empty()) return;
-    const auto ends = kafka_.log_ends(setting(c, "source.cluster.bootstrap.servers"),
-                                      std::vector<std::string>(topics.begin(), topics.end()));
-    for (auto& p : mirror.partitions) {
-      auto it = ends.find({p.topic, p.partition});
-      if (it != ends.end()) p.source_end = it->second;
+    const MirroredTopics topics(c.config);
+    const auto ranges =
+        kafka_.log_ranges(setting(c, "source.cluster.bootstrap.servers"),
+                          [&topics](const std::string& topic) { return topics.contains(topic); });
+    for (const auto& [tp, range] : ranges) {
+      auto it = copied.find(tp);
+      mirror.partitions.push_back(
+          {tp.first, tp.second, it != copied.end() ? it->second : range.start, range.end});
+      if (it != copied.end()) copied.erase(it);
     }
+    // Copied before, and not answered now (a leader away, a topic deleted): no lag, nor a sum.
+    for (const auto& [tp, next] : copied)
+      mirror.partitions.push_back({tp.first, tp.second, next, std::nullopt});
+    std::sort(mirror.partitions.begin(), mirror.partitions.end(),
+              [](const MirrorPartition& a, const MirrorPartition& b) {
+                return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+              });
   }
 
   static std::string setting(const ConnectorStatus& c, const std::string& key, std::string fallback = {}) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -55,6 +56,21 @@ struct MirrorOffset {
 
 // Throws ParseError.
 std::vector<MirrorOffset> parse_mirror_offsets(std::string_view json);
+
+// The source topics a MirrorSourceConnector copies, as its configuration says: `topics`
+// (regular expressions, default every topic) less `topics.exclude` (`topics.blacklist` before
+// Kafka 3.0; default internal topics), never a topic that came from its target cluster
+// (`<target alias>.name`, which MirrorMaker 2 does not copy back). Throws ParseError for a
+// pattern that does not compile.
+class MirroredTopics {
+ public:
+  explicit MirroredTopics(const std::map<std::string, std::string>& config);
+  bool contains(const std::string& topic) const;
+
+ private:
+  struct Patterns;
+  std::shared_ptr<const Patterns> patterns_;
+};
 
 bool is_mirror_source(const ConnectorStatus& connector);
 bool is_mirror_checkpoint(const ConnectorStatus& connector);
