@@ -18,17 +18,14 @@ says so). Broker 2 is always started again, and the test waits until Kafka repor
 no under-replicated partition before it ends.
 Usage: alerts_e2e_test.py PROJECT_ROOT BUILD_DIR"""
 import functools
-import http.server
 import json
 import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import yaml
@@ -36,7 +33,8 @@ import yaml
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
 import harness  # noqa: E402
-from harness import Children, cluster_env, http_get, prometheus_query, tool  # noqa: E402
+from harness import Children, Webhook, cluster_env, free_port, http_get, prometheus_query, short_alert_rules, \
+    tool  # noqa: E402
 
 root, build = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 exporter_binary = build / "exporter" / "kafka-sidecar-exporter"
@@ -63,12 +61,6 @@ def check(condition, message):
         raise AssertionError(message)
     passed += 1
     print("ok:", message, flush=True)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # The scenario's waits all end by this deadline, so that restoring the cluster
@@ -128,46 +120,6 @@ def firing(alertname, **labels):
     return query(f'ALERTS{{alertname="{alertname}",alertstate="firing"{matchers}}}')
 
 
-received = []
-received_lock = threading.Lock()
-
-
-class WebhookReceiver(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with received_lock:
-            received.append(json.loads(body))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-def webhook_alerts(alertname, status):
-    """Alerts of that name and status the webhook received, as label dicts."""
-    with received_lock:
-        return [alert["labels"] for message in received for alert in message["alerts"]
-                if alert["labels"].get("alertname") == alertname and alert["status"] == status]
-
-
-def rewrite_rules():
-    """Our rules with short for: and lag threshold, written into the work dir."""
-    alerts = yaml.safe_load((root / "rules" / "kafka-alerts.yml").read_text())
-    rewritten = False
-    for group in alerts["groups"]:
-        for rule in group["rules"]:
-            if rule.get("for", "0m") not in ("0m", "0s"):
-                rule["for"] = SHORT_FOR
-            if rule.get("alert") == LAG_ALERT:
-                rule["expr"] = rule["expr"].replace("> 300", f"> {LAG_THRESHOLD_SECONDS}")
-                rewritten = f"> {LAG_THRESHOLD_SECONDS}" in rule["expr"]
-    if not rewritten:
-        raise SystemExit(f"FAIL: {LAG_ALERT} no longer compares with '> 300'; update this test")
-    (work / "kafka-alerts.yml").write_text(yaml.safe_dump(alerts, sort_keys=False))
-    shutil.copy(root / "rules" / "kafka-recording.yml", work / "kafka-recording.yml")
-
-
 def broker_running(broker):
     return f"broker {broker}: running" in cluster("status")
 
@@ -209,8 +161,7 @@ jmx:
 """)
     start([str(exporter_binary), "-c", str(work / "exporter.yml")], "exporter.log")
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", webhook_port), WebhookReceiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    webhook = Webhook(webhook_port)
 
     alertmanager = yaml.safe_load((root / "prometheus" / "alertmanager.yml").read_text())
     alertmanager["route"].update(group_wait="1s", group_interval="2s", repeat_interval="1m")
@@ -222,7 +173,8 @@ jmx:
            f"--storage.path={work / 'alertmanager'}", f"--web.listen-address=127.0.0.1:{am_port}",
            "--cluster.listen-address="], "alertmanager.log")
 
-    rewrite_rules()
+    # KafkaConsumerGroupLagHigh's threshold of 300 s, lowered.
+    short_alert_rules(root, work, SHORT_FOR, {LAG_ALERT: [("> 300", f"> {LAG_THRESHOLD_SECONDS}")]})
     prometheus = yaml.safe_load((root / "prometheus" / "prometheus.yml").read_text())
     prometheus["global"].update(scrape_interval="2s", evaluation_interval="2s", scrape_timeout="2s")
     prometheus["rule_files"] = [str(work / "kafka-alerts.yml"), str(work / "kafka-recording.yml")]
@@ -281,7 +233,7 @@ jmx:
     check({a["metric"]["broker"] for a in down} == {KILLED_BROKER} and not broker_running(KILLED_BROKER),
           f"KafkaBrokerDown fires for broker {KILLED_BROKER} only, the one kafka-cluster status shows stopped")
     webhook_firing = wait_until(f"{URP_ALERT} firing at the webhook", 60,
-                                lambda: webhook_alerts(URP_ALERT, "firing"))
+                                lambda: webhook.alerts(URP_ALERT, "firing"))
     check({a["severity"] for a in webhook_firing} == {"warning"} and
           {a["topic"] for a in webhook_firing} <= alert_topics | kafka_urp,
           f"Alertmanager delivered {URP_ALERT} (firing, severity warning) to the webhook")
@@ -293,10 +245,10 @@ jmx:
     wait_until(f"{URP_ALERT} no longer firing in Prometheus", 60, lambda: not firing(URP_ALERT))
     check(True, f"{URP_ALERT} resolved in Prometheus once Kafka lists no under-replicated partition")
     # One notification per (alertname, topic) group, each sent on its own group_interval tick.
-    firing_topics = {a["topic"] for a in webhook_alerts(URP_ALERT, "firing")}
+    firing_topics = {a["topic"] for a in webhook.alerts(URP_ALERT, "firing")}
 
     def resolved_topics():
-        return {a["topic"] for a in webhook_alerts(URP_ALERT, "resolved")}
+        return {a["topic"] for a in webhook.alerts(URP_ALERT, "resolved")}
 
     try:
         wait_until(f"{URP_ALERT} resolved at the webhook for every topic sent firing", 60,
@@ -333,7 +285,7 @@ jmx:
           f"{LAG_ALERT} fires with {lag_seconds:.0f}s of lag, above {LAG_THRESHOLD_SECONDS}s and within 10s of "
           f"the {since_stop:.0f}s since the consumer stopped")
     check(lag_alerts[0]["metric"]["topic"] == lag_topic, f"{LAG_ALERT} names topic {lag_topic}")
-    wait_until(f"{LAG_ALERT} at the webhook", 60, lambda: webhook_alerts(LAG_ALERT, "firing"))
+    wait_until(f"{LAG_ALERT} at the webhook", 60, lambda: webhook.alerts(LAG_ALERT, "firing"))
     check(True, f"Alertmanager delivered {LAG_ALERT} (firing) to the webhook")
 
     # The same stopped group, judged: no members, committed offsets still, lag never 0.
@@ -346,7 +298,7 @@ jmx:
           f"{STOPPED_ALERT} fires for {lag_group} while kafka-consumer-groups shows it Empty, stopped at 300 with "
           f"lag {lag}")
     check(stopped[0]["metric"].get("severity") == "critical", f"{STOPPED_ALERT} pages (severity critical)")
-    wait_until(f"{STOPPED_ALERT} at the webhook", 60, lambda: webhook_alerts(STOPPED_ALERT, "firing"))
+    wait_until(f"{STOPPED_ALERT} at the webhook", 60, lambda: webhook.alerts(STOPPED_ALERT, "firing"))
     check(True, f"Alertmanager delivered {STOPPED_ALERT} (firing) to the webhook")
 
     # The recording rule a dashboard reads: the producer writes 20 records/s (once
